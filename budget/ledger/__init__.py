@@ -1,0 +1,1 @@
+"""The ledger: schema (``models``), exact column types (``types``), engine (``db``)."""

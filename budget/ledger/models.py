@@ -1,0 +1,402 @@
+"""The ledger schema: one ``MetaData`` with a constraint naming convention.
+
+Financial entries (credit movements, assessments, commitments, adjustments, payments) are
+never updated or deleted: a correction is a new entry whose ``reverses_id`` points at the
+entry it cancels, with every amount negated. A guard in ``budget.ledger.db`` enforces it.
+The natural keys of live entries are partial unique indexes (``WHERE reverses_id IS NULL``)
+so that two imports of the same file running at once write it once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+from budget.ledger.types import Money, Rate
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CREDIT_TYPES = ("commitment", "payment")
+CREDIT_STAGES = ("provisional", "initial", "adjustment", "reallocation", "blocked")
+CONTROL_MODES = ("block", "warn")
+ADJUSTMENT_KINDS = ("adjustment", "exchange_difference")
+ROLES = ("viewer", "officer", "admin")
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC timestamp (SQLite keeps no time zone; every stored time is UTC)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Directorate(Base):
+    """A directorate of DGM, thematic owner of organisations (M0.0 ... MD8)."""
+
+    __tablename__ = "directorate"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Provenance:
+    """Who wrote a row, when, through which door, and from which import row."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(80), default="system")
+    channel: Mapped[str] = mapped_column(String(20), default="cli")
+    source_sheet: Mapped[str | None] = mapped_column(String(120))
+    source_row: Mapped[int | None] = mapped_column(Integer)
+
+    @declared_attr
+    def batch_id(cls) -> Mapped[int | None]:  # noqa: N805
+        return mapped_column(ForeignKey("import_batch.id"), index=True)
+
+
+class Entry(Provenance):
+    """A financial entry: immutable, reversible by a linked negative entry."""
+
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    @declared_attr
+    def reverses_id(cls) -> Mapped[int | None]:  # noqa: N805
+        return mapped_column(ForeignKey(f"{cls.__tablename__}.id"), unique=True)  # type: ignore[attr-defined]
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
+
+
+class BasicAllocation(Base, Provenance):
+    """A basic allocation (AB / BA) of the budget law, with its availability control mode."""
+
+    __tablename__ = "basic_allocation"
+    __table_args__ = (CheckConstraint("control_mode IN ('block', 'warn')", name="control_mode"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    label: Mapped[str] = mapped_column(String(300), default="")
+    directorate_code: Mapped[str | None] = mapped_column(ForeignKey("directorate.code"))
+    control_mode: Mapped[str] = mapped_column(String(8), default="block")
+
+
+class CreditMovement(Base, Entry):
+    """A movement of commitment or payment credits on an AB for a fiscal year.
+
+    The year's credit is the sum of its movements, so the history (provisional twelfths,
+    initial budget, adjustments, reallocations, blocked amounts) stays visible.
+    """
+
+    __tablename__ = "credit_movement"
+    __table_args__ = (
+        CheckConstraint("credit_type IN ('commitment', 'payment')", name="credit_type"),
+        CheckConstraint(
+            "stage IN ('provisional', 'initial', 'adjustment', 'reallocation', 'blocked')",
+            name="stage",
+        ),
+        Index(
+            "uq_credit_movement_live_key",
+            "ab_id", "fiscal_year", "credit_type", "stage", "reference", "revision",
+            unique=True,
+            sqlite_where=text("reverses_id IS NULL"),
+            postgresql_where=text("reverses_id IS NULL"),
+        ),
+        Index("ix_credit_movement_year_ab", "fiscal_year", "ab_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ab_id: Mapped[int] = mapped_column(ForeignKey("basic_allocation.id"))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    credit_type: Mapped[str] = mapped_column(String(12))
+    stage: Mapped[str] = mapped_column(String(14))
+    reference: Mapped[str] = mapped_column(String(120), default="")
+    entry_date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    ab: Mapped[BasicAllocation] = relationship()
+
+
+class Organisation(Base, Provenance):
+    """An organisation's contribution stream (e.g. UN regular budget, UN peacekeeping)."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(String(200))
+    directorate_code: Mapped[str] = mapped_column(ForeignKey("directorate.code"), index=True)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    ab_id: Mapped[int | None] = mapped_column(ForeignKey("basic_allocation.id"))
+
+    ab: Mapped[BasicAllocation | None] = relationship()
+
+
+class Assessment(Base, Entry):
+    """A call for contributions for a financial period, with one or more currency lines."""
+
+    __tablename__ = "assessment"
+    __table_args__ = (
+        Index(
+            "uq_assessment_live_key",
+            "organisation_id", "reference", "revision",
+            unique=True,
+            sqlite_where=text("reverses_id IS NULL"),
+            postgresql_where=text("reverses_id IS NULL"),
+        ),
+        Index("ix_assessment_year", "fiscal_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(120))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    entry_date: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    organisation: Mapped[Organisation] = relationship()
+    lines: Mapped[list[AssessmentLine]] = relationship(
+        back_populates="assessment", order_by="AssessmentLine.currency"
+    )
+
+
+class AssessmentLine(Base):
+    """One currency line of an assessment (negative: a credit returned by the organisation).
+
+    Lines belong to their assessment entry and are as immutable as it is.
+    """
+
+    __tablename__ = "assessment_line"
+    __table_args__ = (UniqueConstraint("assessment_id", "currency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    amount_eur: Mapped[Decimal] = mapped_column(Money)
+    rate: Mapped[Decimal] = mapped_column(Rate)
+    rate_date: Mapped[dt.date | None] = mapped_column(Date)
+    source_row: Mapped[int | None] = mapped_column(Integer)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="lines")
+
+
+class Commitment(Base, Entry):
+    """A commitment of commitment credits on an AB, in EUR, for an organisation."""
+
+    __tablename__ = "commitment"
+    __table_args__ = (
+        Index(
+            "uq_commitment_live_key",
+            "reference", "revision",
+            unique=True,
+            sqlite_where=text("reverses_id IS NULL"),
+            postgresql_where=text("reverses_id IS NULL"),
+        ),
+        Index("ix_commitment_year_ab", "fiscal_year", "ab_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(120))
+    entry_date: Mapped[dt.date] = mapped_column(Date)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    ab_id: Mapped[int] = mapped_column(ForeignKey("basic_allocation.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    amount_eur: Mapped[Decimal] = mapped_column(Money)
+    rate: Mapped[Decimal] = mapped_column(Rate)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    ab: Mapped[BasicAllocation] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+
+
+class CommitmentAdjustment(Base, Entry):
+    """An increase or decrease of a commitment, or the release of its exchange difference.
+
+    ``kind = 'exchange_difference'`` is written when a foreign-currency commitment is fully
+    paid: it brings the committed EUR to the paid EUR, and ``-amount_eur`` is the gain.
+    """
+
+    __tablename__ = "commitment_adjustment"
+    __table_args__ = (
+        CheckConstraint("kind IN ('adjustment', 'exchange_difference')", name="kind"),
+        Index(
+            "uq_commitment_adjustment_live_key",
+            "commitment_id", "reference", "revision",
+            unique=True,
+            sqlite_where=text("reverses_id IS NULL"),
+            postgresql_where=text("reverses_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(24), default="adjustment")
+    entry_date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    amount_eur: Mapped[Decimal] = mapped_column(Money)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"))
+
+    commitment: Mapped[Commitment] = relationship()
+
+
+class Payment(Base, Entry):
+    """A payment settling (part of) a commitment, at the exchange rate of its own date."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        Index(
+            "uq_payment_live_key",
+            "reference", "revision",
+            unique=True,
+            sqlite_where=text("reverses_id IS NULL"),
+            postgresql_where=text("reverses_id IS NULL"),
+        ),
+        Index("ix_payment_date", "entry_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(120))
+    entry_date: Mapped[dt.date] = mapped_column(Date)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    amount_eur: Mapped[Decimal] = mapped_column(Money)
+    rate: Mapped[Decimal] = mapped_column(Rate)
+    rate_date: Mapped[dt.date | None] = mapped_column(Date)
+    rate_source: Mapped[str] = mapped_column(String(20), default="given")
+
+    commitment: Mapped[Commitment] = relationship()
+
+
+class AvailabilityOverride(Base, Provenance):
+    """A commitment (or increase) recorded beyond the available credits, with its reason."""
+
+    __tablename__ = "availability_override"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ab_id: Mapped[int] = mapped_column(ForeignKey("basic_allocation.id"))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    commitment_id: Mapped[int | None] = mapped_column(ForeignKey("commitment.id"))
+    adjustment_id: Mapped[int | None] = mapped_column(ForeignKey("commitment_adjustment.id"))
+    control_mode: Mapped[str] = mapped_column(String(8))
+    available: Mapped[Decimal] = mapped_column(Money)
+    requested: Mapped[Decimal] = mapped_column(Money)
+    override_reason: Mapped[str] = mapped_column(Text)
+
+
+class ExchangeRate(Base, Provenance):
+    """A reference rate: units of ``currency`` for 1 EUR, published on ``rate_date``."""
+
+    __tablename__ = "exchange_rate"
+    __table_args__ = (UniqueConstraint("currency", "rate_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    rate_date: Mapped[dt.date] = mapped_column(Date)
+    rate: Mapped[Decimal] = mapped_column(Rate)
+    source: Mapped[str] = mapped_column(String(40), default="ECB")
+
+
+class ImportBatch(Base):
+    """One load of one file (or the undo of one): what, from where, by whom, how many rows."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    created_by: Mapped[str] = mapped_column(String(80), default="system")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_new: Mapped[int] = mapped_column(Integer, default=0)
+    rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rows_conflict: Mapped[int] = mapped_column(Integer, default=0)
+    rows_corrected: Mapped[int] = mapped_column(Integer, default=0)
+    undoes_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), unique=True)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditLog(Base):
+    """Append-only log of every change: who, when, what, from which batch or screen."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    user: Mapped[str] = mapped_column(String(80))
+    channel: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(60))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    details: Mapped[str | None] = mapped_column(Text)
+
+
+class FiscalYearClosure(Base):
+    """A closed fiscal year: no entry may be added to it any more."""
+
+    __tablename__ = "fiscal_year_closure"
+
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    closed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    closed_by: Mapped[str] = mapped_column(String(80))
+
+
+class AppUser(Base):
+    """A dashboard account: salted slow hash, role, optional directorate restriction."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (CheckConstraint("role IN ('viewer', 'officer', 'admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10), default="viewer")
+    #: Comma-separated directorate codes the user may see; NULL means all.
+    directorates: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+#: Tables whose rows are never updated nor deleted by the application.
+IMMUTABLE = (
+    CreditMovement, Assessment, AssessmentLine, Commitment, CommitmentAdjustment, Payment,
+    AvailabilityOverride, AuditLog, ImportBatch,
+)

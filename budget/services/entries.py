@@ -1,0 +1,855 @@
+"""The writes of the money flow: credits, assessments, commitments, payments, reversals.
+
+Every function takes a :class:`~budget.uow.UnitOfWork`, checks the invariants of
+DOMAIN.md, writes new rows only, appends to the audit log, and lets the caller commit.
+A refused operation raises a :class:`~budget.errors.BudgetError` and, since the unit of
+work rolls back by default, leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
+
+from budget.errors import (
+    AlreadyReversedError,
+    DependentEntriesError,
+    DuplicateEntryError,
+    NotFoundError,
+    OverCommitmentError,
+    OverPaymentError,
+    ValidationError,
+)
+from budget.ledger.models import (
+    CREDIT_STAGES,
+    CREDIT_TYPES,
+    Assessment,
+    AssessmentLine,
+    AvailabilityOverride,
+    BasicAllocation,
+    Commitment,
+    CommitmentAdjustment,
+    CreditMovement,
+    Organisation,
+    Payment,
+)
+from budget.money import ZERO, fmt, money, normalise_currency, positive, rate, round_cents, to_eur
+from budget.services.fx import rate_on
+from budget.services.reference import check_open_year, get_allocation, get_organisation
+from budget.uow import UnitOfWork
+
+E = TypeVar("E", CreditMovement, Assessment, Commitment, CommitmentAdjustment, Payment)
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def _reference(value: object, what: str) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationError(f"The {what} reference is empty.")
+    if len(text) > 120:
+        raise ValidationError(f"The {what} reference is longer than 120 characters.")
+    return text
+
+
+def _year(value: object) -> int:
+    try:
+        year = int(str(value))
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"{value!r} is not a fiscal year.") from exc
+    if not 1990 <= year <= 2200:
+        raise ValidationError(f"Fiscal year {year} is out of range.")
+    return year
+
+
+def live(model: type[E], *conditions: Any) -> Any:
+    """SELECT of the live entries of ``model``: not a reversal and not reversed."""
+    rev = aliased(model)
+    return select(model).where(
+        *conditions,
+        model.reverses_id.is_(None),
+        ~exists().where(rev.reverses_id == model.id),
+    )
+
+
+def _next_revision(uow: UnitOfWork, model: type[E], *key: Any) -> int:
+    """Revision for a new entry under ``key``; refuses when a live one exists."""
+    if uow.session.scalar(live(model, *key).limit(1)) is not None:
+        raise DuplicateEntryError("exists")
+    top = uow.session.scalar(select(func.max(model.revision)).where(*key, model.reverses_id.is_(None)))
+    return 0 if top is None else top + 1
+
+
+def _source(source_sheet: str | None, source_row: int | None) -> dict[str, Any]:
+    return {"source_sheet": source_sheet, "source_row": source_row}
+
+
+# --------------------------------------------------------------------------- credits
+
+
+def record_credit(
+    uow: UnitOfWork,
+    ab: str,
+    fiscal_year: int,
+    credit_type: str,
+    amount: object,
+    stage: str = "initial",
+    *,
+    entry_date: dt.date | None = None,
+    reference: str = "",
+    note: str | None = None,
+    source_sheet: str | None = None,
+    source_row: int | None = None,
+) -> CreditMovement:
+    """Record a movement of commitment or payment credits on an AB for a fiscal year.
+
+    Provisional and initial credits are positive; a blocked amount is given as a positive
+    figure and stored as a reduction; adjustments and reallocations carry their sign.
+    """
+    year = _year(fiscal_year)
+    if credit_type not in CREDIT_TYPES:
+        raise ValidationError(f"Credit type must be 'commitment' or 'payment', not {credit_type!r}.")
+    if stage not in CREDIT_STAGES:
+        raise ValidationError(f"Credit stage must be one of {', '.join(CREDIT_STAGES)}, not {stage!r}.")
+    value = money(amount)
+    if stage in ("provisional", "initial"):
+        positive(value, f"The {stage} {credit_type} credit")
+    elif stage == "blocked":
+        value = -positive(abs(value), "The blocked amount")
+    elif value == 0:
+        raise ValidationError(f"A credit {stage} of zero changes nothing.")
+    allocation = get_allocation(uow, ab)
+    check_open_year(uow, year)
+    ref = str(reference or "").strip()
+    key = (
+        CreditMovement.ab_id == allocation.id,
+        CreditMovement.fiscal_year == year,
+        CreditMovement.credit_type == credit_type,
+        CreditMovement.stage == stage,
+        CreditMovement.reference == ref,
+    )
+    try:
+        revision = _next_revision(uow, CreditMovement, *key)
+    except DuplicateEntryError:
+        raise DuplicateEntryError(
+            f"A {stage} {credit_type} credit{' ' + ref if ref else ''} is already recorded on "
+            f"AB {allocation.code} for {year}: reverse it first or give another reference."
+        ) from None
+    if value < 0 and credit_type == "commitment":
+        _check_availability(uow, allocation, year, -value, override_reason=None, what="This reduction")
+    row = CreditMovement(
+        ab_id=allocation.id, fiscal_year=year, credit_type=credit_type, stage=stage,
+        reference=ref, entry_date=entry_date or today(), amount=value, note=note,
+        revision=revision, **_source(source_sheet, source_row), **uow.stamp(),
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    uow.audit("record_credit", "credit_movement", row.id, ab=allocation.code, year=year,
+              credit_type=credit_type, stage=stage, amount=value)
+    return row
+
+
+def credits_of(uow: UnitOfWork, ab_id: int, year: int, credit_type: str) -> Decimal:
+    """The year's credit of one AB: the sum of its movements."""
+    total = uow.session.scalar(
+        select(func.coalesce(func.sum(CreditMovement.amount), 0)).where(
+            CreditMovement.ab_id == ab_id,
+            CreditMovement.fiscal_year == year,
+            CreditMovement.credit_type == credit_type,
+        )
+    )
+    return Decimal(total or 0).quantize(Decimal("0.01"))
+
+
+def committed_on(uow: UnitOfWork, ab_id: int, year: int) -> Decimal:
+    """EUR committed on an AB for a fiscal year (commitments plus adjustments, net)."""
+    base = uow.session.scalar(
+        select(func.coalesce(func.sum(Commitment.amount_eur), 0)).where(
+            Commitment.ab_id == ab_id, Commitment.fiscal_year == year
+        )
+    )
+    adj = uow.session.scalar(
+        select(func.coalesce(func.sum(CommitmentAdjustment.amount_eur), 0))
+        .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
+        .where(Commitment.ab_id == ab_id, Commitment.fiscal_year == year)
+    )
+    return (Decimal(base or 0) + Decimal(adj or 0)).quantize(Decimal("0.01"))
+
+
+def available_on(uow: UnitOfWork, ab_id: int, year: int) -> Decimal:
+    """Commitment credits minus committed, for one AB and year."""
+    return credits_of(uow, ab_id, year, "commitment") - committed_on(uow, ab_id, year)
+
+
+@dataclass
+class Control:
+    """Outcome of the availability control for one write."""
+
+    available: Decimal
+    requested: Decimal
+    mode: str
+    override_reason: str | None = None
+
+    @property
+    def exceeded(self) -> bool:
+        return self.requested > self.available
+
+
+def _lock_allocation(uow: UnitOfWork, allocation: BasicAllocation) -> None:
+    # PostgreSQL: serialise concurrent commitments on one AB, so two officers cannot both
+    # consume the last euro. SQLite already holds the database write lock (BEGIN IMMEDIATE).
+    if uow.session.get_bind().dialect.name == "postgresql":
+        uow.session.execute(
+            select(BasicAllocation.id).where(BasicAllocation.id == allocation.id).with_for_update()
+        )
+
+
+def _check_availability(
+    uow: UnitOfWork,
+    allocation: BasicAllocation,
+    year: int,
+    requested: Decimal,
+    override_reason: str | None,
+    what: str = "This commitment",
+) -> Control:
+    _lock_allocation(uow, allocation)
+    available = available_on(uow, allocation.id, year)
+    control = Control(available, requested, allocation.control_mode)
+    if not control.exceeded:
+        return control
+    reason = (override_reason or "").strip()
+    if allocation.control_mode == "block" and not reason:
+        raise OverCommitmentError(
+            f"{what} of EUR {fmt(requested)} exceeds the EUR {fmt(available)} available on "
+            f"AB {allocation.code} for {year}. Add credits, or override explicitly with a reason."
+        )
+    control.override_reason = reason or f"AB {allocation.code} is in warn mode"
+    return control
+
+
+def _record_override(
+    uow: UnitOfWork,
+    allocation: BasicAllocation,
+    year: int,
+    control: Control,
+    *,
+    commitment_id: int | None = None,
+    adjustment_id: int | None = None,
+) -> None:
+    if not control.exceeded:
+        return
+    uow.session.add(
+        AvailabilityOverride(
+            ab_id=allocation.id, fiscal_year=year, commitment_id=commitment_id,
+            adjustment_id=adjustment_id, control_mode=control.mode, available=control.available,
+            requested=control.requested, override_reason=control.override_reason or "",
+            **uow.stamp(),
+        )
+    )
+    uow.audit("override_availability", "basic_allocation", allocation.code, year=year,
+              available=control.available, requested=control.requested,
+              reason=control.override_reason)
+
+
+# --------------------------------------------------------------------------- assessments
+
+
+def register_assessment(
+    uow: UnitOfWork,
+    organisation: str,
+    reference: str,
+    lines: Sequence[tuple[str, object]],
+    *,
+    period_start: dt.date,
+    period_end: dt.date,
+    due_date: dt.date,
+    fiscal_year: int | None = None,
+    entry_date: dt.date | None = None,
+    note: str | None = None,
+    source_sheet: str | None = None,
+    source_rows: Sequence[int | None] | None = None,
+) -> Assessment:
+    """Register an organisation's call for contributions with one or more currency lines.
+
+    A negative line is a credit returned by the organisation. Each line's EUR equivalent is
+    taken at the ECB rate in force on the due date (the last published on or before it).
+    """
+    org = get_organisation(uow, organisation)
+    ref = _reference(reference, "assessment")
+    if period_end < period_start:
+        raise ValidationError(
+            f"Assessment {ref}: the period ends ({period_end}) before it starts ({period_start})."
+        )
+    if not lines:
+        raise ValidationError(f"Assessment {ref} has no amount.")
+    year = _year(fiscal_year if fiscal_year is not None else period_start.year)
+    check_open_year(uow, year)
+    parsed: list[tuple[str, Decimal]] = []
+    for cur, amount in lines:
+        c = normalise_currency(cur)
+        value = money(amount, c)
+        if value == 0:
+            raise ValidationError(f"Assessment {ref}: the {c} line is zero.")
+        if any(c == p for p, _ in parsed):
+            raise ValidationError(f"Assessment {ref} has two {c} lines; add them into one.")
+        parsed.append((c, value))
+    key = (Assessment.organisation_id == org.id, Assessment.reference == ref)
+    try:
+        revision = _next_revision(uow, Assessment, *key)
+    except DuplicateEntryError:
+        raise DuplicateEntryError(
+            f"Assessment {ref} of {org.code} is already registered."
+        ) from None
+    row = Assessment(
+        organisation_id=org.id, reference=ref, fiscal_year=year, period_start=period_start,
+        period_end=period_end, due_date=due_date, entry_date=entry_date or today(), note=note,
+        revision=revision, source_sheet=source_sheet,
+        source_row=(source_rows or [None])[0], **uow.stamp(),
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    rows = list(source_rows or [None] * len(parsed))
+    for (cur, value), src in zip(parsed, rows + [None] * (len(parsed) - len(rows)), strict=False):
+        quote = rate_on(uow, cur, due_date)
+        uow.session.add(
+            AssessmentLine(
+                assessment_id=row.id, currency=cur, amount=value,
+                amount_eur=to_eur(value, cur, quote.rate), rate=quote.rate,
+                rate_date=quote.published, source_row=src,
+            )
+        )
+    uow.session.flush()
+    uow.audit("register", "assessment", row.id, organisation=org.code, reference=ref,
+              lines={c: str(v) for c, v in parsed})
+    return row
+
+
+def find_assessment(uow: UnitOfWork, organisation: Organisation, reference: str) -> Assessment:
+    found = uow.session.scalar(
+        live(Assessment, Assessment.organisation_id == organisation.id,
+             Assessment.reference == reference.strip())
+    )
+    if found is None:
+        raise NotFoundError(f"No assessment {reference!r} is registered for {organisation.code}.")
+    return found
+
+
+# --------------------------------------------------------------------------- commitments
+
+
+@dataclass
+class WriteResult:
+    """An entry written, with the warnings the officer should read."""
+
+    entry: Any
+    warnings: list[str] = field(default_factory=list)
+    exchange_difference: Decimal | None = None
+
+
+def _conversion(
+    uow: UnitOfWork,
+    currency: str,
+    amount: Decimal,
+    on: dt.date,
+    amount_eur: object | None,
+    given_rate: object | None,
+) -> tuple[Decimal, Decimal, dt.date | None, str]:
+    """EUR amount, rate, rate date and source for a foreign-currency amount."""
+    if currency == "EUR":
+        eur = amount if amount_eur is None else money(amount_eur)
+        if eur != amount:
+            raise ValidationError(f"A EUR amount of {fmt(amount)} cannot be worth EUR {fmt(eur)}.")
+        return amount, Decimal(1), None, "par"
+    if amount_eur is not None:
+        eur = money(amount_eur)
+        if (eur > 0) != (amount > 0) or eur == 0:
+            raise ValidationError(f"EUR amount {fmt(eur)} does not match {currency} {fmt(amount)}.")
+        r = rate(given_rate) if given_rate is not None else (amount / eur).quantize(Decimal("1E-10"))
+        return eur, r, None, "given" if given_rate is not None else "computed"
+    if given_rate is not None:
+        r = rate(given_rate)
+        return to_eur(amount, currency, r), r, None, "given"
+    quote = rate_on(uow, currency, on)
+    return to_eur(amount, currency, quote.rate), quote.rate, quote.published, quote.source
+
+
+def commit(
+    uow: UnitOfWork,
+    reference: str,
+    organisation: str,
+    *,
+    entry_date: dt.date,
+    amount_eur: object | None = None,
+    currency: str | None = None,
+    amount: object | None = None,
+    rate_used: object | None = None,
+    ab: str | None = None,
+    fiscal_year: int | None = None,
+    assessment_reference: str | None = None,
+    override_reason: str | None = None,
+    note: str | None = None,
+    source_sheet: str | None = None,
+    source_row: int | None = None,
+) -> WriteResult:
+    """Commit commitment credits on an AB for an organisation, under availability control.
+
+    A foreign-currency commitment gives ``currency`` and ``amount`` with ``amount_eur`` or
+    ``rate_used`` (the budget rate); with neither, the ECB rate of ``entry_date`` is used.
+    Beyond the available credits an AB in ``block`` mode refuses unless ``override_reason``
+    is given; in ``warn`` mode the commitment passes with a warning. Both are recorded.
+    """
+    ref = _reference(reference, "commitment")
+    org = get_organisation(uow, organisation)
+    ab_code = ab or (org.ab.code if org.ab else None)
+    if not ab_code:
+        raise ValidationError(
+            f"Commitment {ref}: no basic allocation given and {org.code} has no default AB."
+        )
+    allocation = get_allocation(uow, ab_code)
+    year = _year(fiscal_year if fiscal_year is not None else entry_date.year)
+    check_open_year(uow, year)
+    assessment = find_assessment(uow, org, assessment_reference) if assessment_reference else None
+    cur = normalise_currency(currency or (None if amount is None and amount_eur is not None else org.currency) or "EUR")
+    if amount is None:
+        if cur != "EUR":
+            raise ValidationError(f"Commitment {ref}: give the {cur} amount, not only the EUR one.")
+        if amount_eur is None:
+            raise ValidationError(f"Commitment {ref} has no amount.")
+        amount = amount_eur
+    value = positive(money(amount, cur), f"Commitment {ref}: the amount")
+    if assessment is not None and cur not in {line.currency for line in assessment.lines}:
+        raise ValidationError(
+            f"Commitment {ref}: assessment {assessment.reference} has no {cur} line."
+        )
+    eur, r, _, _ = _conversion(uow, cur, value, entry_date, amount_eur, rate_used)
+    positive(eur, f"Commitment {ref}: the EUR amount")
+    try:
+        revision = _next_revision(uow, Commitment, Commitment.reference == ref)
+    except DuplicateEntryError:
+        raise DuplicateEntryError(f"Commitment {ref} is already recorded.") from None
+    control = _check_availability(uow, allocation, year, eur, override_reason)
+    row = Commitment(
+        reference=ref, entry_date=entry_date, fiscal_year=year, ab_id=allocation.id,
+        organisation_id=org.id, assessment_id=assessment.id if assessment else None,
+        currency=cur, amount=value, amount_eur=eur, rate=r, note=note, revision=revision,
+        reason=override_reason, **_source(source_sheet, source_row), **uow.stamp(),
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    _record_override(uow, allocation, year, control, commitment_id=row.id)
+    uow.audit("commit", "commitment", row.id, reference=ref, organisation=org.code,
+              ab=allocation.code, year=year, currency=cur, amount=value, amount_eur=eur)
+    warnings = []
+    if control.exceeded:
+        warnings.append(
+            f"Commitment {ref} exceeds the EUR {fmt(control.available)} available on AB "
+            f"{allocation.code} for {year} ({control.override_reason})."
+        )
+    return WriteResult(row, warnings)
+
+
+def find_commitment(uow: UnitOfWork, reference: str) -> Commitment:
+    found = uow.session.scalar(live(Commitment, Commitment.reference == str(reference).strip()))
+    if found is None:
+        raise NotFoundError(f"No commitment {reference!r} is recorded.")
+    return found
+
+
+@dataclass(frozen=True)
+class CommitmentPosition:
+    """Where a commitment stands, in its own currency and in EUR."""
+
+    committed: Decimal
+    committed_eur: Decimal
+    paid: Decimal
+    paid_eur: Decimal
+
+    @property
+    def open(self) -> Decimal:
+        return self.committed - self.paid
+
+    @property
+    def open_eur(self) -> Decimal:
+        return self.committed_eur - self.paid_eur
+
+
+def commitment_position(uow: UnitOfWork, commitment: Commitment) -> CommitmentPosition:
+    """Committed (with adjustments) and paid on one commitment, net of reversals."""
+    s = uow.session
+    cid = commitment.id
+    adj_amount, adj_eur = s.execute(
+        select(
+            func.coalesce(func.sum(CommitmentAdjustment.amount), 0),
+            func.coalesce(func.sum(CommitmentAdjustment.amount_eur), 0),
+        ).where(CommitmentAdjustment.commitment_id == cid)
+    ).one()
+    paid, paid_eur = s.execute(
+        select(func.coalesce(func.sum(Payment.amount), 0), func.coalesce(func.sum(Payment.amount_eur), 0))
+        .where(Payment.commitment_id == cid)
+    ).one()
+    return CommitmentPosition(
+        committed=commitment.amount + Decimal(adj_amount),
+        committed_eur=commitment.amount_eur + Decimal(adj_eur),
+        paid=Decimal(paid),
+        paid_eur=Decimal(paid_eur),
+    )
+
+
+def adjust_commitment(
+    uow: UnitOfWork,
+    commitment_reference: str,
+    amount: object,
+    *,
+    entry_date: dt.date,
+    reason: str,
+    reference: str | None = None,
+    amount_eur: object | None = None,
+    override_reason: str | None = None,
+    source_sheet: str | None = None,
+    source_row: int | None = None,
+) -> WriteResult:
+    """Increase (positive) or decrease (negative) a commitment, in its own currency.
+
+    The EUR change is ``amount_eur`` when given, else the amount at the commitment's rate.
+    A decrease cannot go below what is already paid; an increase passes the availability
+    control like a new commitment.
+    """
+    commitment = find_commitment(uow, commitment_reference)
+    cur = commitment.currency
+    delta = money(amount, cur)
+    if delta == 0:
+        raise ValidationError("An adjustment of zero changes nothing.")
+    if not (reason or "").strip():
+        raise ValidationError("Give the reason for the adjustment.")
+    check_open_year(uow, commitment.fiscal_year)
+    eur = money(amount_eur) if amount_eur is not None else to_eur(delta, cur, commitment.rate)
+    if cur == "EUR":
+        eur = delta
+    if eur != 0 and (eur > 0) != (delta > 0):
+        raise ValidationError("The EUR change must have the same sign as the adjustment.")
+    position = commitment_position(uow, commitment)
+    if position.committed + delta < position.paid:
+        raise OverPaymentError(
+            f"Commitment {commitment.reference}: a decrease of {cur} {fmt(-delta)} would leave "
+            f"{cur} {fmt(position.committed + delta)} committed, below the {cur} "
+            f"{fmt(position.paid)} already paid."
+        )
+    if position.committed + delta < 0:
+        raise ValidationError("A commitment cannot become negative; reverse it instead.")
+    allocation = commitment.ab
+    control = Control(ZERO, ZERO, allocation.control_mode)
+    if eur > 0:
+        control = _check_availability(uow, allocation, commitment.fiscal_year, eur,
+                                      override_reason, what="This increase")
+    ref = (reference or "").strip() or f"ADJ-{_count_adjustments(uow, commitment) + 1}"
+    try:
+        revision = _next_revision(
+            uow, CommitmentAdjustment,
+            CommitmentAdjustment.commitment_id == commitment.id,
+            CommitmentAdjustment.reference == ref,
+        )
+    except DuplicateEntryError:
+        raise DuplicateEntryError(
+            f"Adjustment {ref} of commitment {commitment.reference} is already recorded."
+        ) from None
+    row = CommitmentAdjustment(
+        commitment_id=commitment.id, reference=ref, kind="adjustment", entry_date=entry_date,
+        amount=delta, amount_eur=eur, reason=reason.strip(), revision=revision,
+        **_source(source_sheet, source_row), **uow.stamp(),
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    _record_override(uow, allocation, commitment.fiscal_year, control, adjustment_id=row.id)
+    uow.audit("adjust", "commitment", commitment.id, reference=commitment.reference,
+              amount=delta, amount_eur=eur, reason=reason)
+    return WriteResult(row)
+
+
+def _count_adjustments(uow: UnitOfWork, commitment: Commitment) -> int:
+    return int(uow.session.scalar(
+        select(func.count()).select_from(CommitmentAdjustment).where(
+            CommitmentAdjustment.commitment_id == commitment.id,
+            CommitmentAdjustment.reverses_id.is_(None),
+        )
+    ) or 0)
+
+
+# --------------------------------------------------------------------------- payments
+
+
+def record_payment(
+    uow: UnitOfWork,
+    reference: str,
+    commitment_reference: str,
+    *,
+    entry_date: dt.date,
+    amount: object,
+    currency: str | None = None,
+    amount_eur: object | None = None,
+    rate_used: object | None = None,
+    source_sheet: str | None = None,
+    source_row: int | None = None,
+) -> WriteResult:
+    """Pay (part of) a commitment, never beyond what is open in the commitment currency.
+
+    Without ``amount_eur`` or ``rate_used`` the EUR amount comes from the ECB rate of the
+    payment date, and the rate used is recorded. When a foreign-currency commitment is fully
+    paid, the difference between its committed and paid EUR is recorded as an exchange
+    difference that brings the commitment to what was really paid.
+    """
+    ref = _reference(reference, "payment")
+    commitment = find_commitment(uow, commitment_reference)
+    cur = normalise_currency(currency or commitment.currency)
+    if cur != commitment.currency:
+        raise ValidationError(
+            f"Payment {ref} is in {cur} but commitment {commitment.reference} is in "
+            f"{commitment.currency}: pay in the commitment currency."
+        )
+    value = positive(money(amount, cur), f"Payment {ref}: the amount")
+    check_open_year(uow, entry_date.year)
+    try:
+        revision = _next_revision(uow, Payment, Payment.reference == ref)
+    except DuplicateEntryError:
+        raise DuplicateEntryError(f"Payment {ref} is already recorded.") from None
+    position = commitment_position(uow, commitment)
+    if value > position.open:
+        raise OverPaymentError(
+            f"Payment {ref} of {cur} {fmt(value)} exceeds the {cur} {fmt(position.open)} open "
+            f"on commitment {commitment.reference}."
+        )
+    eur, r, rate_date, rate_source = _conversion(uow, cur, value, entry_date, amount_eur, rate_used)
+    row = Payment(
+        reference=ref, entry_date=entry_date, commitment_id=commitment.id, currency=cur,
+        amount=value, amount_eur=eur, rate=r, rate_date=rate_date, rate_source=rate_source,
+        revision=revision, **_source(source_sheet, source_row), **uow.stamp(),
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    uow.audit("pay", "payment", row.id, reference=ref, commitment=commitment.reference,
+              currency=cur, amount=value, amount_eur=eur, rate=r)
+    result = WriteResult(row)
+    if value == position.open and cur != "EUR":
+        difference = position.committed_eur - (position.paid_eur + eur)
+        if difference != 0:
+            result.exchange_difference = difference
+            _record_exchange_difference(uow, commitment, row, difference, entry_date)
+    result.warnings.extend(_payment_credit_warning(uow, commitment, entry_date.year))
+    return result
+
+
+def _record_exchange_difference(
+    uow: UnitOfWork, commitment: Commitment, payment: Payment, difference: Decimal, on: dt.date
+) -> None:
+    """Release (gain) or top up (loss) the commitment to the EUR really paid."""
+    allocation = commitment.ab
+    control = Control(ZERO, ZERO, allocation.control_mode)
+    if difference < 0:
+        # A loss consumes commitment credits; the payment is a fact, so it is never refused,
+        # but a top-up beyond the available credits is recorded as an override.
+        _lock_allocation(uow, allocation)
+        control = Control(available_on(uow, allocation.id, commitment.fiscal_year), -difference,
+                          allocation.control_mode, "exchange loss on settlement")
+    adj = CommitmentAdjustment(
+        commitment_id=commitment.id, reference=f"FX-{payment.reference}",
+        kind="exchange_difference", entry_date=on, amount=ZERO, amount_eur=-difference,
+        payment_id=payment.id, reason="exchange difference on settlement",
+        revision=_fx_revision(uow, commitment, payment), **uow.stamp(),
+    )
+    uow.session.add(adj)
+    uow.session.flush()
+    _record_override(uow, allocation, commitment.fiscal_year, control, adjustment_id=adj.id)
+    uow.audit("exchange_difference", "commitment", commitment.id,
+              reference=commitment.reference, payment=payment.reference, amount_eur=difference)
+
+
+def _fx_revision(uow: UnitOfWork, commitment: Commitment, payment: Payment) -> int:
+    top = uow.session.scalar(
+        select(func.max(CommitmentAdjustment.revision)).where(
+            CommitmentAdjustment.commitment_id == commitment.id,
+            CommitmentAdjustment.reference == f"FX-{payment.reference}",
+            CommitmentAdjustment.reverses_id.is_(None),
+        )
+    )
+    return 0 if top is None else top + 1
+
+
+def _payment_credit_warning(uow: UnitOfWork, commitment: Commitment, year: int) -> list[str]:
+    credits = credits_of(uow, commitment.ab_id, year, "payment")
+    paid = uow.session.scalar(
+        select(func.coalesce(func.sum(Payment.amount_eur), 0))
+        .join(Commitment, Commitment.id == Payment.commitment_id)
+        .where(Commitment.ab_id == commitment.ab_id,
+               Payment.entry_date >= dt.date(year, 1, 1),
+               Payment.entry_date <= dt.date(year, 12, 31))
+    )
+    paid = Decimal(paid or 0)
+    if paid > credits:
+        return [
+            f"Payments of {year} on AB {commitment.ab.code} (EUR {fmt(paid)}) exceed its "
+            f"payment credits (EUR {fmt(credits)})."
+        ]
+    return []
+
+
+# --------------------------------------------------------------------------- reversals
+
+ENTITIES: dict[str, type] = {
+    "credit": CreditMovement,
+    "assessment": Assessment,
+    "commitment": Commitment,
+    "adjustment": CommitmentAdjustment,
+    "payment": Payment,
+}
+
+
+def _is_reversed(uow: UnitOfWork, model: type, entry_id: int) -> bool:
+    return uow.session.scalar(select(model.id).where(model.reverses_id == entry_id).limit(1)) is not None
+
+
+def dependants(uow: UnitOfWork, entry: Any) -> list[str]:
+    """Live later entries that stand on ``entry`` (they must be reversed first)."""
+    s = uow.session
+    out: list[str] = []
+    if isinstance(entry, Commitment):
+        out += [f"payment {p.reference}" for p in s.scalars(live(Payment, Payment.commitment_id == entry.id))]
+        out += [
+            f"adjustment {a.reference}"
+            for a in s.scalars(live(CommitmentAdjustment, CommitmentAdjustment.commitment_id == entry.id,
+                                    CommitmentAdjustment.kind == "adjustment"))
+        ]
+    elif isinstance(entry, Assessment):
+        out += [f"commitment {c.reference}" for c in s.scalars(live(Commitment, Commitment.assessment_id == entry.id))]
+    return out
+
+
+def reverse(
+    uow: UnitOfWork,
+    entity: str,
+    entry_id: int,
+    *,
+    reason: str,
+    entry_date: dt.date | None = None,
+) -> Any:
+    """Cancel an entry by recording its negative, linked to it by ``reverses_id``.
+
+    Refused when the entry is already reversed, is itself a reversal, or when live later
+    entries depend on it (payments on a commitment, commitments on an assessment): those
+    must be reversed first, and the message names them.
+    """
+    model = ENTITIES.get(entity)
+    if model is None:
+        raise ValidationError(f"Cannot reverse a {entity!r}; choose one of {', '.join(ENTITIES)}.")
+    entry = uow.session.get(model, entry_id)
+    if entry is None:
+        raise NotFoundError(f"No {entity} with id {entry_id}.")
+    if not (reason or "").strip():
+        raise ValidationError("Give the reason for the reversal.")
+    label = f"{entity} {getattr(entry, 'reference', '') or entry.id}"
+    if entry.reverses_id is not None:
+        raise AlreadyReversedError(f"The {label} is itself a reversal; it cannot be reversed.")
+    if _is_reversed(uow, model, entry.id):
+        raise AlreadyReversedError(f"The {label} is already reversed.")
+    if isinstance(entry, CommitmentAdjustment) and entry.kind == "exchange_difference":
+        raise DependentEntriesError(
+            f"The exchange difference {entry.reference} goes with its payment: reverse the payment."
+        )
+    blockers = dependants(uow, entry)
+    if blockers:
+        raise DependentEntriesError(
+            f"The {label} cannot be reversed while these depend on it: {', '.join(blockers)}. "
+            "Reverse them first."
+        )
+    year = _entry_year(entry)
+    check_open_year(uow, year)
+    on = entry_date or today()
+    if isinstance(entry, CreditMovement) and entry.credit_type == "commitment" and entry.amount > 0:
+        allocation = entry.ab
+        control = _check_availability(uow, allocation, entry.fiscal_year, entry.amount, None,
+                                      what="Reversing this credit")
+        _record_override(uow, allocation, entry.fiscal_year, control)
+    if isinstance(entry, CommitmentAdjustment) and entry.amount > 0:
+        position = commitment_position(uow, entry.commitment)
+        if position.committed - entry.amount < position.paid:
+            raise OverPaymentError(
+                f"Reversing the increase {entry.reference} would leave commitment "
+                f"{entry.commitment.reference} below what is already paid on it."
+            )
+    if isinstance(entry, CommitmentAdjustment) and entry.amount_eur < 0:
+        commitment = entry.commitment
+        control = _check_availability(uow, commitment.ab, commitment.fiscal_year, -entry.amount_eur,
+                                      None, what="Reversing this decrease")
+        _record_override(uow, commitment.ab, commitment.fiscal_year, control)
+    mirror = _mirror(uow, entry, on, reason.strip())
+    uow.session.add(mirror)
+    uow.session.flush()
+    if isinstance(entry, Assessment):
+        for line in entry.lines:
+            uow.session.add(AssessmentLine(
+                assessment_id=mirror.id, currency=line.currency, amount=-line.amount,
+                amount_eur=-line.amount_eur, rate=line.rate, rate_date=line.rate_date,
+            ))
+    if isinstance(entry, Payment):
+        for fx in uow.session.scalars(live(CommitmentAdjustment, CommitmentAdjustment.payment_id == entry.id)):
+            uow.session.add(_mirror(uow, fx, on, f"payment {entry.reference} reversed"))
+    uow.session.flush()
+    uow.audit("reverse", model.__tablename__, entry.id, reversal_id=mirror.id, reason=reason)
+    return mirror
+
+
+def _entry_year(entry: Any) -> int:
+    if isinstance(entry, Payment):
+        return entry.entry_date.year
+    if isinstance(entry, CommitmentAdjustment):
+        return entry.commitment.fiscal_year
+    return int(entry.fiscal_year)
+
+
+_NEGATED = ("amount", "amount_eur")
+_COPIED_SKIP = {"id", "reverses_id", "created_at", "created_by", "channel", "batch_id",
+                "source_sheet", "source_row", "entry_date", "reason"}
+
+
+def _mirror(uow: UnitOfWork, entry: Any, on: dt.date, reason: str) -> Any:
+    model = type(entry)
+    values: dict[str, Any] = {}
+    for column in model.__table__.columns:
+        name = column.key
+        if name in _COPIED_SKIP:
+            continue
+        value = getattr(entry, name)
+        values[name] = -value if name in _NEGATED and value is not None else value
+    return model(**values, reverses_id=entry.id, entry_date=on, reason=reason, **uow.stamp())
+
+
+def live_entries(uow: UnitOfWork, entity: str) -> list[Any]:
+    """Every live entry of one kind (used by reversal tools and tests)."""
+    model = ENTITIES[entity]
+    return list(uow.session.scalars(live(model).order_by(model.id)))
+
+
+__all__ = [
+    "CommitmentPosition",
+    "WriteResult",
+    "adjust_commitment",
+    "available_on",
+    "commit",
+    "commitment_position",
+    "committed_on",
+    "credits_of",
+    "find_assessment",
+    "find_commitment",
+    "live",
+    "record_credit",
+    "record_payment",
+    "register_assessment",
+    "reverse",
+    "round_cents",
+]

@@ -1,0 +1,926 @@
+"""The read side: execution, arrears, open commitments, exchange differences, as plain data.
+
+Aggregation happens in SQL (``SUM`` over integer cents, exact on SQLite and PostgreSQL);
+Python only adds up the few grouped rows. Every function returns frozen dataclasses.
+``as_of`` limits every figure to entries dated on or before it; ``directorates`` limits
+organisations (and the ABs they own) to those directorates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, case, extract, func, literal, select
+
+from budget.errors import ValidationError
+from budget.ledger.models import (
+    AuditLog,
+    Assessment,
+    AssessmentLine,
+    AvailabilityOverride,
+    BasicAllocation,
+    Commitment,
+    CommitmentAdjustment,
+    CreditMovement,
+    Directorate,
+    ImportBatch,
+    Organisation,
+    Payment,
+)
+from budget.money import ZERO, json_amount, ratio, round_cents
+from budget.uow import UnitOfWork
+
+Dimension = Literal["organisation", "directorate", "ab", "currency"]
+DIMENSIONS: tuple[str, ...] = ("organisation", "directorate", "ab", "currency")
+
+
+def _d(value: Any) -> Decimal:
+    return ZERO if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+def data_version(uow: UnitOfWork) -> int:
+    """A number that changes with every write (the last audit line): a cache key."""
+    return int(uow.session.scalar(select(func.coalesce(func.max(AuditLog.id), 0))) or 0)
+
+
+# --------------------------------------------------------------------------- execution
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Headline figures of a fiscal year (EUR)."""
+
+    commitment_credits: Decimal
+    payment_credits: Decimal
+    committed: Decimal
+    paid: Decimal
+    open: Decimal
+    available: Decimal
+    paid_in_year: Decimal
+    assessed_eur: Decimal
+
+    @property
+    def commitment_rate(self) -> Decimal | None:
+        """Committed / commitment credits."""
+        return ratio(self.committed, self.commitment_credits)
+
+    @property
+    def payment_rate(self) -> Decimal | None:
+        """Paid in the year / payment credits."""
+        return ratio(self.paid_in_year, self.payment_credits)
+
+    @property
+    def paid_rate(self) -> Decimal | None:
+        """Paid / committed, on the year's commitments."""
+        return ratio(self.paid, self.committed)
+
+    def to_json(self) -> dict[str, Any]:
+        out = {k: json_amount(v) for k, v in asdict(self).items()}
+        for name in ("commitment_rate", "payment_rate", "paid_rate"):
+            value = getattr(self, name)
+            out[name] = None if value is None else str(value)
+        return out
+
+
+@dataclass(frozen=True)
+class ExecutionRow:
+    """One organisation, directorate, AB or currency in a year's execution."""
+
+    key: str
+    name: str
+    committed: Decimal
+    paid: Decimal
+    paid_in_year: Decimal
+    assessed_eur: Decimal
+    assessed: dict[str, Decimal] = field(default_factory=dict)
+    directorate: str | None = None
+    commitment_credits: Decimal | None = None
+    payment_credits: Decimal | None = None
+    committed_original: Decimal | None = None
+    paid_original: Decimal | None = None
+
+    @property
+    def open(self) -> Decimal:
+        return self.committed - self.paid
+
+    @property
+    def available(self) -> Decimal | None:
+        if self.commitment_credits is None:
+            return None
+        return self.commitment_credits - self.committed
+
+    @property
+    def paid_rate(self) -> Decimal | None:
+        return ratio(self.paid, self.committed)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "key": self.key,
+            "name": self.name,
+            "committed": json_amount(self.committed),
+            "paid": json_amount(self.paid),
+            "open": json_amount(self.open),
+            "paid_in_year": json_amount(self.paid_in_year),
+            "assessed_eur": json_amount(self.assessed_eur),
+            "assessed": {c: json_amount(v) for c, v in self.assessed.items()},
+        }
+        if self.directorate is not None:
+            out["directorate"] = self.directorate
+        if self.commitment_credits is not None:
+            out["commitment_credits"] = json_amount(self.commitment_credits)
+            out["payment_credits"] = json_amount(self.payment_credits or ZERO)
+            out["available"] = json_amount(self.available or ZERO)
+        if self.committed_original is not None:
+            out["committed_original"] = json_amount(self.committed_original)
+            out["paid_original"] = json_amount(self.paid_original or ZERO)
+        return out
+
+
+@dataclass(frozen=True)
+class Execution:
+    year: int
+    by: str
+    as_of: dt.date | None
+    totals: Totals
+    rows: list[ExecutionRow]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "by": self.by,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "totals": self.totals.to_json(),
+            "rows": [r.to_json() for r in self.rows],
+        }
+
+
+def _upto(column: Any, as_of: dt.date | None) -> ColumnElement[bool]:
+    return column <= as_of if as_of is not None else literal(True)
+
+
+def _in_year(column: Any, year: int) -> ColumnElement[bool]:
+    return and_(column >= dt.date(year, 1, 1), column <= dt.date(year, 12, 31))
+
+
+def _org_filter(directorates: Sequence[str] | None) -> ColumnElement[bool]:
+    if directorates is None:
+        return literal(True)
+    return Organisation.directorate_code.in_(list(directorates))
+
+
+def _ab_filter(directorates: Sequence[str] | None) -> ColumnElement[bool]:
+    if directorates is None:
+        return literal(True)
+    return BasicAllocation.directorate_code.in_(list(directorates))
+
+
+def _commitment_key(by: str) -> Any:
+    return {
+        "organisation": Organisation.code,
+        "directorate": Organisation.directorate_code,
+        "ab": BasicAllocation.code,
+        "currency": Commitment.currency,
+    }[by]
+
+
+def _grouped(uow: UnitOfWork, stmt: Any) -> dict[Any, tuple[Decimal, ...]]:
+    return {row[0]: tuple(_d(v) for v in row[1:]) for row in uow.session.execute(stmt)}
+
+
+def _commitment_sums(
+    uow: UnitOfWork, by: str, year: int, as_of: dt.date | None, directorates: Sequence[str] | None
+) -> tuple[dict[Any, tuple[Decimal, ...]], ...]:
+    key = _commitment_key(by)
+    scope = (Commitment.fiscal_year == year, _org_filter(directorates))
+
+    def base(*cols: Any) -> Any:
+        return (
+            select(key, *cols)
+            .select_from(Commitment)
+            .join(Organisation, Organisation.id == Commitment.organisation_id)
+            .join(BasicAllocation, BasicAllocation.id == Commitment.ab_id)
+        )
+
+    committed = _grouped(uow, base(func.sum(Commitment.amount_eur), func.sum(Commitment.amount))
+                         .where(*scope, _upto(Commitment.entry_date, as_of)).group_by(key))
+    adjusted = _grouped(
+        uow,
+        base(func.sum(CommitmentAdjustment.amount_eur), func.sum(CommitmentAdjustment.amount))
+        .join(CommitmentAdjustment, CommitmentAdjustment.commitment_id == Commitment.id)
+        .where(*scope, _upto(CommitmentAdjustment.entry_date, as_of)).group_by(key),
+    )
+    paid = _grouped(
+        uow,
+        base(func.sum(Payment.amount_eur), func.sum(Payment.amount))
+        .join(Payment, Payment.commitment_id == Commitment.id)
+        .where(*scope, _upto(Payment.entry_date, as_of)).group_by(key),
+    )
+    paid_in_year = _grouped(
+        uow,
+        base(func.sum(Payment.amount_eur))
+        .join(Payment, Payment.commitment_id == Commitment.id)
+        .where(_org_filter(directorates), _in_year(Payment.entry_date, year),
+               _upto(Payment.entry_date, as_of)).group_by(key),
+    )
+    return committed, adjusted, paid, paid_in_year
+
+
+def _assessed(
+    uow: UnitOfWork, by: str, year: int, as_of: dt.date | None, directorates: Sequence[str] | None
+) -> dict[Any, dict[str, tuple[Decimal, Decimal]]]:
+    key = {
+        "organisation": Organisation.code,
+        "directorate": Organisation.directorate_code,
+        "ab": BasicAllocation.code,
+        "currency": AssessmentLine.currency,
+    }[by]
+    stmt = (
+        select(key, AssessmentLine.currency, func.sum(AssessmentLine.amount), func.sum(AssessmentLine.amount_eur))
+        .select_from(AssessmentLine)
+        .join(Assessment, Assessment.id == AssessmentLine.assessment_id)
+        .join(Organisation, Organisation.id == Assessment.organisation_id)
+        .outerjoin(BasicAllocation, BasicAllocation.id == Organisation.ab_id)
+        .where(Assessment.fiscal_year == year, _upto(Assessment.entry_date, as_of), _org_filter(directorates))
+        .group_by(key, AssessmentLine.currency)
+    )
+    out: dict[Any, dict[str, tuple[Decimal, Decimal]]] = defaultdict(dict)
+    for k, cur, amount, eur in uow.session.execute(stmt):
+        out[k][cur] = (_d(amount), _d(eur))
+    return out
+
+
+def _credits(
+    uow: UnitOfWork, year: int, as_of: dt.date | None, directorates: Sequence[str] | None
+) -> dict[tuple[str, str], Decimal]:
+    stmt = (
+        select(BasicAllocation.code, CreditMovement.credit_type, func.sum(CreditMovement.amount))
+        .join(BasicAllocation, BasicAllocation.id == CreditMovement.ab_id)
+        .where(CreditMovement.fiscal_year == year, _upto(CreditMovement.entry_date, as_of),
+               _ab_filter(directorates))
+        .group_by(BasicAllocation.code, CreditMovement.credit_type)
+    )
+    return {(ab, kind): _d(total) for ab, kind, total in uow.session.execute(stmt)}
+
+
+def execution(
+    uow: UnitOfWork,
+    year: int,
+    by: str = "organisation",
+    *,
+    as_of: dt.date | None = None,
+    directorates: Sequence[str] | None = None,
+) -> Execution:
+    """Execution of fiscal ``year`` by organisation, directorate, AB or currency.
+
+    ``committed`` is the year's commitments (with adjustments), ``paid`` what of them is
+    paid, ``paid_in_year`` every payment dated in the year whatever its commitment's year
+    (it is set against payment credits). Rows add up to the totals to the cent.
+    """
+    if by not in DIMENSIONS:
+        raise ValidationError(f"Summaries are by {', '.join(DIMENSIONS)}, not {by!r}.")
+    committed, adjusted, paid, paid_in_year = _commitment_sums(uow, by, year, as_of, directorates)
+    assessed = _assessed(uow, by, year, as_of, directorates)
+    credits = _credits(uow, year, as_of, directorates)
+
+    names, extra = _dimension_names(uow, by, directorates)
+    keys = set(committed) | set(adjusted) | set(paid) | set(paid_in_year) | set(assessed)
+    if by == "ab":
+        keys |= {ab for ab, _ in credits}
+    keys |= set(names) if by in ("organisation", "directorate") else set()
+    keys.discard(None)
+
+    rows = []
+    for k in sorted(keys, key=str):
+        c = committed.get(k, (ZERO, ZERO))
+        a = adjusted.get(k, (ZERO, ZERO))
+        p = paid.get(k, (ZERO, ZERO))
+        lines = assessed.get(k, {})
+        rows.append(
+            ExecutionRow(
+                key=str(k),
+                name=names.get(k, str(k)),
+                committed=c[0] + a[0],
+                paid=p[0],
+                paid_in_year=paid_in_year.get(k, (ZERO,))[0],
+                assessed_eur=sum((v[1] for v in lines.values()), ZERO),
+                assessed={cur: v[0] for cur, v in sorted(lines.items())},
+                directorate=extra.get(k) if by == "organisation" else None,
+                commitment_credits=credits.get((k, "commitment"), ZERO) if by == "ab" else None,
+                payment_credits=credits.get((k, "payment"), ZERO) if by == "ab" else None,
+                committed_original=c[1] + a[1] if by == "currency" else None,
+                paid_original=p[1] if by == "currency" else None,
+            )
+        )
+    commitment_credits = sum((v for (_, t), v in credits.items() if t == "commitment"), ZERO)
+    payment_credits = sum((v for (_, t), v in credits.items() if t == "payment"), ZERO)
+    total_committed = sum((r.committed for r in rows), ZERO)
+    total_paid = sum((r.paid for r in rows), ZERO)
+    totals = Totals(
+        commitment_credits=commitment_credits,
+        payment_credits=payment_credits,
+        committed=total_committed,
+        paid=total_paid,
+        open=total_committed - total_paid,
+        available=commitment_credits - total_committed,
+        paid_in_year=sum((r.paid_in_year for r in rows), ZERO),
+        assessed_eur=sum((r.assessed_eur for r in rows), ZERO),
+    )
+    return Execution(year, by, as_of, totals, rows)
+
+
+def _dimension_names(
+    uow: UnitOfWork, by: str, directorates: Sequence[str] | None
+) -> tuple[dict[Any, str], dict[Any, str]]:
+    s = uow.session
+    if by == "organisation":
+        rows = s.execute(select(Organisation.code, Organisation.name, Organisation.directorate_code)
+                         .where(_org_filter(directorates)))
+        names, dirs = {}, {}
+        for c, n, d in rows:
+            names[c], dirs[c] = n, d
+        return names, dirs
+    if by == "directorate":
+        stmt = select(Directorate.code, Directorate.name)
+        if directorates is not None:
+            stmt = stmt.where(Directorate.code.in_(list(directorates)))
+        return dict(s.execute(stmt).tuples()), {}
+    if by == "ab":
+        stmt = select(BasicAllocation.code, BasicAllocation.label).where(_ab_filter(directorates))
+        return {c: (label or c) for c, label in s.execute(stmt)}, {}
+    return {}, {}
+
+
+# --------------------------------------------------------------------------- monthly
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """One month of a fiscal year: amounts of the month and cumulated to its end."""
+
+    month: int
+    committed: Decimal
+    paid_in_year: Decimal
+    cumulative_committed: Decimal
+    cumulative_paid: Decimal
+
+
+def monthly(
+    uow: UnitOfWork,
+    year: int,
+    *,
+    as_of: dt.date | None = None,
+    directorates: Sequence[str] | None = None,
+) -> list[MonthFigures]:
+    """Commitments of ``year`` and payments made in ``year``, month by month, cumulated.
+
+    Entries of the year's commitments dated outside it (an exchange difference settled the
+    next January) count in December, so the December cumulation equals the year's totals.
+    """
+    scope = (Commitment.fiscal_year == year, _org_filter(directorates))
+
+    def clamp(date_col: Any) -> Any:
+        return case(
+            (date_col < dt.date(year, 1, 1), 1),
+            (date_col > dt.date(year, 12, 31), 12),
+            else_=extract("month", date_col),
+        )
+
+    committed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    m = clamp(Commitment.entry_date)
+    for month, total in uow.session.execute(
+        select(m, func.sum(Commitment.amount_eur))
+        .join(Organisation, Organisation.id == Commitment.organisation_id)
+        .where(*scope, _upto(Commitment.entry_date, as_of)).group_by(m)
+    ):
+        committed[int(month)] += _d(total)
+    m = clamp(CommitmentAdjustment.entry_date)
+    for month, total in uow.session.execute(
+        select(m, func.sum(CommitmentAdjustment.amount_eur))
+        .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
+        .join(Organisation, Organisation.id == Commitment.organisation_id)
+        .where(*scope, _upto(CommitmentAdjustment.entry_date, as_of)).group_by(m)
+    ):
+        committed[int(month)] += _d(total)
+    paid: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    pm = extract("month", Payment.entry_date)
+    for month, total in uow.session.execute(
+        select(pm, func.sum(Payment.amount_eur))
+        .join(Commitment, Commitment.id == Payment.commitment_id)
+        .join(Organisation, Organisation.id == Commitment.organisation_id)
+        .where(_in_year(Payment.entry_date, year), _upto(Payment.entry_date, as_of),
+               _org_filter(directorates)).group_by(pm)
+    ):
+        paid[int(month)] += _d(total)
+    out, cc, cp = [], ZERO, ZERO
+    for month in range(1, 13):
+        cc += committed[month]
+        cp += paid[month]
+        out.append(MonthFigures(month, committed[month], paid[month], cc, cp))
+    return out
+
+
+# --------------------------------------------------------------------------- arrears
+
+AGEING_BUCKETS: tuple[str, ...] = ("0-30", "31-90", "91-365", "> 365")
+
+
+def ageing_bucket(days_overdue: int) -> str:
+    """The ageing bucket of an amount ``days_overdue`` days past its due date (>= 1)."""
+    if days_overdue <= 30:
+        return "0-30"
+    if days_overdue <= 90:
+        return "31-90"
+    if days_overdue <= 365:
+        return "91-365"
+    return "> 365"
+
+
+@dataclass(frozen=True)
+class OutstandingLine:
+    """What is still to pay on one currency line of an assessment."""
+
+    organisation: str
+    organisation_name: str
+    directorate: str
+    reference: str
+    fiscal_year: int
+    currency: str
+    due_date: dt.date
+    assessed: Decimal
+    paid: Decimal
+    outstanding: Decimal
+    outstanding_eur: Decimal
+    days_overdue: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_overdue > 0
+
+    @property
+    def bucket(self) -> str | None:
+        return ageing_bucket(self.days_overdue) if self.overdue else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "organisation": self.organisation,
+            "organisation_name": self.organisation_name,
+            "directorate": self.directorate,
+            "reference": self.reference,
+            "fiscal_year": self.fiscal_year,
+            "currency": self.currency,
+            "due_date": self.due_date.isoformat(),
+            "assessed": json_amount(self.assessed),
+            "paid": json_amount(self.paid),
+            "outstanding": json_amount(self.outstanding),
+            "outstanding_eur": json_amount(self.outstanding_eur),
+            "days_overdue": self.days_overdue,
+            "bucket": self.bucket,
+        }
+
+
+@dataclass(frozen=True)
+class Arrears:
+    """Overdue assessment lines as of a date, with ageing, and what is not yet due."""
+
+    as_of: dt.date
+    overdue: list[OutstandingLine]
+    not_yet_due: list[OutstandingLine]
+
+    @property
+    def buckets(self) -> dict[str, Decimal]:
+        """Overdue EUR equivalent per ageing bucket (every bucket present)."""
+        out = {b: ZERO for b in AGEING_BUCKETS}
+        for line in self.overdue:
+            out[line.bucket or "0-30"] += line.outstanding_eur
+        return out
+
+    @property
+    def total_eur(self) -> Decimal:
+        return sum((line.outstanding_eur for line in self.overdue), ZERO)
+
+    @property
+    def by_currency(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for line in self.overdue:
+            out[line.currency] += line.outstanding
+        return dict(sorted(out.items()))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "total_eur": json_amount(self.total_eur),
+            "by_currency": {c: json_amount(v) for c, v in self.by_currency.items()},
+            "buckets": {b: json_amount(v) for b, v in self.buckets.items()},
+            "overdue": [line.to_json() for line in self.overdue],
+            "not_yet_due": [line.to_json() for line in self.not_yet_due],
+        }
+
+
+def outstanding(
+    uow: UnitOfWork,
+    as_of: dt.date,
+    *,
+    directorates: Sequence[str] | None = None,
+    year: int | None = None,
+) -> list[OutstandingLine]:
+    """Every assessment line with something left to pay as of ``as_of``.
+
+    Assessed amounts are net of reversals and corrections; paid amounts are the payments,
+    dated on or before ``as_of``, on commitments linked to the assessment in that currency.
+    The EUR equivalent is the outstanding share of the line's EUR value at its recorded rate.
+    """
+    key = (Organisation.id, Assessment.reference, AssessmentLine.currency)
+    scope = [_upto(Assessment.entry_date, as_of), _org_filter(directorates)]
+    if year is not None:
+        scope.append(Assessment.fiscal_year == year)
+    assessed_rows = uow.session.execute(
+        select(
+            *key, Organisation.code, Organisation.name, Organisation.directorate_code,
+            func.sum(AssessmentLine.amount), func.sum(AssessmentLine.amount_eur),
+            func.max(Assessment.due_date), func.max(Assessment.fiscal_year),
+        )
+        .select_from(AssessmentLine)
+        .join(Assessment, Assessment.id == AssessmentLine.assessment_id)
+        .join(Organisation, Organisation.id == Assessment.organisation_id)
+        .where(*scope)
+        .group_by(*key, Organisation.code, Organisation.name, Organisation.directorate_code)
+    ).all()
+    paid_rows = uow.session.execute(
+        select(Organisation.id, Assessment.reference, Payment.currency, func.sum(Payment.amount))
+        .select_from(Payment)
+        .join(Commitment, Commitment.id == Payment.commitment_id)
+        .join(Assessment, Assessment.id == Commitment.assessment_id)
+        .join(Organisation, Organisation.id == Assessment.organisation_id)
+        .where(_upto(Payment.entry_date, as_of), _org_filter(directorates))
+        .group_by(Organisation.id, Assessment.reference, Payment.currency)
+    ).all()
+    paid = {(o, r, c): _d(v) for o, r, c, v in paid_rows}
+    out = []
+    for oid, ref, cur, ocode, oname, dcode, amount, eur, due, fy in assessed_rows:
+        assessed, assessed_eur = _d(amount), _d(eur)
+        settled = paid.get((oid, ref, cur), ZERO)
+        left = assessed - settled
+        if assessed <= 0 or left <= 0:
+            continue
+        left_eur = round_cents(assessed_eur * left / assessed)
+        out.append(OutstandingLine(
+            organisation=ocode, organisation_name=oname, directorate=dcode, reference=ref,
+            fiscal_year=int(fy), currency=cur, due_date=due, assessed=assessed, paid=settled,
+            outstanding=left, outstanding_eur=left_eur, days_overdue=max(0, (as_of - due).days),
+        ))
+    out.sort(key=lambda line: (line.due_date, line.organisation, line.reference, line.currency))
+    return out
+
+
+def arrears(
+    uow: UnitOfWork, as_of: dt.date, *, directorates: Sequence[str] | None = None
+) -> Arrears:
+    """Overdue assessments with ageing buckets as of ``as_of``, and what is not yet due."""
+    lines = outstanding(uow, as_of, directorates=directorates)
+    overdue = sorted((x for x in lines if x.overdue), key=lambda x: (-x.days_overdue, x.organisation))
+    return Arrears(as_of, overdue, [x for x in lines if not x.overdue])
+
+
+# --------------------------------------------------------------------------- commitments
+
+
+@dataclass(frozen=True)
+class OpenCommitment:
+    """A commitment with something still to pay."""
+
+    reference: str
+    entry_date: dt.date
+    fiscal_year: int
+    organisation: str
+    organisation_name: str
+    directorate: str
+    ab: str
+    currency: str
+    committed: Decimal
+    paid: Decimal
+    committed_eur: Decimal
+    paid_eur: Decimal
+    rate: Decimal
+
+    @property
+    def open(self) -> Decimal:
+        return self.committed - self.paid
+
+    @property
+    def open_eur(self) -> Decimal:
+        return self.committed_eur - self.paid_eur
+
+
+def open_commitments(
+    uow: UnitOfWork,
+    *,
+    as_of: dt.date | None = None,
+    year: int | None = None,
+    directorates: Sequence[str] | None = None,
+    organisation: str | None = None,
+) -> list[OpenCommitment]:
+    """Live commitments with an open amount (in their currency) as of ``as_of``."""
+    s = uow.session
+    cond = [_org_filter(directorates), Commitment.reverses_id.is_(None), _upto(Commitment.entry_date, as_of)]
+    if year is not None:
+        cond.append(Commitment.fiscal_year == year)
+    if organisation is not None:
+        cond.append(Organisation.code == organisation)
+    adj = (
+        select(CommitmentAdjustment.commitment_id.label("cid"),
+               func.sum(CommitmentAdjustment.amount).label("amount"),
+               func.sum(CommitmentAdjustment.amount_eur).label("eur"))
+        .where(_upto(CommitmentAdjustment.entry_date, as_of))
+        .group_by(CommitmentAdjustment.commitment_id).subquery()
+    )
+    pay = (
+        select(Payment.commitment_id.label("cid"), func.sum(Payment.amount).label("amount"),
+               func.sum(Payment.amount_eur).label("eur"))
+        .where(_upto(Payment.entry_date, as_of))
+        .group_by(Payment.commitment_id).subquery()
+    )
+    rev = (
+        select(Commitment.reverses_id.label("cid"))
+        .where(Commitment.reverses_id.is_not(None), _upto(Commitment.entry_date, as_of)).subquery()
+    )
+    stmt = (
+        select(Commitment, Organisation.code, Organisation.name, Organisation.directorate_code,
+               BasicAllocation.code, adj.c.amount, adj.c.eur, pay.c.amount, pay.c.eur)
+        .join(Organisation, Organisation.id == Commitment.organisation_id)
+        .join(BasicAllocation, BasicAllocation.id == Commitment.ab_id)
+        .outerjoin(adj, adj.c.cid == Commitment.id)
+        .outerjoin(pay, pay.c.cid == Commitment.id)
+        .outerjoin(rev, rev.c.cid == Commitment.id)
+        .where(*cond, rev.c.cid.is_(None))
+    )
+    out = []
+    for c, ocode, oname, dcode, ab, adj_amount, adj_eur, paid, paid_eur in s.execute(stmt):
+        committed = c.amount + Money_(adj_amount)
+        settled = Money_(paid)
+        if committed - settled == 0:
+            continue
+        out.append(OpenCommitment(
+            reference=c.reference, entry_date=c.entry_date, fiscal_year=c.fiscal_year,
+            organisation=ocode, organisation_name=oname, directorate=dcode, ab=ab,
+            currency=c.currency, committed=committed, paid=settled,
+            committed_eur=c.amount_eur + Money_(adj_eur), paid_eur=Money_(paid_eur), rate=c.rate,
+        ))
+    out.sort(key=lambda o: (-o.open_eur, o.reference))
+    return out
+
+
+def Money_(value: Any) -> Decimal:  # noqa: N802 - reads as a conversion
+    """A SUM from a subquery (no column type attached) as Decimal EUR."""
+    if value is None:
+        return ZERO
+    if isinstance(value, Decimal) and value != value.to_integral_value():
+        return value
+    return Decimal(int(value)).scaleb(-2)
+
+
+# --------------------------------------------------------------------------- exchange
+
+
+@dataclass(frozen=True)
+class ExchangeDifference:
+    """An exchange difference realised when a foreign-currency commitment was settled."""
+
+    entry_date: dt.date
+    commitment: str
+    payment: str
+    organisation: str
+    directorate: str
+    currency: str
+    committed_eur: Decimal
+    #: Positive: a gain (less EUR paid than committed); negative: a loss.
+    gain_eur: Decimal
+
+
+def exchange_differences(
+    uow: UnitOfWork,
+    *,
+    year: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    directorates: Sequence[str] | None = None,
+) -> list[ExchangeDifference]:
+    """Realised exchange differences (net of reversed payments), by date of settlement."""
+    cond = [CommitmentAdjustment.kind == "exchange_difference", _org_filter(directorates)]
+    if year is not None:
+        cond.append(_in_year(CommitmentAdjustment.entry_date, year))
+    if start is not None:
+        cond.append(CommitmentAdjustment.entry_date >= start)
+    if end is not None:
+        cond.append(CommitmentAdjustment.entry_date <= end)
+    rows = uow.session.execute(
+        select(CommitmentAdjustment, Commitment, Organisation.code, Organisation.directorate_code)
+        .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
+        .join(Organisation, Organisation.id == Commitment.organisation_id)
+        .where(*cond)
+        .order_by(CommitmentAdjustment.entry_date, CommitmentAdjustment.id)
+    ).all()
+    out = []
+    for adj, com, ocode, dcode in rows:
+        out.append(ExchangeDifference(
+            entry_date=adj.entry_date, commitment=com.reference,
+            payment=adj.reference.removeprefix("FX-"), organisation=ocode, directorate=dcode,
+            currency=com.currency, committed_eur=com.amount_eur, gain_eur=-adj.amount_eur,
+        ))
+    return out
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Open foreign-currency commitments of one currency, valued at the latest rate."""
+
+    currency: str
+    open: Decimal
+    open_eur_committed: Decimal
+    rate: Decimal | None
+    rate_date: dt.date | None
+    open_eur_now: Decimal | None
+
+    @property
+    def difference(self) -> Decimal | None:
+        """Committed EUR minus EUR at today's rate: positive is a latent gain."""
+        if self.open_eur_now is None:
+            return None
+        return self.open_eur_committed - self.open_eur_now
+
+
+def exposure(
+    uow: UnitOfWork, *, as_of: dt.date | None = None, directorates: Sequence[str] | None = None
+) -> list[Exposure]:
+    """Open foreign-currency commitments per currency at the last rate on or before ``as_of``."""
+    from budget.errors import MissingExchangeRateError
+    from budget.services.fx import rate_on
+
+    per: dict[str, list[OpenCommitment]] = defaultdict(list)
+    for c in open_commitments(uow, as_of=as_of, directorates=directorates):
+        if c.currency != "EUR":
+            per[c.currency].append(c)
+    out = []
+    for cur, items in sorted(per.items()):
+        open_amount = sum((c.open for c in items), ZERO)
+        committed = sum((c.open_eur for c in items), ZERO)
+        try:
+            quote = rate_on(uow, cur, as_of or dt.date.max)
+            now = round_cents(open_amount / quote.rate)
+            out.append(Exposure(cur, open_amount, committed, quote.rate, quote.published, now))
+        except MissingExchangeRateError:
+            out.append(Exposure(cur, open_amount, committed, None, None, None))
+    return out
+
+
+# --------------------------------------------------------------------------- listings
+
+
+@dataclass(frozen=True)
+class OrganisationInfo:
+    code: str
+    name: str
+    body: str | None
+    directorate: str
+    currency: str
+    ab: str | None
+
+
+def organisations(uow: UnitOfWork, directorates: Sequence[str] | None = None) -> list[OrganisationInfo]:
+    rows = uow.session.execute(
+        select(Organisation.code, Organisation.name, Organisation.body, Organisation.directorate_code,
+               Organisation.currency, BasicAllocation.code)
+        .outerjoin(BasicAllocation, BasicAllocation.id == Organisation.ab_id)
+        .where(_org_filter(directorates)).order_by(Organisation.code)
+    )
+    return [OrganisationInfo(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class DirectorateInfo:
+    code: str
+    name: str
+
+
+def directorates_list(uow: UnitOfWork) -> list[DirectorateInfo]:
+    rows = uow.session.execute(select(Directorate.code, Directorate.name).order_by(Directorate.code))
+    return [DirectorateInfo(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class AllocationInfo:
+    code: str
+    label: str
+    directorate: str | None
+    control_mode: str
+
+
+def allocations(uow: UnitOfWork, directorates: Sequence[str] | None = None) -> list[AllocationInfo]:
+    rows = uow.session.execute(
+        select(BasicAllocation.code, BasicAllocation.label, BasicAllocation.directorate_code,
+               BasicAllocation.control_mode).where(_ab_filter(directorates)).order_by(BasicAllocation.code)
+    )
+    return [AllocationInfo(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    ab: str
+    fiscal_year: int
+    credit_type: str
+    stage: str
+    reference: str
+    entry_date: dt.date
+    amount: Decimal
+    reversal: bool
+    note: str | None
+
+
+def credit_history(
+    uow: UnitOfWork, year: int, *, ab: str | None = None, directorates: Sequence[str] | None = None
+) -> list[CreditLine]:
+    """Every credit movement of ``year`` (optionally one AB), in date order."""
+    cond = [CreditMovement.fiscal_year == year, _ab_filter(directorates)]
+    if ab is not None:
+        cond.append(BasicAllocation.code == ab)
+    rows = uow.session.execute(
+        select(BasicAllocation.code, CreditMovement.fiscal_year, CreditMovement.credit_type,
+               CreditMovement.stage, CreditMovement.reference, CreditMovement.entry_date,
+               CreditMovement.amount, CreditMovement.reverses_id.is_not(None), CreditMovement.note)
+        .join(BasicAllocation, BasicAllocation.id == CreditMovement.ab_id)
+        .where(*cond).order_by(CreditMovement.entry_date, CreditMovement.id)
+    )
+    return [CreditLine(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class OverrideInfo:
+    ab: str
+    fiscal_year: int
+    control_mode: str
+    available: Decimal
+    requested: Decimal
+    reason: str
+    created_by: str
+    created_at: dt.datetime
+
+
+def overrides(uow: UnitOfWork, year: int | None = None) -> list[OverrideInfo]:
+    stmt = (
+        select(BasicAllocation.code, AvailabilityOverride.fiscal_year, AvailabilityOverride.control_mode,
+               AvailabilityOverride.available, AvailabilityOverride.requested,
+               AvailabilityOverride.override_reason, AvailabilityOverride.created_by,
+               AvailabilityOverride.created_at)
+        .join(BasicAllocation, BasicAllocation.id == AvailabilityOverride.ab_id)
+        .order_by(AvailabilityOverride.id)
+    )
+    if year is not None:
+        stmt = stmt.where(AvailabilityOverride.fiscal_year == year)
+    return [OverrideInfo(*r) for r in uow.session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    id: int
+    kind: str
+    file_name: str
+    sha256: str
+    created_by: str
+    created_at: dt.datetime
+    rows_read: int
+    rows_new: int
+    rows_unchanged: int
+    rows_conflict: int
+    rows_corrected: int
+    undoes_batch_id: int | None
+    undone_by: int | None
+
+
+def import_batches(uow: UnitOfWork, limit: int | None = None) -> list[BatchInfo]:
+    """The import history, newest first, with the batch that undid each one."""
+    undo = select(ImportBatch.undoes_batch_id.label("bid"), ImportBatch.id.label("uid")).where(
+        ImportBatch.undoes_batch_id.is_not(None)).subquery()
+    stmt = (
+        select(ImportBatch.id, ImportBatch.kind, ImportBatch.file_name, ImportBatch.sha256,
+               ImportBatch.created_by, ImportBatch.created_at, ImportBatch.rows_read,
+               ImportBatch.rows_new, ImportBatch.rows_unchanged, ImportBatch.rows_conflict,
+               ImportBatch.rows_corrected, ImportBatch.undoes_batch_id, undo.c.uid)
+        .outerjoin(undo, undo.c.bid == ImportBatch.id)
+        .order_by(ImportBatch.id.desc())
+    )
+    if limit:
+        stmt = stmt.limit(limit)
+    return [BatchInfo(*r) for r in uow.session.execute(stmt)]
+
+
+def years_with_data(uow: UnitOfWork) -> list[int]:
+    """Fiscal years that have credits, assessments or commitments, ascending."""
+    years: set[int] = set()
+    for col in (CreditMovement.fiscal_year, Commitment.fiscal_year, Assessment.fiscal_year):
+        years |= {y for (y,) in uow.session.execute(select(col).distinct())}
+    return sorted(years)
+

@@ -1,0 +1,109 @@
+"""Shared fixtures: a migrated ledger on SQLite and on PostgreSQL for every database test.
+
+The ``ledger`` fixture is parametrised over both backends. PostgreSQL comes from
+``BUDGET_TEST_POSTGRES_URL`` (``.ci/run`` starts a throwaway cluster and sets it); without
+it the PostgreSQL half is skipped with a visible reason, never silently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from budget.ledger.db import make_engine, make_session_factory
+from budget.ledger.migrate import upgrade
+from budget.ledger.models import Base
+from budget.uow import UnitOfWork
+
+PG_URL = os.environ.get("BUDGET_TEST_POSTGRES_URL", "")
+PG_SKIP_REASON = (
+    "PostgreSQL half skipped: BUDGET_TEST_POSTGRES_URL is not set "
+    "(.ci/run starts a real server; see README 'Tests')"
+)
+KEEP_TABLES = {"directorate", "alembic_version"}
+
+
+@dataclass
+class Ledger:
+    """A migrated, empty ledger database for one test."""
+
+    backend: str
+    url: str
+    engine: Engine
+    factory: sessionmaker[Session]
+
+    def uow(self, user: str = "tester", channel: str = "test", *, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self.factory, user=user, channel=channel, write=write)
+
+    def snapshot(self) -> dict[str, list[tuple[object, ...]]]:
+        """Every row of every table, ordered: to prove nothing changed or vanished."""
+        out: dict[str, list[tuple[object, ...]]] = {}
+        with self.engine.connect() as conn:
+            for table in Base.metadata.sorted_tables:
+                rows = conn.execute(table.select().order_by(*table.primary_key.columns)).all()
+                out[table.name] = [tuple(r) for r in rows]
+        return out
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "ledger.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_engine() -> Iterator[Engine]:
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+                          if PG_URL.startswith("postgresql://") else PG_URL,
+                          isolation_level="AUTOCOMMIT")
+    name = f"budget_test_{_worker()}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name)
+    engine = make_engine(url.render_as_string(hide_password=False))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_pg(engine: Engine) -> None:
+    names = [t.name for t in Base.metadata.sorted_tables if t.name not in KEEP_TABLES]
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def ledger(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Ledger]:
+    """An empty migrated ledger (directorates seeded), on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "ledger.db"
+        shutil.copy(sqlite_template, path)
+        url = f"sqlite:///{path}"
+        engine = make_engine(url)
+        yield Ledger("sqlite", url, engine, make_session_factory(engine))
+        engine.dispose()
+        return
+    engine = request.getfixturevalue("pg_engine")
+    _truncate_pg(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    yield Ledger("postgresql", url, engine, make_session_factory(engine))
