@@ -70,9 +70,14 @@ def _year(value: object) -> int:
     return year
 
 
+_REVERSALS: dict[type, Any] = {}
+
+
 def live(model: type[E], *conditions: Any) -> Any:
     """SELECT of the live entries of ``model``: not a reversal and not reversed."""
-    rev = aliased(model)
+    rev = _REVERSALS.get(model)
+    if rev is None:  # building an alias is costly; one per model is enough
+        rev = _REVERSALS[model] = aliased(model, name=f"{model.__tablename__}_reversal")
     return select(model).where(
         *conditions,
         model.reverses_id.is_(None),

@@ -348,7 +348,7 @@ def _dimension_names(
         stmt = select(Directorate.code, Directorate.name)
         if directorates is not None:
             stmt = stmt.where(Directorate.code.in_(list(directorates)))
-        return dict(s.execute(stmt).tuples()), {}
+        return {c: n for c, n in s.execute(stmt)}, {}
     if by == "ab":
         stmt = select(BasicAllocation.code, BasicAllocation.label).where(_ab_filter(directorates))
         return {c: (label or c) for c, label in s.execute(stmt)}, {}
@@ -675,12 +675,12 @@ def open_commitments(
 
 
 def Money_(value: Any) -> Decimal:  # noqa: N802 - reads as a conversion
-    """A SUM from a subquery (no column type attached) as Decimal EUR."""
-    if value is None:
-        return ZERO
-    if isinstance(value, Decimal) and value != value.to_integral_value():
-        return value
-    return Decimal(int(value)).scaleb(-2)
+    """A SUM from a subquery as Decimal.
+
+    The subquery's SUM columns keep the ``Money`` type, so the value arrives already
+    converted from hundredths: scaling it again turned EUR 600.00 into 6.00.
+    """
+    return _d(value)
 
 
 # --------------------------------------------------------------------------- exchange

@@ -1,0 +1,512 @@
+"""The ``budget`` command line: a thin door over the service layer.
+
+Exit codes: 0 success, 1 refused by the rules or the data (one clear line on stderr),
+2 usage error (Click's own). ``--json`` prints machine output with amounts as decimal
+strings with two decimals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import click
+from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from budget.config import current_user, database_url
+from budget.errors import BudgetError
+from budget.ledger.db import make_engine, make_session_factory
+from budget.money import fmt, json_amount
+from budget.uow import UnitOfWork
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+class Refused(click.ClickException):
+    """A refusal by the rules or the data: one line on stderr, exit 1."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+class BudgetGroup(click.Group):
+    """Translates domain and database errors once, at the edge."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BudgetError as exc:
+            raise Refused(str(exc)) from None
+        except IntegrityError as exc:
+            raise Refused(
+                "the database refused the change (another user may have written the same entry "
+                f"at the same moment): {str(exc.orig).splitlines()[0]}"
+            ) from None
+        except OperationalError as exc:
+            raise Refused(f"database error: {str(exc.orig).splitlines()[0]}") from None
+        except SQLAlchemyError as exc:
+            raise Refused(f"database error: {exc}") from None
+
+
+class Context:
+    """What every command needs: the database and who acts."""
+
+    def __init__(self, db: str | None) -> None:
+        self.db = db
+        self._engine: Engine | None = None
+
+    @property
+    def url(self) -> str:
+        return database_url(self.db)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.db)
+        return self._engine
+
+    def factory(self, *, require_schema: bool = True) -> sessionmaker[Session]:
+        if require_schema and not inspect(self.engine).has_table("alembic_version"):
+            raise Refused(
+                f"the database at {self.engine.url.render_as_string(hide_password=True)} has no "
+                "ledger yet: run `budget db upgrade` (or `budget demo`) first"
+            )
+        return make_session_factory(self.engine)
+
+    @contextmanager
+    def uow(self, *, write: bool = True) -> Iterator[UnitOfWork]:
+        with UnitOfWork(self.factory(), user=current_user(), channel="cli", write=write) as uow:
+            yield uow
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return json_amount(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> None:
+    """A plain aligned text table (amount columns right-aligned)."""
+    right = right or set()
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+
+    click.echo(line(headers))
+    click.echo("  ".join("-" * w for w in widths))
+    for r in rows:
+        click.echo(line(r))
+
+
+def _date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
+@click.group(cls=BudgetGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db", metavar="URL", envvar=None,
+              help="Database URL (default: $BUDGET_DATABASE_URL, else sqlite file var/budget.db).")
+@click.version_option(package_name="contributions-budget-tracker", prog_name="budget")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """M0.0 contributions budget tracker: credits, assessments, commitments, payments."""
+    ctx.obj = Context(db)
+
+
+# ---------------------------------------------------------------------------- db
+
+
+@cli.group()
+def db() -> None:
+    """Create or upgrade the database schema."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(c: Context) -> None:
+    """Create the schema, or bring it to the latest version."""
+    from budget.ledger.migrate import current, upgrade
+
+    upgrade(c.engine)
+    click.echo(f"database at revision {current(c.engine)} ({c.engine.url.render_as_string(hide_password=True)})")
+
+
+@db.command("current")
+@pass_ctx
+def db_current(c: Context) -> None:
+    """Print the schema revision of the database."""
+    from budget.ledger.migrate import current
+
+    click.echo(current(c.engine) or "empty (run `budget db upgrade`)")
+
+
+# ---------------------------------------------------------------------------- demo
+
+
+@cli.command()
+@click.option("--today", type=DATE, default=None, help="Date the demo treats as today (default: today).")
+@pass_ctx
+def demo(c: Context, today: dt.datetime | None) -> None:
+    """Load the realistic, deterministic demo ledger (running it twice changes nothing)."""
+    from budget.demo import load_demo
+    from budget.ledger.migrate import upgrade
+
+    upgrade(c.engine)
+    result = load_demo(c.factory(), today=_date(today))
+    click.echo(result.message)
+
+
+# ---------------------------------------------------------------------------- reads
+
+
+@cli.command()
+@click.option("--year", type=int, required=True, help="Fiscal year.")
+@click.option("--by", type=click.Choice(["organisation", "directorate", "ab", "currency"]),
+              default="organisation", show_default=True)
+@click.option("--as-of", type=DATE, default=None, help="Only entries dated on or before this day.")
+@click.option("--directorate", "directorates", multiple=True, help="Limit to these directorates.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def summary(c: Context, year: int, by: str, as_of: dt.datetime | None,
+            directorates: tuple[str, ...], as_json: bool) -> None:
+    """Execution of a fiscal year: credits, committed, paid, open, available."""
+    from budget.services.views import execution
+
+    with c.uow(write=False) as uow:
+        ex = execution(uow, year, by, as_of=_date(as_of), directorates=list(directorates) or None)
+    if as_json:
+        emit_json(ex.to_json())
+        return
+    t = ex.totals
+    click.echo(f"Fiscal year {year}, by {by}" + (f", as of {ex.as_of}" if ex.as_of else ""))
+    head = ["key", "name", "committed", "paid", "open", "paid in year"]
+    rows = [[r.key, r.name[:40], fmt(r.committed), fmt(r.paid), fmt(r.open), fmt(r.paid_in_year)] for r in ex.rows]
+    if by == "ab":
+        head += ["credits", "available"]
+        for row, r in zip(rows, ex.rows, strict=True):
+            row += [fmt(r.commitment_credits), fmt(r.available)]
+    rows.append(["TOTAL", "", fmt(t.committed), fmt(t.paid), fmt(t.open), fmt(t.paid_in_year)]
+                + ([fmt(t.commitment_credits), fmt(t.available)] if by == "ab" else []))
+    _table(head, rows, right=set(range(2, len(head))))
+    rate = t.commitment_rate
+    click.echo(
+        f"\nCommitment credits EUR {fmt(t.commitment_credits)}; committed EUR {fmt(t.committed)}"
+        + (f" ({rate:.2%})" if rate is not None else "")
+        + f"; available EUR {fmt(t.available)}.\nPayment credits EUR {fmt(t.payment_credits)}; "
+        f"paid in {year} EUR {fmt(t.paid_in_year)}."
+    )
+
+
+@cli.command()
+@click.option("--as-of", type=DATE, default=None, help="Day of the ageing (default: today).")
+@click.option("--directorate", "directorates", multiple=True, help="Limit to these directorates.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def arrears(c: Context, as_of: dt.datetime | None, directorates: tuple[str, ...], as_json: bool) -> None:
+    """Overdue assessments with ageing buckets (0-30, 31-90, 91-365, > 365 days)."""
+    from budget.services.views import arrears as compute
+
+    day = _date(as_of) or dt.date.today()
+    with c.uow(write=False) as uow:
+        result = compute(uow, day, directorates=list(directorates) or None)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    click.echo(f"Arrears as of {day}: EUR {fmt(result.total_eur)} overdue")
+    _table(["organisation", "reference", "due", "days", "bucket", "currency", "outstanding", "EUR"],
+           [[x.organisation, x.reference, str(x.due_date), str(x.days_overdue), x.bucket or "",
+             x.currency, fmt(x.outstanding), fmt(x.outstanding_eur)] for x in result.overdue],
+           right={3, 6, 7})
+    click.echo("")
+    for bucket, amount in result.buckets.items():
+        click.echo(f"  {bucket:>7} days: EUR {fmt(amount)}")
+
+
+@cli.group()
+def fx() -> None:
+    """Exchange rates."""
+
+
+@fx.command("rate")
+@click.argument("currency")
+@click.argument("day", type=DATE)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def fx_rate(c: Context, currency: str, day: dt.datetime, as_json: bool) -> None:
+    """The rate used for DAY: the last one published on or before it."""
+    from budget.services.fx import rate_on
+
+    with c.uow(write=False) as uow:
+        quote = rate_on(uow, currency, day.date())
+    if as_json:
+        emit_json({"currency": quote.currency, "date": quote.date.isoformat(), "rate": str(quote.rate),
+                   "published": quote.published.isoformat()})
+    else:
+        click.echo(f"1 EUR = {quote.rate} {quote.currency} on {quote.date} (published {quote.published}, {quote.source})")
+
+
+@cli.command("commitments")
+@click.option("--year", type=int, default=None, help="Only commitments of this fiscal year.")
+@click.option("--organisation", default=None, help="Only this organisation.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def commitments_cmd(c: Context, year: int | None, organisation: str | None, as_json: bool) -> None:
+    """Open commitments (something still to pay), largest first."""
+    from budget.services.views import open_commitments
+
+    with c.uow(write=False) as uow:
+        rows = open_commitments(uow, year=year, organisation=organisation.upper() if organisation else None)
+    if as_json:
+        emit_json([{"reference": r.reference, "organisation": r.organisation, "ab": r.ab,
+                    "fiscal_year": r.fiscal_year, "currency": r.currency, "committed": r.committed,
+                    "paid": r.paid, "open": r.open, "open_eur": r.open_eur} for r in rows])
+        return
+    _table(["reference", "organisation", "year", "currency", "committed", "paid", "open", "open EUR"],
+           [[r.reference, r.organisation, str(r.fiscal_year), r.currency, fmt(r.committed), fmt(r.paid),
+             fmt(r.open), fmt(r.open_eur)] for r in rows], right={4, 5, 6, 7})
+
+
+# ---------------------------------------------------------------------------- writes
+
+
+def _write(c: Context, action: Callable[[UnitOfWork], Any]) -> Any:
+    with c.uow() as uow:
+        result = action(uow)
+        uow.commit()
+    for warning in getattr(result, "warnings", []) or []:
+        click.echo(f"warning: {warning}", err=True)
+    return result
+
+
+@cli.group()
+def ab() -> None:
+    """Basic allocations (AB) of the budget."""
+
+
+@ab.command("add")
+@click.argument("code")
+@click.option("--label", default="")
+@click.option("--directorate", default=None)
+@click.option("--mode", type=click.Choice(["block", "warn"]), default="block", show_default=True)
+@pass_ctx
+def ab_add(c: Context, code: str, label: str, directorate: str | None, mode: str) -> None:
+    """Register a basic allocation."""
+    from budget.services import register_allocation
+
+    row = _write(c, lambda uow: register_allocation(uow, code, label, directorate, mode))
+    click.echo(f"AB {row.code} ({row.control_mode})")
+
+
+@ab.command("mode")
+@click.argument("code")
+@click.argument("mode", type=click.Choice(["block", "warn"]))
+@pass_ctx
+def ab_mode(c: Context, code: str, mode: str) -> None:
+    """Switch an AB's availability control between block and warn."""
+    from budget.services import set_control_mode
+
+    _write(c, lambda uow: set_control_mode(uow, code, mode))
+    click.echo(f"AB {code.upper()} now in {mode} mode")
+
+
+@cli.group()
+def org() -> None:
+    """Organisations (contribution streams)."""
+
+
+@org.command("add")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option("--directorate", required=True)
+@click.option("--currency", default="EUR", show_default=True)
+@click.option("--ab", default=None, help="Default basic allocation.")
+@click.option("--body", default=None, help="The organisation the stream belongs to (e.g. United Nations).")
+@pass_ctx
+def org_add(c: Context, code: str, name: str, directorate: str, currency: str, ab: str | None, body: str | None) -> None:
+    """Register (or update) an organisation."""
+    from budget.services import OrganisationInput, register_organisation
+
+    row, new = _write(c, lambda uow: register_organisation(uow, OrganisationInput(code, name, directorate, currency, ab, body)))
+    click.echo(f"{'registered' if new else 'updated'} {row.code}")
+
+
+@cli.command()
+@click.argument("ab_code", metavar="AB")
+@click.option("--year", type=int, required=True)
+@click.option("--type", "credit_type", type=click.Choice(["commitment", "payment"]), required=True)
+@click.option("--stage", type=click.Choice(["provisional", "initial", "adjustment", "reallocation", "blocked"]),
+              default="initial", show_default=True)
+@click.option("--amount", required=True, help="EUR amount (signed for adjustments and reallocations).")
+@click.option("--date", "day", type=DATE, default=None)
+@click.option("--reference", default="")
+@pass_ctx
+def credit(c: Context, ab_code: str, year: int, credit_type: str, stage: str, amount: str,
+           day: dt.datetime | None, reference: str) -> None:
+    """Record a movement of commitment or payment credits on an AB."""
+    from budget.services import record_credit
+
+    row = _write(c, lambda uow: record_credit(uow, ab_code, year, credit_type, amount, stage,
+                                               entry_date=_date(day), reference=reference))
+    click.echo(f"credit movement {row.id}: {stage} {credit_type} EUR {fmt(row.amount)} on {ab_code} {year}")
+
+
+@cli.command()
+@click.argument("organisation")
+@click.argument("reference")
+@click.option("--line", "lines", multiple=True, required=True, metavar="CUR:AMOUNT",
+              help="A currency line, e.g. USD:1234.56 (repeat for a split assessment).")
+@click.option("--start", type=DATE, required=True, help="Period start.")
+@click.option("--end", type=DATE, required=True, help="Period end.")
+@click.option("--due", type=DATE, required=True, help="Due date.")
+@click.option("--year", type=int, default=None, help="Fiscal year charged (default: year of start).")
+@pass_ctx
+def assess(c: Context, organisation: str, reference: str, lines: tuple[str, ...], start: dt.datetime,
+           end: dt.datetime, due: dt.datetime, year: int | None) -> None:
+    """Register an organisation's assessment (call for contributions)."""
+    from budget.services import register_assessment
+
+    parsed = []
+    for line in lines:
+        if ":" not in line:
+            raise click.BadParameter(f"{line!r} is not CUR:AMOUNT", param_hint="--line")
+        cur, amount = line.split(":", 1)
+        parsed.append((cur, amount))
+    row = _write(c, lambda uow: register_assessment(uow, organisation, reference, parsed, period_start=start.date(),
+                                                     period_end=end.date(), due_date=due.date(), fiscal_year=year))
+    click.echo(f"assessment {row.reference} registered")
+
+
+@cli.command("commit")
+@click.argument("reference")
+@click.argument("organisation")
+@click.option("--date", "day", type=DATE, required=True)
+@click.option("--amount-eur", default=None)
+@click.option("--currency", default=None)
+@click.option("--amount", default=None, help="Amount in --currency.")
+@click.option("--rate", default=None, help="Budget rate (units per EUR); default the ECB rate of --date.")
+@click.option("--ab", "ab_code", default=None)
+@click.option("--year", type=int, default=None)
+@click.option("--assessment", default=None, help="Reference of the assessment it commits.")
+@click.option("--override", default=None, help="Reason to commit beyond the available credits.")
+@pass_ctx
+def commit_cmd(c: Context, reference: str, organisation: str, day: dt.datetime, amount_eur: str | None,
+               currency: str | None, amount: str | None, rate: str | None, ab_code: str | None,
+               year: int | None, assessment: str | None, override: str | None) -> None:
+    """Commit credits for an organisation (availability control applies)."""
+    from budget.services import commit
+
+    res = _write(c, lambda uow: commit(uow, reference, organisation, entry_date=day.date(), amount_eur=amount_eur,
+                                       currency=currency, amount=amount, rate_used=rate, ab=ab_code,
+                                       fiscal_year=year, assessment_reference=assessment, override_reason=override))
+    e = res.entry
+    click.echo(f"commitment {e.reference}: {e.currency} {fmt(e.amount)} = EUR {fmt(e.amount_eur)}")
+
+
+@cli.command()
+@click.argument("commitment")
+@click.argument("amount")
+@click.option("--date", "day", type=DATE, required=True)
+@click.option("--reason", required=True)
+@click.option("--amount-eur", default=None)
+@click.option("--override", default=None)
+@pass_ctx
+def adjust(c: Context, commitment: str, amount: str, day: dt.datetime, reason: str, amount_eur: str | None,
+           override: str | None) -> None:
+    """Increase (positive AMOUNT) or decrease (negative) a commitment, in its currency."""
+    from budget.services import adjust_commitment
+
+    res = _write(c, lambda uow: adjust_commitment(uow, commitment, amount, entry_date=day.date(), reason=reason,
+                                                  amount_eur=amount_eur, override_reason=override))
+    click.echo(f"adjustment {res.entry.reference}: EUR {fmt(res.entry.amount_eur)}")
+
+
+@cli.command()
+@click.argument("reference")
+@click.argument("commitment")
+@click.argument("amount")
+@click.option("--date", "day", type=DATE, required=True)
+@click.option("--currency", default=None)
+@click.option("--amount-eur", default=None)
+@click.option("--rate", default=None)
+@pass_ctx
+def pay(c: Context, reference: str, commitment: str, amount: str, day: dt.datetime, currency: str | None,
+        amount_eur: str | None, rate: str | None) -> None:
+    """Record a payment on a commitment (never beyond what is open)."""
+    from budget.services import record_payment
+
+    res = _write(c, lambda uow: record_payment(uow, reference, commitment, entry_date=day.date(), amount=amount,
+                                               currency=currency, amount_eur=amount_eur, rate_used=rate))
+    e = res.entry
+    click.echo(f"payment {e.reference}: {e.currency} {fmt(e.amount)} = EUR {fmt(e.amount_eur)} (rate {e.rate})")
+    if res.exchange_difference is not None:
+        kind = "gain" if res.exchange_difference > 0 else "loss"
+        click.echo(f"exchange {kind} on settlement: EUR {fmt(abs(res.exchange_difference))}")
+
+
+@cli.command("reverse")
+@click.argument("entity", type=click.Choice(["credit", "assessment", "commitment", "adjustment", "payment"]))
+@click.argument("entry_id", type=int)
+@click.option("--reason", required=True)
+@click.option("--date", "day", type=DATE, default=None)
+@pass_ctx
+def reverse_cmd(c: Context, entity: str, entry_id: int, reason: str, day: dt.datetime | None) -> None:
+    """Cancel an entry with a linked reversing entry (nothing is ever deleted)."""
+    from budget.services import reverse
+
+    row = _write(c, lambda uow: reverse(uow, entity, entry_id, reason=reason, entry_date=_date(day)))
+    click.echo(f"{entity} {entry_id} reversed by entry {row.id}")
+
+
+@cli.group()
+def year() -> None:
+    """Fiscal years."""
+
+
+@year.command("close")
+@click.argument("fiscal_year", type=int)
+@pass_ctx
+def year_close(c: Context, fiscal_year: int) -> None:
+    """Close a fiscal year: later entries for it are refused."""
+    from budget.services import close_year
+
+    _write(c, lambda uow: close_year(uow, fiscal_year))
+    click.echo(f"fiscal year {fiscal_year} closed")
+
+
+# command groups of the other doors (imports, users, reports) are registered below
+from budget.users_cli import users as _users; cli.add_command(_users)  # noqa: E402, E702, I001
+
+
+def main() -> None:
+    """Console-script entry point: no traceback reaches the officer (BUDGET_DEBUG=1 shows it)."""
+    import os
+
+    try:
+        cli(prog_name="budget", standalone_mode=True)
+    except Exception as exc:  # last resort at the edge; Click handled its own errors already
+        if os.environ.get("BUDGET_DEBUG"):
+            raise
+        click.echo(f"error: unexpected {type(exc).__name__}: {exc} (BUDGET_DEBUG=1 shows details)", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,501 @@
+"""Reads the dashboard needs beyond ``views``: organisation status and detail, AB warnings,
+rates in use. Plain frozen dataclasses; aggregation in SQL; figures built from the same
+functions as ``views`` so they equal the rest of the product to the cent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import aliased
+
+from budget.errors import UnknownOrganisationError
+from budget.ledger.models import (
+    Assessment,
+    AssessmentLine,
+    BasicAllocation,
+    Commitment,
+    CommitmentAdjustment,
+    ExchangeRate,
+    Organisation,
+    Payment,
+)
+from budget.money import ZERO, ratio
+from budget.services import views
+from budget.services.reference import closest
+from budget.uow import UnitOfWork
+
+#: Organisation statuses, in the order a budget officer triages them.
+STATUSES: tuple[str, ...] = ("overdue", "partly_paid", "to_pay", "paid", "not_assessed")
+
+
+# --------------------------------------------------------------------------- status
+
+
+@dataclass(frozen=True)
+class OrganisationStatus:
+    """One organisation (contribution stream) in a fiscal year, as of a date."""
+
+    code: str
+    name: str
+    directorate: str
+    currency: str
+    assessed: dict[str, Decimal]
+    assessed_eur: Decimal
+    committed: Decimal
+    paid: Decimal
+    outstanding_eur: Decimal
+    overdue_eur: Decimal
+    due_date: dt.date | None
+    status: str
+
+    @property
+    def open(self) -> Decimal:
+        """Committed minus paid (EUR), on the year's commitments."""
+        return self.committed - self.paid
+
+    @property
+    def paid_rate(self) -> Decimal | None:
+        """Paid / committed (a fraction), None when nothing is committed."""
+        return ratio(self.paid, self.committed)
+
+
+def _status(assessed_eur: Decimal, lines: list[views.OutstandingLine], has_assessment: bool) -> str:
+    if not has_assessment:
+        return "not_assessed"
+    if any(x.overdue for x in lines):
+        return "overdue"
+    if not lines:
+        return "paid"
+    if any(x.paid > 0 for x in lines) or sum((x.outstanding_eur for x in lines), ZERO) < assessed_eur:
+        return "partly_paid"
+    return "to_pay"
+
+
+def organisation_status(
+    uow: UnitOfWork,
+    year: int,
+    *,
+    as_of: dt.date | None = None,
+    directorates: Sequence[str] | None = None,
+) -> list[OrganisationStatus]:
+    """Every organisation with its year's figures, next due date and payment status.
+
+    Assessed, committed and paid come from :func:`views.execution` (by organisation);
+    what is still to pay and overdue from :func:`views.outstanding` on the year's
+    assessments, as of ``as_of`` (default: today).
+    """
+    day = as_of or dt.date.today()
+    ex = views.execution(uow, year, "organisation", as_of=as_of, directorates=directorates)
+    lines = views.outstanding(uow, day, directorates=directorates, year=year)
+    per_org: dict[str, list[views.OutstandingLine]] = defaultdict(list)
+    for line in lines:
+        per_org[line.organisation].append(line)
+    assessed_orgs = set(uow.session.scalars(
+        select(Organisation.code).join(Assessment, Assessment.organisation_id == Organisation.id)
+        .where(Assessment.fiscal_year == year, views._upto(Assessment.entry_date, as_of),
+               views._org_filter(directorates)).distinct()
+    ))
+    currency = dict(uow.session.execute(
+        select(Organisation.code, Organisation.currency).where(views._org_filter(directorates))
+    ).tuples())
+    due_all = dict(uow.session.execute(
+        select(Organisation.code, func.max(Assessment.due_date))
+        .join(Assessment, Assessment.organisation_id == Organisation.id)
+        .where(Assessment.fiscal_year == year, views._upto(Assessment.entry_date, as_of),
+               views._org_filter(directorates))
+        .group_by(Organisation.code)
+    ).tuples())
+    out = []
+    for row in ex.rows:
+        mine = per_org.get(row.key, [])
+        has = row.key in assessed_orgs and (row.assessed_eur != 0 or bool(row.assessed))
+        due = min((x.due_date for x in mine), default=due_all.get(row.key))
+        out.append(OrganisationStatus(
+            code=row.key, name=row.name, directorate=row.directorate or "",
+            currency=currency.get(row.key, "EUR"), assessed=dict(row.assessed),
+            assessed_eur=row.assessed_eur, committed=row.committed, paid=row.paid,
+            outstanding_eur=sum((x.outstanding_eur for x in mine), ZERO),
+            overdue_eur=sum((x.outstanding_eur for x in mine if x.overdue), ZERO),
+            due_date=due, status=_status(row.assessed_eur, mine, has),
+        ))
+    return out
+
+
+# --------------------------------------------------------------------------- detail
+
+
+@dataclass(frozen=True)
+class AssessmentLineView:
+    reference: str
+    fiscal_year: int
+    period_start: dt.date
+    period_end: dt.date
+    due_date: dt.date
+    entry_date: dt.date
+    currency: str
+    amount: Decimal
+    amount_eur: Decimal
+    rate: Decimal
+
+
+@dataclass(frozen=True)
+class CommitmentView:
+    reference: str
+    entry_date: dt.date
+    fiscal_year: int
+    ab: str
+    assessment: str | None
+    currency: str
+    amount: Decimal
+    amount_eur: Decimal
+    rate: Decimal
+    adjusted: Decimal
+    adjusted_eur: Decimal
+    paid: Decimal
+    paid_eur: Decimal
+
+    @property
+    def committed(self) -> Decimal:
+        return self.amount + self.adjusted
+
+    @property
+    def committed_eur(self) -> Decimal:
+        return self.amount_eur + self.adjusted_eur
+
+    @property
+    def open(self) -> Decimal:
+        return self.committed - self.paid
+
+    @property
+    def open_eur(self) -> Decimal:
+        return self.committed_eur - self.paid_eur
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    reference: str
+    entry_date: dt.date
+    commitment: str
+    currency: str
+    amount: Decimal
+    amount_eur: Decimal
+    rate: Decimal
+    rate_date: dt.date | None
+    rate_source: str
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    year: int
+    assessed_eur: Decimal
+    committed: Decimal
+    paid: Decimal
+
+    @property
+    def open(self) -> Decimal:
+        return self.committed - self.paid
+
+
+@dataclass(frozen=True)
+class OrganisationDetail:
+    """Everything about one organisation: its entries, differences and years."""
+
+    info: views.OrganisationInfo
+    assessments: list[AssessmentLineView]
+    commitments: list[CommitmentView]
+    payments: list[PaymentView]
+    exchange_differences: list[views.ExchangeDifference]
+    years: list[YearFigures] = field(default_factory=list)
+
+
+def _live(model: type, *conds: object) -> object:
+    rev = aliased(model)
+    return and_(model.reverses_id.is_(None), ~exists().where(rev.reverses_id == model.id), *conds)
+
+
+def organisation_detail(
+    uow: UnitOfWork,
+    code: str,
+    *,
+    as_of: dt.date | None = None,
+    directorates: Sequence[str] | None = None,
+) -> OrganisationDetail:
+    """One organisation's live entries (reversed pairs left out), as of ``as_of``.
+
+    Raises:
+        UnknownOrganisationError: no such organisation, or outside ``directorates``.
+    """
+    infos = [o for o in views.organisations(uow, directorates) if o.code == code.strip().upper()]
+    if not infos:
+        known = [o.code for o in views.organisations(uow, directorates)]
+        near = closest(code, known)
+        hint = f" Did you mean {', '.join(near)}?" if near else ""
+        raise UnknownOrganisationError(f"Unknown organisation {code!r}.{hint}")
+    info = infos[0]
+    org_id = uow.session.scalar(select(Organisation.id).where(Organisation.code == info.code))
+    s = uow.session
+
+    assessments = [
+        AssessmentLineView(*r) for r in s.execute(
+            select(Assessment.reference, Assessment.fiscal_year, Assessment.period_start,
+                   Assessment.period_end, Assessment.due_date, Assessment.entry_date,
+                   AssessmentLine.currency, AssessmentLine.amount, AssessmentLine.amount_eur,
+                   AssessmentLine.rate)
+            .join(AssessmentLine, AssessmentLine.assessment_id == Assessment.id)
+            .where(_live(Assessment, Assessment.organisation_id == org_id),
+                   views._upto(Assessment.entry_date, as_of))
+            .order_by(Assessment.fiscal_year.desc(), Assessment.due_date.desc(),
+                      Assessment.reference, AssessmentLine.currency)
+        )
+    ]
+
+    adj = (
+        select(CommitmentAdjustment.commitment_id.label("cid"),
+               func.sum(CommitmentAdjustment.amount).label("amount"),
+               func.sum(CommitmentAdjustment.amount_eur).label("eur"))
+        .where(views._upto(CommitmentAdjustment.entry_date, as_of))
+        .group_by(CommitmentAdjustment.commitment_id).subquery()
+    )
+    pay = (
+        select(Payment.commitment_id.label("cid"), func.sum(Payment.amount).label("amount"),
+               func.sum(Payment.amount_eur).label("eur"))
+        .where(views._upto(Payment.entry_date, as_of))
+        .group_by(Payment.commitment_id).subquery()
+    )
+    commitments = []
+    for r in s.execute(
+        select(Commitment.reference, Commitment.entry_date, Commitment.fiscal_year,
+               BasicAllocation.code, Assessment.reference, Commitment.currency,
+               Commitment.amount, Commitment.amount_eur, Commitment.rate,
+               adj.c.amount, adj.c.eur, pay.c.amount, pay.c.eur)
+        .join(BasicAllocation, BasicAllocation.id == Commitment.ab_id)
+        .outerjoin(Assessment, Assessment.id == Commitment.assessment_id)
+        .outerjoin(adj, adj.c.cid == Commitment.id)
+        .outerjoin(pay, pay.c.cid == Commitment.id)
+        .where(_live(Commitment, Commitment.organisation_id == org_id),
+               views._upto(Commitment.entry_date, as_of))
+        .order_by(Commitment.entry_date.desc(), Commitment.reference)
+    ):
+        commitments.append(CommitmentView(
+            *r[:9], adjusted=views.Money_(r[9]), adjusted_eur=views.Money_(r[10]),
+            paid=views.Money_(r[11]), paid_eur=views.Money_(r[12]),
+        ))
+
+    payments = [
+        PaymentView(*r) for r in s.execute(
+            select(Payment.reference, Payment.entry_date, Commitment.reference, Payment.currency,
+                   Payment.amount, Payment.amount_eur, Payment.rate, Payment.rate_date,
+                   Payment.rate_source)
+            .join(Commitment, Commitment.id == Payment.commitment_id)
+            .where(_live(Payment), Commitment.organisation_id == org_id,
+                   views._upto(Payment.entry_date, as_of))
+            .order_by(Payment.entry_date, Payment.reference)
+        )
+    ]
+
+    diffs = []
+    for adj_row, com in s.execute(
+        select(CommitmentAdjustment, Commitment)
+        .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
+        .where(CommitmentAdjustment.kind == "exchange_difference",
+               Commitment.organisation_id == org_id,
+               views._upto(CommitmentAdjustment.entry_date, as_of))
+        .order_by(CommitmentAdjustment.entry_date, CommitmentAdjustment.id)
+    ).all():
+        diffs.append(views.ExchangeDifference(
+            entry_date=adj_row.entry_date, commitment=com.reference,
+            payment=adj_row.reference.removeprefix("FX-"), organisation=info.code,
+            directorate=info.directorate, currency=com.currency,
+            committed_eur=com.amount_eur, gain_eur=-adj_row.amount_eur,
+        ))
+
+    return OrganisationDetail(info, assessments, commitments, payments, diffs,
+                              organisation_years(uow, info.code, as_of=as_of))
+
+
+def organisation_years(
+    uow: UnitOfWork, code: str, *, as_of: dt.date | None = None
+) -> list[YearFigures]:
+    """Assessed, committed and paid of one organisation for every fiscal year (SQL sums)."""
+    s = uow.session
+    org = Organisation.code == code
+    assessed = dict(s.execute(
+        select(Assessment.fiscal_year, func.sum(AssessmentLine.amount_eur))
+        .join(AssessmentLine, AssessmentLine.assessment_id == Assessment.id)
+        .join(Organisation, Organisation.id == Assessment.organisation_id)
+        .where(org, views._upto(Assessment.entry_date, as_of))
+        .group_by(Assessment.fiscal_year)
+    ).tuples())
+    committed = dict(s.execute(
+        select(Commitment.fiscal_year, func.sum(Commitment.amount_eur))
+        .join(Organisation, Organisation.id == Commitment.organisation_id)
+        .where(org, views._upto(Commitment.entry_date, as_of))
+        .group_by(Commitment.fiscal_year)
+    ).tuples())
+    adjusted = dict(s.execute(
+        select(Commitment.fiscal_year, func.sum(CommitmentAdjustment.amount_eur))
+        .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
+        .join(Organisation, Organisation.id == Commitment.organisation_id)
+        .where(org, views._upto(CommitmentAdjustment.entry_date, as_of))
+        .group_by(Commitment.fiscal_year)
+    ).tuples())
+    paid = dict(s.execute(
+        select(Commitment.fiscal_year, func.sum(Payment.amount_eur))
+        .join(Commitment, Commitment.id == Payment.commitment_id)
+        .join(Organisation, Organisation.id == Commitment.organisation_id)
+        .where(org, views._upto(Payment.entry_date, as_of))
+        .group_by(Commitment.fiscal_year)
+    ).tuples())
+    years = sorted(set(assessed) | set(committed) | set(adjusted) | set(paid), reverse=True)
+    return [
+        YearFigures(
+            int(y), views._d(assessed.get(y)),
+            views._d(committed.get(y)) + views._d(adjusted.get(y)), views._d(paid.get(y)),
+        )
+        for y in years
+    ]
+
+
+# --------------------------------------------------------------------------- AB
+
+
+@dataclass(frozen=True)
+class AllocationStatus:
+    """An AB's year: credits, consumption, and whether the control would stop a commitment."""
+
+    code: str
+    label: str
+    directorate: str | None
+    control_mode: str
+    commitment_credits: Decimal
+    committed: Decimal
+    payment_credits: Decimal
+    paid_in_year: Decimal
+    overrides: int
+
+    @property
+    def available(self) -> Decimal:
+        return self.commitment_credits - self.committed
+
+    @property
+    def payment_available(self) -> Decimal:
+        return self.payment_credits - self.paid_in_year
+
+    @property
+    def commitment_rate(self) -> Decimal | None:
+        return ratio(self.committed, self.commitment_credits)
+
+    @property
+    def warning(self) -> str | None:
+        """``blocks``/``warns`` when nothing is left to commit, ``low`` under 5 %,
+        ``payment_credits`` when payments exceed the payment credits, else None."""
+        if self.available <= 0 and (self.commitment_credits or self.committed):
+            return "blocks" if self.control_mode == "block" else "warns"
+        if self.commitment_credits > 0 and self.available < self.commitment_credits / 20:
+            return "low"
+        if self.paid_in_year > self.payment_credits:
+            return "payment_credits"
+        return None
+
+
+def allocation_status(
+    uow: UnitOfWork,
+    year: int,
+    *,
+    as_of: dt.date | None = None,
+    directorates: Sequence[str] | None = None,
+) -> list[AllocationStatus]:
+    """Every AB of ``year`` from :func:`views.execution` (by AB), with its control state."""
+    ex = views.execution(uow, year, "ab", as_of=as_of, directorates=directorates)
+    info = {a.code: a for a in views.allocations(uow, directorates)}
+    count = defaultdict(int)
+    for o in views.overrides(uow, year):
+        count[o.ab] += 1
+    out = []
+    for r in ex.rows:
+        a = info.get(r.key)
+        out.append(AllocationStatus(
+            code=r.key, label=a.label if a else r.name, directorate=a.directorate if a else None,
+            control_mode=a.control_mode if a else "block",
+            commitment_credits=r.commitment_credits or ZERO, committed=r.committed,
+            payment_credits=r.payment_credits or ZERO, paid_in_year=r.paid_in_year,
+            overrides=count.get(r.key, 0),
+        ))
+    return out
+
+
+# --------------------------------------------------------------------------- rates
+
+
+@dataclass(frozen=True)
+class LatestRate:
+    currency: str
+    rate_date: dt.date
+    rate: Decimal
+    source: str
+
+
+def latest_rates(uow: UnitOfWork, as_of: dt.date | None = None) -> list[LatestRate]:
+    """The last stored rate of every currency on or before ``as_of`` (one grouped query)."""
+    last = (
+        select(ExchangeRate.currency.label("cur"), func.max(ExchangeRate.rate_date).label("day"))
+        .where(views._upto(ExchangeRate.rate_date, as_of))
+        .group_by(ExchangeRate.currency).subquery()
+    )
+    rows = uow.session.execute(
+        select(ExchangeRate.currency, ExchangeRate.rate_date, ExchangeRate.rate,
+               ExchangeRate.source)
+        .join(last, and_(last.c.cur == ExchangeRate.currency, last.c.day == ExchangeRate.rate_date))
+        .order_by(ExchangeRate.currency)
+    )
+    return [LatestRate(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class RateUse:
+    """Rates applied to the foreign-currency payments of a year, per currency."""
+
+    currency: str
+    payments: int
+    amount: Decimal
+    amount_eur: Decimal
+    min_rate: Decimal
+    max_rate: Decimal
+
+    @property
+    def average_rate(self) -> Decimal | None:
+        """The effective rate: currency amount per EUR actually paid."""
+        if self.amount_eur == 0:
+            return None
+        return (self.amount / self.amount_eur).quantize(Decimal("0.0001"))
+
+
+def rates_used(
+    uow: UnitOfWork,
+    year: int,
+    *,
+    as_of: dt.date | None = None,
+    directorates: Sequence[str] | None = None,
+) -> list[RateUse]:
+    """Foreign-currency payments dated in ``year``: count, amounts and rate range."""
+    rows = uow.session.execute(
+        select(Payment.currency, func.count(), func.sum(Payment.amount), func.sum(Payment.amount_eur),
+               func.min(Payment.rate), func.max(Payment.rate))
+        .join(Commitment, Commitment.id == Payment.commitment_id)
+        .join(Organisation, Organisation.id == Commitment.organisation_id)
+        .where(Payment.currency != "EUR", views._in_year(Payment.entry_date, year),
+               views._upto(Payment.entry_date, as_of), views._org_filter(directorates),
+               Payment.reverses_id.is_(None))
+        .group_by(Payment.currency).order_by(Payment.currency)
+    )
+    # min/max over the text column compare as text: re-read them as Decimals.
+    return [
+        RateUse(cur, int(n), views._d(a), views._d(e), Decimal(str(lo)), Decimal(str(hi)))
+        for cur, n, a, e, lo, hi in rows
+    ]
