@@ -109,7 +109,9 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = N
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
 
     click.echo(line(headers))
     click.echo("  ".join("-" * w for w in widths))
@@ -122,8 +124,13 @@ def _date(value: dt.datetime | None) -> dt.date | None:
 
 
 @click.group(cls=BudgetGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db", metavar="URL", envvar=None,
-              help="Database URL (default: $BUDGET_DATABASE_URL, else sqlite file var/budget.db).")
+@click.option(
+    "--db",
+    "db",
+    metavar="URL",
+    envvar=None,
+    help="Database URL (default: $BUDGET_DATABASE_URL, else sqlite file var/budget.db).",
+)
 @click.version_option(package_name="contributions-budget-tracker", prog_name="budget")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:
@@ -179,14 +186,19 @@ def demo(c: Context, today: dt.datetime | None) -> None:
 
 @cli.command()
 @click.option("--year", type=int, required=True, help="Fiscal year.")
-@click.option("--by", type=click.Choice(["organisation", "directorate", "ab", "currency"]),
-              default="organisation", show_default=True)
+@click.option(
+    "--by",
+    type=click.Choice(["organisation", "directorate", "ab", "currency"]),
+    default="organisation",
+    show_default=True,
+)
 @click.option("--as-of", type=DATE, default=None, help="Only entries dated on or before this day.")
 @click.option("--directorate", "directorates", multiple=True, help="Limit to these directorates.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_ctx
-def summary(c: Context, year: int, by: str, as_of: dt.datetime | None,
-            directorates: tuple[str, ...], as_json: bool) -> None:
+def summary(
+    c: Context, year: int, by: str, as_of: dt.datetime | None, directorates: tuple[str, ...], as_json: bool
+) -> None:
     """Execution of a fiscal year: credits, committed, paid, open, available."""
     from budget.services.views import execution
 
@@ -203,8 +215,10 @@ def summary(c: Context, year: int, by: str, as_of: dt.datetime | None,
         head += ["credits", "available"]
         for row, r in zip(rows, ex.rows, strict=True):
             row += [fmt(r.commitment_credits), fmt(r.available)]
-    rows.append(["TOTAL", "", fmt(t.committed), fmt(t.paid), fmt(t.open), fmt(t.paid_in_year)]
-                + ([fmt(t.commitment_credits), fmt(t.available)] if by == "ab" else []))
+    rows.append(
+        ["TOTAL", "", fmt(t.committed), fmt(t.paid), fmt(t.open), fmt(t.paid_in_year)]
+        + ([fmt(t.commitment_credits), fmt(t.available)] if by == "ab" else [])
+    )
     _table(head, rows, right=set(range(2, len(head))))
     rate = t.commitment_rate
     click.echo(
@@ -231,10 +245,23 @@ def arrears(c: Context, as_of: dt.datetime | None, directorates: tuple[str, ...]
         emit_json(result.to_json())
         return
     click.echo(f"Arrears as of {day}: EUR {fmt(result.total_eur)} overdue")
-    _table(["organisation", "reference", "due", "days", "bucket", "currency", "outstanding", "EUR"],
-           [[x.organisation, x.reference, str(x.due_date), str(x.days_overdue), x.bucket or "",
-             x.currency, fmt(x.outstanding), fmt(x.outstanding_eur)] for x in result.overdue],
-           right={3, 6, 7})
+    _table(
+        ["organisation", "reference", "due", "days", "bucket", "currency", "outstanding", "EUR"],
+        [
+            [
+                x.organisation,
+                x.reference,
+                str(x.due_date),
+                str(x.days_overdue),
+                x.bucket or "",
+                x.currency,
+                fmt(x.outstanding),
+                fmt(x.outstanding_eur),
+            ]
+            for x in result.overdue
+        ],
+        right={3, 6, 7},
+    )
     click.echo("")
     for bucket, amount in result.buckets.items():
         click.echo(f"  {bucket:>7} days: EUR {fmt(amount)}")
@@ -257,10 +284,18 @@ def fx_rate(c: Context, currency: str, day: dt.datetime, as_json: bool) -> None:
     with c.uow(write=False) as uow:
         quote = rate_on(uow, currency, day.date())
     if as_json:
-        emit_json({"currency": quote.currency, "date": quote.date.isoformat(), "rate": str(quote.rate),
-                   "published": quote.published.isoformat()})
+        emit_json(
+            {
+                "currency": quote.currency,
+                "date": quote.date.isoformat(),
+                "rate": str(quote.rate),
+                "published": quote.published.isoformat(),
+            }
+        )
     else:
-        click.echo(f"1 EUR = {quote.rate} {quote.currency} on {quote.date} (published {quote.published}, {quote.source})")
+        click.echo(
+            f"1 EUR = {quote.rate} {quote.currency} on {quote.date} (published {quote.published}, {quote.source})"
+        )
 
 
 @cli.command("commitments")
@@ -275,13 +310,40 @@ def commitments_cmd(c: Context, year: int | None, organisation: str | None, as_j
     with c.uow(write=False) as uow:
         rows = open_commitments(uow, year=year, organisation=organisation.upper() if organisation else None)
     if as_json:
-        emit_json([{"reference": r.reference, "organisation": r.organisation, "ab": r.ab,
-                    "fiscal_year": r.fiscal_year, "currency": r.currency, "committed": r.committed,
-                    "paid": r.paid, "open": r.open, "open_eur": r.open_eur} for r in rows])
+        emit_json(
+            [
+                {
+                    "reference": r.reference,
+                    "organisation": r.organisation,
+                    "ab": r.ab,
+                    "fiscal_year": r.fiscal_year,
+                    "currency": r.currency,
+                    "committed": r.committed,
+                    "paid": r.paid,
+                    "open": r.open,
+                    "open_eur": r.open_eur,
+                }
+                for r in rows
+            ]
+        )
         return
-    _table(["reference", "organisation", "year", "currency", "committed", "paid", "open", "open EUR"],
-           [[r.reference, r.organisation, str(r.fiscal_year), r.currency, fmt(r.committed), fmt(r.paid),
-             fmt(r.open), fmt(r.open_eur)] for r in rows], right={4, 5, 6, 7})
+    _table(
+        ["reference", "organisation", "year", "currency", "committed", "paid", "open", "open EUR"],
+        [
+            [
+                r.reference,
+                r.organisation,
+                str(r.fiscal_year),
+                r.currency,
+                fmt(r.committed),
+                fmt(r.paid),
+                fmt(r.open),
+                fmt(r.open_eur),
+            ]
+            for r in rows
+        ],
+        right={4, 5, 6, 7},
+    )
 
 
 # ---------------------------------------------------------------------------- writes
@@ -340,11 +402,15 @@ def org() -> None:
 @click.option("--ab", default=None, help="Default basic allocation.")
 @click.option("--body", default=None, help="The organisation the stream belongs to (e.g. United Nations).")
 @pass_ctx
-def org_add(c: Context, code: str, name: str, directorate: str, currency: str, ab: str | None, body: str | None) -> None:
+def org_add(
+    c: Context, code: str, name: str, directorate: str, currency: str, ab: str | None, body: str | None
+) -> None:
     """Register (or update) an organisation."""
     from budget.services import OrganisationInput, register_organisation
 
-    row, new = _write(c, lambda uow: register_organisation(uow, OrganisationInput(code, name, directorate, currency, ab, body)))
+    row, new = _write(
+        c, lambda uow: register_organisation(uow, OrganisationInput(code, name, directorate, currency, ab, body))
+    )
     click.echo(f"{'registered' if new else 'updated'} {row.code}")
 
 
@@ -352,34 +418,64 @@ def org_add(c: Context, code: str, name: str, directorate: str, currency: str, a
 @click.argument("ab_code", metavar="AB")
 @click.option("--year", type=int, required=True)
 @click.option("--type", "credit_type", type=click.Choice(["commitment", "payment"]), required=True)
-@click.option("--stage", type=click.Choice(["provisional", "initial", "adjustment", "reallocation", "blocked"]),
-              default="initial", show_default=True)
+@click.option(
+    "--stage",
+    type=click.Choice(["provisional", "initial", "adjustment", "reallocation", "blocked"]),
+    default="initial",
+    show_default=True,
+)
 @click.option("--amount", required=True, help="EUR amount (signed for adjustments and reallocations).")
 @click.option("--date", "day", type=DATE, default=None)
 @click.option("--reference", default="")
 @pass_ctx
-def credit(c: Context, ab_code: str, year: int, credit_type: str, stage: str, amount: str,
-           day: dt.datetime | None, reference: str) -> None:
+def credit(
+    c: Context,
+    ab_code: str,
+    year: int,
+    credit_type: str,
+    stage: str,
+    amount: str,
+    day: dt.datetime | None,
+    reference: str,
+) -> None:
     """Record a movement of commitment or payment credits on an AB."""
     from budget.services import record_credit
 
-    row = _write(c, lambda uow: record_credit(uow, ab_code, year, credit_type, amount, stage,
-                                               entry_date=_date(day), reference=reference))
+    row = _write(
+        c,
+        lambda uow: record_credit(
+            uow, ab_code, year, credit_type, amount, stage, entry_date=_date(day), reference=reference
+        ),
+    )
     click.echo(f"credit movement {row.id}: {stage} {credit_type} EUR {fmt(row.amount)} on {ab_code} {year}")
 
 
 @cli.command()
 @click.argument("organisation")
 @click.argument("reference")
-@click.option("--line", "lines", multiple=True, required=True, metavar="CUR:AMOUNT",
-              help="A currency line, e.g. USD:1234.56 (repeat for a split assessment).")
+@click.option(
+    "--line",
+    "lines",
+    multiple=True,
+    required=True,
+    metavar="CUR:AMOUNT",
+    help="A currency line, e.g. USD:1234.56 (repeat for a split assessment).",
+)
 @click.option("--start", type=DATE, required=True, help="Period start.")
 @click.option("--end", type=DATE, required=True, help="Period end.")
 @click.option("--due", type=DATE, required=True, help="Due date.")
 @click.option("--year", type=int, default=None, help="Fiscal year charged (default: year of start).")
 @pass_ctx
-def assess(c: Context, organisation: str, reference: str, lines: tuple[str, ...], start: dt.datetime,
-           end: dt.datetime, due: dt.datetime, year: int | None) -> None:
+def assess(
+    c: Context,
+    organisation: str,
+    reference: str,
+    lines: tuple[str, ...],
+    start: dt.datetime,
+    end: dt.datetime,
+    due: dt.datetime,
+    year: int | None,
+) -> None:
     """Register an organisation's assessment (call for contributions)."""
     from budget.services import register_assessment
 
@@ -389,8 +485,19 @@ def assess(c: Context, organisation: str, reference: str, lines: tuple[str, ...]
             raise click.BadParameter(f"{line!r} is not CUR:AMOUNT", param_hint="--line")
         cur, amount = line.split(":", 1)
         parsed.append((cur, amount))
-    row = _write(c, lambda uow: register_assessment(uow, organisation, reference, parsed, period_start=start.date(),
-                                                     period_end=end.date(), due_date=due.date(), fiscal_year=year))
+    row = _write(
+        c,
+        lambda uow: register_assessment(
+            uow,
+            organisation,
+            reference,
+            parsed,
+            period_start=start.date(),
+            period_end=end.date(),
+            due_date=due.date(),
+            fiscal_year=year,
+        ),
+    )
     click.echo(f"assessment {row.reference} registered")
 
 
@@ -407,15 +514,40 @@ def assess(c: Context, organisation: str, reference: str, lines: tuple[str, ...]
 @click.option("--assessment", default=None, help="Reference of the assessment it commits.")
 @click.option("--override", default=None, help="Reason to commit beyond the available credits.")
 @pass_ctx
-def commit_cmd(c: Context, reference: str, organisation: str, day: dt.datetime, amount_eur: str | None,
-               currency: str | None, amount: str | None, rate: str | None, ab_code: str | None,
-               year: int | None, assessment: str | None, override: str | None) -> None:
+def commit_cmd(
+    c: Context,
+    reference: str,
+    organisation: str,
+    day: dt.datetime,
+    amount_eur: str | None,
+    currency: str | None,
+    amount: str | None,
+    rate: str | None,
+    ab_code: str | None,
+    year: int | None,
+    assessment: str | None,
+    override: str | None,
+) -> None:
     """Commit credits for an organisation (availability control applies)."""
     from budget.services import commit
 
-    res = _write(c, lambda uow: commit(uow, reference, organisation, entry_date=day.date(), amount_eur=amount_eur,
-                                       currency=currency, amount=amount, rate_used=rate, ab=ab_code,
-                                       fiscal_year=year, assessment_reference=assessment, override_reason=override))
+    res = _write(
+        c,
+        lambda uow: commit(
+            uow,
+            reference,
+            organisation,
+            entry_date=day.date(),
+            amount_eur=amount_eur,
+            currency=currency,
+            amount=amount,
+            rate_used=rate,
+            ab=ab_code,
+            fiscal_year=year,
+            assessment_reference=assessment,
+            override_reason=override,
+        ),
+    )
     e = res.entry
     click.echo(f"commitment {e.reference}: {e.currency} {fmt(e.amount)} = EUR {fmt(e.amount_eur)}")
 
@@ -428,13 +560,30 @@ def commit_cmd(c: Context, reference: str, organisation: str, day: dt.datetime, 
 @click.option("--amount-eur", default=None)
 @click.option("--override", default=None)
 @pass_ctx
-def adjust(c: Context, commitment: str, amount: str, day: dt.datetime, reason: str, amount_eur: str | None,
-           override: str | None) -> None:
+def adjust(
+    c: Context,
+    commitment: str,
+    amount: str,
+    day: dt.datetime,
+    reason: str,
+    amount_eur: str | None,
+    override: str | None,
+) -> None:
     """Increase (positive AMOUNT) or decrease (negative) a commitment, in its currency."""
     from budget.services import adjust_commitment
 
-    res = _write(c, lambda uow: adjust_commitment(uow, commitment, amount, entry_date=day.date(), reason=reason,
-                                                  amount_eur=amount_eur, override_reason=override))
+    res = _write(
+        c,
+        lambda uow: adjust_commitment(
+            uow,
+            commitment,
+            amount,
+            entry_date=day.date(),
+            reason=reason,
+            amount_eur=amount_eur,
+            override_reason=override,
+        ),
+    )
     click.echo(f"adjustment {res.entry.reference}: EUR {fmt(res.entry.amount_eur)}")
 
 
@@ -447,13 +596,32 @@ def adjust(c: Context, commitment: str, amount: str, day: dt.datetime, reason: s
 @click.option("--amount-eur", default=None)
 @click.option("--rate", default=None)
 @pass_ctx
-def pay(c: Context, reference: str, commitment: str, amount: str, day: dt.datetime, currency: str | None,
-        amount_eur: str | None, rate: str | None) -> None:
+def pay(
+    c: Context,
+    reference: str,
+    commitment: str,
+    amount: str,
+    day: dt.datetime,
+    currency: str | None,
+    amount_eur: str | None,
+    rate: str | None,
+) -> None:
     """Record a payment on a commitment (never beyond what is open)."""
     from budget.services import record_payment
 
-    res = _write(c, lambda uow: record_payment(uow, reference, commitment, entry_date=day.date(), amount=amount,
-                                               currency=currency, amount_eur=amount_eur, rate_used=rate))
+    res = _write(
+        c,
+        lambda uow: record_payment(
+            uow,
+            reference,
+            commitment,
+            entry_date=day.date(),
+            amount=amount,
+            currency=currency,
+            amount_eur=amount_eur,
+            rate_used=rate,
+        ),
+    )
     e = res.entry
     click.echo(f"payment {e.reference}: {e.currency} {fmt(e.amount)} = EUR {fmt(e.amount_eur)} (rate {e.rate})")
     if res.exchange_difference is not None:
@@ -492,7 +660,11 @@ def year_close(c: Context, fiscal_year: int) -> None:
 
 
 # command groups of the other doors (imports, users, reports) are registered below
-from budget.users_cli import users as _users; cli.add_command(_users)  # noqa: E402, E702, I001
+from budget.users_cli import users as _users
+
+cli.add_command(_users)  # noqa: E402, E702, I001
+from imports.cli import import_group as _imports; cli.add_command(_imports)  # noqa: E402, E702, I001
+from budget.reports.cli import report as _report; cli.add_command(_report)  # noqa: E402, E702, I001
 
 
 def main() -> None:

@@ -66,7 +66,15 @@ ALLOCATIONS = (
 STREAMS: tuple[tuple[str, str, str, str, int, dict[str, int], str], ...] = (
     ("UN-RB", "UN regular budget", "United Nations", "M2", 0, {"USD": 24_600_000}, "cal"),
     ("UN-CMP", "UN capital and security projects", "United Nations", "M2", 0, {"USD": 1_150_000}, "late"),
-    ("UN-IRMCT", "International Residual Mechanism for Criminal Tribunals", "United Nations", "M2", 1, {"USD": 680_000}, "cal"),
+    (
+        "UN-IRMCT",
+        "International Residual Mechanism for Criminal Tribunals",
+        "United Nations",
+        "M2",
+        1,
+        {"USD": 680_000},
+        "cal",
+    ),
     ("UN-PKO", "UN peacekeeping operations", "United Nations", "M2", 1, {"USD": 41_800_000}, "pko"),
     ("UNESCO", "UNESCO", "UNESCO", "M2", 0, {"USD": 1_920_000, "EUR": 1_740_000}, "cal"),
     ("FAO", "Food and Agriculture Organization", "FAO", "M2", 0, {"USD": 2_050_000, "EUR": 1_610_000}, "cal"),
@@ -90,7 +98,15 @@ STREAMS: tuple[tuple[str, str, str, str, int, dict[str, int], str], ...] = (
     ("EUISS", "EU Institute for Security Studies", "European Union", "ME6", 2, {"EUR": 265_000}, "cal"),
     ("COE", "Council of Europe ordinary budget", "Council of Europe", "M3", 3, {"EUR": 8_350_000}, "cal"),
     ("COE-PENS", "Council of Europe pension reserve fund", "Council of Europe", "M3", 3, {"EUR": 1_370_000}, "cal"),
-    ("COE-VENICE", "Venice Commission (enlarged partial agreement)", "Council of Europe", "M3", 3, {"EUR": 118_000}, "late"),
+    (
+        "COE-VENICE",
+        "Venice Commission (enlarged partial agreement)",
+        "Council of Europe",
+        "M3",
+        3,
+        {"EUR": 118_000},
+        "late",
+    ),
     ("COE-GRECO", "Group of States against Corruption", "Council of Europe", "M4", 4, {"EUR": 96_000}, "late"),
     ("OECD", "OECD Part I budget", "OECD", "M4", 4, {"EUR": 5_950_000}, "cal"),
     ("OECD-NEA", "OECD Nuclear Energy Agency", "OECD", "M4", 4, {"EUR": 355_000}, "cal"),
@@ -174,9 +190,7 @@ def load_demo(factory: sessionmaker[Session], today: dt.date | None = None) -> D
 def _load(uow: UnitOfWork, today: dt.date) -> dict[str, int]:
     years = [today.year - 2, today.year - 1, today.year]
     counts = {"rates": 0, "organisations": 0, "assessments": 0, "commitments": 0, "payments": 0}
-    counts["rates"] = record_rates(
-        uow, _synthetic_rates(dt.date(years[0] - 1, 12, 1), today, seed=2003), source="DEMO"
-    )
+    counts["rates"] = record_rates(uow, _synthetic_rates(dt.date(years[0] - 1, 12, 1), today, seed=2003), source="DEMO")
     for code, label, directorate, mode in ALLOCATIONS:
         register_allocation(uow, code, label, directorate, mode)
     for code, name, body, directorate, ab, lines, _ in STREAMS:
@@ -188,10 +202,28 @@ def _load(uow: UnitOfWork, today: dt.date) -> dict[str, int]:
         _credits(uow, year, today)
     # A reallocation between two ABs in the previous year.
     last = today.year - 1
-    record_credit(uow, ALLOCATIONS[6][0], last, "commitment", Decimal(-45_000), "reallocation",
-                  entry_date=dt.date(last, 9, 30), reference="REALLOC-1", note="to disarmament")
-    record_credit(uow, ALLOCATIONS[5][0], last, "commitment", Decimal(45_000), "reallocation",
-                  entry_date=dt.date(last, 9, 30), reference="REALLOC-1", note="from environment")
+    record_credit(
+        uow,
+        ALLOCATIONS[6][0],
+        last,
+        "commitment",
+        Decimal(-45_000),
+        "reallocation",
+        entry_date=dt.date(last, 9, 30),
+        reference="REALLOC-1",
+        note="to disarmament",
+    )
+    record_credit(
+        uow,
+        ALLOCATIONS[5][0],
+        last,
+        "commitment",
+        Decimal(45_000),
+        "reallocation",
+        entry_date=dt.date(last, 9, 30),
+        reference="REALLOC-1",
+        note="from environment",
+    )
     for year in years:
         offset = today.year - year
         for stream in STREAMS:
@@ -206,7 +238,9 @@ def _credits(uow: UnitOfWork, year: int, today: dt.date) -> None:
     needs: dict[int, Decimal] = {}
     for _code, _n, _b, _d, ab, lines, _k in STREAMS:
         for currency, base in lines.items():
-            eur = _amount(base, year, _code, currency) / Decimal({"EUR": 1, "USD": "1.085", "CHF": "0.95", "GBP": "0.845"}[currency])
+            eur = _amount(base, year, _code, currency) / Decimal(
+                {"EUR": 1, "USD": "1.085", "CHF": "0.95", "GBP": "0.845"}[currency]
+            )
             needs[ab] = needs.get(ab, Decimal(0)) + eur
     for index, (ab_code, *_rest) in enumerate(ALLOCATIONS):
         need = needs.get(index, Decimal(0))
@@ -216,28 +250,69 @@ def _credits(uow: UnitOfWork, year: int, today: dt.date) -> None:
         if year == today.year:
             # The budget law came late: provisional twelfths (4/12) first, then the rest.
             third = (commitment / 3).quantize(CENT)
-            record_credit(uow, ab_code, year, "commitment", third, "provisional", entry_date=jan,
-                          note="provisional twelfths, January-April")
+            record_credit(
+                uow,
+                ab_code,
+                year,
+                "commitment",
+                third,
+                "provisional",
+                entry_date=jan,
+                note="provisional twelfths, January-April",
+            )
             record_credit(uow, ab_code, year, "payment", (payment / 3).quantize(CENT), "provisional", entry_date=jan)
-            record_credit(uow, ab_code, year, "commitment", commitment - third, "initial",
-                          entry_date=dt.date(year, 3, 28), note="budget law voted")
-            record_credit(uow, ab_code, year, "payment", payment - (payment / 3).quantize(CENT), "initial",
-                          entry_date=dt.date(year, 3, 28))
+            record_credit(
+                uow,
+                ab_code,
+                year,
+                "commitment",
+                commitment - third,
+                "initial",
+                entry_date=dt.date(year, 3, 28),
+                note="budget law voted",
+            )
+            record_credit(
+                uow,
+                ab_code,
+                year,
+                "payment",
+                payment - (payment / 3).quantize(CENT),
+                "initial",
+                entry_date=dt.date(year, 3, 28),
+            )
         else:
             record_credit(uow, ab_code, year, "commitment", commitment, "initial", entry_date=jan)
             record_credit(uow, ab_code, year, "payment", payment, "initial", entry_date=jan)
         if index == 0:
-            record_credit(uow, ab_code, year, "commitment", Decimal(1_500_000), "adjustment",
-                          entry_date=dt.date(year, 6, 20), note="budget adjustment (ajustement)")
-            record_credit(uow, ab_code, year, "payment", Decimal(1_500_000), "adjustment",
-                          entry_date=dt.date(year, 6, 20))
+            record_credit(
+                uow,
+                ab_code,
+                year,
+                "commitment",
+                Decimal(1_500_000),
+                "adjustment",
+                entry_date=dt.date(year, 6, 20),
+                note="budget adjustment (ajustement)",
+            )
+            record_credit(
+                uow, ab_code, year, "payment", Decimal(1_500_000), "adjustment", entry_date=dt.date(year, 6, 20)
+            )
         if index == 4:
-            record_credit(uow, ab_code, year, "commitment", Decimal(250_000), "blocked",
-                          entry_date=dt.date(year, 5, 15), note="administrative blocking by the Budget")
+            record_credit(
+                uow,
+                ab_code,
+                year,
+                "commitment",
+                Decimal(250_000),
+                "blocked",
+                entry_date=dt.date(year, 5, 15),
+                note="administrative blocking by the Budget",
+            )
 
 
-def _stream_year(uow: UnitOfWork, stream: tuple, year: int, offset: int, today: dt.date,
-                 counts: dict[str, int]) -> None:
+def _stream_year(
+    uow: UnitOfWork, stream: tuple, year: int, offset: int, today: dt.date, counts: dict[str, int]
+) -> None:
     code, _name, _body, _dir, _ab, lines, kind = stream
     rng = random.Random(f"{code}-{year}")
     if offset == 0 and code in NOT_YET_ASSESSED:
@@ -260,17 +335,34 @@ def _stream_year(uow: UnitOfWork, stream: tuple, year: int, offset: int, today: 
     due = notice + dt.timedelta(days=30) if kind != "cal" else dt.date(year, 1, 31)
     reference = f"{code}/{year}/{'PK' if kind == 'pko' else 'AS'}-{rng.randint(100, 999)}"
     amounts = [(cur, _amount(base, year, code, cur)) for cur, base in lines.items()]
-    register_assessment(uow, code, reference, amounts, period_start=start, period_end=end, due_date=due,
-                        fiscal_year=year, entry_date=notice)
+    register_assessment(
+        uow,
+        code,
+        reference,
+        amounts,
+        period_start=start,
+        period_end=end,
+        due_date=due,
+        fiscal_year=year,
+        entry_date=notice,
+    )
     counts["assessments"] += 1
     commit_day = _weekday(max(notice + dt.timedelta(days=rng.randint(4, 15)), dt.date(year, 1, 2)))
     if commit_day > today:
         return
     for i, (cur, amount) in enumerate(amounts):
         cref = f"ENG-{year}-{code}-{cur}"
-        commit(uow, cref, code, entry_date=commit_day, currency=cur, amount=amount,
-               assessment_reference=reference, fiscal_year=year,
-               override_reason=None)
+        commit(
+            uow,
+            cref,
+            code,
+            entry_date=commit_day,
+            currency=cur,
+            amount=amount,
+            assessment_reference=reference,
+            fiscal_year=year,
+            override_reason=None,
+        )
         counts["commitments"] += 1
         if (code, offset) in ARREARS:
             continue
@@ -297,10 +389,16 @@ def _credit_returned(uow: UnitOfWork, today: dt.date) -> None:
     year = today.year
     day = dt.date(year, 5, 12) if today >= dt.date(year, 5, 12) else today
     register_assessment(
-        uow, "UN-PKO", f"UN-PKO/{year}/CR-CLOSED-MISSIONS",
+        uow,
+        "UN-PKO",
+        f"UN-PKO/{year}/CR-CLOSED-MISSIONS",
         [("USD", Decimal("-318452.17"))],
-        period_start=dt.date(year - 1, 7, 1), period_end=dt.date(year, 6, 30), due_date=day,
-        fiscal_year=year, entry_date=day, note="credits returned from closed peacekeeping missions",
+        period_start=dt.date(year - 1, 7, 1),
+        period_end=dt.date(year, 6, 30),
+        due_date=day,
+        fiscal_year=year,
+        entry_date=day,
+        note="credits returned from closed peacekeeping missions",
     )
 
 
@@ -314,16 +412,38 @@ def _december_commitment(uow: UnitOfWork, today: dt.date, counts: dict[str, int]
     last = today.year - 1
     notice = dt.date(last, 12, 4)
     ref = f"UN-PKO/{last}/SUPP-UNIFIL"
-    register_assessment(uow, "UN-PKO", ref, [("USD", Decimal("2450000.00"))], period_start=dt.date(last, 7, 1),
-                        period_end=dt.date(last + 1, 6, 30), due_date=dt.date(last + 1, 1, 3),
-                        fiscal_year=last, entry_date=notice)
+    register_assessment(
+        uow,
+        "UN-PKO",
+        ref,
+        [("USD", Decimal("2450000.00"))],
+        period_start=dt.date(last, 7, 1),
+        period_end=dt.date(last + 1, 6, 30),
+        due_date=dt.date(last + 1, 1, 3),
+        fiscal_year=last,
+        entry_date=notice,
+    )
     quote = rate_on(uow, "USD", dt.date(last, 12, 10))
-    commit(uow, f"ENG-{last}-UN-PKO-SUPP", "UN-PKO", entry_date=dt.date(last, 12, 10), currency="USD",
-           amount=Decimal("2450000.00"), rate_used=quote.rate, assessment_reference=ref, fiscal_year=last,
-           override_reason="supplementary UNIFIL assessment, adjustment requested from the Budget")
+    commit(
+        uow,
+        f"ENG-{last}-UN-PKO-SUPP",
+        "UN-PKO",
+        entry_date=dt.date(last, 12, 10),
+        currency="USD",
+        amount=Decimal("2450000.00"),
+        rate_used=quote.rate,
+        assessment_reference=ref,
+        fiscal_year=last,
+        override_reason="supplementary UNIFIL assessment, adjustment requested from the Budget",
+    )
     counts["commitments"] += 1
     pay_day = _weekday(dt.date(last + 1, 1, 14))
     if pay_day <= today:
-        record_payment(uow, f"PAY-{last + 1}-UN-PKO-SUPP", f"ENG-{last}-UN-PKO-SUPP", entry_date=pay_day,
-                       amount=Decimal("2450000.00"))
+        record_payment(
+            uow,
+            f"PAY-{last + 1}-UN-PKO-SUPP",
+            f"ENG-{last}-UN-PKO-SUPP",
+            entry_date=pay_day,
+            amount=Decimal("2450000.00"),
+        )
         counts["payments"] += 1

@@ -61,6 +61,8 @@ Tables and downloads
         with ``#,##0.00``, dates as dates, text cells starting with ``= + - @`` neutralised.
     ``to_excel_bytes(df, amount_cols=None, sheet="Data") -> bytes``
         The same workbook as bytes (for tests or other buttons).
+    ``decimal_column(series) -> bool``
+        True for a column of Decimal amounts (to find the amount columns of a frame).
     ``empty_state(key)``
         An info box saying what to do when there is nothing to show.
 
@@ -318,6 +320,8 @@ def money_table(
     on_select: str = "ignore",
 ) -> Any:
     """Show ``df`` with right-aligned, thousand-separated amounts (exact Decimals kept)."""
+    if df.columns.duplicated().any():  # a catalogue with two equal headers: keep both visible
+        raise ValueError(f"duplicate column names: {list(df.columns[df.columns.duplicated()])}")
     amount_cols = [c for c in amount_cols if c in df.columns]
     pct_cols = [c for c in pct_cols if c in df.columns]
     shown = df.copy()
@@ -327,7 +331,7 @@ def money_table(
     styler = shown.style.format({**{c: _amount_formatter for c in amount_cols},
                                  **{c: _pct_formatter for c in pct_cols}})
     styler = styler.set_properties(subset=amount_cols + pct_cols, **{"text-align": "right"})
-    kwargs: dict[str, Any] = {"hide_index": True, "use_container_width": True}
+    kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
     if height:
         kwargs["height"] = height
     if key:
@@ -351,7 +355,7 @@ def to_excel_bytes(
     import xlsxwriter
 
     if amount_cols is None:
-        amount_cols = [c for c in df.columns if _is_decimal_column(df[c])]
+        amount_cols = [c for c in df.columns if decimal_column(df[c])]
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                         "strings_to_urls": False})
@@ -391,7 +395,8 @@ def to_excel_bytes(
     return buffer.getvalue()
 
 
-def _is_decimal_column(series: pd.Series) -> bool:
+def decimal_column(series: pd.Series) -> bool:
+    """True when the column holds Decimal amounts (its first non-empty value is one)."""
     for value in series:
         if value is not None and not (isinstance(value, float) and pd.isna(value)):
             return isinstance(value, Decimal)

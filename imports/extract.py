@@ -180,44 +180,55 @@ def extract(
     rows: list[Row] = []
     problems: list[Problem] = []
     sheet = header.sheet
-    cols = [(spec.column(name), idx) for name, idx in header.columns.items()]
-    amount_parse = p.parse_amount
+    name = sheet.name
+    cols = [(spec.column(n), idx) for n, idx in header.columns.items()]
+    plan = []
+    for col, idx in cols:
+        if col.parser == "amount":
+            def fn(v: Any, _mark: p.DecimalMark = decimal_mark) -> Any:
+                return p.parse_amount(v, _mark)
+        else:
+            fn = PARSERS[col.parser]
+        plan.append((col.name, idx, fn, col.required, header.written[col.name]))
+    idxs = [idx for _, idx in cols]
+    blank = p.is_blank
+    total_label = p.is_total_label
     for i in range(header.row_index + 1, len(sheet.rows)):
         cells = sheet.rows[i]
         if progress is not None and i % 5000 == 0:
             progress(i)
-        mapped = [(col, cells[idx] if idx < len(cells) else None) for col, idx in cols]
-        if all(p.is_blank(v) for _, v in mapped):
+        n = len(cells)
+        mapped = [cells[idx] if idx < n else None for idx in idxs]
+        if all(v is None or v == "" or blank(v) for v in mapped):
             continue
-        if any(p.is_total_label(c) for c in cells[:8]):
+        if any(c.__class__ is str and total_label(c) for c in cells[:8]):
             continue
-        if _repeated_header(mapped):
+        if _repeated_header(list(zip([c for c, _ in cols], mapped, strict=True))):
             continue
         values: dict[str, Any] = {}
         raw: dict[str, Any] = {}
-        for col, value in mapped:
-            raw[col.name] = value
-            if p.is_blank(value):
-                if col.required:
-                    problems.append(Problem(sheet.name, i + 1, header.written[col.name], "",
-                                            f"{col.name} is empty"))
+        for (cname, _idx, fn, required, written), value in zip(plan, mapped, strict=True):
+            raw[cname] = value
+            if value is None or value == "" or blank(value):
+                if required:
+                    problems.append(Problem(name, i + 1, written, "", f"{cname} is empty"))
                 continue
             try:
-                if col.parser == "amount":
-                    values[col.name] = amount_parse(value, decimal_mark)
-                else:
-                    values[col.name] = PARSERS[col.parser](value)
+                values[cname] = fn(value)
             except p.CellError as exc:
-                problems.append(Problem(sheet.name, i + 1, header.written[col.name],
-                                        p.display(value), f"{col.name} {exc}"))
-        rows.append(Row(sheet.name, i + 1, values, raw, header.written))
+                problems.append(Problem(name, i + 1, written, p.display(value), f"{cname} {exc}"))
+        rows.append(Row(name, i + 1, values, raw, header.written))
     return rows, problems
 
 
 def _repeated_header(mapped: list[tuple[Any, Any]]) -> bool:
     """A header row repeated under the data (printed reports repeat it on each page)."""
-    hits = sum(1 for col, v in mapped if isinstance(v, str) and p.normalise_header(v) in col.keys)
-    return hits >= max(2, len(mapped) - 1)
+    texts = [(col, v) for col, v in mapped if isinstance(v, str)]
+    need = max(2, len(mapped) - 1)
+    if len(texts) < need:
+        return False
+    hits = sum(1 for col, v in texts if p.normalise_header(v) in col.keys)
+    return hits >= need
 
 
 def totals(rows: list[Row], amount: str, currency: str | None, default: str = "EUR") -> dict[str, Decimal]:

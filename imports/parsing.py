@@ -31,9 +31,14 @@ def normalise_header(value: object) -> str:
 
     ``"Montant (EUR)"`` → ``"montanteur"``; ``"Échéance"`` → ``"echeance"``.
     """
-    text = unicodedata.normalize("NFKD", str(value if value is not None else ""))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"[^0-9a-z]+", "", text.lower())
+    text = str(value if value is not None else "")
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _NON_ALNUM.sub("", text.lower())
+
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 def is_blank(value: object) -> bool:
@@ -52,6 +57,9 @@ _TOTAL_WORDS = ("total", "totaal", "totaux", "totale", "grandtotal", "soustotal"
 def is_total_label(value: object) -> bool:
     """A cell that marks a total row: "Total", "Totaal", "Totaux", "Grand total", "Sous-total"..."""
     if not isinstance(value, str):
+        return False
+    low = value.lower()
+    if "tot" not in low and "som" not in low:
         return False
     norm = normalise_header(value)
     if not norm:
@@ -99,13 +107,27 @@ def parse_amount(value: object, decimal_mark: DecimalMark = None) -> Decimal:
     Raises:
         CellError: empty, not a number, or ambiguous.
     """
+    return _bounded(_parse_amount(value, decimal_mark))
+
+
+#: Amounts are stored as integer hundredths in a 64-bit column; anything near that is a typo.
+MAX_AMOUNT = Decimal("1E15")
+
+
+def _bounded(amount: Decimal) -> Decimal:
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        raise CellError("is too large to be an amount")
+    return amount
+
+
+def _parse_amount(value: object, decimal_mark: DecimalMark) -> Decimal:
     if isinstance(value, bool):
         raise CellError("is not an amount")
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise CellError("is not an amount")
+        if not math.isfinite(value) or abs(value) >= 1e15:
+            raise CellError("is not an amount" if not math.isfinite(value) else "is too large to be an amount")
         # Excel stores binary doubles: the shortest repr is the figure the user typed;
         # a value within a millionth of a cent is a computed cell and is rounded to it.
         exact = Decimal(repr(value))
@@ -224,9 +246,9 @@ def parse_date(value: object) -> dt.date:
     if isinstance(value, bool):
         raise CellError("is not a date")
     if isinstance(value, int | float):
-        if isinstance(value, float) and (not math.isfinite(value) or value != int(value)):
-            if not math.isfinite(value):
-                raise CellError("is not a date")
+        # An Excel serial (days since 1899-12-30); a fraction is a time of day.
+        if isinstance(value, float) and not math.isfinite(value):
+            raise CellError("is not a date")
         serial = int(value)
         if not 1 <= serial <= 2958465:
             raise CellError("is not a date")
@@ -262,7 +284,10 @@ def parse_text(value: object) -> str:
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    return re.sub(r"\s+", " ", str(value)).strip()
+    text = str(value).strip()
+    if "  " in text or "\n" in text or "\t" in text or "\u00a0" in text:
+        text = re.sub(r"\s+", " ", text)
+    return text
 
 
 def parse_code(value: object) -> str:

@@ -31,6 +31,7 @@ MAX_UNCOMPRESSED = int(os.environ.get("BUDGET_IMPORT_MAX_UNCOMPRESSED", 1024 * 1
 #: compress 5-30x; the crafted bombs measured here are above 1000x.
 MAX_RATIO = int(os.environ.get("BUDGET_IMPORT_MAX_RATIO", 200))
 
+ENCRYPTED = "the workbook is encrypted (password-protected); save it without a password."
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -100,7 +101,7 @@ def check_zip(raw: RawFile) -> zipfile.ZipFile:
     total = 0
     for info in members:
         if info.flag_bits & 0x1:
-            raise UnreadableFileError(f"{raw.name}: the file is encrypted (password-protected); save it without a password.")
+            raise UnreadableFileError(f"{raw.name}: {ENCRYPTED}")
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > 1024 * 1024 and ratio > MAX_RATIO:
@@ -135,11 +136,13 @@ def detect_format(raw: RawFile) -> str:
         return "zip"
     if head == CFB_MAGIC:
         if "EncryptionInfo".encode("utf-16-le") in raw.data or "EncryptedPackage".encode("utf-16-le") in raw.data:
-            raise UnreadableFileError(f"{raw.name}: the workbook is encrypted (password-protected); save it without a password.")
+            raise UnreadableFileError(f"{raw.name}: {ENCRYPTED}")
         return "xls"
     sample = raw.data[:4096]
     if b"\x00" in sample:
-        raise UnreadableFileError(f"{raw.name}: not a spreadsheet (binary content that is neither .xlsx, .xls, .ods nor .csv).")
+        raise UnreadableFileError(
+            f"{raw.name}: not a spreadsheet (binary content that is neither .xlsx, .xls, .ods nor .csv)."
+        )
     stripped = sample.lstrip(b"\xef\xbb\xbf \r\n\t")
     if stripped.startswith(b"<?xml") or stripped.startswith(b"<gesmes") or stripped.startswith(b"<"):
         return "xml"
@@ -159,17 +162,33 @@ def decode_text(raw: RawFile) -> str:
 
 def read_csv_rows(text: str) -> list[list[Any]]:
     """Rows of a CSV with ``,`` or ``;`` separators (``, `` as in the ECB daily file)."""
-    lines = text.splitlines()
-    first = next((ln for ln in lines[:30] if ln.strip()), "")
-    counts = {sep: sum(ln.count(sep) for ln in lines[:30]) for sep in (";", ",", "\t")}
-    delimiter = ";" if counts[";"] >= counts[","] and counts[";"] else ("\t" if counts["\t"] > counts[","] else ",")
-    if not first:
+    lines = [ln for ln in text.splitlines()[:40] if ln.strip()]
+    if not lines:
         return []
+    delimiter = _sniff_delimiter(lines)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
     try:
         return [list(r) for r in reader]
     except csv.Error as exc:
         raise UnreadableFileError(f"not a readable CSV file ({exc}).") from None
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The separator that splits the most lines into the same number (> 1) of fields.
+
+    Counting characters is not enough: ``1,234.50`` amounts put commas in a ``;`` file.
+    """
+    best, best_score = ",", -1
+    for sep in (";", ",", "\t"):
+        counts = [len(r) for r in csv.reader(lines, delimiter=sep)]
+        wide = [c for c in counts if c > 1]
+        if not wide:
+            continue
+        mode = max(set(wide), key=wide.count)
+        score = wide.count(mode) * 1000 + mode
+        if score > best_score:
+            best, best_score = sep, score
+    return best
 
 
 def _calamine_sheets(raw: RawFile, want: str | None = None) -> list[Sheet]:
@@ -193,7 +212,7 @@ def _calamine_sheets(raw: RawFile, want: str | None = None) -> list[Sheet]:
     except Exception as exc:  # calamine raises many types (CalamineError, PasswordError, ...)
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "password" in text.lower() or "encrypt" in text.lower() or type(exc).__name__ == "PasswordError":
-            raise UnreadableFileError(f"{raw.name}: the workbook is encrypted (password-protected); save it without a password.") from None
+            raise UnreadableFileError(f"{raw.name}: {ENCRYPTED}") from None
         raise UnreadableFileError(f"{raw.name}: the workbook is corrupt or unreadable ({text[:160]}).") from None
 
 
@@ -214,9 +233,13 @@ def read_sheets(raw: RawFile, sheet: str | None = None) -> list[Sheet]:
     elif fmt in ("xlsx", "ods", "xls"):
         sheets = _calamine_sheets(raw)
     elif fmt == "zip":
-        raise UnreadableFileError(f"{raw.name}: a zip archive that is not a workbook (only the ECB rates zip is read, as kind fx).")
+        raise UnreadableFileError(
+            f"{raw.name}: a zip archive that is not a workbook (only the ECB rates zip is read, as kind fx)."
+        )
     else:
-        raise UnreadableFileError(f"{raw.name}: an XML file that is not a workbook (only the ECB rates XML is read, as kind fx).")
+        raise UnreadableFileError(
+            f"{raw.name}: an XML file that is not a workbook (only the ECB rates XML is read, as kind fx)."
+        )
     if sheet is not None:
         chosen = [s for s in sheets if s.name == sheet or s.name.strip().lower() == sheet.strip().lower()]
         if not chosen:

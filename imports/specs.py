@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from imports import parsing as p
@@ -25,7 +26,7 @@ class ColumnSpec:
     help: str = ""
     example: Any = None
 
-    @property
+    @cached_property
     def keys(self) -> frozenset[str]:
         return frozenset({p.normalise_header(self.name), *(p.normalise_header(s) for s in self.synonyms)})
 

@@ -73,7 +73,7 @@ class Provenance:
     source_row: Mapped[int | None] = mapped_column(Integer)
 
     @declared_attr
-    def batch_id(cls) -> Mapped[int | None]:  # noqa: N805
+    def batch_id(cls) -> Mapped[int | None]:
         return mapped_column(ForeignKey("import_batch.id"), index=True)
 
 
@@ -84,7 +84,7 @@ class Entry(Provenance):
     reason: Mapped[str | None] = mapped_column(Text)
 
     @declared_attr
-    def reverses_id(cls) -> Mapped[int | None]:  # noqa: N805
+    def reverses_id(cls) -> Mapped[int | None]:
         return mapped_column(ForeignKey(f"{cls.__tablename__}.id"), unique=True)  # type: ignore[attr-defined]
 
     @property

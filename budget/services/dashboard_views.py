@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import aliased
 
 from budget.errors import UnknownOrganisationError
@@ -35,6 +35,11 @@ STATUSES: tuple[str, ...] = ("overdue", "partly_paid", "to_pay", "paid", "not_as
 
 
 # --------------------------------------------------------------------------- status
+
+
+def _pairs(result: object) -> dict:
+    """A two-column result as a dict."""
+    return {row[0]: row[1] for row in result}  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,8 @@ def _status(assessed_eur: Decimal, lines: list[views.OutstandingLine], has_asses
         return "overdue"
     if not lines:
         return "paid"
-    if any(x.paid > 0 for x in lines) or sum((x.outstanding_eur for x in lines), ZERO) < assessed_eur:
+    left = sum((x.outstanding_eur for x in lines), ZERO)
+    if any(x.paid > 0 for x in lines) or left < assessed_eur:
         return "partly_paid"
     return "to_pay"
 
@@ -101,16 +107,16 @@ def organisation_status(
         .where(Assessment.fiscal_year == year, views._upto(Assessment.entry_date, as_of),
                views._org_filter(directorates)).distinct()
     ))
-    currency = dict(uow.session.execute(
+    currency = _pairs(uow.session.execute(
         select(Organisation.code, Organisation.currency).where(views._org_filter(directorates))
-    ).tuples())
-    due_all = dict(uow.session.execute(
+    ))
+    due_all = _pairs(uow.session.execute(
         select(Organisation.code, func.max(Assessment.due_date))
         .join(Assessment, Assessment.organisation_id == Organisation.id)
         .where(Assessment.fiscal_year == year, views._upto(Assessment.entry_date, as_of),
                views._org_filter(directorates))
         .group_by(Organisation.code)
-    ).tuples())
+    ))
     out = []
     for row in ex.rows:
         mine = per_org.get(row.key, [])
@@ -325,33 +331,33 @@ def organisation_years(
     """Assessed, committed and paid of one organisation for every fiscal year (SQL sums)."""
     s = uow.session
     org = Organisation.code == code
-    assessed = dict(s.execute(
+    assessed = _pairs(s.execute(
         select(Assessment.fiscal_year, func.sum(AssessmentLine.amount_eur))
         .join(AssessmentLine, AssessmentLine.assessment_id == Assessment.id)
         .join(Organisation, Organisation.id == Assessment.organisation_id)
         .where(org, views._upto(Assessment.entry_date, as_of))
         .group_by(Assessment.fiscal_year)
-    ).tuples())
-    committed = dict(s.execute(
+    ))
+    committed = _pairs(s.execute(
         select(Commitment.fiscal_year, func.sum(Commitment.amount_eur))
         .join(Organisation, Organisation.id == Commitment.organisation_id)
         .where(org, views._upto(Commitment.entry_date, as_of))
         .group_by(Commitment.fiscal_year)
-    ).tuples())
-    adjusted = dict(s.execute(
+    ))
+    adjusted = _pairs(s.execute(
         select(Commitment.fiscal_year, func.sum(CommitmentAdjustment.amount_eur))
         .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
         .join(Organisation, Organisation.id == Commitment.organisation_id)
         .where(org, views._upto(CommitmentAdjustment.entry_date, as_of))
         .group_by(Commitment.fiscal_year)
-    ).tuples())
-    paid = dict(s.execute(
+    ))
+    paid = _pairs(s.execute(
         select(Commitment.fiscal_year, func.sum(Payment.amount_eur))
         .join(Commitment, Commitment.id == Payment.commitment_id)
         .join(Organisation, Organisation.id == Commitment.organisation_id)
         .where(org, views._upto(Payment.entry_date, as_of))
         .group_by(Commitment.fiscal_year)
-    ).tuples())
+    ))
     years = sorted(set(assessed) | set(committed) | set(adjusted) | set(paid), reverse=True)
     return [
         YearFigures(
@@ -465,12 +471,10 @@ class RateUse:
     payments: int
     amount: Decimal
     amount_eur: Decimal
-    min_rate: Decimal
-    max_rate: Decimal
 
     @property
     def average_rate(self) -> Decimal | None:
-        """The effective rate: currency amount per EUR actually paid."""
+        """The effective rate: currency units per EUR actually paid."""
         if self.amount_eur == 0:
             return None
         return (self.amount / self.amount_eur).quantize(Decimal("0.0001"))
@@ -483,19 +487,14 @@ def rates_used(
     as_of: dt.date | None = None,
     directorates: Sequence[str] | None = None,
 ) -> list[RateUse]:
-    """Foreign-currency payments dated in ``year``: count, amounts and rate range."""
+    """Foreign-currency payments dated in ``year``: net count and amounts, effective rate."""
+    live_count = func.sum(case((Payment.reverses_id.is_(None), 1), else_=-1))
     rows = uow.session.execute(
-        select(Payment.currency, func.count(), func.sum(Payment.amount), func.sum(Payment.amount_eur),
-               func.min(Payment.rate), func.max(Payment.rate))
+        select(Payment.currency, live_count, func.sum(Payment.amount), func.sum(Payment.amount_eur))
         .join(Commitment, Commitment.id == Payment.commitment_id)
         .join(Organisation, Organisation.id == Commitment.organisation_id)
         .where(Payment.currency != "EUR", views._in_year(Payment.entry_date, year),
-               views._upto(Payment.entry_date, as_of), views._org_filter(directorates),
-               Payment.reverses_id.is_(None))
+               views._upto(Payment.entry_date, as_of), views._org_filter(directorates))
         .group_by(Payment.currency).order_by(Payment.currency)
     )
-    # min/max over the text column compare as text: re-read them as Decimals.
-    return [
-        RateUse(cur, int(n), views._d(a), views._d(e), Decimal(str(lo)), Decimal(str(hi)))
-        for cur, n, a, e, lo, hi in rows
-    ]
+    return [RateUse(cur, int(n or 0), views._d(a), views._d(e)) for cur, n, a, e in rows]

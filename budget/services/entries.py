@@ -148,8 +148,10 @@ def record_credit(
             f"A {stage} {credit_type} credit{' ' + ref if ref else ''} is already recorded on "
             f"AB {allocation.code} for {year}: reverse it first or give another reference."
         ) from None
+    control = Control(ZERO, ZERO, allocation.control_mode)
     if value < 0 and credit_type == "commitment":
-        _check_availability(uow, allocation, year, -value, override_reason=None, what="This reduction")
+        control = _check_availability(uow, allocation, year, -value, override_reason=None,
+                                      what="This reduction")
     row = CreditMovement(
         ab_id=allocation.id, fiscal_year=year, credit_type=credit_type, stage=stage,
         reference=ref, entry_date=entry_date or today(), amount=value, note=note,
@@ -157,6 +159,8 @@ def record_credit(
     )
     uow.session.add(row)
     uow.session.flush()
+    # A reduction below what is committed passes only in warn mode: record it as an override.
+    _record_override(uow, allocation, year, control)
     uow.audit("record_credit", "credit_movement", row.id, ab=allocation.code, year=year,
               credit_type=credit_type, stage=stage, amount=value)
     return row
@@ -792,6 +796,23 @@ def reverse(
         control = _check_availability(uow, commitment.ab, commitment.fiscal_year, -entry.amount_eur,
                                       None, what="Reversing this decrease")
         _record_override(uow, commitment.ab, commitment.fiscal_year, control)
+    fx_rows: list[CommitmentAdjustment] = []
+    if isinstance(entry, Payment):
+        fx_rows = list(uow.session.scalars(
+            live(CommitmentAdjustment, CommitmentAdjustment.payment_id == entry.id)))
+        # Reversing a settlement that realised an exchange gain commits that gain again.
+        # The payment record is a fact being corrected, so it is never refused, but going
+        # beyond the available credits is recorded as an override (as for an exchange loss).
+        taken_back = -sum((fx.amount_eur for fx in fx_rows), ZERO)
+        if taken_back > 0:
+            commitment = entry.commitment
+            _lock_allocation(uow, commitment.ab)
+            fx_control = Control(
+                available_on(uow, commitment.ab_id, commitment.fiscal_year), taken_back,
+                commitment.ab.control_mode, f"payment {entry.reference} reversed: exchange gain re-committed",
+            )
+            _record_override(uow, commitment.ab, commitment.fiscal_year, fx_control,
+                             commitment_id=commitment.id)
     mirror = _mirror(uow, entry, on, reason.strip())
     uow.session.add(mirror)
     uow.session.flush()
@@ -801,9 +822,8 @@ def reverse(
                 assessment_id=mirror.id, currency=line.currency, amount=-line.amount,
                 amount_eur=-line.amount_eur, rate=line.rate, rate_date=line.rate_date,
             ))
-    if isinstance(entry, Payment):
-        for fx in uow.session.scalars(live(CommitmentAdjustment, CommitmentAdjustment.payment_id == entry.id)):
-            uow.session.add(_mirror(uow, fx, on, f"payment {entry.reference} reversed"))
+    for fx in fx_rows:
+        uow.session.add(_mirror(uow, fx, on, f"payment {entry.reference} reversed"))
     uow.session.flush()
     uow.audit("reverse", model.__tablename__, entry.id, reversal_id=mirror.id, reason=reason)
     return mirror

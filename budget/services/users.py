@@ -177,7 +177,8 @@ def retry_delay(failed_logins: int) -> dt.timedelta:
     """How long an account waits after ``failed_logins`` failures in a row."""
     if failed_logins < FREE_ATTEMPTS:
         return dt.timedelta(0)
-    return min(BASE_DELAY * (2 ** (failed_logins - FREE_ATTEMPTS)), MAX_DELAY)
+    doublings = min(failed_logins - FREE_ATTEMPTS, 20)  # 2**20 × 2 s is far past the cap
+    return min(BASE_DELAY * (2**doublings), MAX_DELAY)
 
 
 def authenticate(

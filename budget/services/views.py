@@ -19,9 +19,9 @@ from sqlalchemy import ColumnElement, and_, case, extract, func, literal, select
 
 from budget.errors import ValidationError
 from budget.ledger.models import (
-    AuditLog,
     Assessment,
     AssessmentLine,
+    AuditLog,
     AvailabilityOverride,
     BasicAllocation,
     Commitment,
@@ -674,7 +674,7 @@ def open_commitments(
     return out
 
 
-def Money_(value: Any) -> Decimal:  # noqa: N802 - reads as a conversion
+def Money_(value: Any) -> Decimal:
     """A SUM from a subquery as Decimal.
 
     The subquery's SUM columns keep the ``Money`` type, so the value arrives already

@@ -20,7 +20,9 @@ or the domain error that refuses it. After every step the test checks:
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import os
+import sys
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -28,7 +30,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import text
 
 from budget import errors
@@ -54,6 +63,7 @@ ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 START = dt.date(Y, 1, 1)
 KEEP_TABLES = {"directorate", "alembic_version"}
+STATS: Counter[tuple[str, str]] = Counter()
 
 AB_BLOCK, AB_WARN = "14.54.11.35.40.01", "14.54.12.35.40.02"
 AB_MODE = {AB_BLOCK: "block", AB_WARN: "warn"}
@@ -66,9 +76,6 @@ ORGS: dict[str, tuple[str, str, str, str]] = {
     "WIPO": ("World Intellectual Property Organization", "M4", "CHF", AB_WARN),
     "OPCW": ("Organisation for the Prohibition of Chemical Weapons", "M5", "EUR", AB_BLOCK),
 }
-COMMITMENT_REFS = [f"ENG-{i}" for i in range(1, 9)]
-PAYMENT_REFS = [f"PAY-{i}" for i in range(1, 11)]
-ASSESSMENT_REFS = ["A-1", "A-2", "A-3"]
 CREDIT_REFS = ["", "R1"]
 
 
@@ -231,6 +238,12 @@ def reset_database(ledger: Any) -> None:
                 conn.execute(text(f'DELETE FROM "{name}"'))
 
 
+def _caller() -> str:
+    """The rule that is running (for the run's statistics)."""
+    frame = sys._getframe(2)
+    return frame.f_code.co_name
+
+
 def snapshot_sets(ledger: Any) -> dict[str, set[tuple[object, ...]]]:
     return {name: set(rows) for name, rows in ledger.snapshot().items()}
 
@@ -252,6 +265,7 @@ class LedgerMachine(RuleBasedStateMachine):
             record_rates(uow, [(cur, d, r) for cur, rows in RATES.items() for d, r in rows])
             uow.commit()
         self.before = snapshot_sets(self.ledger)
+        self.counter = 0
         self.excess = {ab: ZERO for ab in AB_MODE}
         self.override_count = {ab: 0 for ab in AB_MODE}
 
@@ -259,7 +273,6 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def _apply(self, predicted: Refused | None, write: Any) -> Any:
         """Run ``write(uow)`` in its own unit of work; check it is refused iff predicted."""
-        snap = self.ledger.snapshot()
         with self.ledger.uow(user="prop") as uow:
             if predicted is not None:
                 with pytest.raises(errors.BudgetError) as info:
@@ -273,8 +286,10 @@ class LedgerMachine(RuleBasedStateMachine):
             else:
                 result = write(uow)
                 uow.commit()
+        STATS[(_caller(), predicted.error.__name__ if predicted else "ok")] += 1
         if predicted is not None:
-            assert self.ledger.snapshot() == snap, "a refused operation changed the database"
+            # self.before is the state after the previous step (see the invariant below).
+            assert snapshot_sets(self.ledger) == self.before, "a refused operation changed the database"
         return result
 
     def _predict(self, checks: list[tuple[bool, type[errors.BudgetError]]]) -> Refused | None:
@@ -285,6 +300,18 @@ class LedgerMachine(RuleBasedStateMachine):
         return None
 
     # ----------------------------------------------------------------- rules
+
+    @initialize(
+        block=cents(10_000_000, 60_000_000),
+        warn=cents(10_000_000, 60_000_000),
+        payment=cents(10_000_000, 60_000_000),
+    )
+    def vote_the_initial_budget(self, block: Decimal, warn: Decimal, payment: Decimal) -> None:
+        for ab, amount in ((AB_BLOCK, block), (AB_WARN, warn)):
+            for credit_type, value in (("commitment", amount), ("payment", payment)):
+                row = self._apply(None, lambda uow, ab=ab, ct=credit_type, v=value: record_credit(
+                    uow, ab, Y, ct, v, "initial", entry_date=START, reference="law"))
+                self.model.credits.append(MCredit(row.id, ab, Y, credit_type, "initial", "law", value))
 
     @rule(
         ab=st.sampled_from(sorted(AB_MODE)),
@@ -318,13 +345,16 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(
         org=st.sampled_from(sorted(ORGS)),
-        reference=st.sampled_from(ASSESSMENT_REFS),
+        reuse=st.integers(0, 5),
+        pick=st.integers(0, 10_000),
         amount=cents(100, 20_000_000),
         second=st.one_of(st.none(), cents(-500_000, 5_000_000).filter(lambda v: v != 0)),
         due=st.integers(0, 364),
     )
-    def register_an_assessment(self, org: str, reference: str, amount: Decimal,
+    def register_an_assessment(self, org: str, reuse: int, pick: int, amount: Decimal,
                                second: Decimal | None, due: int) -> None:
+        reference = self._reference("A", [a.reference for a in self.model.assessments
+                                          if a.org == org], reuse == 0, pick)
         currency = ORGS[org][2]
         lines = [(currency, amount)]
         if second is not None:
@@ -344,7 +374,8 @@ class LedgerMachine(RuleBasedStateMachine):
             self.model.assessments.append(MAssessment(row.id, org, reference, expected))
 
     @rule(
-        reference=st.sampled_from(COMMITMENT_REFS),
+        reuse=st.integers(0, 5),
+        pick=st.integers(0, 10_000),
         org=st.sampled_from(sorted(ORGS)),
         other_ab=st.booleans(),
         amount=cents(100, 15_000_000),
@@ -354,9 +385,11 @@ class LedgerMachine(RuleBasedStateMachine):
         override=st.sampled_from([None, None, None, "budget adjustment voted next week"]),
         day=st.integers(0, 364),
     )
-    def commit_credits(self, reference: str, org: str, other_ab: bool, amount: Decimal,
+    def commit_credits(self, reuse: int, pick: int, org: str, other_ab: bool, amount: Decimal,
                        conversion: str, budget_rate: Decimal, link: bool, override: str | None,
                        day: int) -> None:
+        reference = self._reference("ENG", [c.reference for c in self.model.commitments],
+                                    reuse == 0, pick)
         _, _, currency, default_ab = ORGS[org]
         ab = next(a for a in AB_MODE if a != default_ab) if other_ab else default_ab
         entry_date = START + dt.timedelta(days=day)
@@ -396,16 +429,19 @@ class LedgerMachine(RuleBasedStateMachine):
         self.model.commitments.append(
             MCommitment(row.id, reference, org, ab, currency, amount, eur, rate, linked))  # type: ignore[arg-type]
 
+    @precondition(lambda self: any(c.live for c in self.model.commitments))
     @rule(
-        reference=st.sampled_from(COMMITMENT_REFS),
+        which=st.integers(0, 10_000),
+        stale=st.integers(0, 7),
         increase=st.booleans(),
         share=st.integers(1, 120),
         override=st.sampled_from([None, None, "increase approved"]),
         day=st.integers(0, 364),
         label=st.sampled_from(["ADJ-1", "ADJ-2", "ADJ-3"]),
     )
-    def adjust_a_commitment(self, reference: str, increase: bool, share: int,
+    def adjust_a_commitment(self, which: int, stale: int, increase: bool, share: int,
                             override: str | None, day: int, label: str) -> None:
+        reference = self._target(which, stale == 0, open_only=False)
         c = self.model.live_commitment(reference)
         if c is None:
             predicted = Refused(errors.NotFoundError)
@@ -429,16 +465,22 @@ class LedgerMachine(RuleBasedStateMachine):
             assert (result.entry.amount, result.entry.amount_eur) == (delta, eur)
             c.adjustments.append(MAdjustment(result.entry.id, label, c, delta, eur))
 
+    @precondition(lambda self: any(c.live and c.committed > c.paid for c in self.model.commitments))
     @rule(
-        reference=st.sampled_from(PAYMENT_REFS),
-        commitment_ref=st.sampled_from(COMMITMENT_REFS),
+        reuse=st.integers(0, 5),
+        pick=st.integers(0, 10_000),
+        which=st.integers(0, 10_000),
+        stale=st.integers(0, 7),
         kind=st.sampled_from(["final", "final", "partial", "partial", "over"]),
         share=st.integers(1, 99),
         eur_given=st.booleans(),
         day=st.integers(0, 364 + 90),
     )
-    def pay(self, reference: str, commitment_ref: str, kind: str, share: int, eur_given: bool,
-            day: int) -> None:
+    def pay(self, reuse: int, pick: int, which: int, stale: int, kind: str, share: int,
+            eur_given: bool, day: int) -> None:
+        reference = self._reference("PAY", [p.reference for c in self.model.commitments
+                                            for p in c.payments], reuse == 0, pick)
+        commitment_ref = self._target(which, stale == 0, open_only=True)
         c = self.model.live_commitment(commitment_ref)
         entry_date = START + dt.timedelta(days=day)
         if c is None:
@@ -479,6 +521,7 @@ class LedgerMachine(RuleBasedStateMachine):
         fx = ZERO
         if amount == open_amount and c.currency != "EUR":
             fx = -(c.committed_eur - (c.paid_eur + eur))  # the adjustment brings EUR to paid
+        STATS[("pay", "exchange difference" if fx else "no exchange difference")] += 1
         assert result.entry.amount_eur == eur
         assert (result.exchange_difference or ZERO) == -fx
         payment = MPayment(result.entry.id, reference, c, entry_date, amount, eur, fx)
@@ -487,6 +530,20 @@ class LedgerMachine(RuleBasedStateMachine):
                         > self.model.credit_total(c.ab, entry_date.year, "payment"))
         assert len(result.warnings) == (1 if over_credits else 0), result.warnings
 
+    @precondition(lambda self: any(c.live and c.committed > c.paid for c in self.model.commitments))
+    @rule(which=st.integers(0, 10_000), day=st.integers(0, 364 + 90), eur_given=st.booleans())
+    def settle_a_commitment(self, which: int, day: int, eur_given: bool) -> None:
+        """A final payment (exchange difference on foreign currencies): weighted up."""
+        self.pay(reuse=1, pick=0, which=which, stale=1, kind="final", share=1,
+                 eur_given=eur_given, day=day)
+
+    @precondition(lambda self: any(p.live for c in self.model.commitments for p in c.payments))
+    @rule(pick=st.integers(0, 10_000))
+    def reverse_a_payment(self, pick: int) -> None:
+        """Reversals of payments (with their exchange differences): weighted up."""
+        self.reverse_an_entry(kind="payment", pick=pick)
+
+    @precondition(lambda self: bool(self.model.commitments or self.model.assessments))
     @rule(kind=st.sampled_from(["payment", "payment", "adjustment", "commitment", "assessment",
                                 "credit"]),
           pick=st.integers(0, 10_000))
@@ -506,6 +563,22 @@ class LedgerMachine(RuleBasedStateMachine):
         if mirror is not None:
             assert mirror.reverses_id == entry.id
             entry.live = False
+
+    def _reference(self, prefix: str, used: list[str], reuse: bool, pick: int) -> str:
+        """A new reference, or now and then one already used (live: a duplicate)."""
+        if reuse and used:
+            return used[pick % len(used)]
+        self.counter += 1
+        return f"{prefix}-{self.counter}"
+
+    def _target(self, pick: int, stale: bool, *, open_only: bool) -> str:
+        """A live commitment (with something open, for payments), or a stale reference."""
+        m = self.model
+        live = [c for c in m.commitments if c.live and (not open_only or c.committed > c.paid)]
+        if stale or not live:
+            refs = [c.reference for c in m.commitments] + ["ENG-404"]
+            return refs[pick % len(refs)]
+        return live[pick % len(live)].reference
 
     def _entries(self, kind: str) -> list[Any]:
         m = self.model
@@ -587,7 +660,8 @@ def reverse_everything(ledger: Any) -> None:
         for p in live_entries(uow, "payment"):
             reverse(uow, "payment", p.id, reason="unwind", entry_date=dt.date(p.entry_date.year, 12, 31))
         adjustments = [a for a in live_entries(uow, "adjustment") if a.kind == "adjustment"]
-        for a in sorted(adjustments, key=lambda a: -a.amount_eur):
+        # Decreases first: undoing an increase first could leave less committed than paid.
+        for a in sorted(adjustments, key=lambda a: a.amount):
             reverse(uow, "adjustment", a.id, reason="unwind", entry_date=dt.date(Y, 12, 31))
         for entity in ("commitment", "assessment"):
             for e in live_entries(uow, entity):
@@ -743,7 +817,7 @@ def test_random_money_flows_keep_every_invariant_and_unwind_to_zero(ledger: Any)
         run_state_machine_as_test(
             LedgerMachine,
             settings=settings(
-                max_examples=20,
+                max_examples=int(os.environ.get("BUDGET_PROPERTY_EXAMPLES", "15")),
                 stateful_step_count=30,
                 deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
@@ -752,3 +826,4 @@ def test_random_money_flows_keep_every_invariant_and_unwind_to_zero(ledger: Any)
         )
     finally:
         LedgerMachine.ledger = None
+        print(sorted(STATS.items()))  # what the run exercised (pytest -s shows it)

@@ -19,9 +19,9 @@ from budget.services import (
     register_assessment,
     register_organisation,
     reverse,
+    views,
 )
-from budget.services import views
-from budget.services.entries import find_commitment, live_entries
+from budget.services.entries import find_commitment
 
 D = Decimal
 Y = 2025
@@ -30,23 +30,44 @@ Y = 2025
 def seed(ledger, mode: str = "block") -> None:
     with ledger.uow() as uow:
         register_allocation(uow, "14.54.11.35.40.01", "UN contributions", "M2", control_mode=mode)
-        register_organisation(uow, OrganisationInput("UN-RB", "United Nations regular budget", "M2", "USD", "14.54.11.35.40.01"))
+        register_organisation(
+            uow, OrganisationInput("UN-RB", "United Nations regular budget", "M2", "USD", "14.54.11.35.40.01")
+        )
         register_organisation(uow, OrganisationInput("OSCE", "OSCE", "M1", "EUR", "14.54.11.35.40.01"))
         record_credit(uow, "14.54.11.35.40.01", Y, "commitment", "1000000.00", entry_date=dt.date(Y, 1, 1))
         record_credit(uow, "14.54.11.35.40.01", Y, "payment", "900000.00", entry_date=dt.date(Y, 1, 1))
-        record_rates(uow, [("USD", dt.date(Y, 1, 2), D("1.0350")), ("USD", dt.date(Y, 3, 3), D("1.0500")),
-                           ("USD", dt.date(Y, 6, 2), D("1.1000"))])
+        record_rates(
+            uow,
+            [
+                ("USD", dt.date(Y, 1, 2), D("1.0350")),
+                ("USD", dt.date(Y, 3, 3), D("1.0500")),
+                ("USD", dt.date(Y, 6, 2), D("1.1000")),
+            ],
+        )
         uow.commit()
 
 
 def test_commitment_and_payment_flow_adds_up_to_the_cent(ledger):
     seed(ledger)
     with ledger.uow() as uow:
-        register_assessment(uow, "UN-RB", "ST/ADM/2025/1", [("USD", "414000.00")],
-                            period_start=dt.date(Y, 1, 1), period_end=dt.date(Y, 12, 31),
-                            due_date=dt.date(Y, 1, 31))
-        res = commit(uow, "ENG-1", "UN-RB", entry_date=dt.date(Y, 1, 15), currency="USD",
-                     amount="414000.00", assessment_reference="ST/ADM/2025/1")
+        register_assessment(
+            uow,
+            "UN-RB",
+            "ST/ADM/2025/1",
+            [("USD", "414000.00")],
+            period_start=dt.date(Y, 1, 1),
+            period_end=dt.date(Y, 12, 31),
+            due_date=dt.date(Y, 1, 31),
+        )
+        res = commit(
+            uow,
+            "ENG-1",
+            "UN-RB",
+            entry_date=dt.date(Y, 1, 15),
+            currency="USD",
+            amount="414000.00",
+            assessment_reference="ST/ADM/2025/1",
+        )
         assert res.entry.amount_eur == D("400000.00")
         record_payment(uow, "PAY-1", "ENG-1", entry_date=dt.date(Y, 3, 5), amount="210000.00")
         pay2 = record_payment(uow, "PAY-2", "ENG-1", entry_date=dt.date(Y, 6, 3), amount="204000.00")
@@ -76,8 +97,14 @@ def test_commitment_beyond_available_credits_is_refused_in_block_mode(ledger):
 def test_override_is_recorded_with_its_reason(ledger):
     seed(ledger)
     with ledger.uow() as uow:
-        commit(uow, "ENG-X", "OSCE", entry_date=dt.date(Y, 2, 1), amount_eur="1000000.01",
-               override_reason="budget adjustment voted next week")
+        commit(
+            uow,
+            "ENG-X",
+            "OSCE",
+            entry_date=dt.date(Y, 2, 1),
+            amount_eur="1000000.01",
+            override_reason="budget adjustment voted next week",
+        )
         uow.commit()
     with ledger.uow(write=False) as uow:
         (o,) = views.overrides(uow)
@@ -108,6 +135,7 @@ def test_reversal_of_everything_returns_figures_to_zero(ledger):
     with ledger.uow() as uow:
         for entity in ("payment", "adjustment", "commitment", "credit"):
             from budget.services.entries import live_entries
+
             for e in live_entries(uow, entity):
                 if getattr(e, "kind", "adjustment") == "adjustment":
                     reverse(uow, entity, e.id, reason="clean up", entry_date=dt.date(Y, 12, 31))

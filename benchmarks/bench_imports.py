@@ -1,0 +1,226 @@
+"""Import speed on SQLite: 100,000 payments and the full ECB history.
+
+    .venv/bin/python benchmarks/bench_imports.py [--rows 100000] [--ecb PATH]
+
+Prints, measured in the same run:
+- ``budget import payments`` on a generated 100,000-row workbook (plus the commitments it
+  needs, loaded first and not timed) vs ``pandas.read_excel(engine="calamine")`` reading
+  the same file: the ratio (target <= 3) and the peak memory of the load (target <= 600 MB);
+- ``budget import fx`` of the full ECB history vs a plain ``executemany`` of the same rates
+  into the same table (target ratio <= 2). It reads /work/shared/data/ecb/eurofxref-hist.csv
+  when present (benchmarks are not tests), else a generated file of the same shape.
+
+The loads run in a child process each (``budget`` CLI), so the peak memory measured
+(``ru_maxrss`` of the child) is the load's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+# The child reports its own peak RSS at exit, so each load's memory is measured alone.
+BUDGET = [sys.executable, "-c",
+          "import atexit, resource, sys; "
+          "atexit.register(lambda: sys.stderr.write("
+          "f'MAXRSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n')); "
+          "from budget.cli import main; main()"]
+SHARED_ECB = Path("/work/shared/data/ecb/eurofxref-hist.csv")
+
+
+def run(args: list[str], db: str) -> tuple[float, float, str]:
+    """Run ``budget --db DB ARGS`` in a child; return seconds, peak MB of the child, output."""
+    start = time.perf_counter()
+    proc = subprocess.run([*BUDGET, "--db", db, *args], capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"failed: budget {' '.join(args)}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    peak_kb = max((int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("MAXRSS ")),
+                  default=0)
+    return seconds, peak_kb / 1024, proc.stdout.strip().splitlines()[-1]
+
+
+def write_workbooks(folder: Path, rows: int) -> tuple[Path, Path, Path]:
+    import xlsxwriter
+
+    rng = random.Random(2025)
+    n_commitments = max(1, rows // 100)
+    orgs = folder / "organisations.xlsx"
+    book = xlsxwriter.Workbook(orgs)
+    ws = book.add_worksheet("organisations")
+    ws.write_row(0, 0, ["code", "name", "directorate", "currency", "ab"])
+    ws.write_row(1, 0, ["BENCH-EUR", "Benchmark organisation (EUR)", "M2", "EUR", "99.99.99.99.99.01"])
+    ws.write_row(2, 0, ["BENCH-USD", "Benchmark organisation (USD)", "M2", "USD", "99.99.99.99.99.01"])
+    book.close()
+    commitments = folder / "commitments.xlsx"
+    book = xlsxwriter.Workbook(commitments, {"constant_memory": True})
+    ws = book.add_worksheet("commitments")
+    ws.write_row(0, 0, ["reference", "date", "ab", "organisation", "amount_eur", "currency", "amount"])
+    for i in range(n_commitments):
+        usd = i % 10 == 0
+        ws.write_row(i + 1, 0, [f"ENG-{i:06d}", "2025-01-15", "99.99.99.99.99.01",
+                                "BENCH-USD" if usd else "BENCH-EUR", 1_000_000 if not usd else 950_000,
+                                "USD" if usd else "EUR", 1_000_000])
+    book.close()
+    payments = folder / "payments.xlsx"
+    book = xlsxwriter.Workbook(payments, {"constant_memory": True})
+    date_fmt = book.add_format({"num_format": "dd/mm/yyyy"})
+    ws = book.add_worksheet("payments")
+    ws.write_row(0, 0, ["reference", "date", "commitment", "amount", "currency", "amount_eur"])
+    for i in range(rows):
+        c = i // 100
+        usd = c % 10 == 0
+        day = dt.datetime(2025, 2, 1) + dt.timedelta(days=rng.randrange(0, 300))
+        amount = Decimal(rng.randrange(100, 900_000)) / 100
+        ws.write_string(i + 1, 0, f"PAY-{i:07d}")
+        ws.write_datetime(i + 1, 1, day, date_fmt)
+        ws.write_string(i + 1, 2, f"ENG-{c:06d}")
+        ws.write_number(i + 1, 3, float(amount))
+        ws.write_string(i + 1, 4, "USD" if usd else "EUR")
+        if usd:
+            ws.write_blank(i + 1, 5, None)  # EUR from the ECB rate of the date
+        else:
+            ws.write_number(i + 1, 5, float(amount))
+    book.close()
+    return orgs, commitments, payments
+
+
+def generated_ecb(folder: Path) -> Path:
+    """A file shaped like eurofxref-hist.csv: ~6,600 business days x 41 currencies."""
+    from budget.money import ALL_CURRENCIES
+
+    currencies = [c for c in ["USD", "JPY", "BGN", "CYP", "CZK", "DKK", "EEK", "GBP", "HUF", "LTL", "LVL",
+                              "MTL", "PLN", "ROL", "RON", "SEK", "SIT", "SKK", "CHF", "ISK", "NOK", "HRK",
+                              "RUB", "TRL", "TRY", "AUD", "BRL", "CAD", "CNY", "HKD", "IDR", "ILS", "INR",
+                              "KRW", "MXN", "MYR", "NZD", "PHP", "SGD", "THB", "ZAR"] if c in ALL_CURRENCIES]
+    rng = random.Random(1)
+    path = folder / "eurofxref-hist.csv"
+    day = dt.date(2024, 10, 11)
+    lines = ["Date," + ",".join(currencies) + ","]
+    n = 0
+    while n < 6600:
+        if day.weekday() < 5:
+            cells = ["N/A" if rng.random() < 0.2 else f"{rng.uniform(0.5, 200):.4f}" for _ in currencies]
+            lines.append(day.isoformat() + "," + ",".join(cells) + ",")
+            n += 1
+        day -= dt.timedelta(days=1)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def plain_executemany(db_path: Path, rates: list[tuple[str, dt.date, Decimal, int]]) -> float:
+    """The baseline: the same rates into the same table with sqlite3's executemany."""
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(" ")
+    start = time.perf_counter()
+    conn.executemany(
+        "INSERT INTO exchange_rate (currency, rate_date, rate, source, created_at, created_by, channel, "
+        "source_sheet, source_row, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [(c, d.isoformat(), str(r), "ECB", now, "bench", "cli", "eurofxref-hist.csv", line, None)
+         for c, d, r, line in rates],
+    )
+    conn.commit()
+    seconds = time.perf_counter() - start
+    conn.close()
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--ecb", type=Path, default=None)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-imports-"))
+    db = f"sqlite:///{folder / 'ledger.db'}"
+    print(f"working in {folder}")
+    t = time.perf_counter()
+    orgs, commitments, payments = write_workbooks(folder, args.rows)
+    print(f"generated {args.rows:,} payments on {max(1, args.rows // 100):,} commitments "
+          f"({payments.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
+
+    ecb = args.ecb or (SHARED_ECB if SHARED_ECB.exists() else generated_ecb(folder))
+    run(["db", "upgrade"], db)
+    setup = folder / "setup.py"
+    setup.write_text(
+        "import datetime as dt, sys\n"
+        "from decimal import Decimal\n"
+        "from budget.ledger.db import make_engine, make_session_factory\n"
+        "from budget.uow import UnitOfWork\n"
+        "from budget.services import register_allocation, record_credit, record_rates\n"
+        "f = make_session_factory(make_engine(sys.argv[1]))\n"
+        "with UnitOfWork(f) as uow:\n"
+        "    register_allocation(uow, '99.99.99.99.99.01', 'Benchmark AB', 'M2', control_mode='warn')\n"
+        "    record_credit(uow, '99.99.99.99.99.01', 2025, 'commitment', '1000000000000.00')\n"
+        "    record_credit(uow, '99.99.99.99.99.01', 2025, 'payment', '1000000000000.00')\n"
+        "    uow.commit()\n"
+    )
+    subprocess.run([sys.executable, str(setup), db], check=True, cwd=ROOT)
+    # ECB first: the USD payments take the rate of their date from it.
+    fx_seconds, _fx_peak, fx_out = run(["import", "fx", str(ecb)], db)
+    run(["import", "organisations", str(orgs)], db)
+    c_seconds, _, c_out = run(["import", "commitments", str(commitments)], db)
+    print(f"commitments (setup, not the target): {c_seconds:.2f} s — {c_out}")
+
+    pay_seconds, pay_peak, pay_out = run(["import", "payments", str(payments)], db)
+    import pandas as pd
+
+    start = time.perf_counter()
+    frame = pd.read_excel(payments, engine="calamine")
+    read_seconds = time.perf_counter() - start
+    assert len(frame) == args.rows
+    print()
+    print(f"budget import payments ({args.rows:,} rows): {pay_seconds:.2f} s — {pay_out}")
+    print(f"pandas.read_excel(engine='calamine') alone: {read_seconds:.2f} s")
+    print(f"ratio: {pay_seconds / read_seconds:.2f} (target <= 3)")
+    print(f"peak memory of the payments load (child process RSS): {pay_peak:.0f} MB (target <= 600)")
+
+    # ECB: the same rates with a plain executemany into a fresh copy of the same table.
+    from budget.ledger.db import make_engine
+    from budget.ledger.migrate import upgrade
+    from imports.ecb import read_rates
+    from imports.reader import open_source
+
+    rates, _, _ = read_rates(open_source(ecb))
+    base_db = folder / "baseline.db"
+    engine = make_engine(f"sqlite:///{base_db}")
+    upgrade(engine)
+    engine.dispose()
+    plain = plain_executemany(base_db, rates)
+    print()
+    print(f"budget import fx {ecb.name} ({len(rates):,} rates): {fx_seconds:.2f} s — {fx_out}")
+    fx2_db = f"sqlite:///{folder / 'fx2.db'}"
+    run(["db", "upgrade"], fx2_db)
+    fx_in_process = time_fx_in_process(fx2_db, ecb)
+    print(f"  same load in-process (no interpreter start-up): {fx_in_process:.2f} s")
+    print(f"plain executemany of the same rates into exchange_rate: {plain:.2f} s")
+    print(f"ratio (in-process load / plain executemany): {fx_in_process / plain:.2f} (target <= 2)")
+    print(f"ratio (CLI incl. start-up / plain executemany): {fx_seconds / plain:.2f}")
+
+
+def time_fx_in_process(db: str, path: Path) -> float:
+    from budget.ledger.db import make_engine, make_session_factory
+    from imports import pipeline
+
+    factory = make_session_factory(make_engine(db))
+    start = time.perf_counter()
+    result = pipeline.load(factory, path, "fx", user="bench")
+    seconds = time.perf_counter() - start
+    assert result.ok and result.rows_new > 0, result.message
+    return seconds
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("BUDGET_USER", "bench")
+    main()

@@ -1,0 +1,126 @@
+"""Monthly report speed: both files for one month, demo ledger vs the 1,000,000-entry ledger.
+
+    .venv/bin/python benchmarks/bench_reports.py [--entries 1000000] [--month YYYY-MM]
+                                                 [--synthetic-db PATH] [--repeat 3]
+
+Prints, measured in the same run on SQLite: the time to build the report data and render
+the PDF and the workbook for one month on the demo ledger (``budget.demo.load_demo``) and on
+the synthetic ledger (``benchmarks/synthetic.py build_synthetic``), the split between data,
+PDF and Excel, and the ratio synthetic / demo (target <= 3). The synthetic database is kept
+under benchmarks/out/ (git-ignored) and reused when it is already there, since building a
+million entries takes minutes and is not what is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from budget.ledger.db import make_engine, make_session_factory  # noqa: E402
+from budget.ledger.migrate import upgrade  # noqa: E402
+from budget.reports import render  # noqa: E402
+from budget.reports.monthly import MonthlyReport, monthly_report  # noqa: E402
+from budget.services import views  # noqa: E402
+from budget.uow import UnitOfWork  # noqa: E402
+
+OUT = ROOT / "benchmarks" / "out"
+
+
+def report_month(factory, today: dt.date) -> str:
+    """The last full month the ledger has data for (the month just ended, or December)."""
+    with UnitOfWork(factory, write=False) as uow:
+        years = [y for y in views.years_with_data(uow) if y <= today.year]
+    year = max(years) if years else today.year
+    if year == today.year:
+        last = today.replace(day=1) - dt.timedelta(days=1)
+        return f"{last.year:04d}-{last.month:02d}"
+    return f"{year:04d}-12"
+
+
+def measure(factory, month: str, repeat: int) -> tuple[float, dict[str, float], MonthlyReport, dict[str, int]]:
+    """Median seconds for data + both files, the split of the median run, the report, sizes."""
+    runs = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        report = monthly_report(factory, month)
+        t1 = time.perf_counter()
+        pdf = render(report, ("pdf",))["pdf"]
+        t2 = time.perf_counter()
+        xlsx = render(report, ("xlsx",))["xlsx"]
+        t3 = time.perf_counter()
+        runs.append((t3 - t0, {"data": t1 - t0, "pdf": t2 - t1, "xlsx": t3 - t2}, report,
+                     {"pdf": len(pdf), "xlsx": len(xlsx)}))
+    runs.sort(key=lambda r: r[0])
+    median = runs[len(runs) // 2]
+    return statistics.median(r[0] for r in runs), median[1], median[2], median[3]
+
+
+def describe(report: MonthlyReport) -> str:
+    return (f"{len(report.by_organisation)} organisations, {len(report.payments)} payments in the "
+            f"month, {len(report.open_commitments)} open commitments, {len(report.overdue)} overdue "
+            f"lines, {len(report.fx_year)} exchange differences in the year")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--month", default=None, help="Month to report (default: last full month)")
+    parser.add_argument("--synthetic-db", type=Path, default=None)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    today = dt.date.today()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        from budget.demo import load_demo
+
+        demo_url = f"sqlite:///{tmp}/demo.db"
+        engine = make_engine(demo_url)
+        upgrade(engine)
+        demo_factory = make_session_factory(engine)
+        load_demo(demo_factory, today=today)
+        month = args.month or report_month(demo_factory, today)
+        render(monthly_report(demo_factory, month))  # warm-up: imports, fonts, matplotlib
+        demo_s, demo_split, demo_report, demo_sizes = measure(demo_factory, month, args.repeat)
+        engine.dispose()
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = args.synthetic_db or OUT / f"synthetic-{args.entries}.db"
+    url = f"sqlite:///{path}"
+    if not path.exists():
+        from benchmarks.synthetic import build_synthetic
+
+        print(f"building the synthetic ledger ({args.entries:,} entries) at {path} ...", flush=True)
+        t0 = time.perf_counter()
+        build_synthetic(url, args.entries)
+        print(f"  built in {time.perf_counter() - t0:.0f} s (not part of the measure)", flush=True)
+    engine = make_engine(url)
+    upgrade(engine)
+    synth_factory = make_session_factory(engine)
+    synth_month = args.month or report_month(synth_factory, today)
+    synth_s, synth_split, synth_report, synth_sizes = measure(synth_factory, synth_month, args.repeat)
+    engine.dispose()
+
+    def line(name: str, month_: str, seconds: float, split: dict[str, float], sizes: dict[str, int]) -> str:
+        return (f"{name:<22} {month_}  {seconds:7.2f} s  (data {split['data']:.2f} s, PDF "
+                f"{split['pdf']:.2f} s, Excel {split['xlsx']:.2f} s; PDF {sizes['pdf'] / 1024:,.0f} KB, "
+                f"xlsx {sizes['xlsx'] / 1024:,.0f} KB)")
+
+    print(f"monthly report, both files, median of {args.repeat} runs (SQLite)")
+    print(line("demo ledger", month, demo_s, demo_split, demo_sizes))
+    print(f"{'':<22} {describe(demo_report)}")
+    print(line(f"{args.entries:,} entries", synth_month, synth_s, synth_split, synth_sizes))
+    print(f"{'':<22} {describe(synth_report)}")
+    ratio = synth_s / demo_s
+    print(f"ratio synthetic / demo: {ratio:.2f} (target <= 3) -> {'OK' if ratio <= 3 else 'ABOVE TARGET'}")
+
+
+if __name__ == "__main__":
+    main()

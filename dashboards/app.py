@@ -1,0 +1,126 @@
+"""The dashboard's entry point: ``streamlit run dashboards/app.py``.
+
+Settings: ``BUDGET_DATABASE_URL`` (default ``var/budget.db``), ``BUDGET_DEMO=1`` (log in
+automatically as a demo officer), ``BUDGET_LANG`` (en, fr, nl), ``BUDGET_AMOUNT_STYLE``
+(``en`` 1,234.56 or ``be`` 1.234,56). Log-in first, then the pages (``st.navigation``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run dashboards/app.py` puts only dashboards/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboards import auth  # noqa: E402
+from dashboards import common as c  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+PAGES = HERE / "screens"
+#: The reports page (written with the reports issue): screens/ first, pages/ for now.
+REPORTS = next((p for p in (PAGES / "reports.py", HERE / "pages" / "reports.py") if p.exists()),
+               None)
+
+
+def _no_pages_folder_mode() -> None:
+    """Keep every run going through this script (log-in, sidebar, navigation).
+
+    Streamlit treats a ``pages/`` folder beside the entry script as the old multipage mode
+    and then runs a page's file directly on reruns, skipping this script (its log-in and
+    settings). The pages live in ``screens/`` for that reason; while a ``pages/`` folder
+    still exists, switch that mode off for the process (a class-level flag of Streamlit).
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+    except (ImportError, AttributeError):  # a future Streamlit without the flag
+        pass
+
+
+_no_pages_folder_mode()
+
+st.set_page_config(page_title="Contributions budget · M0.0", page_icon=":material/account_balance:",
+                   layout="wide")
+
+
+def sidebar_settings() -> None:
+    """Language and number style (kept in the session).
+
+    Their labels stay the same in every language: a widget whose label changes becomes a
+    new widget in Streamlit, which would forget the choice just made.
+    """
+    # Defaults go through the session state, not index=: a changing default would make a
+    # new widget (its parameters are part of its identity) and lose the choice.
+    st.session_state.setdefault("lang", c.lang())
+    st.session_state.setdefault("amount_style", c.amount_style())
+    with st.sidebar:
+        st.selectbox(
+            "Language · Langue · Taal", list(c.LANGUAGES), format_func=c.LANGUAGES.get,
+            key="lang",
+        )
+        st.radio(
+            "Amounts · Montants · Bedragen", ["en", "be"], horizontal=True, key="amount_style",
+            format_func=lambda s: "1,234.56" if s == "en" else "1.234,56",
+        )
+
+
+def sidebar_user(user: c.CurrentUser) -> None:
+    with st.sidebar:
+        st.divider()
+        scope = ", ".join(user.directorates) if user.directorates else c.t("auth.all_directorates")
+        st.caption(c.t("auth.signed_in", user=user.username, role=c.t(f"role.{user.role}"),
+                       scope=scope))
+        if not user.demo:
+            st.button(c.t("auth.logout"), on_click=auth.logout, key="logout",
+                      icon=":material/logout:")
+
+
+def build_pages(user: c.CurrentUser | None) -> list[st.Page]:
+    """The pages this user may open (before the log-in: all, so that a deep link resolves)."""
+    pages = [
+        st.Page(PAGES / "overview.py", title=c.t("nav.overview"), icon=":material/dashboard:",
+                url_path="overview", default=True),
+        st.Page(PAGES / "organisations.py", title=c.t("nav.organisations"),
+                icon=":material/apartment:", url_path="organisations"),
+        st.Page(PAGES / "directorates.py", title=c.t("nav.directorates"),
+                icon=":material/account_tree:", url_path="directorates"),
+        st.Page(PAGES / "budget_lines.py", title=c.t("nav.budget_lines"),
+                icon=":material/account_balance_wallet:", url_path="budget-lines"),
+        st.Page(PAGES / "arrears.py", title=c.t("nav.arrears"), icon=":material/schedule:",
+                url_path="arrears"),
+        st.Page(PAGES / "exchange_rates.py", title=c.t("nav.exchange_rates"),
+                icon=":material/currency_exchange:", url_path="exchange-rates"),
+    ]
+    if REPORTS is not None:
+        pages.append(st.Page(REPORTS, title=c.t("nav.reports"),
+                             icon=":material/summarize:", url_path="reports"))
+    if user is None or user.can("officer"):
+        pages.append(st.Page(PAGES / "import_files.py", title=c.t("nav.imports"),
+                             icon=":material/upload_file:", url_path="imports"))
+    return pages
+
+
+def main() -> None:
+    sidebar_settings()
+    if auth.demo_mode():
+        auth.ensure_logged_in()
+    known = st.session_state.get("user")
+    known = known if isinstance(known, c.CurrentUser) else None
+    # The navigation exists before the log-in (hidden) so that a deep link such as
+    # /organisations opens that page once logged in, instead of "page not found".
+    nav = st.navigation(build_pages(known), position="sidebar" if known else "hidden")
+    user = auth.ensure_logged_in()  # shows the log-in and stops when nobody is logged in
+    if known is None:
+        st.rerun()  # identified by the provider just now: rebuild the navigation for the role
+    if user.demo:
+        st.warning(c.t("auth.demo_banner"), icon=":material/science:")
+    sidebar_user(user)
+    nav.run()
+
+
+main()

@@ -1,0 +1,141 @@
+"""Log-in for the dashboard: local accounts, OpenID Connect, or the demo mode.
+
+- With an ``[auth]`` section in ``.streamlit/secrets.toml`` (an OIDC provider), ``st.login``
+  identifies the user; the role and directorates come from the dashboard account whose user
+  name is the e-mail address (or ``sub``) the provider gives. No account: no access.
+- Otherwise a form checks the user name and password against the ``app_user`` table
+  (argon2 hashes, see ``budget.services.users``).
+- ``BUDGET_DEMO=1`` logs in automatically as a demo officer, with a banner saying so.
+  Nothing else skips the log-in.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import streamlit as st
+
+from budget.errors import AuthenticationError, BudgetError
+from budget.services import users as user_service
+from dashboards import common as c
+
+DEMO_USER = c.CurrentUser("demo", "officer", None, demo=True)
+
+
+def demo_mode() -> bool:
+    """True when the quick start's demo mode is on (``BUDGET_DEMO=1``)."""
+    return os.environ.get("BUDGET_DEMO", "").strip().lower() in ("1", "true", "yes")
+
+
+def oidc_configured() -> bool:
+    """True when ``st.secrets`` has an ``[auth]`` section (guarded: no secrets file is fine)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml at all raises; that simply means no provider
+        return False
+
+
+def _oidc_logged_in() -> bool:
+    # st.user raises when no provider is configured: only touch it after the check above.
+    try:
+        return bool(st.user.is_logged_in)
+    except Exception:
+        return False
+
+
+def _oidc_identity() -> str:
+    info: Any = st.user
+    for key in ("email", "preferred_username", "sub"):
+        try:
+            value = info.get(key)
+        except Exception:
+            value = None
+        if value:
+            return str(value)
+    return ""
+
+
+def _load_demo_if_empty() -> None:
+    """The quick start may open the dashboard on an empty file: fill it with the demo."""
+    from budget.services import views
+
+    with c.read_uow() as uow:
+        empty = not views.organisations(uow)
+    if empty:
+        try:
+            from budget.demo import load_demo
+        except ImportError:
+            return
+        with st.spinner(c.t("auth.loading_demo")):
+            load_demo(c.session_factory())
+        c.after_write()
+
+
+def ensure_logged_in() -> c.CurrentUser:
+    """Return the logged-in user, or show the log-in and stop the script."""
+    user = st.session_state.get("user")
+    if isinstance(user, c.CurrentUser):
+        return user
+    if demo_mode():
+        st.session_state["user"] = DEMO_USER
+        _load_demo_if_empty()
+        return DEMO_USER
+    if oidc_configured():
+        return _oidc_login()
+    return _password_login()
+
+
+def _password_login() -> c.CurrentUser:
+    _, mid, _ = st.columns([1, 2, 1])
+    with mid:
+        st.header(c.t("app.title"), divider="gray")
+        st.subheader(c.t("auth.login"))
+        with st.form("login", clear_on_submit=False):
+            username = st.text_input(c.t("auth.username"), key="login_username")
+            password = st.text_input(c.t("auth.password"), type="password", key="login_password")
+            submitted = st.form_submit_button(c.t("auth.submit"), type="primary")
+        if submitted:
+            try:
+                with c.write_uow() as uow:
+                    info = user_service.authenticate(uow, username, password)
+            except AuthenticationError as exc:
+                st.error(exc.message, icon=":material/lock:")
+            except BudgetError as exc:
+                c.show_error(exc)
+            else:
+                st.session_state["user"] = c.CurrentUser(info.username, info.role, info.directorates)
+                st.session_state.pop("login_password", None)
+                st.rerun()
+        st.caption(c.t("auth.help"))
+    st.stop()
+    raise AssertionError("unreachable")  # st.stop() raises
+
+
+def _oidc_login() -> c.CurrentUser:
+    if not _oidc_logged_in():
+        _, mid, _ = st.columns([1, 2, 1])
+        with mid:
+            st.header(c.t("app.title"), divider="gray")
+            st.button(c.t("auth.login_sso"), type="primary", on_click=st.login)
+        st.stop()
+    identity = _oidc_identity()
+    try:
+        with c.read_uow() as uow:
+            info = user_service.get_user(uow, identity)
+    except BudgetError:
+        info = None
+    if info is None or not info.active:
+        st.error(c.t("auth.no_account", identity=identity))
+        st.button(c.t("auth.logout"), on_click=st.logout)
+        st.stop()
+    user = c.CurrentUser(info.username, info.role, info.directorates)
+    st.session_state["user"] = user
+    return user
+
+
+def logout() -> None:
+    """Forget the session's user (and end the OIDC session when there is one)."""
+    st.session_state.pop("user", None)
+    if oidc_configured() and _oidc_logged_in():
+        st.logout()

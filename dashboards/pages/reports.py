@@ -1,0 +1,137 @@
+"""Reports: the monthly PDF and Excel workbook, for a month and a directorate, to download.
+
+The page is thin: it picks the month, the directorate (within the viewer's own directorates)
+and the language, calls ``budget.reports.generate_with_report`` and offers both files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from budget.reports import MEDIA_TYPES, file_name, generate_with_report
+from budget.reports import i18n as rt
+from budget.services import views
+from dashboards import common as c
+
+# Page texts (EN, FR, NL); the report's own labels come from budget.reports.i18n.
+TEXTS: dict[str, tuple[str, str, str]] = {
+    "title": ("Monthly reports", "Rapports mensuels", "Maandverslagen"),
+    "caption": ("The monthly execution report as of the last day of the month: a PDF for the "
+                "hierarchy and an Excel workbook for the analysts.",
+                "Le rapport mensuel d'exécution arrêté au dernier jour du mois : un PDF pour la "
+                "hiérarchie et un classeur Excel pour les analystes.",
+                "Het maandelijkse uitvoeringsverslag op de laatste dag van de maand: een PDF "
+                "voor de hiërarchie en een Excel-werkmap voor de analisten."),
+    "month": ("Month", "Mois", "Maand"),
+    "directorate": ("Directorate", "Direction", "Directie"),
+    "all": ("All directorates", "Toutes les directions", "Alle directies"),
+    "all_mine": ("All my directorates", "Toutes mes directions", "Al mijn directies"),
+    "language": ("Report language", "Langue du rapport", "Taal van het verslag"),
+    "generate": ("Generate the report", "Générer le rapport", "Verslag aanmaken"),
+    "working": ("Building the report…", "Construction du rapport…", "Verslag wordt opgebouwd…"),
+    "pdf": ("Download the PDF", "Télécharger le PDF", "PDF downloaden"),
+    "xlsx": ("Download the Excel workbook", "Télécharger le classeur Excel",
+             "Excel-werkmap downloaden"),
+    "ready": ("Report of {period} ready ({scope}).", "Rapport de {period} prêt ({scope}).",
+              "Verslag van {period} klaar ({scope})."),
+    "fingerprint": ("Data fingerprint (SHA-256): {value}", "Empreinte des données (SHA-256) : {value}",
+                    "Vingerafdruk van de gegevens (SHA-256): {value}"),
+    "not_allowed": ("You may only report on your own directorates.",
+                    "Vous ne pouvez produire un rapport que pour vos directions.",
+                    "U kunt enkel over uw eigen directies rapporteren."),
+}
+LANG_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands"}
+ALL = "*"
+
+
+def txt(key: str, **values: object) -> str:
+    language = c.lang() if c.lang() in rt.LANGUAGES else "en"
+    text = TEXTS[key][rt.LANGUAGES.index(language)]
+    return text.format(**values) if values else text
+
+
+def month_options(years: list[int], today: dt.date) -> list[str]:
+    """Every month of the years with data up to the current month, newest first."""
+    first = min([*years, today.year - 1])
+    out = []
+    for year in range(today.year, first - 1, -1):
+        for month in range(12, 0, -1):
+            if (year, month) <= (today.year, today.month):
+                out.append(f"{year:04d}-{month:02d}")
+    return out
+
+
+def default_month(today: dt.date) -> str:
+    """The month just ended: what M0.0 reports on at the start of a month."""
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    return f"{last.year:04d}-{last.month:02d}"
+
+
+st.title(txt("title"))
+st.caption(txt("caption"))
+user = c.current_user()
+scope = user.directorates
+
+with c.guard():
+    today = dt.date.today()
+    months = month_options(c.cached(views.years_with_data), today)
+    names = {d.code: d.name for d in c.cached(views.directorates_list)}
+    if scope is None:
+        choices = [ALL, *names]
+    elif len(scope) == 1:
+        choices = list(scope)
+    else:
+        choices = [ALL, *scope]
+
+    cols = st.columns([1, 2, 1])
+    month = cols[0].selectbox(txt("month"), months, index=months.index(default_month(today)),
+                              key="rep_month")
+    chosen = cols[1].selectbox(
+        txt("directorate"), choices, key="rep_directorate",
+        format_func=lambda code: (txt("all") if scope is None else txt("all_mine")) if code == ALL
+        else f"{code} – {names.get(code, code)}",
+    )
+    language = cols[2].selectbox(txt("language"), list(rt.LANGUAGES), format_func=LANG_NAMES.get,
+                                 index=list(rt.LANGUAGES).index(c.lang()) if c.lang() in rt.LANGUAGES
+                                 else 0, key="rep_lang")
+
+    # The viewer's restriction holds whatever the widgets say: the report reads only the
+    # directorates the user may see.
+    # "All": None (every directorate) for an unrestricted user, else the user's own.
+    directorate: str | tuple[str, ...] | None = scope if chosen == ALL else chosen
+    if scope is not None and (directorate is None or not set(
+            [directorate] if isinstance(directorate, str) else directorate) <= set(scope)):
+        st.error(txt("not_allowed"))
+        st.stop()
+
+    if st.button(txt("generate"), type="primary", icon=":material/summarize:", key="rep_generate"):
+        with st.spinner(txt("working")):
+            report, files = generate_with_report(c.session_factory(), month, directorate,
+                                                 ("pdf", "xlsx"), language, user=user.username)
+        st.session_state["rep_result"] = {
+            "key": (month, chosen, language),
+            "period": rt.period_label(report.header.year, report.header.month, language),
+            "scope": ", ".join(report.header.directorates or ()) or rt.t("all_directorates", language),
+            "fingerprint": report.fingerprint,
+            "files": {fmt: (file_name(report, fmt, language), data) for fmt, data in files.items()},
+            "figures": (report.summary.current.committed, report.summary.current.paid_in_year,
+                        report.summary.current.open, report.summary.current.available),
+        }
+
+    result = st.session_state.get("rep_result")
+    if result and result["key"] == (month, chosen, language):
+        st.success(txt("ready", period=result["period"], scope=result["scope"]),
+                   icon=":material/check_circle:")
+        m = st.columns(4)
+        for col, key, value in zip(m, ("committed", "paid_in_year", "open_short", "available_short"),
+                                   result["figures"], strict=True):
+            col.metric(rt.t(key, language), c.fmt_amount(value, "EUR"))
+        d = st.columns(2)
+        for col, fmt in zip(d, ("pdf", "xlsx"), strict=True):
+            name, data = result["files"][fmt]
+            col.download_button(txt(fmt), data=data, file_name=name, mime=MEDIA_TYPES[fmt],
+                                key=f"rep_download_{fmt}", icon=":material/download:",
+                                width="stretch")
+        st.caption(txt("fingerprint", value=result["fingerprint"]))

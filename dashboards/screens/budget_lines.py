@@ -1,0 +1,75 @@
+"""Budget lines (AB): credits and their history, consumption, availability warnings."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from budget.services import dashboard_views as dv
+from budget.services import views
+from dashboards import common as c
+
+c.page_header("ab.title", "ab.caption")
+scope = c.scope()
+
+cols = st.columns([1, 1, 3])
+year = c.year_selector("ab_year", container=cols[0])
+as_of = c.as_of_selector(year, "ab_as_of", container=cols[1])
+
+with c.guard():
+    abs_ = c.cached(dv.allocation_status, year, as_of=as_of, directorates=scope)
+    if not abs_:
+        c.empty_state("ab.empty", year=year)
+        st.stop()
+    for a in abs_:
+        if a.warning in ("blocks", "warns", "payment_credits"):
+            st.warning(c.t(f"ab.warn_{a.warning}", ab=a.code, label=a.label,
+                           available=c.fmt_amount(a.available, "EUR"),
+                           paid=c.fmt_amount(a.paid_in_year, "EUR"),
+                           credits=c.fmt_amount(a.payment_credits, "EUR")),
+                       icon=":material/warning:")
+    amount_cols = [c.t("col.commitment_credits"), c.t("col.committed"), c.t("col.available"),
+                   c.t("col.payment_credits"), c.t("col.paid_in_year"),
+                   c.t("col.payment_available")]
+    df = pd.DataFrame([{
+        c.t("col.ab"): a.code, c.t("col.label"): a.label,
+        c.t("col.directorate"): a.directorate or "",
+        c.t("col.control"): c.t(f"control.{a.control_mode}"),
+        c.t("col.commitment_credits"): a.commitment_credits, c.t("col.committed"): a.committed,
+        c.t("col.available"): a.available,
+        c.t("col.commitment_pct"): None if a.commitment_rate is None
+        else float(a.commitment_rate) * 100,
+        c.t("col.payment_credits"): a.payment_credits, c.t("col.paid_in_year"): a.paid_in_year,
+        c.t("col.payment_available"): a.payment_available,
+        c.t("col.overrides"): a.overrides,
+        c.t("col.warning"): c.t(f"ab.flag_{a.warning}") if a.warning else "",
+    } for a in abs_])
+    c.money_table(df, amount_cols, [c.t("col.commitment_pct")], key="ab_table")
+    c.excel_download(df, f"budget-lines-{year}", amount_cols, key="ab_xlsx")
+
+    st.divider()
+    st.subheader(c.t("ab.history"))
+    labels = {a.code: a.label for a in abs_}
+    ab = st.selectbox(c.t("col.ab"), list(labels), key="ab_pick",
+                      format_func=lambda k: f"{k} — {labels.get(k, '')}")
+    hist = c.cached(views.credit_history, year, ab=ab, directorates=scope)
+    h = pd.DataFrame([{
+        c.t("col.date"): x.entry_date, c.t("col.credit_type"): c.t(f"credit.{x.credit_type}"),
+        c.t("col.stage"): c.t(f"stage.{x.stage}"), c.t("col.reference"): x.reference,
+        c.t("col.amount_eur"): x.amount, c.t("col.note"): x.note or "",
+        c.t("col.reversal"): "↩" if x.reversal else "",
+    } for x in hist if x.entry_date <= as_of])
+    if h.empty:
+        c.empty_state("ab.no_history")
+    else:
+        c.money_table(h, [c.t("col.amount_eur")], key="ab_hist")
+        c.excel_download(h, f"credits-{ab}-{year}", [c.t("col.amount_eur")], key="ab_hist_xlsx")
+    ovr = [o for o in c.cached(views.overrides, year) if o.ab == ab]
+    if ovr:
+        st.markdown(f"**{c.t('ab.overrides')}**")
+        o = pd.DataFrame([{
+            c.t("col.date"): x.created_at.date(), c.t("col.control"): c.t(f"control.{x.control_mode}"),
+            c.t("col.available"): x.available, c.t("col.requested"): x.requested,
+            c.t("col.reason"): x.reason, c.t("col.user"): x.created_by,
+        } for x in ovr])
+        c.money_table(o, [c.t("col.available"), c.t("col.requested")], key="ab_ovr")

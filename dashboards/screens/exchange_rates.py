@@ -1,0 +1,89 @@
+"""Exchange rates: exposure of open foreign-currency commitments, realised differences,
+rates in use."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from budget.money import ZERO
+from budget.services import dashboard_views as dv
+from budget.services import views
+from dashboards import common as c
+
+c.page_header("fx.title", "fx.caption")
+scope = c.scope()
+
+cols = st.columns([1, 1, 3])
+year = c.year_selector("fx_year", container=cols[0])
+as_of = c.as_of_selector(year, "fx_as_of", container=cols[1])
+
+with c.guard():
+    st.subheader(c.t("fx.exposure"))
+    exp = c.cached(views.exposure, as_of=as_of, directorates=scope)
+    if not exp:
+        c.empty_state("fx.no_exposure")
+    else:
+        amount_cols = [c.t("col.open"), c.t("col.open_eur_committed"), c.t("col.open_eur_now"),
+                       c.t("col.difference")]
+        df = pd.DataFrame([{
+            c.t("col.currency"): e.currency, c.t("col.open"): e.open,
+            c.t("col.open_eur_committed"): e.open_eur_committed,
+            c.t("col.rate"): str(e.rate) if e.rate is not None else c.t("fx.no_rate"),
+            c.t("col.rate_date"): e.rate_date, c.t("col.open_eur_now"): e.open_eur_now,
+            c.t("col.difference"): e.difference,
+        } for e in exp])
+        latent = sum((e.difference for e in exp if e.difference is not None), ZERO)
+        st.metric(c.t("fx.latent"), c.fmt_amount(latent, "EUR"))
+        c.money_table(df, amount_cols, key="fx_exp")
+        c.excel_download(df, f"exposure-{as_of}", amount_cols, key="fx_exp_xlsx")
+        st.caption(c.t("fx.exposure_caption"))
+
+    st.subheader(c.t("fx.realised", year=year))
+    diffs = [d for d in c.cached(views.exchange_differences, year=year, directorates=scope)
+             if d.entry_date <= as_of]
+    if not diffs:
+        c.empty_state("fx.no_differences")
+    else:
+        gains = sum((d.gain_eur for d in diffs if d.gain_eur > 0), ZERO)
+        losses = sum((d.gain_eur for d in diffs if d.gain_eur < 0), ZERO)
+        m = st.columns(3)
+        m[0].metric(c.t("fx.gains"), c.fmt_amount(gains, "EUR"))
+        m[1].metric(c.t("fx.losses"), c.fmt_amount(losses, "EUR"))
+        m[2].metric(c.t("fx.net"), c.fmt_amount(gains + losses, "EUR"))
+        dd = pd.DataFrame([{
+            c.t("col.date"): d.entry_date, c.t("col.organisation"): d.organisation,
+            c.t("col.directorate"): d.directorate, c.t("col.commitment"): d.commitment,
+            c.t("col.payment"): d.payment, c.t("col.currency"): d.currency,
+            c.t("col.committed_eur"): d.committed_eur, c.t("col.gain_eur"): d.gain_eur,
+        } for d in diffs])
+        cols_d = [c.t("col.committed_eur"), c.t("col.gain_eur")]
+        c.money_table(dd, cols_d, key="fx_diff")
+        c.excel_download(dd, f"exchange-differences-{year}", cols_d, key="fx_diff_xlsx")
+        st.caption(c.t("fx.gain_sign"))
+
+    cl, cr = st.columns(2)
+    with cl:
+        st.subheader(c.t("fx.used", year=year))
+        used = c.cached(dv.rates_used, year, as_of=as_of, directorates=scope)
+        if not used:
+            c.empty_state("fx.no_payments")
+        else:
+            u = pd.DataFrame([{
+                c.t("col.currency"): x.currency, c.t("col.payments"): x.payments,
+                c.t("col.amount"): x.amount, c.t("col.amount_eur"): x.amount_eur,
+                c.t("col.effective_rate"): str(x.average_rate) if x.average_rate else "–",
+            } for x in used])
+            c.money_table(u, [c.t("col.amount"), c.t("col.amount_eur")], key="fx_used")
+    with cr:
+        st.subheader(c.t("fx.latest"))
+        latest = c.cached(dv.latest_rates, as_of)
+        if not latest:
+            c.empty_state("fx.no_rates")
+        else:
+            lr = pd.DataFrame([{
+                c.t("col.currency"): x.currency, c.t("col.rate"): str(x.rate),
+                c.t("col.rate_date"): x.rate_date, c.t("col.source"): x.source,
+            } for x in latest])
+            st.dataframe(lr, hide_index=True, width="stretch")
+            st.caption(c.t("fx.rate_convention"))

@@ -1,0 +1,848 @@
+"""The import pipeline: file → checked rows → one all-or-nothing write, or a list of problems.
+
+Python API (the dashboard's Imports page and the CLI both call it)::
+
+    from imports import pipeline
+    from imports.pipeline import ImportOptions
+
+    kind = pipeline.identify_kind(data, filename="payments.xlsx")     # "payments" | None
+    result = pipeline.preview(factory, data, kind=None, filename="payments.xlsx",
+                              options=ImportOptions(decimal_mark="comma"))
+    result.ok, result.problems, result.rows_new, result.frame()      # nothing written
+    result = pipeline.load(factory, data, filename="payments.xlsx", user="alice",
+                           options=ImportOptions(corrections=False))
+    result.batch                                                     # ImportBatch id or None
+    pipeline.undo(factory, batch_id, user="alice")                   # -> UndoResult
+    pipeline.history(factory)                                        # -> [BatchInfo]
+    pipeline.template("payments")                                    # -> .xlsx bytes
+
+``source`` is a path or the file's bytes (an upload). ``kind=None`` recognises the kind from
+the columns (or the ECB file shape for ``fx``). Unreadable files raise
+:class:`imports.reader.UnreadableFileError` (one clear line; exit 2 in the CLI); everything
+else comes back in the :class:`ImportResult` as plain data: counts, ``problems`` (sheet,
+Excel row, column, value, message), ``totals`` per currency, ``rows`` (the parsed rows as
+dicts, with their status ``new``/``unchanged``/``conflict``/``corrected``), ``warnings``.
+
+How a load works:
+
+1. read (safety checks first, see :mod:`imports.reader`), find the sheet and header, parse
+   every cell (:mod:`imports.extract`); duplicate keys inside the file are problems;
+2. in ONE unit of work: compare each row with the ledger by its natural key (unchanged /
+   new / conflict); record an :class:`ImportBatch`; write the new rows through the service
+   layer (which enforces every invariant and reports the refusals); with ``corrections``,
+   a conflicting row is written as a reversing entry plus the new entry;
+3. any problem or conflict → rollback, nothing written, all problems returned. A re-load
+   with nothing new writes nothing (no batch either) and says so.
+
+Two loads of the same file at the same moment (PostgreSQL): the natural keys are unique
+indexes, so the second one fails on commit; it is then run once more, finds every row
+already there, and reports "already loaded".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from budget import errors as E
+from budget.money import json_amount
+from budget.services import bulk, entries, fx, reference, views
+from budget.uow import UnitOfWork
+from imports import parsing as p
+from imports.ecb import looks_like_ecb, read_rates
+from imports.extract import Problem, Row, choose_sheet, extract, identify, totals
+from imports.reader import RawFile, UnreadableFileError, open_source, read_sheets
+from imports.specs import KINDS, SPECS
+
+Factory = sessionmaker[Session]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read and load one file.
+
+    Attributes:
+        dry_run: check everything, write nothing.
+        corrections: a row whose key exists with other values is recorded as a reversing
+            entry plus the new entry (otherwise it is a conflict that refuses the load).
+        sheet: the sheet to read (default: the one whose columns fit the kind).
+        decimal_mark: ``"comma"`` or ``"point"`` settles ambiguous text amounts (``1.234``).
+    """
+
+    dry_run: bool = False
+    corrections: bool = False
+    sheet: str | None = None
+    decimal_mark: p.DecimalMark = None
+
+
+@dataclass
+class ImportResult:
+    """What a load did or would do, as plain data (see the module docstring)."""
+
+    kind: str
+    file: str
+    sha256: str
+    dry_run: bool
+    batch: int | None = None
+    sheet: str | None = None
+    rows_read: int = 0
+    rows_new: int = 0
+    rows_unchanged: int = 0
+    rows_conflict: int = 0
+    rows_corrected: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    totals: dict[str, Decimal] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the file loads (or would load) without problem or conflict."""
+        return not self.problems
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``--json`` shape of the CLI."""
+        return {
+            "kind": self.kind, "file": self.file, "sha256": self.sha256, "dry_run": self.dry_run,
+            "batch": self.batch, "rows_read": self.rows_read, "rows_new": self.rows_new,
+            "rows_unchanged": self.rows_unchanged, "rows_conflict": self.rows_conflict,
+            "errors": [pr.as_dict() for pr in self.problems],
+            "totals": {c: json_amount(a) for c, a in self.totals.items()},
+        }
+
+    def frame(self) -> Any:
+        """The parsed rows as a pandas DataFrame (for the dashboard preview)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows)
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    batch: int
+    undone_batch: int
+    reversed: dict[str, int]
+    removed: dict[str, int]
+    note: str = ""
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def identify_kind(source: str | os.PathLike[str] | bytes | RawFile, filename: str | None = None) -> str | None:
+    """The kind of file the columns say it is (``fx`` for ECB files), or None."""
+    raw = open_source(source, filename)
+    if looks_like_ecb(raw):
+        return "fx"
+    found = identify(read_sheets(raw))
+    return found[0] if found else None
+
+
+def preview(
+    factory: Factory,
+    source: str | os.PathLike[str] | bytes | RawFile,
+    kind: str | None = None,
+    filename: str | None = None,
+    options: ImportOptions | None = None,
+    *,
+    user: str = "dashboard",
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Everything :func:`load` would do, checked against the ledger, with nothing written."""
+    opts = options or ImportOptions()
+    opts = ImportOptions(True, opts.corrections, opts.sheet, opts.decimal_mark)
+    return load(factory, source, kind, filename, opts, user=user, channel="import", progress=progress)
+
+
+def load(
+    factory: Factory,
+    source: str | os.PathLike[str] | bytes | RawFile,
+    kind: str | None = None,
+    filename: str | None = None,
+    options: ImportOptions | None = None,
+    *,
+    user: str = "system",
+    channel: str = "import",
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Read, check and (unless ``options.dry_run``) load one file, all or nothing.
+
+    Raises:
+        UnreadableFileError: the file is not a readable spreadsheet (or too big, a zip
+            bomb, encrypted...), or ``kind`` is unknown, or the kind cannot be recognised.
+    """
+    opts = options or ImportOptions()
+    raw = open_source(source, filename)
+    if kind is not None and kind not in KINDS:
+        raise UnreadableFileError(f"Unknown kind {kind!r}: choose one of {', '.join(KINDS)}.")
+    if kind is None:
+        kind = identify_kind(raw)
+        if kind is None:
+            raise UnreadableFileError(
+                f"{raw.name}: the columns match no known kind ({', '.join(KINDS)}); "
+                "name the kind, or download a template (budget import template KIND)."
+            )
+    for attempt in (1, 2):
+        try:
+            return _load_once(factory, raw, kind, opts, user, channel, progress)
+        except (IntegrityError, OperationalError) as exc:
+            # Another load of the same rows committed first (the natural keys are unique
+            # indexes; PostgreSQL may also report a deadlock): run once more, which finds
+            # them and says "already loaded". Any other database error goes to the caller.
+            racing = isinstance(exc, IntegrityError) or "deadlock" in str(exc).lower()
+            if not racing:
+                raise
+            if attempt == 2:
+                result = ImportResult(kind, raw.name, raw.sha256, opts.dry_run)
+                result.problems.append(Problem(None, None, None, None,
+                                               "Another load wrote the same rows at the same moment; "
+                                               "nothing was written by this one. Run it again."))
+                return result
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def undo(factory: Factory, batch_id: int, *, user: str = "system", channel: str = "import",
+         reason: str | None = None) -> UndoResult:
+    """Reverse a whole import batch (see :func:`budget.services.bulk.undo_batch`).
+
+    Raises:
+        budget.errors.BudgetError: no such batch, already undone, or later entries depend
+            on it (the message names them); nothing is written then.
+    """
+    with UnitOfWork(factory, user=user, channel=channel) as uow:
+        outcome = bulk.undo_batch(uow, batch_id, reason=reason)
+        uow.commit()
+    return UndoResult(outcome.batch, outcome.undone_batch, outcome.reversed, outcome.removed, outcome.note)
+
+
+def history(factory: Factory, limit: int | None = None) -> list[views.BatchInfo]:
+    """The import batches, newest first."""
+    with UnitOfWork(factory, write=False) as uow:
+        return views.import_batches(uow, limit)
+
+
+def template(kind: str) -> bytes:
+    """An .xlsx template for ``kind`` (columns, an example row, a notes sheet)."""
+    from imports.template import build_template
+
+    return build_template(kind)
+
+
+# --------------------------------------------------------------------------- the load
+
+
+@dataclass
+class _Item:
+    """One thing to write (a row; for assessments, the lines of one reference)."""
+
+    key: Any
+    rows: list[Row]
+    status: str = "new"  # new | unchanged | conflict | corrected
+    existing_id: int | None = None
+    diff: str = ""
+
+
+def _load_once(factory: Factory, raw: RawFile, kind: str, opts: ImportOptions, user: str,
+               channel: str, progress: Progress | None) -> ImportResult:
+    result = ImportResult(kind, raw.name, raw.sha256, opts.dry_run)
+    if kind == "fx":
+        return _load_fx(factory, raw, opts, user, channel, result)
+    spec = SPECS[kind]
+    sheets = read_sheets(raw, opts.sheet)
+    header, problems = choose_sheet(sheets, spec)
+    if header is None:
+        result.problems = problems
+        return result
+    result.sheet = header.sheet.name
+    total = len(header.sheet.rows)
+    rows, problems = extract(header, spec, opts.decimal_mark,
+                             (lambda i: progress(i, total)) if progress else None)
+    result.problems.extend(problems)
+    result.rows_read = len(rows)
+    # A row with a bad cell is reported once, for that cell; it is not sent to the ledger
+    # checks (which would only repeat the problem in other words).
+    bad = {(pr.sheet, pr.row) for pr in problems}
+    checked_rows = [r for r in rows if (r.sheet, r.row) not in bad]
+    amount_col, cur_col = {"budget": ("commitment_credits", None), "assessments": ("amount", "currency"),
+                           "commitments": ("amount_eur", None), "payments": ("amount", "currency"),
+                           "organisations": (None, None)}[kind]
+    if amount_col:
+        result.totals = totals(rows, amount_col, cur_col)
+    handler = _HANDLERS[kind]
+    with UnitOfWork(factory, user=user, channel=channel) as uow:
+        items = handler.group(checked_rows, result)
+        handler.classify(uow, items, result, opts)
+        result.rows_new = sum(len(i.rows) for i in items if i.status == "new")
+        result.rows_unchanged = sum(len(i.rows) for i in items if i.status == "unchanged")
+        result.rows_conflict = sum(len(i.rows) for i in items if i.status == "conflict")
+        result.rows_corrected = sum(len(i.rows) for i in items if i.status == "corrected")
+        for item in items:
+            if item.status == "conflict":
+                first = item.rows[0]
+                key_col = _KEY_COLUMN[kind]
+                result.problems.append(Problem(first.sheet, first.row, first.headers.get(key_col, key_col),
+                                               p.display(first.raw.get(key_col)),
+                                               f"conflict: already recorded with other values ({item.diff}); "
+                                               "load with --corrections to record a reversing entry and "
+                                               "the new one"))
+        result.rows = _rows_out(items)
+        to_write = [i for i in items if i.status in ("new", "corrected")]
+        if not to_write and result.problems:
+            return _refused(result)
+        if not to_write:
+            result.message = (f"Nothing to load: all {result.rows_read} rows of {raw.name} are already "
+                              "in the ledger (already loaded).")
+            return result
+        bulk.open_batch(uow, kind, raw.name, raw.sha256, rows_read=result.rows_read,
+                        rows_new=result.rows_new, rows_unchanged=result.rows_unchanged,
+                        rows_conflict=result.rows_conflict, rows_corrected=result.rows_corrected)
+        result.batch = uow.batch_id
+        # Written through the service layer even when problems are already known: its
+        # refusals (unknown codes, credits, open amounts, rates...) are problems too, and
+        # all of them are reported at once. The unit of work then rolls back.
+        handler.write(uow, to_write, result, opts, raw.name)
+        if result.problems:
+            result.batch = None
+            return _refused(result)
+        if opts.dry_run:
+            result.batch = None
+            result.message = (f"Dry run: {result.rows_new + result.rows_corrected} rows would be written "
+                              f"({result.rows_unchanged} unchanged); nothing was written.")
+            return result
+        uow.commit()
+    result.message = (f"Loaded {raw.name} as batch {result.batch}: {result.rows_new} new, "
+                      f"{result.rows_corrected} corrected, {result.rows_unchanged} unchanged rows.")
+    return result
+
+
+_KEY_COLUMN = {"organisations": "code", "budget": "ab", "assessments": "reference",
+               "commitments": "reference", "payments": "reference"}
+
+
+def _refused(result: ImportResult) -> ImportResult:
+    result.problems.sort(key=lambda pr: (pr.sheet or "", pr.row or 0, pr.column or ""))
+    result.message = f"Refused: {len(result.problems)} problem(s); nothing was written."
+    return result
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, tuple):
+        return " / ".join(str(k) for k in key)
+    return str(key)
+
+
+def _rows_out(items: list[_Item]) -> list[dict[str, Any]]:
+    out = []
+    for item in items:
+        for r in item.rows:
+            d = {"sheet": r.sheet, "row": r.row, "status": item.status}
+            for k, v in r.values.items():
+                d[k] = v
+            out.append(d)
+    out.sort(key=lambda d: (d["sheet"], d["row"]))
+    return out
+
+
+# Which column a refusal of the service layer is about.
+_ERROR_COLUMN: list[tuple[type, str]] = [
+    (E.UnknownOrganisationError, "organisation"),
+    (E.UnknownAllocationError, "ab"),
+    (E.UnknownCurrencyError, "currency"),
+    (E.NonPositiveAmountError, "amount"),
+    (E.OverCommitmentError, "amount_eur"),
+    (E.OverPaymentError, "amount"),
+    (E.MissingExchangeRateError, "date"),
+    (E.DuplicateEntryError, "reference"),
+    (E.ClosedPeriodError, "date"),
+    (E.UnknownDirectorateError, "directorate"),
+    (E.DependentEntriesError, "reference"),
+    (E.AlreadyReversedError, "reference"),
+]
+
+
+def _problem(row: Row, exc: E.BudgetError, column: str | None = None) -> Problem:
+    if column is None:
+        for etype, col in _ERROR_COLUMN:
+            if isinstance(exc, etype):
+                column = col
+                break
+    alternatives = {"organisation": "code", "amount": "amount_eur", "amount_eur": "amount",
+                    "date": "due_date", "reference": "code"}
+    if column is not None and (column not in row.headers or p.is_blank(row.raw.get(column))):
+        # The refusal names the amount but the file gave the other amount column (EUR or
+        # currency), or the kind calls its date "due_date": point at the cell the user filled.
+        other = alternatives.get(column)
+        if other in row.headers and not p.is_blank(row.raw.get(other)):
+            column = other
+    header = row.headers.get(column or "", column)
+    value = p.display(row.raw.get(column)) if column else None
+    return Problem(row.sheet, row.row, header, value, str(exc))
+
+
+def _dup_check(items: list[_Item], result: ImportResult, column: str) -> list[_Item]:
+    seen: dict[Any, Row] = {}
+    kept = []
+    for item in items:
+        first = item.rows[0]
+        if item.key in seen:
+            other = seen[item.key]
+            result.problems.append(Problem(first.sheet, first.row, first.headers.get(column, column),
+                                           p.display(first.raw.get(column)),
+                                           f"duplicate key {_key_text(item.key)}: already on row {other.row}"))
+            continue
+        seen[item.key] = first
+        kept.append(item)
+    return kept
+
+
+def _guarded(uow: UnitOfWork, row: Row, result: ImportResult, fn: Callable[..., Any],
+             column: str | None = None) -> Any:
+    """Run one service call in a savepoint; a refusal becomes a problem, the load goes on."""
+    try:
+        with uow.session.begin_nested():
+            return fn()
+    except E.BudgetError as exc:
+        result.problems.append(_problem(row, exc, column))
+        return None
+
+
+class _Handler:
+    """Per kind: group rows into items, classify against the ledger, write."""
+
+    def group(self, rows: list[Row], result: ImportResult) -> list[_Item]:
+        raise NotImplementedError
+
+    def classify(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
+                 opts: ImportOptions) -> None:
+        raise NotImplementedError
+
+    def write(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
+              opts: ImportOptions, file_name: str) -> None:
+        raise NotImplementedError
+
+
+def _complete(rows: list[Row], required: list[str]) -> list[Row]:
+    """Rows whose required values all parsed (the others already have their problems)."""
+    return [r for r in rows if all(c in r.values for c in required)]
+
+
+# --------------------------------------------------------------------------- organisations
+
+
+class _Organisations(_Handler):
+    def group(self, rows: list[Row], result: ImportResult) -> list[_Item]:
+        rows = _complete(rows, ["code", "name", "directorate"])
+        return _dup_check([_Item(r.values["code"], [r]) for r in rows], result, "code")
+
+    def _input(self, r: Row) -> reference.OrganisationInput:
+        v = r.values
+        return reference.OrganisationInput(v["code"], v["name"], v["directorate"],
+                                           v.get("currency") or "EUR", v.get("ab"), v.get("body"))
+
+    def classify(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
+                 opts: ImportOptions) -> None:
+        facts = bulk.organisation_facts(uow)
+        for item in items:
+            fact = facts.get(item.key)
+            if fact is None:
+                continue
+            new = self._input(item.rows[0])
+            diffs = [name for name, a, b in (
+                ("name", fact.name, new.name.strip()), ("directorate", fact.directorate, new.directorate),
+                ("currency", fact.currency, new.currency), ("ab", fact.ab, new.ab),
+                ("body", fact.body, (new.body or "").strip() or None)) if a != b]
+            if not diffs:
+                item.status = "unchanged"
+            else:
+                item.diff = ", ".join(f"{d}: {getattr(fact, d)} → {getattr(new, d)}" for d in diffs)
+                item.status = "corrected" if opts.corrections else "conflict"
+
+    def write(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
+              opts: ImportOptions, file_name: str) -> None:
+        for item in items:
+            r = item.rows[0]
+            org = _guarded(uow, r, result, lambda r=r: reference.register_organisation(uow, self._input(r)))
+            if org is not None and org[1]:
+                o = org[0]
+                o.source_sheet, o.source_row = r.sheet, r.row
+
+
+# --------------------------------------------------------------------------- budget
+
+_STAGES = {
+    "initial": "initial", "initiaal": "initial", "initiel": "initial", "initieel": "initial",
+    "budget": "initial", "begroting": "initial", "loi": "initial", "wet": "initial",
+    "provisional": "provisional", "provisoire": "provisional", "voorlopig": "provisional",
+    "douziemes": "provisional", "douziemesprovisoires": "provisional", "twaalfden": "provisional",
+    "voorlopigetwaalfden": "provisional", "provisionaltwelfths": "provisional",
+    "adjustment": "adjustment", "ajustement": "adjustment", "aanpassing": "adjustment",
+    "reallocation": "reallocation", "redistribution": "reallocation", "herverdeling": "reallocation",
+    "herschikking": "reallocation", "blocked": "blocked", "bloque": "blocked", "blocage": "blocked",
+    "geblokkeerd": "blocked", "blokkering": "blocked",
+}
+
+
+class _Budget(_Handler):
+    def group(self, rows: list[Row], result: ImportResult) -> list[_Item]:
+        rows = _complete(rows, ["year", "ab", "commitment_credits", "payment_credits"])
+        items = []
+        for r in rows:
+            stage_text = r.values.get("stage") or "initial"
+            stage = _STAGES.get(p.normalise_header(stage_text))
+            if stage is None:
+                result.problems.append(Problem(r.sheet, r.row, r.headers.get("stage"), stage_text,
+                                               "stage is not one of initial, provisional, adjustment, "
+                                               "reallocation, blocked"))
+                continue
+            r.values["stage"] = stage
+            items.append(_Item((r.values["ab"], r.values["year"], stage, r.values.get("reference") or ""), [r]))
+        return _dup_check(items, result, "ab")
+
+    @staticmethod
+    def _movements(r: Row) -> list[tuple[str, Decimal]]:
+        out = []
+        for ctype, col in (("commitment", "commitment_credits"), ("payment", "payment_credits")):
+            value = r.values[col]
+            if value == 0:
+                continue  # nothing to record (an AB without payment credits this year)
+            stored = -abs(value) if r.values["stage"] == "blocked" else value
+            out.append((ctype, stored))
+        return out
+
+    def classify(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
+                 opts: ImportOptions) -> None:
+        facts = bulk.credit_facts(uow)
+        for item in items:
+            ab, year, stage, ref = item.key
+            diffs, same = [], 0
+            movements = self._movements(item.rows[0])
+            for ctype, amount in movements:
+                fact = facts.get((ab, year, ctype, stage, ref))
+                if fact is None:
+                    continue
+                if fact.amount == amount:
+                    same += 1
+                else:
+                    diffs.append(f"{ctype} credits {fact.amount} → {amount}")
+            if diffs:
+                item.diff = "; ".join(diffs)
+                item.status = "corrected" if opts.corrections else "conflict"
+            elif movements and same == len(movements):
+                item.status = "unchanged"
+
+    def write(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
+              opts: ImportOptions, file_name: str) -> None:
+        known = set(bulk.allocation_codes(uow))
+        facts = bulk.credit_facts(uow) if opts.corrections else {}
+        for item in items:
+            r = item.rows[0]
+            ab, year, stage, ref = item.key
+            if ab not in known and r.values.get("label") and _guarded(
+                    uow, r, result, lambda ab=ab, r=r: reference.register_allocation(
+                        uow, ab, r.values["label"])) is not None:
+                known.add(ab)
+            for ctype, amount in self._movements(r):
+                fact = facts.get((ab, year, ctype, stage, ref))
+                if fact is not None and fact.amount == amount:
+                    continue
+                if fact is not None:
+                    ok = _guarded(uow, r, result, lambda fid=fact.id: entries.reverse(
+                        uow, "credit", fid, reason=f"corrected by {file_name}"),
+                        column=f"{ctype}_credits")
+                    if ok is None:
+                        continue
+                col = f"{ctype}_credits"
+                _guarded(uow, r, result, lambda ctype=ctype, amount=amount, r=r, key=item.key: entries.record_credit(
+                    uow, key[0], key[1], ctype, abs(amount) if key[2] == "blocked" else amount, key[2],
+                    entry_date=dt.date(key[1], 1, 1) if key[2] in ("initial", "provisional") else None,
+                    reference=key[3], source_sheet=r.sheet, source_row=r.row), column=col)
+
+
+# --------------------------------------------------------------------------- assessments
+
+
+class _Assessments(_Handler):
+    def group(self, rows: list[Row], result: ImportResult) -> list[_Item]:
+        rows = _complete(rows, ["organisation", "reference", "amount", "currency", "due_date"])
+        lines = _dup_check([_Item((r.values["organisation"], r.values["reference"], r.values["currency"]), [r])
+                            for r in rows], result, "currency")
+        groups: dict[tuple[str, str], _Item] = {}
+        for line in lines:
+            org, ref, _ = line.key
+            r = line.rows[0]
+            if "year" not in r.values and not ("period_start" in r.values and "period_end" in r.values):
+                result.problems.append(Problem(r.sheet, r.row, r.headers.get("period_end", r.headers.get("year")),
+                                               "", "give the year, or both period_start and period_end"))
+                continue
+            if r.values["amount"] == 0:
+                result.problems.append(Problem(r.sheet, r.row, r.headers.get("amount"),
+                                               p.display(r.raw.get("amount")), "amount is zero"))
+                continue
+            group = groups.setdefault((org, ref), _Item((org, ref), []))
+            group.rows.append(r)
+        items = list(groups.values())
+        for item in items:
+            first = item.rows[0]
+            for r in item.rows[1:]:
+                for col in ("year", "period_start", "period_end", "due_date"):
+                    if r.values.get(col) != first.values.get(col):
+                        result.problems.append(Problem(
+                            r.sheet, r.row, r.headers.get(col, col), p.display(r.raw.get(col)),
+                            f"{col} differs from row {first.row} of the same assessment {item.key[1]}"))
+        return items
+
+    @staticmethod
+    def _period(r: Row) -> tuple[dt.date, dt.date, int]:
+        v = r.values
+        if "period_start" in v and "period_end" in v:
+            return v["period_start"], v["period_end"], v.get("year") or v["period_start"].year
+        year = v["year"]
+        return dt.date(year, 1, 1), dt.date(year, 12, 31), year
+
+    def classify(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
+                 opts: ImportOptions) -> None:
+        facts = bulk.assessment_facts(uow)
+        for item in items:
+            fact = facts.get(item.key)
+            if fact is None:
+                continue
+            item.existing_id = fact.id
+            first = item.rows[0]
+            start, end, year = self._period(first)
+            lines = {r.values["currency"]: r.values["amount"] for r in item.rows}
+            diffs = []
+            if lines != fact.lines:
+                diffs.append(f"lines {_fmt_lines(fact.lines)} → {_fmt_lines(lines)}")
+            for name, a, b in (("period", (fact.period_start, fact.period_end), (start, end)),
+                               ("year", fact.fiscal_year, year), ("due date", fact.due_date, first.values["due_date"])):
+                if a != b:
+                    diffs.append(f"{name} {_fmt(a)} → {_fmt(b)}")
+            if not diffs:
+                item.status = "unchanged"
+            else:
+                item.diff = "; ".join(diffs)
+                item.status = "corrected" if opts.corrections else "conflict"
+
+    def write(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
+              opts: ImportOptions, file_name: str) -> None:
+        for item in items:
+            first = item.rows[0]
+            if item.status == "corrected" and item.existing_id is not None and _guarded(
+                    uow, first, result, lambda i=item: entries.reverse(
+                        uow, "assessment", i.existing_id, reason=f"corrected by {file_name}"),
+                    column="reference") is None:
+                continue
+            start, end, year = self._period(first)
+            _guarded(uow, first, result, lambda i=item, f=first, s=start, e=end, y=year: entries.register_assessment(
+                uow, i.key[0], i.key[1], [(r.values["currency"], r.values["amount"]) for r in i.rows],
+                period_start=s, period_end=e, due_date=f.values["due_date"], fiscal_year=y,
+                source_sheet=f.sheet, source_rows=[r.row for r in i.rows]))
+
+
+def _fmt_lines(lines: dict[str, Decimal]) -> str:
+    return ", ".join(f"{c} {a}" for c, a in sorted(lines.items()))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, tuple):
+        return " to ".join(_fmt(v) for v in value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+# --------------------------------------------------------------------------- commitments
+
+
+class _Commitments(_Handler):
+    def group(self, rows: list[Row], result: ImportResult) -> list[_Item]:
+        rows = _complete(rows, ["reference", "date", "ab", "organisation"])
+        kept = []
+        for r in rows:
+            if "amount_eur" not in r.values and "amount" not in r.values:
+                if not any(pr.row == r.row and pr.sheet == r.sheet for pr in result.problems):
+                    result.problems.append(Problem(r.sheet, r.row, r.headers.get("amount_eur", r.headers.get("amount")),
+                                                   "", "amount_eur is empty"))
+                continue
+            kept.append(r)
+        return _dup_check([_Item(r.values["reference"], [r]) for r in kept], result, "reference")
+
+    def classify(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
+                 opts: ImportOptions) -> None:
+        facts = bulk.commitment_facts(uow, [i.key for i in items])
+        for item in items:
+            fact = facts.get(item.key)
+            if fact is None:
+                continue
+            item.existing_id = fact.id
+            v = item.rows[0].values
+            cur = v.get("currency") or fact.currency
+            checks = [("date", fact.entry_date, v["date"]), ("ab", fact.ab, v["ab"]),
+                      ("organisation", fact.organisation, v["organisation"]),
+                      ("currency", fact.currency, cur)]
+            if "amount_eur" in v:
+                checks.append(("amount_eur", fact.amount_eur, v["amount_eur"]))
+            if "amount" in v:
+                checks.append(("amount", fact.amount, v["amount"]))
+            if v.get("assessment_reference"):
+                checks.append(("assessment_reference", fact.assessment_reference, v["assessment_reference"]))
+            diffs = [f"{n} {_fmt(a)} → {_fmt(b)}" for n, a, b in checks if a != b]
+            if not diffs:
+                item.status = "unchanged"
+            else:
+                item.diff = "; ".join(diffs)
+                item.status = "corrected" if opts.corrections else "conflict"
+
+    def write(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
+              opts: ImportOptions, file_name: str) -> None:
+        for item in items:
+            r = item.rows[0]
+            v = r.values
+            if item.status == "corrected" and item.existing_id is not None and _guarded(
+                    uow, r, result, lambda i=item: entries.reverse(
+                        uow, "commitment", i.existing_id, reason=f"corrected by {file_name}"),
+                    column="reference") is None:
+                continue
+            res = _guarded(uow, r, result, lambda v=v, r=r: entries.commit(
+                uow, v["reference"], v["organisation"], entry_date=v["date"],
+                amount_eur=v.get("amount_eur"), currency=v.get("currency"), amount=v.get("amount"),
+                rate_used=v.get("rate"), ab=v["ab"], assessment_reference=v.get("assessment_reference"),
+                source_sheet=r.sheet, source_row=r.row))
+            if res is not None:
+                result.warnings.extend(f"row {r.row}: {w}" for w in res.warnings)
+
+
+# --------------------------------------------------------------------------- payments
+
+
+class _Payments(_Handler):
+    def group(self, rows: list[Row], result: ImportResult) -> list[_Item]:
+        rows = _complete(rows, ["reference", "date", "commitment", "amount", "currency"])
+        return _dup_check([_Item(r.values["reference"], [r]) for r in rows], result, "reference")
+
+    def classify(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
+                 opts: ImportOptions) -> None:
+        facts = bulk.payment_facts(uow, [i.key for i in items])
+        if not facts:
+            return
+        for item in items:
+            fact = facts.get(item.key)
+            if fact is None:
+                continue
+            item.existing_id = fact.id
+            v = item.rows[0].values
+            checks = [("date", fact.entry_date, v["date"]), ("commitment", fact.commitment, v["commitment"]),
+                      ("currency", fact.currency, v["currency"]), ("amount", fact.amount, v["amount"])]
+            if "amount_eur" in v:
+                checks.append(("amount_eur", fact.amount_eur, v["amount_eur"]))
+            diffs = [f"{n} {_fmt(a)} → {_fmt(b)}" for n, a, b in checks if a != b]
+            if not diffs:
+                item.status = "unchanged"
+            else:
+                item.diff = "; ".join(diffs)
+                item.status = "corrected" if opts.corrections else "conflict"
+
+    def write(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
+              opts: ImportOptions, file_name: str) -> None:
+        known = len(result.problems)
+        for item in items:
+            if item.status == "corrected" and item.existing_id is not None:
+                _guarded(uow, item.rows[0], result, lambda i=item: entries.reverse(
+                    uow, "payment", i.existing_id, reason=f"corrected by {file_name}"), column="reference")
+        if len(result.problems) > known:
+            return
+        inputs = []
+        rows = []
+        for item in items:
+            r = item.rows[0]
+            v = r.values
+            rows.append(r)
+            inputs.append(bulk.PaymentInput(
+                v["reference"], v["commitment"], v["date"], v["amount"], v["currency"],
+                v.get("amount_eur"), v.get("rate"), r.sheet, r.row))
+        outcome = bulk.record_payments(uow, inputs, write=not result.problems)
+        for pr in outcome.problems:
+            result.problems.append(_problem(rows[pr.index], pr.error, pr.field))
+        result.warnings.extend(outcome.warnings)
+
+
+_HANDLERS: dict[str, _Handler] = {
+    "organisations": _Organisations(),
+    "budget": _Budget(),
+    "assessments": _Assessments(),
+    "commitments": _Commitments(),
+    "payments": _Payments(),
+}
+
+
+# --------------------------------------------------------------------------- fx
+
+
+def _load_fx(factory: Factory, raw: RawFile, opts: ImportOptions, user: str, channel: str,
+             result: ImportResult) -> ImportResult:
+    rates, problems, sheet = read_rates(raw)
+    result.sheet = sheet
+    result.problems.extend(problems)
+    result.rows_read = len(rates)
+    seen: dict[tuple[str, dt.date], int] = {}
+    unique = []
+    for cur, day, value, line in rates:
+        key = (cur, day)
+        if key in seen:
+            result.problems.append(Problem(sheet, line, cur, str(value),
+                                           f"duplicate rate for {cur} on {day}: already on row {seen[key]}"))
+            continue
+        seen[key] = line
+        unique.append((cur, day, value, line))
+    with UnitOfWork(factory, user=user, channel=channel) as uow:
+        stored = fx.stored_rates(uow, {c for c, _, _, _ in unique})
+        new, corrected = [], []
+        for cur, day, value, line in unique:
+            old = stored.get((cur, day))
+            if old is None:
+                new.append((cur, day, value, line))
+            elif old == value:
+                result.rows_unchanged += 1
+            elif opts.corrections:
+                corrected.append((cur, day, value))
+            else:
+                result.rows_conflict += 1
+                result.problems.append(Problem(sheet, line, cur, str(value),
+                                               f"conflict: the stored {cur} rate of {day} is {old}; "
+                                               "load with --corrections to replace it"))
+        result.rows_new = len(new)
+        result.rows_corrected = len(corrected)
+        if result.problems:
+            return _refused(result)
+        if not new and not corrected:
+            result.message = f"Nothing to load: all {result.rows_read} rates of {raw.name} are already stored."
+            return result
+        bulk.open_batch(uow, "fx", raw.name, raw.sha256, rows_read=result.rows_read,
+                        rows_new=len(new), rows_unchanged=result.rows_unchanged,
+                        rows_corrected=len(corrected))
+        result.batch = uow.batch_id
+        fx.record_rates(uow, new, "ECB", source_sheet=sheet)
+        bulk.correct_rates(uow, corrected)
+        if opts.dry_run:
+            result.batch = None
+            result.message = f"Dry run: {len(new)} new rates would be stored; nothing was written."
+            return result
+        uow.commit()
+    days = sorted({d for _, d, _, _ in new})
+    span = f" from {days[0]} to {days[-1]}" if days else ""
+    result.message = (f"Loaded {raw.name} as batch {result.batch}: {len(new)} new rates{span}, "
+                      f"{len(corrected)} corrected, {result.rows_unchanged} unchanged.")
+    return result

@@ -1,0 +1,349 @@
+"""The dashboard pages through Streamlit's AppTest, on the demo ledger (SQLite).
+
+Every page is rendered server-side; the figures it shows are compared with the service
+layer's to the cent; filters, the directorate limit of a viewer and the log-in are checked.
+(The service layer itself runs on SQLite and PostgreSQL in tests/integration; one test here
+also renders the overview on both backends with the ``ledger`` fixture.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from budget.demo import load_demo
+from budget.ledger.db import make_engine, make_session_factory
+from budget.ledger.migrate import upgrade
+from budget.money import fmt
+from budget.services import dashboard_views as dv
+from budget.services import users, views
+from budget.uow import UnitOfWork
+from dashboards.common import CurrentUser, to_excel_bytes
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
+TODAY = dt.date.today()
+YEAR = TODAY.year
+PAGES = ["overview", "organisations", "directorates", "budget_lines", "arrears", "exchange_rates"]
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A demo ledger built once per session (read-only for the page tests)."""
+    path = tmp_path_factory.mktemp("dash") / "demo.db"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    upgrade(engine)
+    load_demo(make_session_factory(engine))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def demo_factory(demo_db: str):
+    engine = make_engine(demo_db)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def app(monkeypatch: pytest.MonkeyPatch, url: str, user: CurrentUser | None = None,
+        demo: bool = False) -> AppTest:
+    monkeypatch.setenv("BUDGET_DATABASE_URL", url)
+    if demo:
+        monkeypatch.setenv("BUDGET_DEMO", "1")
+    else:
+        monkeypatch.delenv("BUDGET_DEMO", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    if user is not None:
+        at.session_state["user"] = user
+    return at
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    """Run the entry point first (log-in, navigation), then switch to ``page``."""
+    if not getattr(at, "_started", False):
+        at.run()
+        at._started = True  # type: ignore[attr-defined]
+    return at.switch_page(f"screens/{page}.py").run()
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metric(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert found, f"no metric {label!r} in {[m.label for m in at.metric]}"
+    return found[0]
+
+
+def eur(amount: Decimal) -> str:
+    return f"EUR {fmt(amount)}"
+
+
+def table(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The first table shown that has all these columns."""
+    for df in at.dataframe:
+        value = df.value
+        if all(c in value.columns for c in columns):
+            return value
+    raise AssertionError(f"no table with columns {columns}")
+
+
+def dec(value: object) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+OFFICER = CurrentUser("officer1", "officer", None)
+
+
+def test_every_page_renders_on_the_demo_data_without_an_error(monkeypatch, demo_db):
+    at = app(monkeypatch, demo_db, demo=True)
+    at.run()
+    no_errors(at)
+    assert any("Demo mode" in w.value for w in at.warning)
+    for page in PAGES[1:]:
+        open_page(at, page)
+        no_errors(at)
+        assert at.title, page
+
+
+def test_overview_headline_figures_equal_the_service_layer(monkeypatch, demo_db, demo_factory):
+    at = app(monkeypatch, demo_db, OFFICER)
+    at.run()
+    no_errors(at)
+    with UnitOfWork(demo_factory, write=False) as uow:
+        tot = views.execution(uow, YEAR, "directorate", as_of=TODAY).totals
+        overdue = views.arrears(uow, TODAY).total_eur
+    assert metric(at, "Commitment credits") == eur(tot.commitment_credits)
+    assert metric(at, "Committed") == eur(tot.committed)
+    assert metric(at, "Available to commit") == eur(tot.available)
+    assert metric(at, "Paid in the year") == eur(tot.paid_in_year)
+    assert metric(at, "Paid on the year's commitments") == eur(tot.paid)
+    assert metric(at, "Open (committed − paid)") == eur(tot.open)
+    assert metric(at, "Overdue") == eur(overdue)
+    assert tot.committed > 0 and overdue > 0
+
+
+def test_the_as_of_date_and_the_year_change_the_overview_figures(monkeypatch, demo_db, demo_factory):
+    at = app(monkeypatch, demo_db, OFFICER)
+    at.run()
+    early = dt.date(YEAR, 2, 1)
+    at.date_input(key=f"ov_as_of-{YEAR}").set_value(early).run()
+    no_errors(at)
+    with UnitOfWork(demo_factory, write=False) as uow:
+        tot = views.execution(uow, YEAR, "directorate", as_of=early).totals
+        last = views.execution(uow, YEAR - 1, "directorate", as_of=dt.date(YEAR - 1, 12, 31)).totals
+    assert metric(at, "Committed") == eur(tot.committed)
+    at.selectbox(key="ov_year").set_value(YEAR - 1).run()
+    no_errors(at)
+    assert metric(at, "Committed") == eur(last.committed)
+    assert last.committed != tot.committed
+
+
+def test_organisations_table_equals_the_service_and_filters_narrow_it(monkeypatch, demo_db, demo_factory):
+    at = app(monkeypatch, demo_db, OFFICER)
+    open_page(at, "organisations")
+    no_errors(at)
+    with UnitOfWork(demo_factory, write=False) as uow:
+        rows = dv.organisation_status(uow, YEAR, as_of=TODAY)
+        ex = views.execution(uow, YEAR, "organisation", as_of=TODAY)
+    df = table(at, "Code", "Status", "Assessed")
+    assert len(df) == len(rows) == len(ex.rows)
+    assert sum(dec(v) for v in df["Committed EUR"]) == ex.totals.committed
+    assert sum(dec(v) for v in df["Paid EUR"]) == ex.totals.paid
+    by_code = {r.code: r for r in rows}
+    for _, line in df.iterrows():
+        assert dec(line["Open EUR"]) == by_code[line["Code"]].open
+
+    at.multiselect(key="org_dirs").set_value(["M2"]).run()
+    df = table(at, "Code", "Status", "Assessed")
+    assert set(df["Directorate"]) == {"M2"}
+    assert len(df) == sum(1 for r in rows if r.directorate == "M2")
+    assert metric(at, "Committed") == eur(sum((r.committed for r in rows if r.directorate == "M2"),
+                                              Decimal(0)))
+
+    at.multiselect(key="org_dirs").set_value([]).run()
+    at.multiselect(key="org_status").set_value(["overdue"]).run()
+    df = table(at, "Code", "Status", "Assessed")
+    assert set(df["Status"]) == {"Overdue"}
+    assert len(df) == sum(1 for r in rows if r.status == "overdue") > 0
+
+    at.multiselect(key="org_status").set_value([]).run()
+    at.text_input(key="org_search").input("nato").run()
+    df = table(at, "Code", "Status", "Assessed")
+    assert len(df) >= 1 and all("NATO" in (c + n).upper() for c, n in zip(df["Code"], df["Name"]))
+
+
+def test_organisation_detail_shows_its_entries_and_past_years(monkeypatch, demo_db, demo_factory):
+    at = app(monkeypatch, demo_db, OFFICER)
+    open_page(at, "organisations")
+    with UnitOfWork(demo_factory, write=False) as uow:
+        rows = dv.organisation_status(uow, YEAR, as_of=TODAY)
+        code = next(r.code for r in rows if r.status == "partly_paid" or r.status == "overdue")
+        detail = dv.organisation_detail(uow, code, as_of=TODAY)
+    at.selectbox(key="org_detail").set_value(code).run()
+    no_errors(at)
+    assert len(table(at, "Period")) == len(detail.assessments)
+    assert len(table(at, "Committed", "Assessment")) == len(detail.commitments)
+    years = table(at, "Year", "Assessed EUR", "Committed EUR")
+    assert [int(y) for y in years["Year"]] == [y.year for y in detail.years]
+    assert [dec(v) for v in years["Committed EUR"]] == [y.committed for y in detail.years]
+
+
+def test_directorates_page_and_drill_down_equal_the_service(monkeypatch, demo_db, demo_factory):
+    at = app(monkeypatch, demo_db, OFFICER)
+    open_page(at, "directorates")
+    no_errors(at)
+    with UnitOfWork(demo_factory, write=False) as uow:
+        ex = views.execution(uow, YEAR, "directorate", as_of=TODAY)
+    df = table(at, "Organisations", "Committed EUR")
+    assert {k: dec(v) for k, v in zip(df["Directorate"], df["Committed EUR"])} == {
+        r.key: r.committed for r in ex.rows}
+    at.selectbox(key="dir_pick").set_value("M1").run()
+    drill = table(at, "Code", "Overdue EUR")
+    m1 = next(r for r in ex.rows if r.key == "M1")
+    assert sum(dec(v) for v in drill["Committed EUR"]) == m1.committed
+
+
+def test_budget_lines_page_equals_the_service(monkeypatch, demo_db, demo_factory):
+    at = app(monkeypatch, demo_db, OFFICER)
+    open_page(at, "budget_lines")
+    no_errors(at)
+    with UnitOfWork(demo_factory, write=False) as uow:
+        ex = views.execution(uow, YEAR, "ab", as_of=TODAY)
+        first = ex.rows[0].key
+        hist = views.credit_history(uow, YEAR, ab=first)
+    df = table(at, "Commitment credits EUR")
+    assert sum(dec(v) for v in df["Commitment credits EUR"]) == ex.totals.commitment_credits
+    assert sum(dec(v) for v in df["Available EUR"]) == ex.totals.available
+    h = table(at, "Stage")
+    assert sum(dec(v) for v in h["Amount EUR"]) == sum(
+        (x.amount for x in hist if x.entry_date <= TODAY), Decimal(0))
+
+
+def test_arrears_page_shows_the_overdue_lines_and_buckets(monkeypatch, demo_db, demo_factory):
+    at = app(monkeypatch, demo_db, OFFICER)
+    open_page(at, "arrears")
+    no_errors(at)
+    with UnitOfWork(demo_factory, write=False) as uow:
+        arr = views.arrears(uow, TODAY)
+    assert metric(at, "Overdue (EUR equivalent)") == eur(arr.total_eur)
+    for bucket, value in arr.buckets.items():
+        assert metric(at, f"{bucket} days") == eur(value)
+    df = table(at, "Days overdue")
+    assert len(df) == len(arr.overdue)
+    assert sum(dec(v) for v in df["Outstanding EUR"]) == arr.total_eur
+
+
+def test_exchange_rates_page_equals_the_service(monkeypatch, demo_db, demo_factory):
+    at = app(monkeypatch, demo_db, OFFICER)
+    open_page(at, "exchange_rates")
+    no_errors(at)
+    with UnitOfWork(demo_factory, write=False) as uow:
+        diffs = views.exchange_differences(uow, year=YEAR)
+        exposure = views.exposure(uow, as_of=TODAY)
+    net = sum((d.gain_eur for d in diffs if d.entry_date <= TODAY), Decimal(0))
+    assert metric(at, "Net") == eur(net)
+    df = table(at, "Open EUR as committed")
+    assert [dec(v) for v in df["Open EUR as committed"]] == [e.open_eur_committed for e in exposure]
+
+
+def test_a_viewer_limited_to_a_directorate_sees_only_its_organisations(monkeypatch, demo_db, demo_factory):
+    viewer = CurrentUser("m2-reader", "viewer", ("M2",))
+    at = app(monkeypatch, demo_db, viewer)
+    at.run()
+    no_errors(at)
+    with UnitOfWork(demo_factory, write=False) as uow:
+        mine = views.execution(uow, YEAR, "directorate", as_of=TODAY, directorates=["M2"]).totals
+        everything = views.execution(uow, YEAR, "directorate", as_of=TODAY).totals
+        m2_orgs = {o.code for o in views.organisations(uow, ["M2"])}
+    assert metric(at, "Committed") == eur(mine.committed) != eur(everything.committed)
+    assert set(table(at, "Directorate", "% paid")["Directorate"]) <= {"M2"}
+    open_page(at, "organisations")
+    df = table(at, "Code", "Status", "Assessed")
+    assert set(df["Code"]) == m2_orgs and set(df["Directorate"]) == {"M2"}
+    open_page(at, "directorates")
+    assert set(table(at, "Organisations", "Committed EUR")["Directorate"]) == {"M2"}
+    open_page(at, "arrears")
+    if len(at.dataframe):
+        assert set(table(at, "Days overdue")["Directorate"]) <= {"M2"}
+    open_page(at, "exchange_rates")
+    no_errors(at)
+    # The import page is not offered to a viewer.
+    assert not any("import" in str(p).lower() for p in at.get("page_link"))
+
+
+def test_log_in_refuses_a_wrong_password_then_accepts_the_right_one(monkeypatch, demo_db, demo_factory):
+    with UnitOfWork(demo_factory) as uow:
+        if not any(u.username == "erin" for u in users.list_users(uow)):
+            users.add_user(uow, "erin", "erin's good password", "viewer", ["M3"])
+            uow.commit()
+    at = app(monkeypatch, demo_db)
+    at.run()
+    assert at.title[0].value.startswith("Contributions budget")
+    assert not at.metric  # nothing of the ledger before the log-in
+    at.text_input(key="login_username").input("erin")
+    at.text_input(key="login_password").input("wrong password")
+    at.button[0].click().run()
+    assert any("Wrong user name or password" in e.value for e in at.error)
+    assert "user" not in at.session_state
+    at.text_input(key="login_password").input("erin's good password")
+    at.button[0].click().run()
+    no_errors(at)
+    assert at.session_state["user"] == CurrentUser("erin", "viewer", ("M3",))
+    assert at.title[0].value == "Where the year stands"
+
+
+def test_without_demo_mode_nothing_skips_the_log_in(monkeypatch, demo_db):
+    at = app(monkeypatch, demo_db)
+    at.run()
+    no_errors(at)
+    assert [t.value for t in at.subheader] == ["Log in"]
+    assert not at.dataframe and not at.metric
+
+
+def test_the_interface_speaks_french_and_dutch_and_belgian_amounts(monkeypatch, demo_db, demo_factory):
+    at = app(monkeypatch, demo_db, OFFICER)
+    at.run()
+    with UnitOfWork(demo_factory, write=False) as uow:
+        tot = views.execution(uow, YEAR, "directorate", as_of=TODAY).totals
+    at.selectbox(key="lang").set_value("fr").run()
+    at.radio(key="amount_style").set_value("be").run()
+    no_errors(at)
+    assert at.title[0].value == "Situation de l'exercice"
+    assert metric(at, "Engagé") == f"EUR {fmt(tot.committed, 'be')}"
+    at.selectbox(key="lang").set_value("nl").run()
+    assert at.title[0].value == "Stand van het begrotingsjaar"
+
+
+def test_the_excel_download_holds_real_numbers_and_neutralises_formulas():
+    df = pd.DataFrame({"Organisation": ["=HYPERLINK(\"x\")", "UN"],
+                       "Amount EUR": [Decimal("1234567.89"), Decimal("-0.01")],
+                       "Due date": [dt.date(2026, 1, 31), None], "Count": [3, 4]})
+    book = openpyxl.load_workbook(io.BytesIO(to_excel_bytes(df)))
+    ws = book.active
+    assert [c.value for c in ws[1]] == ["Organisation", "Amount EUR", "Due date", "Count"]
+    assert ws["A2"].value == "'=HYPERLINK(\"x\")" and ws["A2"].data_type == "s"
+    assert ws["B2"].value == 1234567.89 and ws["B2"].number_format == "#,##0.00"
+    assert ws["B3"].value == -0.01
+    assert ws["C2"].value == dt.datetime(2026, 1, 31) and ws["C3"].value is None
+    assert ws["D2"].value == 3
+
+
+def test_overview_on_both_backends_equals_the_service_layer(monkeypatch, ledger):
+    load_demo(ledger.factory)
+    at = app(monkeypatch, ledger.url, OFFICER)
+    at.run()
+    no_errors(at)
+    with ledger.uow(write=False) as uow:
+        tot = views.execution(uow, YEAR, "directorate", as_of=TODAY).totals
+    assert metric(at, "Committed") == eur(tot.committed)
+    assert metric(at, "Paid in the year") == eur(tot.paid_in_year)

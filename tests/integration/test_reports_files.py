@@ -1,0 +1,145 @@
+"""The rendered report read back: the workbook with openpyxl, the PDF with pypdf and pdftoppm."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+from reports_seed import HYPERLINK, MONTH, seed_report_ledger
+
+from budget.reports import generate, generate_with_report
+from budget.reports.xlsx import AMOUNT_FORMAT, PERCENT_FORMAT
+
+
+def _pdf_pages(data: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def test_workbook_has_a_sheet_per_section_with_real_numbers_and_frozen_filtered_headers(ledger):
+    seed_report_ledger(ledger.factory)
+    data = generate(ledger.factory, MONTH, formats=("xlsx",))["xlsx"]
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == [
+        "Read me", "Summary", "By directorate", "By allocation", "By organisation",
+        "Payments of the month", "Open commitments", "Ageing", "Overdue", "FX differences month",
+        "FX differences year", "FX exposure", "Chart data"]
+    ws = wb["By organisation"]
+    headers = [c.value for c in ws[1]]
+    assert headers[:3] == ["Code", "Organisation", "Directorate"]
+    assert {"Assessed CHF", "Assessed USD", "Committed", "Paid", "Open", "% paid", "Due date",
+            "Status"} <= set(headers)
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:M9"
+    committed = headers.index("Committed") + 1
+    cell = ws.cell(row=2, column=committed)
+    assert isinstance(cell.value, float | int) and cell.number_format == AMOUNT_FORMAT
+    assert ws.cell(row=2, column=headers.index("% paid") + 1).number_format == PERCENT_FORMAT
+    assert ws.cell(row=2, column=headers.index("Due date") + 1).is_date
+    # No amount anywhere is a number stored as text.
+    for sheet in wb.worksheets[1:]:
+        for row in sheet.iter_rows(min_row=2):
+            for c in row:
+                if isinstance(c.value, str):
+                    assert not re.fullmatch(r"-?[\d,]+\.\d\d", c.value), (sheet.title, c.coordinate)
+    assert wb["Read me"]["A1"].value == "Compulsory contributions to international organisations"
+
+
+def test_workbook_totals_are_sum_formulas_with_their_cached_values(ledger):
+    seed_report_ledger(ledger.factory)
+    report, files = generate_with_report(ledger.factory, MONTH, formats=("xlsx",))
+    formulas = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))["By organisation"]
+    values = openpyxl.load_workbook(io.BytesIO(files["xlsx"]), data_only=True)["By organisation"]
+    headers = [c.value for c in formulas[1]]
+    col = headers.index("Committed") + 1
+    total_row = formulas.max_row
+    assert formulas.cell(total_row, 1).value == "Total"
+    letter = openpyxl.utils.get_column_letter(col)
+    assert formulas.cell(total_row, col).value == f"=SUM({letter}2:{letter}{total_row - 1})"
+    cached = values.cell(total_row, col).value
+    assert Decimal(str(cached)) == report.by_organisation_total["committed"] == Decimal("22415939.26")
+    rate = headers.index("% paid") + 1
+    assert formulas.cell(total_row, rate).value.startswith("=IF(")
+    assert Decimal(str(values.cell(total_row, rate).value)) == report.by_organisation_total["paid_rate"]
+    # The cached totals equal the sum of the cells above them, to the cent.
+    above = sum(Decimal(str(values.cell(r, col).value)) for r in range(2, total_row))
+    assert above == Decimal(str(cached))
+
+
+def test_no_data_string_becomes_a_formula_in_the_workbook(ledger):
+    seed_report_ledger(ledger.factory)
+    data = generate(ledger.factory, MONTH, formats=("xlsx",))["xlsx"]
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    found = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value == HYPERLINK:
+                    found.append(c)
+                    assert c.data_type == "s"
+                    assert c.quotePrefix  # stays text when the analyst edits the cell
+    assert found, "the organisation named like a formula is in the workbook"
+    # In the file itself, the only formulas are the totals (SUM / IF), none holds HYPERLINK.
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                xml = z.read(name).decode()
+                for formula in re.findall(r"<f>(.*?)</f>", xml):
+                    assert formula.startswith(("SUM(", "IF(")), formula
+
+
+def test_pdf_text_holds_the_totals_formatted_with_thousand_separators(ledger):
+    seed_report_ledger(ledger.factory)
+    data = generate(ledger.factory, MONTH, formats=("pdf",))["pdf"]
+    pages = _pdf_pages(data)
+    text = " ".join("\n".join(pages).split())  # lines wrapped by the layout joined again
+    assert "Compulsory contributions to international organisations" in text
+    assert "Monthly budget execution report – October 2025" in text
+    assert "22,415,939.26" in text  # committed
+    assert "13,544,750.40" in text  # paid in the year
+    assert "6,692,898.55" in text   # payments of the month
+    # Data text is printed literally: no markup from an organisation's name is interpreted.
+    assert "<i>friends</i>" in text and HYPERLINK in text
+    reader = PdfReader(io.BytesIO(data))
+    assert all("/Annots" not in page for page in reader.pages), "no link from data text"
+    for n, page in enumerate(pages, start=1):
+        assert f"Page {n} / {len(pages)}" in page
+
+
+def test_pdf_in_french_writes_amounts_the_belgian_way(ledger):
+    seed_report_ledger(ledger.factory)
+    pages = _pdf_pages(generate(ledger.factory, MONTH, formats=("pdf",), lang="fr")["pdf"])
+    text = " ".join("\n".join(pages).split())
+    assert "Rapport mensuel d'exécution budgétaire – octobre 2025" in text
+    assert "22.415.939,26" in text
+    assert "Crédits d'engagement" in text
+
+
+def test_a_long_table_breaks_across_pages_with_its_header_repeated(ledger):
+    seed_report_ledger(ledger.factory, many_organisations=90)
+    data = generate(ledger.factory, MONTH, formats=("pdf",))["pdf"]
+    pages = _pdf_pages(data)
+    org_pages = [p for p in pages if "ORG0" in p and "Organisation number" in p]
+    assert len(org_pages) >= 3
+    for page in org_pages:
+        # The header row of the organisation table is on every page the table runs over.
+        assert re.search(r"Code\s+Organisation\s+Dir\.\s+Assessed", page), page[:300]
+    assert len(pages) >= len(org_pages) + 3  # cover and summary, charts, the other sections
+    assert f"Page {len(pages)} / {len(pages)}" in pages[-1]
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) not installed")
+def test_every_pdf_page_renders_to_png(ledger, tmp_path):
+    seed_report_ledger(ledger.factory)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(generate(ledger.factory, MONTH, formats=("pdf",))["pdf"])
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    pngs = sorted(tmp_path.glob("page-*.png"))
+    assert len(pngs) == len(PdfReader(str(pdf)).pages)
+    assert all(p.stat().st_size > 2000 for p in pngs)

@@ -1,0 +1,65 @@
+"""Pure parts of the reports: month parsing, label catalogue, number formats, formula guard."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from budget.errors import ValidationError
+from budget.reports import check_formats
+from budget.reports.i18n import LABELS, amount, check_lang, percent, period_label
+from budget.reports.monthly import month_end, parse_month
+from budget.reports.xlsx import needs_quote
+
+
+def test_a_month_is_read_as_year_and_month_and_ends_on_its_last_day():
+    assert parse_month("2026-10") == (2026, 10)
+    assert parse_month(dt.date(2024, 2, 5)) == (2024, 2)
+    assert month_end(2024, 2) == dt.date(2024, 2, 29)
+    assert month_end(2025, 12) == dt.date(2025, 12, 31)
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "2026/10", "10-2026", "", "2026-00"])
+def test_a_malformed_month_is_refused_with_the_expected_form(bad):
+    with pytest.raises(ValidationError, match="YYYY-MM"):
+        parse_month(bad)
+
+
+def test_every_label_exists_in_english_french_and_dutch():
+    for key, texts in LABELS.items():
+        assert len(texts) == 3 and all(texts), key
+    assert period_label(2026, 10, "fr") == "octobre 2026"
+    assert period_label(2026, 10, "nl") == "oktober 2026"
+
+
+def test_amounts_and_percentages_follow_the_language():
+    value = Decimal("1234567.89")
+    assert amount(value, "en") == "1,234,567.89"
+    assert amount(value, "fr") == "1.234.567,89"
+    assert amount(Decimal("-0.05"), "nl") == "-0,05"
+    assert percent(Decimal("0.1234"), "en") == "12.3\u00a0%"
+    assert percent(Decimal("0.1234"), "fr") == "12,3\u00a0%"
+    assert percent(None) == "–"
+
+
+def test_formats_and_languages_are_checked():
+    assert check_formats("xlsx,pdf") == ("pdf", "xlsx")
+    assert check_formats(["PDF"]) == ("pdf",)
+    with pytest.raises(ValidationError):
+        check_formats("docx")
+    with pytest.raises(ValidationError):
+        check_formats("")
+    with pytest.raises(ValidationError):
+        check_lang("de")
+
+
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x","y")', "+32 2 501", "-1", "@SUM(A1)", "\t=1"])
+def test_text_that_a_spreadsheet_would_read_as_a_formula_is_flagged(text):
+    assert needs_quote(text)
+
+
+def test_ordinary_text_is_not_flagged():
+    assert not needs_quote("United Nations regular budget")
+    assert not needs_quote("14.54.11.35.40.01")
