@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import statistics
 import sys
 import tempfile
@@ -99,7 +100,12 @@ def main() -> None:
 
         print(f"building the synthetic ledger ({args.entries:,} entries) at {path} ...", flush=True)
         t0 = time.perf_counter()
-        build_synthetic(url, args.entries)
+        # Built under another name and renamed when complete: a failed build is never reused.
+        partial = path.with_name(path.name + ".building")
+        for leftover in path.parent.glob(partial.name + "*"):
+            leftover.unlink()
+        build_synthetic(f"sqlite:///{partial}", args.entries)
+        os.replace(partial, path)
         print(f"  built in {time.perf_counter() - t0:.0f} s (not part of the measure)", flush=True)
     engine = make_engine(url)
     upgrade(engine)

@@ -7,6 +7,7 @@ automatically as a demo officer), ``BUDGET_LANG`` (en, fr, nl), ``BUDGET_AMOUNT_
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -46,6 +47,9 @@ _no_pages_folder_mode()
 
 st.set_page_config(page_title="Contributions budget · M0.0", page_icon=":material/account_balance:",
                    layout="wide")
+# No "Deploy" button for budget officers (cosmetic: ignored where Streamlit refuses it).
+with contextlib.suppress(Exception):
+    st.set_option("client.toolbarMode", "viewer")
 
 
 def sidebar_settings() -> None:
@@ -106,6 +110,7 @@ def build_pages(user: c.CurrentUser | None) -> list[st.Page]:
 
 
 def main() -> None:
+    c.apply_style()
     sidebar_settings()
     if auth.demo_mode():
         auth.ensure_logged_in()

@@ -74,6 +74,8 @@ Errors and layout
         The same, for an exception already caught.
     ``page_header(title_key, caption_key=None)``
         The page title (and a caption) in the chosen language.
+    ``apply_style()``
+        Shared CSS (readable headline amounts); the entry point calls it on every run.
     ``year_selector(key="year")`` / ``as_of_selector(year, key="as_of")``
         Sidebar-free selectors of the fiscal year (years with data) and of the as-of date.
 """
@@ -81,6 +83,7 @@ Errors and layout
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import io
 import json
@@ -91,12 +94,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from budget.config import database_url
 from budget.errors import BudgetError
@@ -104,6 +105,10 @@ from budget.ledger.db import make_engine, make_session_factory
 from budget.money import fmt
 from budget.services import views
 from budget.uow import UnitOfWork
+
+if TYPE_CHECKING:  # the pages never touch SQLAlchemy themselves
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger("budget.dashboard")
 
@@ -239,7 +244,7 @@ def require_role(role: str) -> None:
 # --------------------------------------------------------------------------- text
 
 
-@st.cache_resource(show_spinner=False)
+@functools.lru_cache(maxsize=8)  # plain memo: t() is called hundreds of times per run
 def _catalogue(language: str) -> dict[str, str]:
     path = I18N_DIR / f"{language}.json"
     if not path.exists():
@@ -324,24 +329,34 @@ def money_table(
         raise ValueError(f"duplicate column names: {list(df.columns[df.columns.duplicated()])}")
     amount_cols = [c for c in amount_cols if c in df.columns]
     pct_cols = [c for c in pct_cols if c in df.columns]
-    shown = df.copy()
-    for col in amount_cols:
-        # Arrow carries Decimal columns as decimal128: numeric, right-aligned, sorted by value.
-        shown[col] = shown[col].astype(object)
-    styler = shown.style.format({**{c: _amount_formatter for c in amount_cols},
-                                 **{c: _pct_formatter for c in pct_cols}})
-    styler = styler.set_properties(subset=amount_cols + pct_cols, **{"text-align": "right"})
+    config: dict[str, Any] = dict(column_config or {})
+    data: Any = df
+    if amount_style() == "en":
+        # The grid formats numbers itself ("%,.2f" → 1,234,567.89): cheap, and the values
+        # stay exact Decimals (Arrow decimal128), numeric, right-aligned, sorted by value.
+        for col in amount_cols:
+            config.setdefault(col, st.column_config.NumberColumn(col, format="%,.2f"))
+        for col in pct_cols:
+            config.setdefault(col, st.column_config.NumberColumn(col, format="%.1f %%"))
+    else:
+        # The grid has no Belgian number format: the display values come from a Styler
+        # (the underlying values stay Decimals, so sorting is still numeric).
+        shown = df.copy()
+        for col in amount_cols:
+            shown[col] = shown[col].astype(object)
+        data = shown.style.format({**{c: _amount_formatter for c in amount_cols},
+                                   **{c: _pct_formatter for c in pct_cols}})
     kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
     if height:
         kwargs["height"] = height
     if key:
         kwargs["key"] = key
-    if column_config:
-        kwargs["column_config"] = column_config
+    if config:
+        kwargs["column_config"] = config
     if on_select != "ignore":
         kwargs["on_select"] = on_select
         kwargs["selection_mode"] = "single-row"
-    return st.dataframe(styler, **kwargs)
+    return st.dataframe(data, **kwargs)
 
 
 def _neutralise(value: str) -> str:
@@ -412,9 +427,12 @@ def excel_download(
     key: str | None = None,
 ) -> None:
     """A download button for ``df`` as ``name.xlsx``."""
+    frame = df.copy()
     st.download_button(
         label or t("common.download_excel"),
-        data=to_excel_bytes(df, amount_cols),
+        # Built only when clicked (a callable), so a rerun of the page does not pay for it.
+        data=lambda: to_excel_bytes(frame, amount_cols),
+        on_click="ignore",
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=key or f"xlsx-{name}",
@@ -449,6 +467,21 @@ def guard() -> Iterator[None]:
 
 
 # --------------------------------------------------------------------------- layout
+
+
+_CSS = """
+<style>
+/* Amounts up to hundreds of millions with cents must fit a quarter of the page. */
+[data-testid="stMetricValue"] { font-size: 1.45rem; font-variant-numeric: tabular-nums; }
+[data-testid="stMetricValue"] > div { overflow: visible; text-overflow: clip; }
+[data-testid="stMetricLabel"] p { font-size: 0.85rem; color: #4a4f5a; }
+</style>
+"""
+
+
+def apply_style() -> None:
+    """The few style rules the pages share (readable headline amounts)."""
+    st.html(_CSS)
 
 
 def page_header(title_key: str, caption_key: str | None = None) -> None:

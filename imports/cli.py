@@ -72,12 +72,15 @@ def _progress_factory(enabled: bool) -> tuple[Any, Any]:
     bar: dict[str, Any] = {}
 
     def progress(done: int, total: int) -> None:
-        if total < PROGRESS_ROWS:
+        if total < PROGRESS_ROWS or bar.get("done"):
             return
         if "bar" not in bar:
             bar["bar"] = tqdm(total=total, unit="row", desc="reading", file=sys.stderr, leave=False)
         bar["bar"].n = done
         bar["bar"].refresh()
+        if done >= total:
+            bar["done"] = bar.pop("bar").close() or True
+            click.echo("file read; checking every row against the ledger...", err=True)
 
     def close() -> None:
         if "bar" in bar:

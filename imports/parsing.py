@@ -276,12 +276,17 @@ def parse_date(value: object) -> dt.date:
 # --------------------------------------------------------------------------- text, codes
 
 
+def _whole(value: object) -> bool:
+    """A float cell holding a whole number (Excel stores 2025 as 2025.0)."""
+    return isinstance(value, float) and math.isfinite(value) and value == int(value)
+
+
 def parse_text(value: object) -> str:
     """A text cell, trimmed; a number cell as written (``2025.0`` → ``2025``)."""
     if is_blank(value):
         raise CellError("is empty")
-    if isinstance(value, float) and value == int(value):
-        return str(int(value))
+    if _whole(value):
+        return str(int(value))  # type: ignore[call-overload]
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     text = str(value).strip()
@@ -307,8 +312,8 @@ def parse_currency(value: object) -> str:
 
 def parse_year(value: object) -> int:
     """A fiscal year (1990-2200) from a number or a text cell."""
-    if isinstance(value, float) and value == int(value):
-        value = int(value)
+    if _whole(value):
+        value = int(value)  # type: ignore[call-overload]
     text = parse_text(value)
     if not re.fullmatch(r"\d{4}", text):
         raise CellError("is not a year")
@@ -341,8 +346,8 @@ def display(value: object) -> str:
     """The cell value as a user would recognise it in a message."""
     if value is None:
         return ""
-    if isinstance(value, float) and value == int(value) and abs(value) < 1e15:
-        return str(int(value))
+    if _whole(value) and abs(value) < 1e15:  # type: ignore[arg-type]
+        return str(int(value))  # type: ignore[call-overload]
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return str(value)

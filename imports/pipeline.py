@@ -101,8 +101,16 @@ class ImportResult:
     problems: list[Problem] = field(default_factory=list)
     totals: dict[str, Decimal] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)
     message: str = ""
+    _items: list[Any] = field(default_factory=list, repr=False)
+    _rows: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The parsed rows as dicts (sheet, row, status and the typed values), by row."""
+        if self._rows is None:
+            self._rows = _rows_out(self._items)
+        return self._rows
 
     @property
     def ok(self) -> bool:
@@ -244,7 +252,7 @@ def template(kind: str) -> bytes:
 # --------------------------------------------------------------------------- the load
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     """One thing to write (a row; for assessments, the lines of one reference)."""
 
@@ -270,6 +278,8 @@ def _load_once(factory: Factory, raw: RawFile, kind: str, opts: ImportOptions, u
     total = len(header.sheet.rows)
     rows, problems = extract(header, spec, opts.decimal_mark,
                              (lambda i: progress(i, total)) if progress else None)
+    if progress is not None:
+        progress(total, total)  # reading done: the ledger checks and the write follow
     result.problems.extend(problems)
     result.rows_read = len(rows)
     # A row with a bad cell is reported once, for that cell; it is not sent to the ledger
@@ -298,7 +308,7 @@ def _load_once(factory: Factory, raw: RawFile, kind: str, opts: ImportOptions, u
                                                f"conflict: already recorded with other values ({item.diff}); "
                                                "load with --corrections to record a reversing entry and "
                                                "the new one"))
-        result.rows = _rows_out(items)
+        result._items = items  # rows are built on demand (a 100,000-row preview is costly)
         to_write = [i for i in items if i.status in ("new", "corrected")]
         if not to_write and result.problems:
             return _refused(result)
@@ -708,21 +718,27 @@ class _Commitments(_Handler):
 
     def write(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
               opts: ImportOptions, file_name: str) -> None:
+        known = len(result.problems)
         for item in items:
-            r = item.rows[0]
-            v = r.values
-            if item.status == "corrected" and item.existing_id is not None and _guarded(
-                    uow, r, result, lambda i=item: entries.reverse(
-                        uow, "commitment", i.existing_id, reason=f"corrected by {file_name}"),
-                    column="reference") is None:
-                continue
-            res = _guarded(uow, r, result, lambda v=v, r=r: entries.commit(
-                uow, v["reference"], v["organisation"], entry_date=v["date"],
-                amount_eur=v.get("amount_eur"), currency=v.get("currency"), amount=v.get("amount"),
-                rate_used=v.get("rate"), ab=v["ab"], assessment_reference=v.get("assessment_reference"),
-                source_sheet=r.sheet, source_row=r.row))
-            if res is not None:
-                result.warnings.extend(f"row {r.row}: {w}" for w in res.warnings)
+            if item.status == "corrected" and item.existing_id is not None:
+                _guarded(uow, item.rows[0], result, lambda i=item: entries.reverse(
+                    uow, "commitment", i.existing_id, reason=f"corrected by {file_name}"), column="reference")
+        if len(result.problems) > known:
+            return
+        rows = [item.rows[0] for item in items]
+        inputs = [
+            bulk.CommitmentInput(
+                v["reference"], v["organisation"], v["date"], v.get("amount_eur"), v.get("currency"),
+                v.get("amount"), v.get("rate"), v["ab"], v.get("assessment_reference"), r.sheet, r.row)
+            for r in rows
+            for v in (r.values,)
+        ]
+        # One pass for the whole file (see budget.services.bulk.record_commitments): the
+        # checks of ``commit`` with the ledger read once, not a dozen queries per row.
+        outcome = bulk.record_commitments(uow, inputs, write=not result.problems)
+        for pr in outcome.problems:
+            result.problems.append(_problem(rows[pr.index], pr.error, pr.field))
+        result.warnings.extend(outcome.warnings)
 
 
 # --------------------------------------------------------------------------- payments

@@ -256,7 +256,9 @@ def closed_years(uow: UnitOfWork) -> set[int]:
 def correct_rates(uow: UnitOfWork, rates: Iterable[tuple[str, dt.date, Decimal]], source: str = "ECB") -> int:
     """Replace stored rates by revised ones (the ECB rarely revises); each change audited.
 
-    Rates are reference data, not financial entries: entries keep the rate they used.
+    Rates are reference data, not financial entries: entries keep the rate they used. The
+    row keeps the batch that first loaded it (so undoing the correcting batch never deletes
+    a rate that existed before it); the audit log keeps the old and new values.
     """
     n = 0
     for cur, day, value in rates:
@@ -267,7 +269,6 @@ def correct_rates(uow: UnitOfWork, rates: Iterable[tuple[str, dt.date, Decimal]]
         before = row.rate
         row.rate = value
         row.source = source
-        row.batch_id = uow.batch_id
         uow.audit("correct_rate", "exchange_rate", row.id, currency=cur, date=day,
                   before=before, after=value)
         n += 1
@@ -592,8 +593,10 @@ class UndoOutcome:
     note: str = ""
 
 
-_UNDO_ORDER: tuple[tuple[str, Any], ...] = (("payment", Payment), ("adjustment", CommitmentAdjustment), ("commitment", Commitment),
-               ("assessment", Assessment), ("credit", CreditMovement))
+_UNDO_ORDER: tuple[tuple[str, Any], ...] = (
+    ("payment", Payment), ("adjustment", CommitmentAdjustment), ("commitment", Commitment),
+    ("assessment", Assessment), ("credit", CreditMovement),
+)
 
 
 def undo_batch(uow: UnitOfWork, batch_id: int, *, reason: str | None = None) -> UndoOutcome:
@@ -669,3 +672,230 @@ def undo_batch(uow: UnitOfWork, batch_id: int, *, reason: str | None = None) -> 
     uow.session.flush()
     uow.audit("undo_import", "import_batch", batch_id, undo_batch=new_id, reversed=counts, removed=removed)
     return UndoOutcome(new_id, batch_id, counts, removed, note)
+
+
+# --------------------------------------------------------------------------- commitments
+
+
+@dataclass(frozen=True)
+class CommitmentInput:
+    """One commitment to record (the arguments of ``commit``)."""
+
+    reference: str
+    organisation: str
+    entry_date: dt.date
+    amount_eur: Decimal | None = None
+    currency: str | None = None
+    amount: Decimal | None = None
+    rate_used: Decimal | None = None
+    ab: str | None = None
+    assessment_reference: str | None = None
+    source_sheet: str | None = None
+    source_row: int | None = None
+
+
+def _commitment_keys(uow: UnitOfWork, references: Sequence[str]) -> tuple[set[str], dict[str, int]]:
+    rev = aliased(Commitment)
+    reversed_ = select(rev.id).where(rev.reverses_id == Commitment.id).exists()
+    live: set[str] = set()
+    top: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(references))):
+        stmt = select(Commitment.reference, Commitment.revision, reversed_).where(
+            Commitment.reverses_id.is_(None), Commitment.reference.in_(chunk))
+        for ref, revision, is_reversed in uow.session.execute(stmt):
+            if not is_reversed:
+                live.add(ref)
+            top[ref] = max(top.get(ref, -1), revision)
+    return live, top
+
+
+def record_commitments(uow: UnitOfWork, items: Sequence[CommitmentInput], *, write: bool = True) -> BulkOutcome:
+    """Record many commitments with the checks of ``commit``, all or nothing.
+
+    Organisation, AB (given or the organisation's default), open year, assessment and its
+    currency line, positive amounts, conversion (given EUR amount, given rate, else the ECB
+    rate of the date), duplicates, and the availability control per AB and year counting
+    the earlier items of the same call: an AB in ``block`` mode refuses beyond its available
+    credits (an import gives no override reason); in ``warn`` mode the commitment passes,
+    the override is recorded and a warning returned.
+    """
+    from budget.errors import (
+        ClosedPeriodError,
+        DuplicateEntryError,
+        OverCommitmentError,
+        UnknownAllocationError,
+        UnknownOrganisationError,
+    )
+    from budget.services.reference import closest
+
+    out = BulkOutcome()
+    s = uow.session
+    orgs = {o.code: o for o in s.scalars(select(Organisation))}
+    abs_ = {a.code: a for a in s.scalars(select(BasicAllocation))}
+    abs_by_id = {a.id: a for a in abs_.values()}
+    closed = closed_years(uow)
+    refs = [str(i.reference or "").strip() for i in items]
+    existing, revisions = _commitment_keys(uow, refs)
+    wanted_assessments = {(str(i.organisation).strip().upper(), i.assessment_reference.strip())
+                          for i in items if i.assessment_reference}
+    assessments: dict[tuple[str, str], tuple[int, set[str]]] = {}
+    if wanted_assessments:
+        for (org_code, ref), fact in assessment_facts(uow).items():
+            if (org_code, ref) in wanted_assessments:
+                assessments[(org_code, ref)] = (fact.id, set(fact.lines))
+    book = _RateBook(uow, {normalise_currency(i.currency) for i in items if i.currency
+                           and i.amount_eur is None and i.rate_used is None and _is_code(i.currency)}
+                     | {o.currency for o in orgs.values()})
+    # Availability per (AB, year): credits minus committed, kept running over the items.
+    available: dict[tuple[int, int], Decimal] = {}
+    years = {i.entry_date.year for i in items}
+    if years:
+        for ab_id, year, total in s.execute(
+            select(CreditMovement.ab_id, CreditMovement.fiscal_year, func.sum(CreditMovement.amount))
+            .where(CreditMovement.credit_type == "commitment", CreditMovement.fiscal_year.in_(sorted(years)))
+            .group_by(CreditMovement.ab_id, CreditMovement.fiscal_year)
+        ):
+            available[(ab_id, year)] = Decimal(total or 0)
+        for ab_id, year, total in s.execute(
+            select(Commitment.ab_id, Commitment.fiscal_year, func.sum(Commitment.amount_eur))
+            .where(Commitment.fiscal_year.in_(sorted(years))).group_by(Commitment.ab_id, Commitment.fiscal_year)
+        ):
+            available[(ab_id, year)] = available.get((ab_id, year), Decimal(0)) - Decimal(total or 0)
+        for ab_id, year, total in s.execute(
+            select(Commitment.ab_id, Commitment.fiscal_year, func.sum(CommitmentAdjustment.amount_eur))
+            .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
+            .where(Commitment.fiscal_year.in_(sorted(years))).group_by(Commitment.ab_id, Commitment.fiscal_year)
+        ):
+            available[(ab_id, year)] = available.get((ab_id, year), Decimal(0)) - Decimal(total or 0)
+    locked: set[int] = set()
+    seen: set[str] = set()
+    rows: list[dict[str, Any]] = []
+    overrides: list[tuple[int, BasicAllocation, int, Decimal, Decimal]] = []
+    for index, item in enumerate(items):
+
+        def refuse(fieldname: str, error: BudgetError, index: int = index) -> None:
+            out.problems.append(ItemProblem(index, fieldname, error))
+
+        try:
+            ref = entries._reference(refs[index], "commitment")
+        except BudgetError as exc:
+            refuse("reference", exc)
+            continue
+        org_code = str(item.organisation or "").strip().upper()
+        org = orgs.get(org_code)
+        if org is None:
+            near = closest(org_code, list(orgs))
+            refuse("organisation", UnknownOrganisationError(
+                f"Unknown organisation {org_code!r}." + (f" Did you mean {', '.join(near)}?" if near else "")))
+            continue
+        ab_code = str(item.ab).strip().upper() if item.ab else (
+            abs_by_id[org.ab_id].code if org.ab_id in abs_by_id else None)
+        if not ab_code:
+            refuse("ab", ValidationError(
+                f"Commitment {ref}: no basic allocation given and {org.code} has no default AB."))
+            continue
+        allocation = abs_.get(ab_code)
+        if allocation is None:
+            near = closest(ab_code, list(abs_))
+            refuse("ab", UnknownAllocationError(
+                f"Unknown basic allocation (AB) {ab_code!r}." + (f" Did you mean {', '.join(near)}?" if near else "")))
+            continue
+        try:
+            year = entries._year(item.entry_date.year)
+        except BudgetError as exc:
+            refuse("date", exc)
+            continue
+        if year in closed:
+            refuse("date", ClosedPeriodError(f"Fiscal year {year} is closed: no entry can be added to it."))
+            continue
+        assessment: tuple[int, set[str]] | None = None
+        if item.assessment_reference:
+            assessment = assessments.get((org.code, item.assessment_reference.strip()))
+            if assessment is None:
+                refuse("assessment_reference", NotFoundError(
+                    f"No assessment {item.assessment_reference!r} is registered for {org.code}."))
+                continue
+        try:
+            default = None if item.amount is None and item.amount_eur is not None else org.currency
+            cur = normalise_currency(item.currency or default or "EUR")
+        except BudgetError as exc:
+            refuse("currency", exc)
+            continue
+        amount = item.amount
+        if amount is None:
+            if cur != "EUR":
+                refuse("amount", ValidationError(f"Commitment {ref}: give the {cur} amount, not only the EUR one."))
+                continue
+            if item.amount_eur is None:
+                refuse("amount_eur", ValidationError(f"Commitment {ref} has no amount."))
+                continue
+            amount = item.amount_eur
+        try:
+            value = entries.positive(money(amount, cur), f"Commitment {ref}: the amount")
+        except BudgetError as exc:
+            refuse("amount", exc)
+            continue
+        if assessment is not None and cur not in assessment[1]:
+            refuse("assessment_reference", ValidationError(
+                f"Commitment {ref}: assessment {item.assessment_reference} has no {cur} line."))
+            continue
+        try:
+            eur, r = _commitment_conversion(book, cur, value, item)
+            entries.positive(eur, f"Commitment {ref}: the EUR amount")
+        except BudgetError as exc:
+            refuse("amount_eur" if item.amount_eur is not None else "date", exc)
+            continue
+        if ref in existing or ref in seen:
+            refuse("reference", DuplicateEntryError(f"Commitment {ref} is already recorded."))
+            continue
+        if allocation.id not in locked:
+            entries._lock_allocation(uow, allocation)
+            locked.add(allocation.id)
+        key = (allocation.id, year)
+        left = available.get(key, Decimal(0))
+        if eur > left:
+            if allocation.control_mode == "block":
+                refuse("amount_eur", OverCommitmentError(
+                    f"This commitment of EUR {fmt(eur)} exceeds the EUR {fmt(left)} available on "
+                    f"AB {allocation.code} for {year}. Add credits, or override explicitly with a reason."))
+                continue
+            overrides.append((len(rows), allocation, year, left, eur))
+            out.warnings.append(
+                f"Commitment {ref} exceeds the EUR {fmt(left)} available on AB {allocation.code} for "
+                f"{year} (AB {allocation.code} is in warn mode).")
+        available[key] = left - eur
+        seen.add(ref)
+        rows.append({
+            "reference": ref, "entry_date": item.entry_date, "fiscal_year": year, "ab_id": allocation.id,
+            "organisation_id": org.id, "assessment_id": assessment[0] if assessment else None,
+            "currency": cur, "amount": value, "amount_eur": eur, "rate": r,
+            "revision": revisions.get(ref, -1) + 1, "reason": None, "note": None,
+            "source_sheet": item.source_sheet, "source_row": item.source_row,
+        })
+    if out.problems or not write:
+        return out
+    fast_insert(uow, Commitment, rows)
+    out.written = len(rows)
+    uow.audit("record_commitments", "commitment", None, count=len(rows))
+    for row_index, allocation, year, left, eur in overrides:
+        row = rows[row_index]
+        commitment = s.scalar(entries.live(Commitment, Commitment.reference == row["reference"]))
+        assert commitment is not None
+        control = entries.Control(left, eur, allocation.control_mode, f"AB {allocation.code} is in warn mode")
+        entries._record_override(uow, allocation, year, control, commitment_id=commitment.id)
+    return out
+
+
+def _is_code(text: str) -> bool:
+    try:
+        normalise_currency(text)
+    except BudgetError:
+        return False
+    return True
+
+
+def _commitment_conversion(book: _RateBook, cur: str, value: Decimal, item: CommitmentInput) -> tuple[Decimal, Decimal]:
+    """``entries._conversion`` for a commitment, with the stored rates preloaded."""
+    pay = PaymentInput(item.reference, "", item.entry_date, value, cur, item.amount_eur, item.rate_used)
+    eur, r, _, _ = _convert(book, cur, value, pay)
+    return eur, r

@@ -42,14 +42,15 @@ AMOUNTS = ("col.assessed", "col.paid", "col.outstanding", "col.outstanding_eur")
 with c.guard():
     arr = c.cached(views.arrears, as_of, directorates=scope)
     amount_cols = [c.t(k) for k in AMOUNTS]
-    m = st.columns(len(arr.buckets) + 1)
-    m[0].metric(c.t("arrears.total"), c.fmt_amount(arr.total_eur, "EUR"),
-                c.t("fig.lines", n=len(arr.overdue)), delta_color="off")
-    for i, (bucket, value) in enumerate(arr.buckets.items(), start=1):
-        m[i].metric(c.t("arrears.bucket", bucket=bucket), c.fmt_amount(value, "EUR"))
+    top = st.columns([1, 3])
+    top[0].metric(c.t("arrears.total"), c.fmt_amount(arr.total_eur, "EUR"),
+                  c.t("fig.lines", n=len(arr.overdue)), delta_color="off", delta_arrow="off")
     if arr.by_currency:
-        st.caption(c.t("arrears.by_currency") + " " + " · ".join(
+        top[1].markdown(f"**{c.t('arrears.by_currency')}**  \n" + " · ".join(
             c.fmt_amount(v, cur) for cur, v in arr.by_currency.items()))
+    m = st.columns(len(arr.buckets))
+    for i, (bucket, value) in enumerate(arr.buckets.items()):
+        m[i].metric(c.t("arrears.bucket", bucket=bucket), c.fmt_amount(value, "EUR"))
 
     st.subheader(c.t("arrears.overdue"))
     if not arr.overdue:
@@ -57,7 +58,8 @@ with c.guard():
     else:
         chart = pd.DataFrame([{"bucket": b, "EUR": float(v)} for b, v in arr.buckets.items()])
         st.altair_chart(alt.Chart(chart).mark_bar().encode(
-            x=alt.X("bucket:N", sort=list(views.AGEING_BUCKETS), title=c.t("col.bucket")),
+            x=alt.X("bucket:N", sort=list(views.AGEING_BUCKETS), title=c.t("col.bucket"),
+                    axis=alt.Axis(labelAngle=0)),
             y=alt.Y("EUR:Q", axis=alt.Axis(format="~s")),
             tooltip=["bucket", alt.Tooltip("EUR:Q", format=",.2f")],
         ).properties(height=200), width="stretch")

@@ -24,10 +24,10 @@ with c.guard():
     if not exp:
         c.empty_state("fx.no_exposure")
     else:
-        amount_cols = [c.t("col.open"), c.t("col.open_eur_committed"), c.t("col.open_eur_now"),
+        amount_cols = [c.t("col.open_cur"), c.t("col.open_eur_committed"), c.t("col.open_eur_now"),
                        c.t("col.difference")]
         df = pd.DataFrame([{
-            c.t("col.currency"): e.currency, c.t("col.open"): e.open,
+            c.t("col.currency"): e.currency, c.t("col.open_cur"): e.open,
             c.t("col.open_eur_committed"): e.open_eur_committed,
             c.t("col.rate"): str(e.rate) if e.rate is not None else c.t("fx.no_rate"),
             c.t("col.rate_date"): e.rate_date, c.t("col.open_eur_now"): e.open_eur_now,

@@ -58,7 +58,7 @@ with c.guard():
     m[0].metric(c.t("orgs.count"), f"{len(shown)} / {len(rows)}")
     m[1].metric(c.t("fig.committed"), c.fmt_amount(total_committed, "EUR"))
     m[2].metric(c.t("fig.paid_on_commitments"), c.fmt_amount(total_paid, "EUR"))
-    m[3].metric(c.t("fig.overdue"), c.fmt_amount(sum((r.overdue_eur for r in shown), ZERO), "EUR"))
+    m[3].metric(c.t("fig.overdue_year"), c.fmt_amount(sum((r.overdue_eur for r in shown), ZERO), "EUR"))
 
     amount_cols = [c.t("col.assessed_eur"), c.t("col.committed"), c.t("col.paid"),
                    c.t("col.open"), c.t("col.outstanding_eur")]
@@ -74,7 +74,9 @@ with c.guard():
     if df.empty:
         c.empty_state("common.no_match")
     else:
-        c.money_table(df, amount_cols, [c.t("col.paid_pct")], key="org_table")
+        c.money_table(df, amount_cols, [c.t("col.paid_pct")], key="org_table", column_config={
+            c.t("col.name"): st.column_config.TextColumn(width="medium"),
+            c.t("col.assessed"): st.column_config.TextColumn(width="medium")})
         c.excel_download(df, f"organisations-{year}", amount_cols, key="org_xlsx")
 
     # ------------------------------------------------------------------ detail

@@ -31,18 +31,18 @@ with c.guard():
         m[0].metric(c.t("fig.commitment_credits"), c.fmt_amount(tot.commitment_credits, "EUR"))
         m[1].metric(c.t("fig.committed"), c.fmt_amount(tot.committed, "EUR"),
                     c.t("fig.rate_of_credits", pct=c.fmt_pct(tot.commitment_rate)),
-                    delta_color="off")
+                    delta_color="off", delta_arrow="off")
         m[2].metric(c.t("fig.available"), c.fmt_amount(tot.available, "EUR"))
         m[3].metric(c.t("fig.overdue"), c.fmt_amount(arr.total_eur, "EUR"),
-                    c.t("fig.lines", n=len(arr.overdue)), delta_color="off")
+                    c.t("fig.lines", n=len(arr.overdue)), delta_color="off", delta_arrow="off")
         m = st.columns(4)
         m[0].metric(c.t("fig.payment_credits"), c.fmt_amount(tot.payment_credits, "EUR"))
         m[1].metric(c.t("fig.paid_in_year"), c.fmt_amount(tot.paid_in_year, "EUR"),
                     c.t("fig.rate_of_credits", pct=c.fmt_pct(tot.payment_rate)),
-                    delta_color="off")
+                    delta_color="off", delta_arrow="off")
         m[2].metric(c.t("fig.paid_on_commitments"), c.fmt_amount(tot.paid, "EUR"),
                     c.t("fig.rate_of_committed", pct=c.fmt_pct(tot.paid_rate)),
-                    delta_color="off")
+                    delta_color="off", delta_arrow="off")
         m[3].metric(c.t("fig.open"), c.fmt_amount(tot.open, "EUR"))
         st.caption(c.t("overview.two_clocks"))
 
@@ -68,7 +68,7 @@ with c.guard():
             {"series": c.t("fig.payment_credits") + f" {year}", "EUR": float(tot.payment_credits)},
         ])
         lines = alt.Chart(curve).mark_line(point=True).encode(
-            x=alt.X("month:O", title=c.t("common.month")),
+            x=alt.X("month:O", title=c.t("common.month"), axis=alt.Axis(labelAngle=0)),
             y=alt.Y("EUR:Q", title="EUR", axis=alt.Axis(format="~s")),
             color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
             strokeDash=alt.StrokeDash("year:N", title=None, legend=None,
@@ -100,7 +100,7 @@ with c.guard():
                 + [{"directorate": r.key, "what": c.t("fig.paid_on_commitments"),
                     "EUR": float(r.paid)} for r in rows])
             bars = alt.Chart(long).mark_bar().encode(
-                x=alt.X("directorate:N", title=None),
+                x=alt.X("directorate:N", title=None, axis=alt.Axis(labelAngle=0)),
                 xOffset="what:N",
                 y=alt.Y("EUR:Q", axis=alt.Axis(format="~s")),
                 color=alt.Color("what:N", title=None, legend=alt.Legend(orient="bottom")),

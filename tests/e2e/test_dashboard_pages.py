@@ -288,7 +288,7 @@ def test_log_in_refuses_a_wrong_password_then_accepts_the_right_one(monkeypatch,
             uow.commit()
     at = app(monkeypatch, demo_db)
     at.run()
-    assert at.title[0].value.startswith("Contributions budget")
+    assert at.header[0].value.startswith("Contributions budget")
     assert not at.metric  # nothing of the ledger before the log-in
     at.text_input(key="login_username").input("erin")
     at.text_input(key="login_password").input("wrong password")
@@ -347,3 +347,17 @@ def test_overview_on_both_backends_equals_the_service_layer(monkeypatch, ledger)
         tot = views.execution(uow, YEAR, "directorate", as_of=TODAY).totals
     assert metric(at, "Committed") == eur(tot.committed)
     assert metric(at, "Paid in the year") == eur(tot.paid_in_year)
+
+
+def test_with_an_openid_provider_configured_the_log_in_goes_through_it(monkeypatch, demo_db):
+    at = app(monkeypatch, demo_db)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+        "client_id": "budget", "client_secret": "secret",
+        "server_metadata_url": "https://login.example.org/.well-known/openid-configuration",
+    }
+    at.run()
+    no_errors(at)
+    assert [b.label for b in at.button if b.label.startswith("Log in")] == [
+        "Log in with your organisation account"]
+    assert not at.text_input and not at.metric  # no password form, no data

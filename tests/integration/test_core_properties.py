@@ -54,8 +54,8 @@ from budget.services import (
     register_organisation,
     reverse,
     set_control_mode,
+    views,
 )
-from budget.services import views
 from budget.services.entries import commitment_position, live_entries
 
 Y = 2025
@@ -727,7 +727,8 @@ def check_figures(ledger: Any, model: Model) -> None:
     """Every view figure equals the model's, rows add up to totals, to the cent."""
     with ledger.uow(write=False) as uow:
         for year in (Y, Y + 1):
-            for by in views.DIMENSIONS:
+            # The next year only holds payments (paid_in_year) and payment credits: by AB.
+            for by in views.DIMENSIONS if year == Y else ("ab",):
                 ex = views.execution(uow, year, by)
                 expected = _model_rows(model, year, by)
                 got = {r.key: r for r in ex.rows}
@@ -755,8 +756,8 @@ def check_figures(ledger: Any, model: Model) -> None:
                 for value in vars(t).values():
                     assert value == value.quantize(CENT)
             months = views.monthly(uow, year)
-            assert months[-1].cumulative_committed == views.execution(uow, year, "ab").totals.committed
-            assert months[-1].cumulative_paid == views.execution(uow, year, "ab").totals.paid_in_year
+            assert months[-1].cumulative_committed == ex.totals.committed
+            assert months[-1].cumulative_paid == ex.totals.paid_in_year
 
         # Open commitments, in their own currency and in EUR; paid never above committed.
         opened = {o.reference: o for o in views.open_commitments(uow)}
@@ -817,8 +818,8 @@ def test_random_money_flows_keep_every_invariant_and_unwind_to_zero(ledger: Any)
         run_state_machine_as_test(
             LedgerMachine,
             settings=settings(
-                max_examples=int(os.environ.get("BUDGET_PROPERTY_EXAMPLES", "15")),
-                stateful_step_count=30,
+                max_examples=int(os.environ.get("BUDGET_PROPERTY_EXAMPLES", "8")),
+                stateful_step_count=25,
                 deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.filter_too_much],

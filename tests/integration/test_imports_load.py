@@ -391,3 +391,27 @@ def test_any_small_workbook_gives_a_clean_load_or_a_list_of_problems(ledger, kin
     assert result.ok or result.problems
     for pr in result.problems:
         assert pr.message
+
+
+def test_a_peacekeeping_assessment_runs_july_to_june_from_its_period_columns(ledger):
+    S.seed(ledger)
+    data = S.xlsx({"PKO": [
+        ["Organisatie", "Referentie", "Begin periode", "Einde periode", "Bedrag", "Munt", "Vervaldatum"],
+        ["UN-PKO", "A/C.5/79/PKO", "01/07/2025", "30/06/2026", "2.500.000,00", "USD", "31/07/2025"],
+    ]})
+    result = load(ledger, data, "pko.xlsx")
+    assert result.ok, result.problems
+    with ledger.uow(write=False) as uow:
+        fact = bulk.assessment_facts(uow)[("UN-PKO", "A/C.5/79/PKO")]
+    assert (fact.period_start, fact.period_end, fact.fiscal_year) == (dt.date(2025, 7, 1), dt.date(2026, 6, 30), 2025)
+
+
+def test_the_named_sheet_is_the_one_loaded(ledger):
+    S.seed(ledger)
+    head = ["reference", "date", "ab", "organisation", "amount_eur"]
+    data = S.xlsx({"2025": [head, ["E1", "2025-02-01", S.AB_SEC, "OSCE", 100]],
+                   "2025-bis": [head, ["E2", "2025-02-01", S.AB_SEC, "OSCE", 200],
+                                ["E3", "2025-02-02", S.AB_SEC, "NATO", 5]]})
+    result = load(ledger, data, "c.xlsx", sheet="2025-bis")
+    assert result.sheet == "2025-bis" and result.rows_new == 2
+    assert sorted(c.reference for c in live(ledger, "commitment")) == ["E2", "E3"]

@@ -1,0 +1,113 @@
+"""Alembic migrations on SQLite and PostgreSQL: they build exactly the schema of the models.
+
+Each test starts from an empty database (not the ``ledger`` fixture's migrated one): a
+fresh SQLite file, or a fresh PostgreSQL database created next to the fixture's.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, inspect, text
+
+from budget.ledger.db import make_engine
+from budget.ledger.migrate import alembic_config, current, downgrade, upgrade
+from budget.ledger.models import Base
+from budget.services.reference import DIRECTORATES
+
+PG_URL = os.environ.get("BUDGET_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a database with no table at all, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+        yield engine
+        engine.dispose()
+        return
+    # Skip with the visible reason of the shared fixture when no server is configured.
+    request.getfixturevalue("pg_engine")
+    admin_url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1) \
+        if PG_URL.startswith("postgresql://") else PG_URL
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"budget_migr_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(admin.url.set(database=name).render_as_string(hide_password=False))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _diffs(engine: Engine) -> list[Any]:
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(ctx, Base.metadata)
+
+
+def _head() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def test_upgrade_head_builds_exactly_the_schema_of_the_models(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    assert current(empty_engine) == _head()
+    assert _diffs(empty_engine) == []
+    tables = set(inspect(empty_engine).get_table_names())
+    assert {t.name for t in Base.metadata.sorted_tables} <= tables
+
+
+def test_upgrade_seeds_the_ten_directorates(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        rows = conn.execute(text("SELECT code FROM directorate ORDER BY code")).scalars().all()
+    assert sorted(rows) == sorted(code for code, _ in DIRECTORATES)
+    assert len(rows) == 10
+    assert {"M0.0", "M0.1", "M1", "M2", "M3", "M4", "M5", "ME6", "M7", "MD8"} == set(rows)
+
+
+def test_upgrade_downgrade_to_base_and_upgrade_again_works(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    downgrade(empty_engine, "base")
+    assert current(empty_engine) is None
+    left = set(inspect(empty_engine).get_table_names()) - {"alembic_version"}
+    assert left == set(), f"downgrade left tables behind: {sorted(left)}"
+    upgrade(empty_engine)
+    assert current(empty_engine) == _head()
+    assert _diffs(empty_engine) == []
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM directorate")).scalar_one() == 10
+
+
+def test_each_revision_downgrades_one_step_and_upgrades_back(empty_engine: Engine) -> None:
+    """Walk the revision chain down one step at a time, then back to head."""
+    script = ScriptDirectory.from_config(alembic_config())
+    revisions = [r.revision for r in script.walk_revisions()]  # head first
+    upgrade(empty_engine)
+    for rev in revisions:
+        downgrade(empty_engine, "-1")
+        below = script.get_revision(rev).down_revision
+        assert current(empty_engine) == below
+    upgrade(empty_engine)
+    assert _diffs(empty_engine) == []
+
+
+def test_the_revision_chain_is_linear_with_a_single_head() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    assert len(script.get_heads()) == 1, f"several heads: {script.get_heads()}"
+    assert len(script.get_bases()) == 1

@@ -1,0 +1,137 @@
+"""Architecture rules, checked by parsing the source (nothing is imported).
+
+- ``dashboards/`` and ``imports/`` go through the service layer: they never import the ORM
+  models (``budget.ledger.models``) nor SQLAlchemy's query-building API. Only the plumbing to
+  hold a session factory is allowed (``Engine``, ``Session``, ``sessionmaker``) and the
+  exception classes (``sqlalchemy.exc``), so that database errors can be translated.
+- The pure core (``budget/money.py``, ``budget/errors.py``) and the service layer
+  (``budget/services/``) never import pandas or Streamlit.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: What a door may take from SQLAlchemy: session plumbing and exception classes, no queries.
+ALLOWED_SQLALCHEMY: dict[str, set[str] | None] = {
+    "sqlalchemy": {"Engine"},
+    "sqlalchemy.engine": {"Engine", "URL", "make_url"},
+    "sqlalchemy.orm": {"Session", "sessionmaker"},
+    "sqlalchemy.exc": None,  # any exception class
+}
+FORBIDDEN_IN_CORE = ("pandas", "streamlit")
+
+
+def imports_of(rel: str, source: str) -> Iterator[tuple[int, str, str | None]]:
+    """Every import of a module's ``source``: (line, module, name or None for ``import x``)."""
+    tree = ast.parse(source, filename=rel)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name, None
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:  # relative import: resolve against the file's package
+                package = Path(rel).parent.parts
+                base = package[: len(package) - node.level + 1]
+                module = ".".join([*base, module] if module else base)
+            for alias in node.names:
+                yield node.lineno, module, alias.name
+
+
+def door_violations(rel: str, source: str) -> list[str]:
+    """Imports of a door module (``rel``, its ``source``) that bypass the service layer."""
+    out = []
+    for line, module, name in imports_of(rel, source):
+        where = f"{rel}:{line}"
+        full = f"{module}.{name}" if name else module
+        if full.startswith("budget.ledger.models") or module.startswith("budget.ledger.models"):
+            out.append(f"{where} imports the ORM models ({full})")
+        elif module == "sqlalchemy" or module.startswith("sqlalchemy."):
+            allowed = ALLOWED_SQLALCHEMY.get(module, set())
+            if name is None:
+                out.append(f"{where} imports {module} wholesale")
+            elif allowed is not None and name not in allowed:
+                out.append(f"{where} builds on SQLAlchemy directly ({full})")
+    return out
+
+
+def core_violations(rel: str, source: str) -> list[str]:
+    """Imports of pandas or Streamlit in a core module."""
+    out = []
+    for line, module, _ in imports_of(rel, source):
+        top = module.split(".")[0]
+        if top in FORBIDDEN_IN_CORE:
+            out.append(f"{rel}:{line} imports {top}")
+    return out
+
+
+def python_files(*folders: str) -> list[Path]:
+    files = []
+    for folder in folders:
+        base = ROOT / folder
+        files += sorted(base.rglob("*.py")) if base.is_dir() else ([base] if base.exists() else [])
+    return files
+
+
+DOORS = python_files("dashboards", "imports")
+CORE = python_files("budget/money.py", "budget/errors.py", "budget/services")
+
+
+def test_the_rules_see_the_code_they_guard():
+    assert DOORS, "no dashboards/ or imports/ module found"
+    assert ROOT / "budget" / "money.py" in CORE
+    assert any(p.parent.name == "services" for p in CORE)
+
+
+@pytest.mark.parametrize("path", DOORS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_dashboards_and_imports_go_through_the_service_layer(path):
+    assert door_violations(str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_pure_core_and_services_import_neither_pandas_nor_streamlit(path):
+    assert core_violations(str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")) == []
+
+
+# The rules themselves are tested on small sources, so a broken rule cannot pass silently.
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from budget.ledger.models import Payment\n",
+        "import budget.ledger.models\n",
+        "from budget.ledger import models\n",
+        "from sqlalchemy import select\n",
+        "from sqlalchemy.orm import Query\n",
+        "import sqlalchemy\n",
+        "import sqlalchemy.orm\n",
+        "def f():\n    from sqlalchemy import func\n",
+    ],
+)
+def test_a_door_importing_the_orm_is_caught(source):
+    assert door_violations("dashboards/probe.py", source), f"not caught: {source!r}"
+
+
+def test_allowed_plumbing_passes():
+    source = (
+        "from sqlalchemy import Engine\n"
+        "from sqlalchemy.orm import Session, sessionmaker\n"
+        "from sqlalchemy.exc import IntegrityError\n"
+        "from budget.ledger.db import make_engine\n"
+        "from budget.services import views\n"
+    )
+    assert door_violations("imports/probe.py", source) == []
+
+
+@pytest.mark.parametrize("source", ["import pandas as pd\n", "from streamlit import cache_data\n",
+                                    "import streamlit.components.v1\n"])
+def test_the_core_importing_pandas_or_streamlit_is_caught(source):
+    assert core_violations("budget/services/probe.py", source)
