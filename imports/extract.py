@@ -193,6 +193,8 @@ def extract(
             fn = PARSERS[col.parser]
         plan.append((col.name, idx, fn, col.required, header.written[col.name]))
     idxs = [idx for _, idx in cols]
+    # A header repeated under the data repeats its first cell as written.
+    first_header = header.written[cols[0][0].name].strip().lower() if cols else ""
     total_label = p.is_total_label
     for i in range(header.row_index + 1, len(sheet.rows)):
         cells = sheet.rows[i]
@@ -206,7 +208,9 @@ def extract(
             continue
         if any(c.__class__ is str and c[:1] in _TOTAL_INITIALS and total_label(c) for c in cells[:8]):
             continue
-        if _repeated_header(list(zip([c for c, _ in cols], mapped, strict=True))):
+        first = mapped[0]
+        if (first.__class__ is str and first.strip().lower() == first_header
+                and _repeated_header(list(zip([c for c, _ in cols], mapped, strict=True)))):
             continue
         values: dict[str, Any] = {}
         raw: dict[str, Any] = {}

@@ -283,6 +283,10 @@ def _whole(value: object) -> bool:
 
 def parse_text(value: object) -> str:
     """A text cell, trimmed; a number cell as written (``2025.0`` → ``2025``)."""
+    if value.__class__ is str:  # the common case first: called for every text cell
+        text = value.strip()
+        if text and "  " not in text and "\n" not in text and "\t" not in text and "\u00a0" not in text:
+            return text
     if is_blank(value):
         raise CellError("is empty")
     if _whole(value):

@@ -273,7 +273,7 @@ def _load_once(factory: Factory, raw: RawFile, kind: str, opts: ImportOptions, u
     header, problems = choose_sheet(sheets, spec)
     if header is None:
         result.problems = problems
-        return result
+        return _refused(result)
     result.sheet = header.sheet.name
     total = len(header.sheet.rows)
     rows, problems = extract(header, spec, opts.decimal_mark,
@@ -746,8 +746,9 @@ class _Commitments(_Handler):
 
 class _Payments(_Handler):
     def group(self, rows: list[Row], result: ImportResult) -> list[_Item]:
-        rows = _complete(rows, ["reference", "date", "commitment", "amount", "currency"])
-        return _dup_check([_Item(r.values["reference"], [r]) for r in rows], result, "reference")
+        need = ("reference", "date", "commitment", "amount", "currency")
+        return _dup_check([_Item(r.values["reference"], [r]) for r in rows
+                           if all(c in r.values for c in need)], result, "reference")
 
     def classify(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
                  opts: ImportOptions) -> None:
@@ -813,6 +814,9 @@ def _load_fx(factory: Factory, raw: RawFile, opts: ImportOptions, user: str, cha
     result.sheet = sheet
     result.problems.extend(problems)
     result.rows_read = len(rates)
+    if not rates and not problems:
+        result.problems.append(Problem(sheet, None, None, None, "the file holds no exchange rate"))
+        return _refused(result)
     seen: dict[tuple[str, dt.date], int] = {}
     unique = []
     for cur, day, value, line in rates:

@@ -72,7 +72,9 @@ def pg_engine() -> Iterator[Engine]:
     admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
                           if PG_URL.startswith("postgresql://") else PG_URL,
                           isolation_level="AUTOCOMMIT")
-    name = f"budget_test_{_worker()}"
+    # The process id keeps two pytest runs on one shared server (several developers, or a
+    # developer and CI) from dropping and truncating each other's database mid-test.
+    name = f"budget_test_{_worker()}_{os.getpid()}"
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))

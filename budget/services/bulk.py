@@ -306,7 +306,7 @@ class _RateBook:
 # --------------------------------------------------------------------------- payments
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PaymentInput:
     """One payment to record (the arguments of ``record_payment``)."""
 
@@ -421,6 +421,7 @@ def record_payments(uow: UnitOfWork, items: Sequence[PaymentInput], *, write: bo
     closed = closed_years(uow)
     book = _RateBook(uow, {p.currency for p in positions.values()})
     seen: set[str] = set()
+    currencies: dict[str, str] = {}  # each code checked once, not once per payment
     rows: list[dict[str, Any]] = []
     settled: list[tuple[int, _Position, Decimal]] = []
     for index, item in enumerate(items):
@@ -429,20 +430,24 @@ def record_payments(uow: UnitOfWork, items: Sequence[PaymentInput], *, write: bo
         def refuse(fieldname: str, error: BudgetError, index: int = index) -> None:
             out.problems.append(ItemProblem(index, fieldname, error))
 
-        try:
-            ref = entries._reference(ref, "payment")
-        except BudgetError as exc:
-            refuse("reference", exc)
-            continue
+        if not ref or len(ref) > 120:
+            try:
+                ref = entries._reference(ref, "payment")
+            except BudgetError as exc:
+                refuse("reference", exc)
+                continue
         pos = positions.get(str(item.commitment_reference).strip())
         if pos is None:
             refuse("commitment", NotFoundError(f"No commitment {item.commitment_reference!r} is recorded."))
             continue
-        try:
-            cur = normalise_currency(item.currency or pos.currency)
-        except BudgetError as exc:
-            refuse("currency", exc)
-            continue
+        given = item.currency or pos.currency
+        cur = currencies.get(given)
+        if cur is None:
+            try:
+                cur = currencies[given] = normalise_currency(given)
+            except BudgetError as exc:
+                refuse("currency", exc)
+                continue
         if cur != pos.currency:
             refuse("currency", ValidationError(
                 f"Payment {ref} is in {cur} but commitment {pos.reference} is in {pos.currency}: "
@@ -677,7 +682,7 @@ def undo_batch(uow: UnitOfWork, batch_id: int, *, reason: str | None = None) -> 
 # --------------------------------------------------------------------------- commitments
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CommitmentInput:
     """One commitment to record (the arguments of ``commit``)."""
 
