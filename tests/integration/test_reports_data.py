@@ -27,6 +27,7 @@ def test_report_figures_equal_the_service_layer_figures_exactly(ledger):
         arrears = views.arrears(uow, END)
         opened = views.open_commitments(uow, as_of=END)
         fx_year = views.exchange_differences(uow, year=Y, end=END)
+        fx_month = views.exchange_differences(uow, start=dt.date(Y, 10, 1), end=END)
         month = views.monthly(uow, Y, as_of=END)
     cur = report.summary.current
     assert (cur.commitment_credits, cur.payment_credits, cur.committed, cur.paid, cur.open,
@@ -45,6 +46,7 @@ def test_report_figures_equal_the_service_layer_figures_exactly(ledger):
     assert dict((a.bucket, a.outstanding_eur) for a in report.ageing) == arrears.buckets
     assert report.open_commitments_total["open_eur"] == sum((c.open_eur for c in opened), ZERO)
     assert report.fx_year_total["gain_eur"] == sum((d.gain_eur for d in fx_year), ZERO)
+    assert list(report.fx_month) == fx_month and fx_month
     # Payments listed for the month add up to what the monthly curve counts as paid in it.
     assert report.payments_total["amount_eur"] == month[9].paid_in_year
     assert report.curve_this_year.months[-1].cumulative_paid == ex.totals.paid_in_year

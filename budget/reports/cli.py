@@ -1,0 +1,95 @@
+"""``budget report monthly``: the monthly PDF and workbook in one command."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from budget.errors import BudgetError
+
+
+class _Refused(click.ClickException):
+    """Refused by the rules or the data: one line on stderr, exit 1."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+def _session_factory(ctx: click.Context) -> Any:
+    obj = ctx.find_root().obj
+    if obj is not None and hasattr(obj, "factory"):
+        return obj.factory()
+    # Used outside the ``budget`` group (tests, scripts): the configured database.
+    from budget.ledger.db import make_engine, make_session_factory
+
+    return make_session_factory(make_engine())
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename: never a half-written file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@click.group("report")
+def report() -> None:
+    """Monthly reports: a PDF for the hierarchy, an Excel workbook for the analysts."""
+
+
+@report.command("monthly")
+@click.option("--month", required=True, metavar="YYYY-MM", help="The month reported (as of its last day).")
+@click.option("--directorate", metavar="CODE", default=None, help="Limit to one directorate (e.g. M2).")
+@click.option("--format", "formats", default="pdf,xlsx", show_default=True, metavar="pdf,xlsx",
+              help="Formats to write, comma-separated.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Folder to write the files into (created if missing).")
+@click.option("--lang", type=click.Choice(["en", "fr", "nl"], case_sensitive=False), default="en",
+              show_default=True, help="Interface language of the report.")
+@click.option("--json", "as_json", is_flag=True, help="Print the files written and the fingerprint as JSON.")
+@click.pass_context
+def monthly(ctx: click.Context, month: str, directorate: str | None, formats: str, out_dir: Path,
+            lang: str, as_json: bool) -> None:
+    """Write the monthly report of MONTH as PDF and/or Excel."""
+    from budget.config import current_user
+    from budget.reports import check_formats, file_name, generate_with_report
+    from budget.reports.monthly import parse_month
+
+    try:
+        wanted = check_formats(formats)
+        parse_month(month)
+    except BudgetError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        factory = _session_factory(ctx)
+        rep, files = generate_with_report(factory, month, directorate, wanted, lang.lower(),
+                                          user=current_user())
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written: dict[str, str] = {}
+        for fmt, data in files.items():
+            target = out_dir / file_name(rep, fmt, lang.lower())
+            _write_atomically(target, data)
+            written[fmt] = str(target)
+    except BudgetError as exc:
+        raise _Refused(str(exc)) from None
+    except OSError as exc:
+        raise _Refused(f"cannot write the report: {exc.strerror or exc} ({exc.filename or out_dir})") from None
+    if as_json:
+        click.echo(json.dumps({"month": rep.period, "directorates": rep.header.directorates,
+                               "files": written, "fingerprint": rep.fingerprint}, indent=2))
+        return
+    for written_path in written.values():
+        click.echo(written_path)
+    click.echo(f"fingerprint {rep.fingerprint}")

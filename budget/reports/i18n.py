@@ -1,0 +1,305 @@
+"""The reports' label catalogue (EN / FR / NL) and number and date formatting per language.
+
+Wording follows the glossary of the domain notes (crédits d'engagement / vastleggingskredieten,
+engagement / vastlegging, ...). Amounts print with thousand separators: ``1,234,567.89`` in
+English, ``1.234.567,89`` in French and Dutch as Belgian administrations write them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from budget.errors import ValidationError
+from budget.money import fmt
+
+LANGUAGES: tuple[str, ...] = ("en", "fr", "nl")
+
+MONTHS: dict[str, tuple[str, ...]] = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre"),
+    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+           "september", "oktober", "november", "december"),
+}
+MONTHS_SHORT: dict[str, tuple[str, ...]] = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "fr": ("janv", "févr", "mars", "avr", "mai", "juin", "juil", "août", "sept", "oct", "nov",
+           "déc"),
+    "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
+}
+
+#: key -> (EN, FR, NL)
+LABELS: dict[str, tuple[str, str, str]] = {
+    # document
+    "ministry": ("FPS Foreign Affairs · DG Multilateral Affairs and Globalisation · M0.0",
+                 "SPF Affaires étrangères · DG Affaires multilatérales et Mondialisation · M0.0",
+                 "FOD Buitenlandse Zaken · DG Multilaterale Zaken en Mondialisering · M0.0"),
+    "title": ("Compulsory contributions to international organisations",
+              "Contributions obligatoires aux organisations internationales",
+              "Verplichte bijdragen aan internationale organisaties"),
+    "subtitle": ("Monthly budget execution report", "Rapport mensuel d'exécution budgétaire",
+                 "Maandelijks verslag over de begrotingsuitvoering"),
+    "period": ("Period", "Période", "Periode"),
+    "situation_on": ("Situation on", "Situation au", "Toestand op"),
+    "scope": ("Scope", "Périmètre", "Toepassingsgebied"),
+    "all_directorates": ("All directorates", "Toutes les directions", "Alle directies"),
+    "generated": ("Generated", "Généré le", "Aangemaakt op"),
+    "data_basis": ("Data it stands on", "Données de base", "Onderliggende gegevens"),
+    "last_batches": ("Last import batches", "Derniers lots importés", "Laatste importbatches"),
+    "no_batches": ("No import batch: entries recorded through the dashboard or the CLI.",
+                   "Aucun lot importé : écritures saisies via le tableau de bord ou la CLI.",
+                   "Geen importbatch: boekingen via het dashboard of de CLI."),
+    "fingerprint": ("Data fingerprint (SHA-256)", "Empreinte des données (SHA-256)",
+                    "Vingerafdruk van de gegevens (SHA-256)"),
+    "page": ("Page", "Page", "Pagina"),
+    "amounts_in_eur": ("Amounts in EUR unless a currency is shown.",
+                       "Montants en EUR sauf devise indiquée.",
+                       "Bedragen in EUR tenzij een munt vermeld is."),
+    "total": ("Total", "Total", "Totaal"),
+    "none": ("None.", "Néant.", "Geen."),
+    "more_rows": ("{n} more lines in the Excel workbook (sheet \u201c{sheet}\u201d); the total "
+                  "covers every line.",
+                  "{n} lignes de plus dans le classeur Excel (feuille \u00ab {sheet} \u00bb) ; "
+                  "le total couvre toutes les lignes.",
+                  "{n} regels meer in de Excel-werkmap (blad \u201c{sheet}\u201d); het totaal "
+                  "omvat alle regels."),
+    # batch table
+    "batch": ("Batch", "Lot", "Batch"),
+    "kind": ("Kind", "Type", "Soort"),
+    "file": ("File", "Fichier", "Bestand"),
+    "loaded_on": ("Loaded on", "Chargé le", "Geladen op"),
+    "loaded_by": ("By", "Par", "Door"),
+    "rows": ("Rows", "Lignes", "Regels"),
+    "lines": ("Lines", "Lignes", "Regels"),
+    # sections
+    "sec_summary": ("Executive summary", "Synthèse", "Samenvatting"),
+    "sec_charts": ("Execution over the year", "Exécution au fil de l'année",
+                   "Uitvoering in de loop van het jaar"),
+    "sec_directorate": ("Execution by directorate", "Exécution par direction",
+                        "Uitvoering per directie"),
+    "sec_allocation": ("Credits by basic allocation", "Crédits par allocation de base",
+                       "Kredieten per basisallocatie"),
+    "sec_organisation": ("Execution by organisation", "Exécution par organisation",
+                         "Uitvoering per organisatie"),
+    "sec_payments": ("Payments made in the month", "Paiements du mois",
+                     "Betalingen van de maand"),
+    "sec_open": ("Open commitments", "Engagements ouverts", "Openstaande vastleggingen"),
+    "sec_overdue": ("Overdue assessments", "Contributions échues impayées",
+                    "Vervallen onbetaalde bijdragen"),
+    "sec_ageing": ("Ageing of arrears", "Ancienneté des arriérés", "Ouderdom van de achterstallen"),
+    "sec_fx_month": ("Exchange differences realised in the month",
+                     "Différences de change réalisées dans le mois",
+                     "Wisselkoersverschillen gerealiseerd in de maand"),
+    "sec_fx_year": ("Exchange differences realised in the year",
+                    "Différences de change réalisées dans l'année",
+                    "Wisselkoersverschillen gerealiseerd in het jaar"),
+    "sec_exposure": ("Open foreign-currency exposure", "Exposition ouverte en devises",
+                     "Openstaande valutapositie"),
+    "sec_chart_data": ("Chart data", "Données des graphiques", "Grafiekgegevens"),
+    "sec_readme": ("Read me", "Lisez-moi", "Leesmij"),
+    # sheet names (31 characters at most)
+    "sh_summary": ("Summary", "Synthèse", "Samenvatting"),
+    "sh_directorate": ("By directorate", "Par direction", "Per directie"),
+    "sh_allocation": ("By allocation", "Par AB", "Per BA"),
+    "sh_organisation": ("By organisation", "Par organisation", "Per organisatie"),
+    "sh_payments": ("Payments of the month", "Paiements du mois", "Betalingen maand"),
+    "sh_open": ("Open commitments", "Engagements ouverts", "Open vastleggingen"),
+    "sh_overdue": ("Overdue", "Échu impayé", "Vervallen"),
+    "sh_ageing": ("Ageing", "Ancienneté", "Ouderdom"),
+    "sh_fx_month": ("FX differences month", "Diff. change mois", "Koersverschillen maand"),
+    "sh_fx_year": ("FX differences year", "Diff. change année", "Koersverschillen jaar"),
+    "sh_exposure": ("FX exposure", "Exposition devises", "Valutapositie"),
+    "sh_chart_data": ("Chart data", "Données graphiques", "Grafiekgegevens"),
+    # summary
+    "indicator": ("Indicator", "Indicateur", "Indicator"),
+    "this_year": ("{date}", "{date}", "{date}"),
+    "change": ("Change", "Variation", "Verschil"),
+    "commitment_credits": ("Commitment credits", "Crédits d'engagement", "Vastleggingskredieten"),
+    "payment_credits": ("Payment credits", "Crédits de liquidation", "Vereffeningskredieten"),
+    "assessed_eur": ("Assessed (EUR equivalent)", "Appelé (contre-valeur EUR)",
+                     "Opgevraagd (tegenwaarde EUR)"),
+    "committed": ("Committed", "Engagé", "Vastgelegd"),
+    "paid": ("Paid", "Payé", "Betaald"),
+    "paid_on_commitments": ("Paid on the year's commitments", "Payé sur les engagements de l'année",
+                            "Betaald op de vastleggingen van het jaar"),
+    "open": ("Open (committed − paid)", "Ouvert (engagé − payé)", "Open (vastgelegd − betaald)"),
+    "open_short": ("Open", "Ouvert", "Open"),
+    "available": ("Available (credits − committed)", "Disponible (crédits − engagé)",
+                  "Beschikbaar (kredieten − vastgelegd)"),
+    "available_short": ("Available", "Disponible", "Beschikbaar"),
+    "paid_in_year": ("Paid in the year", "Payé dans l'année", "Betaald in het jaar"),
+    "overdue_total": ("Overdue (EUR equivalent)", "Échu impayé (contre-valeur EUR)",
+                      "Vervallen onbetaald (tegenwaarde EUR)"),
+    "commitment_rate": ("Commitment rate (committed / commitment credits)",
+                        "Taux d'engagement (engagé / crédits d'engagement)",
+                        "Vastleggingsgraad (vastgelegd / vastleggingskredieten)"),
+    "payment_rate": ("Payment rate (paid in the year / payment credits)",
+                     "Taux de liquidation (payé dans l'année / crédits de liquidation)",
+                     "Vereffeningsgraad (betaald in het jaar / vereffeningskredieten)"),
+    "paid_rate": ("Paid / committed", "Payé / engagé", "Betaald / vastgelegd"),
+    "pct_paid": ("% paid", "% payé", "% betaald"),
+    "pct_committed": ("% committed", "% engagé", "% vastgelegd"),
+    "pct_credits_paid": ("% payment credits", "% crédits liq.", "% vereff.kred."),
+    "points": ("pts", "pts", "ptn"),
+    # columns
+    "directorate": ("Directorate", "Direction", "Directie"),
+    "code": ("Code", "Code", "Code"),
+    "dir_short": ("Dir.", "Dir.", "Dir."),
+    "cur_short": ("Cur.", "Dev.", "Munt"),
+    "name": ("Name", "Nom", "Naam"),
+    "organisation": ("Organisation", "Organisation", "Organisatie"),
+    "allocation": ("Basic allocation", "Allocation de base", "Basisallocatie"),
+    "label": ("Label", "Libellé", "Omschrijving"),
+    "assessed": ("Assessed", "Appelé", "Opgevraagd"),
+    "due_date": ("Due date", "Échéance", "Vervaldatum"),
+    "status": ("Status", "Statut", "Status"),
+    "date": ("Date", "Date", "Datum"),
+    "reference": ("Reference", "Référence", "Referentie"),
+    "commitment": ("Commitment", "Engagement", "Vastlegging"),
+    "payment": ("Payment", "Paiement", "Betaling"),
+    "year": ("Year", "Exercice", "Jaar"),
+    "currency": ("Currency", "Devise", "Munt"),
+    "amount": ("Amount", "Montant", "Bedrag"),
+    "amount_eur": ("Amount EUR", "Montant EUR", "Bedrag EUR"),
+    "rate": ("Rate", "Taux", "Koers"),
+    "rate_date": ("Rate date", "Date du taux", "Koersdatum"),
+    "committed_cur": ("Committed (currency)", "Engagé (devise)", "Vastgelegd (munt)"),
+    "paid_cur": ("Paid (currency)", "Payé (devise)", "Betaald (munt)"),
+    "open_cur": ("Open (currency)", "Ouvert (devise)", "Open (munt)"),
+    "open_eur": ("Open EUR", "Ouvert EUR", "Open EUR"),
+    "outstanding": ("Outstanding", "Restant dû", "Openstaand"),
+    "outstanding_eur": ("Outstanding EUR", "Restant dû EUR", "Openstaand EUR"),
+    "days_overdue": ("Days overdue", "Jours de retard", "Dagen achterstand"),
+    "ageing": ("Ageing (days)", "Ancienneté (jours)", "Ouderdom (dagen)"),
+    "committed_eur": ("Committed EUR", "Engagé EUR", "Vastgelegd EUR"),
+    "gain_eur": ("Gain (+) / loss (−) EUR", "Gain (+) / perte (−) EUR", "Winst (+) / verlies (−) EUR"),
+    "open_committed_eur": ("Open EUR at commitment rate", "Ouvert EUR au taux d'engagement",
+                           "Open EUR tegen vastleggingskoers"),
+    "open_now_eur": ("Open EUR at month-end rate", "Ouvert EUR au taux de fin de mois",
+                     "Open EUR tegen koers einde maand"),
+    "latent": ("Latent gain (+) / loss (−)", "Gain (+) / perte (−) latent",
+               "Latente winst (+) / verlies (−)"),
+    "month": ("Month", "Mois", "Maand"),
+    "cum_committed": ("Cumulative committed", "Engagé cumulé", "Cumulatief vastgelegd"),
+    "cum_paid": ("Cumulative paid in the year", "Payé cumulé dans l'année",
+                 "Cumulatief betaald in het jaar"),
+    "reversal": ("reversal", "annulation", "tegenboeking"),
+    "no_rate": ("no rate", "pas de taux", "geen koers"),
+    # statuses
+    "st_paid": ("paid", "payé", "betaald"),
+    "st_partly_paid": ("partly paid", "payé en partie", "deels betaald"),
+    "st_overdue": ("overdue", "en retard", "achterstallig"),
+    "st_to_pay": ("to pay", "à payer", "te betalen"),
+    "st_not_assessed": ("not yet assessed", "pas encore appelé", "nog niet opgevraagd"),
+    # charts
+    "chart_cumulative": ("Cumulative commitments and payments against credits (EUR million)",
+                         "Engagements et paiements cumulés face aux crédits (millions EUR)",
+                         "Cumulatieve vastleggingen en betalingen t.o.v. kredieten (miljoen EUR)"),
+    "chart_directorate": ("Committed and paid by directorate (EUR million)",
+                          "Engagé et payé par direction (millions EUR)",
+                          "Vastgelegd en betaald per directie (miljoen EUR)"),
+    # read me
+    "readme_intro": (
+        "Monthly execution of Belgium's compulsory contributions, as kept in M0.0's working "
+        "ledger. Every figure is as of the last day of the month: entries dated later are "
+        "not counted.",
+        "Exécution mensuelle des contributions obligatoires de la Belgique, telle que tenue "
+        "dans le registre de travail de M0.0. Chaque chiffre est arrêté au dernier jour du "
+        "mois : les écritures postérieures ne sont pas comptées.",
+        "Maandelijkse uitvoering van de verplichte bijdragen van België, zoals bijgehouden in "
+        "het werkregister van M0.0. Elk cijfer geldt op de laatste dag van de maand: latere "
+        "boekingen worden niet meegeteld."),
+    "readme_clocks": (
+        "Committed and paid on commitments concern the year's commitments; \u201cpaid in the "
+        "year\u201d is every payment dated in the year whatever the year of its commitment, "
+        "and is set against payment credits.",
+        "Engagé et payé portent sur les engagements de l'exercice ; \u00ab payé dans "
+        "l'année \u00bb comprend tout paiement daté de l'année quel que soit l'exercice de son "
+        "engagement, et s'impute sur les crédits de liquidation.",
+        "Vastgelegd en betaald betreffen de vastleggingen van het jaar; \u201cbetaald in het "
+        "jaar\u201d is elke betaling gedateerd in het jaar, ongeacht het jaar van de "
+        "vastlegging, en wordt aangerekend op de vereffeningskredieten."),
+    "readme_fx": (
+        "Foreign-currency amounts stay in their currency; EUR equivalents are at the rate of "
+        "the entry. Exposure values the open amounts at the last ECB rate on or before the "
+        "month end.",
+        "Les montants en devises restent dans leur devise ; les contre-valeurs EUR sont au "
+        "taux de l'écriture. L'exposition valorise les montants ouverts au dernier taux BCE "
+        "publié au plus tard en fin de mois.",
+        "Bedragen in vreemde munt blijven in hun munt; tegenwaarden in EUR zijn tegen de koers "
+        "van de boeking. De valutapositie waardeert open bedragen tegen de laatste ECB-koers "
+        "op of vóór het einde van de maand."),
+    "readme_totals": (
+        "Totals rows are SUM formulas over the lines above them (their values are stored, so "
+        "they show without recalculation). Text from the data is stored as text, never as a "
+        "formula.",
+        "Les lignes de total sont des formules SOMME des lignes au-dessus (leurs valeurs sont "
+        "enregistrées et s'affichent sans recalcul). Le texte issu des données est enregistré "
+        "comme texte, jamais comme formule.",
+        "Totaalregels zijn SOM-formules over de regels erboven (hun waarden zijn opgeslagen en "
+        "verschijnen zonder herberekening). Tekst uit de gegevens is als tekst opgeslagen, "
+        "nooit als formule."),
+    "readme_fingerprint": (
+        "The fingerprint is the SHA-256 of the report's figures: the same ledger and month "
+        "give the same fingerprint.",
+        "L'empreinte est le SHA-256 des chiffres du rapport : le même registre et le même mois "
+        "donnent la même empreinte.",
+        "De vingerafdruk is de SHA-256 van de cijfers van het verslag: hetzelfde register en "
+        "dezelfde maand geven dezelfde vingerafdruk."),
+    "readme_sheets": ("Sheets", "Feuilles", "Bladen"),
+    "item": ("Item", "Élément", "Onderdeel"),
+    "value": ("Value", "Valeur", "Waarde"),
+}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` when the reports speak it, else raise ``ValidationError``."""
+    code = str(lang or "").strip().lower()
+    if code not in LANGUAGES:
+        raise ValidationError(f"Report language must be one of {', '.join(LANGUAGES)}, not {lang!r}.")
+    return code
+
+
+def t(key: str, lang: str = "en", **values: object) -> str:
+    """The label ``key`` in ``lang`` (placeholders filled from ``values``)."""
+    text = LABELS[key][LANGUAGES.index(lang)]
+    return text.format(**values) if values else text
+
+
+def month_name(month: int, lang: str = "en") -> str:
+    return MONTHS[lang][month - 1]
+
+
+def month_short(month: int, lang: str = "en") -> str:
+    return MONTHS_SHORT[lang][month - 1]
+
+
+def period_label(year: int, month: int, lang: str = "en") -> str:
+    """``October 2026`` / ``octobre 2026`` / ``oktober 2026``."""
+    return f"{month_name(month, lang)} {year}"
+
+
+def amount(value: Decimal | None, lang: str = "en") -> str:
+    """An amount with thousand separators and two decimals in the language's style."""
+    return fmt(value, "en" if lang == "en" else "be")
+
+
+def percent(value: Decimal | None, lang: str = "en") -> str:
+    """A fraction (0.1234) as ``12.3 %`` (``12,3 %`` in FR/NL); empty when undefined."""
+    if value is None:
+        return "–"
+    text = f"{value * 100:.1f}"
+    if lang != "en":
+        text = text.replace(".", ",")
+    return f"{text}\u00a0%"
+
+
+def date(value: dt.date | dt.datetime | None, lang: str = "en") -> str:
+    """Dates as Belgian administrations write them: ``31/10/2026``."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    return value.strftime("%d/%m/%Y")

@@ -1,0 +1,528 @@
+"""The monthly report's data: every figure, as of the last day of the month, as plain data.
+
+This module is the only place where report arithmetic happens (totals, changes against last
+year, statuses, cumulated credits); the renderers (:mod:`budget.reports.pdf`,
+:mod:`budget.reports.xlsx`) only lay the figures out. Figures come from the service layer's
+reads (:mod:`budget.services.views`, :mod:`budget.services.report_views`), so the report
+agrees with the dashboard to the cent.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, is_dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from budget.errors import ValidationError
+from budget.money import ZERO, ratio
+from budget.services import report_views, views
+from budget.services.report_views import PaymentLine
+from budget.services.views import (
+    AGEING_BUCKETS,
+    ExchangeDifference,
+    Exposure,
+    OpenCommitment,
+    OutstandingLine,
+)
+from budget.uow import UnitOfWork
+
+#: How many import batches the header lists.
+HEADER_BATCHES = 5
+
+STATUSES: tuple[str, ...] = ("paid", "partly_paid", "overdue", "to_pay", "not_assessed")
+
+
+def parse_month(value: str | dt.date) -> tuple[int, int]:
+    """``"2026-10"`` (or a date) → ``(2026, 10)``; raise ``ValidationError`` otherwise."""
+    if isinstance(value, dt.date):
+        return value.year, value.month
+    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", str(value))
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValidationError(f"Month must be written YYYY-MM (e.g. 2026-10), not {value!r}.")
+    return int(match.group(1)), int(match.group(2))
+
+
+def month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class BatchRef:
+    """An import batch the ledger stands on."""
+
+    id: int
+    kind: str
+    file_name: str
+    created_at: dt.datetime
+    created_by: str
+    rows_read: int
+
+
+@dataclass(frozen=True)
+class Header:
+    year: int
+    month: int
+    start: dt.date
+    end: dt.date
+    generated_at: dt.datetime
+    #: None: every directorate; else the codes the report is limited to.
+    directorates: tuple[str, ...] | None
+    directorate_names: tuple[str, ...]
+    batches: tuple[BatchRef, ...]
+    data_version: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The headline figures of a fiscal year as of a date (EUR)."""
+
+    as_of: dt.date
+    commitment_credits: Decimal
+    payment_credits: Decimal
+    assessed_eur: Decimal
+    committed: Decimal
+    paid: Decimal
+    open: Decimal
+    available: Decimal
+    paid_in_year: Decimal
+    #: Overdue as of ``as_of`` (None for last year's figures: the arrears of a past date
+    #: cost a pass over every assessment and payment, and the summary compares execution).
+    overdue_eur: Decimal | None
+    commitment_rate: Decimal | None
+    payment_rate: Decimal | None
+    paid_rate: Decimal | None
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One indicator this year against the same date last year."""
+
+    key: str
+    kind: str  # "amount" or "rate"
+    current: Decimal | None
+    previous: Decimal | None
+    #: amount: current − previous; rate: difference in percentage points (fraction).
+    change: Decimal | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    current: Figures
+    previous: Figures
+    lines: tuple[SummaryLine, ...]
+
+
+@dataclass(frozen=True)
+class DirectorateLine:
+    code: str
+    name: str
+    assessed_eur: Decimal
+    committed: Decimal
+    paid: Decimal
+    open: Decimal
+    paid_rate: Decimal | None
+    paid_in_year: Decimal
+
+
+@dataclass(frozen=True)
+class AllocationLine:
+    code: str
+    label: str
+    directorate: str
+    commitment_credits: Decimal
+    committed: Decimal
+    available: Decimal
+    commitment_rate: Decimal | None
+    payment_credits: Decimal
+    paid_in_year: Decimal
+    payment_rate: Decimal | None
+
+
+@dataclass(frozen=True)
+class OrganisationLine:
+    code: str
+    name: str
+    directorate: str
+    #: Assessed amounts per currency, e.g. (("CHF", ...), ("USD", ...)).
+    assessed: tuple[tuple[str, Decimal], ...]
+    assessed_eur: Decimal
+    committed: Decimal
+    paid: Decimal
+    open: Decimal
+    paid_rate: Decimal | None
+    due_date: dt.date | None
+    status: str
+
+    @property
+    def assessed_text(self) -> str:
+        """``USD 1,234.00 + CHF 56.00`` (amounts formatted in English; renderers localise)."""
+        return " + ".join(f"{c} {a:,.2f}" for c, a in self.assessed)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Sum of a table's EUR columns, keyed by column name."""
+
+    values: tuple[tuple[str, Decimal | None], ...]
+
+    def __getitem__(self, key: str) -> Decimal | None:
+        return dict(self.values)[key]
+
+
+@dataclass(frozen=True)
+class AgeingLine:
+    bucket: str
+    outstanding_eur: Decimal
+    lines: int
+
+
+@dataclass(frozen=True)
+class ExposureLine:
+    currency: str
+    open: Decimal
+    open_eur_committed: Decimal
+    rate: Decimal | None
+    rate_date: dt.date | None
+    open_eur_now: Decimal | None
+    difference: Decimal | None
+
+
+@dataclass(frozen=True)
+class ChartMonth:
+    """One month of the cumulative curve (EUR; floats are derived only when plotting)."""
+
+    month: int
+    commitment_credits: Decimal
+    payment_credits: Decimal
+    cumulative_committed: Decimal
+    cumulative_paid: Decimal
+
+
+@dataclass(frozen=True)
+class Curve:
+    year: int
+    #: Months up to the report's month (this year) or the whole year (last year).
+    months: tuple[ChartMonth, ...]
+
+
+@dataclass(frozen=True)
+class MonthlyReport:
+    """Everything the monthly PDF and workbook show, with the totals they print."""
+
+    header: Header
+    summary: Summary
+    by_directorate: tuple[DirectorateLine, ...]
+    by_directorate_total: Totals
+    by_allocation: tuple[AllocationLine, ...]
+    by_allocation_total: Totals
+    by_organisation: tuple[OrganisationLine, ...]
+    by_organisation_total: Totals
+    #: Assessed amounts of all organisations per currency (the per-currency columns' totals).
+    by_organisation_assessed: tuple[tuple[str, Decimal], ...]
+    payments: tuple[PaymentLine, ...]
+    payments_total: Totals
+    open_commitments: tuple[OpenCommitment, ...]
+    open_commitments_total: Totals
+    overdue: tuple[OutstandingLine, ...]
+    overdue_total: Totals
+    ageing: tuple[AgeingLine, ...]
+    ageing_total: Totals
+    fx_month: tuple[ExchangeDifference, ...]
+    fx_month_total: Totals
+    fx_year: tuple[ExchangeDifference, ...]
+    fx_year_total: Totals
+    exposure: tuple[ExposureLine, ...]
+    exposure_total: Totals
+    curve_this_year: Curve
+    curve_last_year: Curve
+    fingerprint: str
+
+    @property
+    def period(self) -> str:
+        return f"{self.header.year:04d}-{self.header.month:02d}"
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _sum(items: Sequence[Any], attr: str) -> Decimal:
+    return sum((getattr(x, attr) for x in items), ZERO)
+
+
+def _totals(items: Sequence[Any], *attrs: str, **ratios: tuple[str, str]) -> Totals:
+    values: dict[str, Decimal | None] = {a: _sum(items, a) for a in attrs}
+    for name, (part, whole) in ratios.items():
+        values[name] = ratio(values[part] or ZERO, values[whole] or ZERO)
+    return Totals(tuple(values.items()))
+
+
+def _figures(
+    uow: UnitOfWork, year: int, as_of: dt.date, directorates: Sequence[str] | None,
+    arrears: views.Arrears | None = None, ex: views.Execution | None = None,
+) -> Figures:
+    ex = ex or views.execution(uow, year, "directorate", as_of=as_of, directorates=directorates)
+    tot = ex.totals
+    return Figures(
+        as_of=as_of, commitment_credits=tot.commitment_credits, payment_credits=tot.payment_credits,
+        assessed_eur=tot.assessed_eur, committed=tot.committed, paid=tot.paid, open=tot.open,
+        available=tot.available, paid_in_year=tot.paid_in_year, overdue_eur=arrears.total_eur if arrears else None,
+        commitment_rate=tot.commitment_rate, payment_rate=tot.payment_rate, paid_rate=tot.paid_rate,
+    )
+
+
+def _summary(current: Figures, previous: Figures) -> Summary:
+    lines = []
+    for key in ("commitment_credits", "payment_credits", "assessed_eur", "committed", "paid",
+                "open", "available", "paid_in_year", "overdue_eur"):
+        c, p = getattr(current, key), getattr(previous, key)
+        lines.append(SummaryLine(key, "amount", c, p, None if c is None or p is None else c - p))
+    for key in ("commitment_rate", "payment_rate", "paid_rate"):
+        c, p = getattr(current, key), getattr(previous, key)
+        lines.append(SummaryLine(key, "rate", c, p, None if c is None or p is None else c - p))
+    return Summary(current, previous, tuple(lines))
+
+
+def _status(line: views.ExecutionRow, outstanding: list[OutstandingLine]) -> str:
+    """paid / partly paid / overdue / to pay / not yet assessed, as of the report date."""
+    if not line.assessed:
+        if line.committed == 0:
+            return "not_assessed"
+        # Committed without an assessment on file: judge by what is open on the commitments.
+        if line.open == 0:
+            return "paid"
+        return "partly_paid" if line.paid > 0 else "to_pay"
+    if any(o.overdue for o in outstanding):
+        return "overdue"
+    if not outstanding:
+        return "paid"
+    return "partly_paid" if any(o.paid > 0 for o in outstanding) or line.paid > 0 else "to_pay"
+
+
+def _curve(
+    uow: UnitOfWork, year: int, upto_month: int, as_of: dt.date, directorates: Sequence[str] | None
+) -> Curve:
+    months = views.monthly(uow, year, as_of=as_of, directorates=directorates)
+    credits = [c for c in views.credit_history(uow, year, directorates=directorates)
+               if c.entry_date <= as_of]
+    out = []
+    for m in months[:upto_month]:
+        end = month_end(year, m.month)
+        cc = sum((c.amount for c in credits if c.credit_type == "commitment" and c.entry_date <= end), ZERO)
+        pc = sum((c.amount for c in credits if c.credit_type == "payment" and c.entry_date <= end), ZERO)
+        out.append(ChartMonth(m.month, cc, pc, m.cumulative_committed, m.cumulative_paid))
+    return Curve(year, tuple(out))
+
+
+def build_monthly(
+    uow: UnitOfWork,
+    month: str | dt.date,
+    *,
+    directorates: Sequence[str] | None = None,
+    generated_at: dt.datetime | None = None,
+) -> MonthlyReport:
+    """Build the monthly report of ``month`` (``YYYY-MM``) as of its last day.
+
+    Args:
+        uow: a (read-only) unit of work.
+        month: the reported month.
+        directorates: limit to these directorate codes (None: all).
+        generated_at: the generation time printed on the report (default: now, UTC).
+
+    Raises:
+        ValidationError: a malformed month.
+        UnknownDirectorateError: a directorate code that does not exist.
+    """
+    year, mon = parse_month(month)
+    start, end = dt.date(year, mon, 1), month_end(year, mon)
+    scope = None if directorates is None else tuple(report_views.check_directorates(uow, directorates))
+    names = {d.code: d.name for d in views.directorates_list(uow)}
+    batches = tuple(
+        BatchRef(b.id, b.kind, b.file_name, b.created_at, b.created_by, b.rows_read)
+        for b in views.import_batches(uow, limit=HEADER_BATCHES)
+    )
+    header = Header(
+        year=year, month=mon, start=start, end=end,
+        generated_at=(generated_at or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0),
+        directorates=scope, directorate_names=tuple(names[c] for c in scope or ()),
+        batches=batches, data_version=views.data_version(uow),
+    )
+
+    # Executive summary: this year at the month end against the same month end last year.
+    last_end = month_end(year - 1, mon)
+    arrears = views.arrears(uow, end, directorates=scope)
+    by_dir = views.execution(uow, year, "directorate", as_of=end, directorates=scope)
+    current = _figures(uow, year, end, scope, arrears, by_dir)
+    previous = _figures(uow, year - 1, last_end, scope)
+    summary = _summary(current, previous)
+
+    directorates_ = tuple(
+        DirectorateLine(r.key, r.name, r.assessed_eur, r.committed, r.paid, r.open, r.paid_rate,
+                        r.paid_in_year)
+        for r in by_dir.rows
+    )
+    by_ab = views.execution(uow, year, "ab", as_of=end, directorates=scope)
+    ab_dirs = {a.code: a.directorate or "" for a in views.allocations(uow, scope)}
+    allocations_ = tuple(
+        AllocationLine(r.key, r.name, ab_dirs.get(r.key, ""), r.commitment_credits or ZERO,
+                       r.committed, r.available or ZERO,
+                       ratio(r.committed, r.commitment_credits or ZERO), r.payment_credits or ZERO,
+                       r.paid_in_year, ratio(r.paid_in_year, r.payment_credits or ZERO))
+        for r in by_ab.rows
+    )
+
+    # By organisation, with the status of the year's assessments at the month end.
+    by_org = views.execution(uow, year, "organisation", as_of=end, directorates=scope)
+    dues = report_views.due_dates(uow, year, as_of=end, directorates=scope)
+    left: dict[str, list[OutstandingLine]] = {}
+    # The year's lines still to pay are among the arrears already read (overdue or not).
+    for o in (*arrears.overdue, *arrears.not_yet_due):
+        if o.fiscal_year == year:
+            left.setdefault(o.organisation, []).append(o)
+    organisations_ = []
+    for r in by_org.rows:
+        pending = left.get(r.key, [])
+        due = dues.get(r.key)
+        # The next due date still to honour, else the last one of the year.
+        due_date = min(o.due_date for o in pending) if pending else (due.last if due else None)
+        organisations_.append(OrganisationLine(
+            code=r.key, name=r.name, directorate=r.directorate or "",
+            assessed=tuple(sorted(r.assessed.items())), assessed_eur=r.assessed_eur,
+            committed=r.committed, paid=r.paid, open=r.open, paid_rate=r.paid_rate,
+            due_date=due_date, status=_status(r, pending),
+        ))
+
+    payments = tuple(report_views.payments_between(uow, start, end, directorates=scope))
+    open_ = tuple(views.open_commitments(uow, as_of=end, directorates=scope))
+    overdue = tuple(arrears.overdue)
+    buckets = arrears.buckets
+    ageing = tuple(
+        AgeingLine(b, buckets[b], sum(1 for o in overdue if o.bucket == b)) for b in AGEING_BUCKETS
+    )
+    fx_year = tuple(views.exchange_differences(uow, year=year, end=end, directorates=scope))
+    # The month's differences are the year's dated in the month (one read instead of two).
+    fx_month = tuple(x for x in fx_year if x.entry_date >= start)
+    exposure = tuple(_exposure_line(e) for e in views.exposure_of(uow, open_, as_of=end))
+
+    report = MonthlyReport(
+        header=header,
+        summary=summary,
+        by_directorate=directorates_,
+        by_directorate_total=_totals(directorates_, "assessed_eur", "committed", "paid", "open",
+                                     "paid_in_year", paid_rate=("paid", "committed")),
+        by_allocation=allocations_,
+        by_allocation_total=_totals(allocations_, "commitment_credits", "committed", "available",
+                                    "payment_credits", "paid_in_year",
+                                    commitment_rate=("committed", "commitment_credits"),
+                                    payment_rate=("paid_in_year", "payment_credits")),
+        by_organisation=tuple(organisations_),
+        by_organisation_total=_totals(organisations_, "assessed_eur", "committed", "paid", "open",
+                                      paid_rate=("paid", "committed")),
+        by_organisation_assessed=_per_currency(organisations_),
+        payments=payments,
+        payments_total=_totals(payments, "amount_eur"),
+        open_commitments=open_,
+        open_commitments_total=_totals(open_, "committed_eur", "paid_eur", "open_eur"),
+        overdue=overdue,
+        overdue_total=_totals(overdue, "outstanding_eur"),
+        ageing=ageing,
+        ageing_total=Totals((("outstanding_eur", arrears.total_eur),
+                             ("lines", Decimal(len(overdue))))),
+        fx_month=fx_month,
+        fx_month_total=_totals(fx_month, "committed_eur", "gain_eur"),
+        fx_year=fx_year,
+        fx_year_total=_totals(fx_year, "committed_eur", "gain_eur"),
+        exposure=exposure,
+        exposure_total=_exposure_total(exposure),
+        curve_this_year=_curve(uow, year, mon, end, scope),
+        curve_last_year=_curve(uow, year - 1, 12, end, scope),
+        fingerprint="",
+    )
+    return _with_fingerprint(report)
+
+
+def _per_currency(lines: Sequence[OrganisationLine]) -> tuple[tuple[str, Decimal], ...]:
+    out: dict[str, Decimal] = {}
+    for line in lines:
+        for cur, value in line.assessed:
+            out[cur] = out.get(cur, ZERO) + value
+    return tuple(sorted(out.items()))
+
+
+def _exposure_line(e: Exposure) -> ExposureLine:
+    return ExposureLine(e.currency, e.open, e.open_eur_committed, e.rate, e.rate_date,
+                        e.open_eur_now, e.difference)
+
+
+def _exposure_total(lines: Sequence[ExposureLine]) -> Totals:
+    # A currency without a rate has no EUR value now: the total of those columns is then
+    # unknown rather than silently short.
+    complete = all(x.open_eur_now is not None for x in lines)
+    return Totals((
+        ("open_eur_committed", _sum(lines, "open_eur_committed")),
+        ("open_eur_now", sum((x.open_eur_now or ZERO for x in lines), ZERO) if complete else None),
+        ("difference", sum((x.difference or ZERO for x in lines), ZERO) if complete else None),
+    ))
+
+
+# --------------------------------------------------------------------------- fingerprint
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if is_dataclass(value) and not isinstance(value, type):
+        # Rows of the long lists: a tuple of fields is enough (names are fixed per type).
+        return [getattr(value, f.name) for f in fields(value)]
+    raise TypeError(f"not canonical: {type(value).__name__}")
+
+
+def fingerprint_of(report: MonthlyReport) -> str:
+    """SHA-256 of the report's figures in canonical JSON.
+
+    The generation time, the list of import batches and the data version are left out: they
+    change without changing any figure of the month, and the same ledger and month must give
+    the same fingerprint.
+    """
+    header = {f.name: getattr(report.header, f.name) for f in fields(report.header)
+              if f.name not in ("generated_at", "batches", "data_version")}
+    data = {f.name: getattr(report, f.name) for f in fields(report) if f.name not in ("header", "fingerprint")}
+    data["header"] = header
+    # json's C encoder walks the data; only Decimals, dates and dataclasses reach _scalar.
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=_scalar)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _with_fingerprint(report: MonthlyReport) -> MonthlyReport:
+    from dataclasses import replace
+
+    return replace(report, fingerprint=fingerprint_of(report))
+
+
+def monthly_report(
+    session_factory: sessionmaker[Session],
+    month: str | dt.date,
+    *,
+    directorates: Sequence[str] | None = None,
+    user: str = "report",
+    generated_at: dt.datetime | None = None,
+) -> MonthlyReport:
+    """Build the report in its own read-only unit of work (one consistent snapshot)."""
+    with UnitOfWork(session_factory, user=user, channel="report", write=False) as uow:
+        if uow.session.get_bind().dialect.name == "postgresql":
+            # Every read of the report sees the same committed state (SQLite's read
+            # transaction in WAL mode is already one snapshot).
+            uow.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        return build_monthly(uow, month, directorates=directorates, generated_at=generated_at)

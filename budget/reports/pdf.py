@@ -1,0 +1,528 @@
+"""The monthly report as a PDF for the hierarchy (ReportLab, charts drawn by matplotlib).
+
+A4 portrait; tables break across pages with their header row repeated; amounts right-aligned
+with thousand separators and a totals row; page numbers "x / y"; one type scale. The fonts
+are the DejaVu fonts matplotlib ships, so a pip install is all a machine needs (and any
+organisation name prints, accents and all). Text from the data is XML-escaped before it
+reaches a ``Paragraph``, whose mini-markup would otherwise turn it into bold, links...
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as rl_canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Frame,
+    Image,
+    KeepTogether,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from budget.reports import i18n
+from budget.reports.i18n import month_short, period_label, t
+from budget.reports.layout import Column, Pct, Section, scope_label, sections
+from budget.reports.monthly import MonthlyReport
+
+# --------------------------------------------------------------------------- look
+
+NAVY = colors.HexColor("#1F3864")
+RULE = colors.HexColor("#8EA9DB")
+ZEBRA = colors.HexColor("#F2F5FB")
+TOTAL_BG = colors.HexColor("#D9E1F2")
+GREY = colors.HexColor("#595959")
+RED = colors.HexColor("#C00000")
+
+# One type scale (points): title, section, sub-section, body, table, small print.
+SIZE_TITLE, SIZE_H1, SIZE_H2, SIZE_BODY, SIZE_TABLE, SIZE_SMALL = 18, 12.5, 10, 9, 7, 6.5
+
+FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
+MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 15 * mm, 20 * mm, 16 * mm
+CHART_DPI = 220
+WIDE_SECTIONS = ("allocation", "organisation")
+KEEP_WHOLE = 20  # rows: tables this short are not split across pages
+CUMULATIVE_HEIGHT = 2.3  # inches: fits under the summary on the first page
+
+
+def _register_fonts() -> None:
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    pdfmetrics.registerFont(TTFont(FONT, str(folder / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(folder / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    body = ParagraphStyle("body", fontName=FONT, fontSize=SIZE_BODY, leading=SIZE_BODY * 1.35)
+    return {
+        "title": ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=SIZE_TITLE,
+                                leading=SIZE_TITLE * 1.2, textColor=NAVY, spaceAfter=2 * mm),
+        "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=SIZE_H1, leading=SIZE_H1 * 1.3,
+                                   textColor=GREY, spaceAfter=5 * mm),
+        "ministry": ParagraphStyle("ministry", parent=body, fontSize=SIZE_SMALL + 1, textColor=GREY,
+                                   spaceAfter=8 * mm),
+        "h1": ParagraphStyle("h1", parent=body, fontName=FONT_BOLD, fontSize=SIZE_H1,
+                             leading=SIZE_H1 * 1.3, textColor=NAVY, spaceBefore=6 * mm,
+                             spaceAfter=2.5 * mm),
+        "h2": ParagraphStyle("h2", parent=body, fontName=FONT_BOLD, fontSize=SIZE_H2,
+                             leading=SIZE_H2 * 1.3, textColor=NAVY, spaceBefore=3 * mm,
+                             spaceAfter=1.5 * mm),
+        "body": body,
+        "note": ParagraphStyle("note", parent=body, fontSize=SIZE_SMALL, leading=SIZE_SMALL * 1.4,
+                               textColor=GREY, spaceBefore=1.2 * mm),
+        "cell": ParagraphStyle("cell", parent=body, fontSize=SIZE_TABLE, leading=SIZE_TABLE * 1.25),
+        "cell_right": ParagraphStyle("cell_right", parent=body, fontSize=SIZE_TABLE,
+                                     leading=SIZE_TABLE * 1.25, alignment=TA_RIGHT),
+        "head": ParagraphStyle("head", parent=body, fontName=FONT_BOLD, fontSize=SIZE_TABLE,
+                               leading=SIZE_TABLE * 1.2, textColor=colors.white, alignment=TA_LEFT),
+        "head_right": ParagraphStyle("head_right", parent=body, fontName=FONT_BOLD,
+                                     fontSize=SIZE_TABLE, leading=SIZE_TABLE * 1.2,
+                                     textColor=colors.white, alignment=TA_RIGHT),
+    }
+
+
+def para(text: str, style: ParagraphStyle) -> Paragraph:
+    """A Paragraph of data text: escaped, so ``<a href>`` or ``<b>`` in data stays literal."""
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+# --------------------------------------------------------------------------- page furniture
+
+
+class _NumberedCanvas(rl_canvas.Canvas):
+    """Defers each page so the footer can say "page x / y" once the page count is known."""
+
+    def __init__(self, *args: Any, furniture: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._saved: list[dict[str, Any]] = []
+        self._furniture = furniture
+
+    def showPage(self) -> None:  # ReportLab's name
+        self._saved.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._saved)
+        for state in self._saved:
+            self.__dict__.update(state)
+            self._furniture(self, self._pageNumber, total)
+            super().showPage()
+        super().save()
+
+
+def _furniture_for(report: MonthlyReport, lang: str) -> Any:
+    h = report.header
+    running = f"{t('subtitle', lang)} · {period_label(h.year, h.month, lang)} · {scope_label(report, lang)}"
+    footer_left = (f"{t('generated', lang)} {i18n.date(h.generated_at, lang)} UTC · "
+                   f"SHA-256 {report.fingerprint[:16]}…")
+
+    def draw(c: rl_canvas.Canvas, page: int, total: int) -> None:
+        width, height = c._pagesize  # portrait, or landscape for the wide tables
+        c.saveState()
+        if page > 1:
+            c.setFont(FONT, SIZE_SMALL)
+            c.setFillColor(GREY)
+            c.drawString(MARGIN_X, height - 11 * mm, running[:140])
+            c.drawRightString(width - MARGIN_X, height - 11 * mm, "M0.0 · DGM")
+            c.setStrokeColor(RULE)
+            c.setLineWidth(0.5)
+            c.line(MARGIN_X, height - 12.5 * mm, width - MARGIN_X, height - 12.5 * mm)
+        c.setStrokeColor(RULE)
+        c.setLineWidth(0.5)
+        c.line(MARGIN_X, 11.5 * mm, width - MARGIN_X, 11.5 * mm)
+        c.setFont(FONT, SIZE_SMALL)
+        c.setFillColor(GREY)
+        c.drawString(MARGIN_X, 8 * mm, footer_left)
+        c.drawRightString(width - MARGIN_X, 8 * mm, f"{t('page', lang)} {page} / {total}")
+        c.restoreState()
+
+    return draw
+
+
+# --------------------------------------------------------------------------- tables
+
+NUMERIC = ("amount", "amount_cur", "percent", "rate", "int", "year", "mixed", "figures")
+PAD = 2.5  # left and right cell padding (points)
+
+
+def _cell_text(value: Any, kind: str, lang: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Pct):
+        return i18n.percent(value.value, lang)
+    if kind in ("amount", "amount_cur") or (kind == "mixed" and isinstance(value, Decimal)):
+        return i18n.amount(value, lang)
+    if kind == "percent":
+        return i18n.percent(value, lang)
+    if kind == "rate":
+        text = f"{value:.4f}"
+        return text if lang == "en" else text.replace(".", ",")
+    if kind == "year":
+        return str(int(value))
+    if kind == "int":
+        return f"{int(value):,}" if lang == "en" else f"{int(value):,}".replace(",", ".")
+    if kind == "date":
+        return i18n.date(value, lang)
+    return str(value)
+
+
+def _text_width(text: str, font: str = FONT, size: float = SIZE_TABLE) -> float:
+    return max((pdfmetrics.stringWidth(line, font, size) for line in text.split("\n")), default=0)
+
+
+def _widths(cols: list[Column], cells: list[list[str]], totals: list[str] | None,
+            width: float) -> list[float]:
+    """Column widths from their content: figures and codes get what they need on one line,
+    free-text columns share the rest (and wrap); headers wrap between words."""
+    natural, minimum = [], []
+    for j, c in enumerate(cols):
+        content = max((_text_width(row[j]) for row in cells), default=0)
+        if totals is not None and totals[j]:
+            content = max(content, _text_width(totals[j], FONT_BOLD))
+        longest_word = max((_text_width(w, FONT_BOLD) for w in c.pdf_label.split()), default=0)
+        need = max(content, longest_word) + 2 * PAD + 0.5
+        natural.append(need)
+        if c.kind == "text":
+            # Free text wraps between words; only a very long word is split (Paragraph's
+            # splitLongWords) rather than squeezing every other column.
+            words = min(60.0, max((_text_width(w) for row in cells for w in row[j].split()), default=0))
+            minimum.append(max(longest_word, words) + 2 * PAD + 2)
+        else:
+            minimum.append(need)
+    text_cols = [j for j, c in enumerate(cols) if c.kind == "text"]
+    fixed = sum(natural[j] for j in range(len(cols)) if j not in text_cols)
+    if not text_cols:
+        spare = width - fixed
+        return [n + spare * n / fixed for n in natural] if spare > 0 else [n * width / fixed for n in natural]
+    room = width - fixed
+    want = sum(natural[j] for j in text_cols)
+    out = list(natural)
+    if room >= want:
+        # Everything fits: the free-text columns take the spare width.
+        for j in text_cols:
+            out[j] = natural[j] + (room - want) * natural[j] / want
+        return out
+    floor = sum(minimum[j] for j in text_cols)
+    if room >= floor:
+        for j in text_cols:
+            out[j] = minimum[j] + (room - floor) * (natural[j] - minimum[j]) / max(want - floor, 1e-9)
+        return out
+    # Too wide even with wrapped text: scale every column down (rare: very long codes).
+    total = fixed + floor
+    return [(natural[j] if j not in text_cols else minimum[j]) * width / total for j in range(len(cols))]
+
+
+def _table(section: Section, st: dict[str, ParagraphStyle], lang: str, width: float,
+           rows: list[tuple[Any, ...]] | None = None) -> Table:
+    cols = [(i, c) for i, c in enumerate(section.columns) if c.pdf]
+    body = section.rows if rows is None else rows
+    texts = [[_cell_text(row[i], c.kind, lang) for i, c in cols] for row in body]
+    total_line: list[str] | None = None
+    if section.totals is not None:
+        total_line = [t("total", lang) if j == 0 else
+                      (_cell_text(section.totals[c.key], c.kind, lang) if c.key in section.totals else "")
+                      for j, (_, c) in enumerate(cols)]
+    widths = _widths([c for _, c in cols], texts, total_line, width)
+    head = [para(c.pdf_label, st["head_right"] if c.kind in NUMERIC else st["head"]) for _, c in cols]
+    data: list[list[Any]] = [head]
+    negative: list[tuple[int, int]] = []
+    for r, (row, line_texts) in enumerate(zip(body, texts, strict=True), start=1):
+        line: list[Any] = []
+        for j, (i, c) in enumerate(cols):
+            # Free text wraps in an (escaped) Paragraph; plain strings are drawn as they are,
+            # no markup interpreted.
+            line.append(para(line_texts[j], st["cell"]) if c.kind == "text" else line_texts[j])
+            value = row[i]
+            number = value.value if isinstance(value, Pct) else value
+            if isinstance(number, Decimal) and number < 0:
+                negative.append((j, r))
+        data.append(line)
+    style: list[tuple[Any, ...]] = [
+        ("FONT", (0, 0), (-1, -1), FONT, SIZE_TABLE),
+        ("LEADING", (0, 0), (-1, -1), SIZE_TABLE * 1.25),
+        ("BACKGROUND", (0, 0), (-1, 0), NAVY),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.6),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.8),
+        ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
+    ]
+    for j, (_, c) in enumerate(cols):
+        if c.kind in NUMERIC:
+            style.append(("ALIGN", (j, 1), (j, -1), "RIGHT"))
+    for j, r in negative:
+        style.append(("TEXTCOLOR", (j, r), (j, r), RED))
+    if total_line is not None:
+        data.append(total_line)
+        style += [
+            ("FONT", (0, -1), (-1, -1), FONT_BOLD, SIZE_TABLE),
+            ("BACKGROUND", (0, -1), (-1, -1), TOTAL_BG),
+            ("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY),
+            ("LINEBELOW", (0, -1), (-1, -1), 0.8, NAVY),
+        ]
+    table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _section_flowables(section: Section, number: int, st: dict[str, ParagraphStyle], lang: str,
+                       width: float) -> list[Any]:
+    heading = Paragraph(f"{number}. {escape(section.title)}", st["h1"])
+    out: list[Any] = [CondPageBreak(40 * mm)]
+    if not section.rows:
+        out.append(KeepTogether([heading, Paragraph(escape(t("none", lang)), st["body"])]))
+        return out
+    rows = section.rows
+    if section.pdf_limit is not None and len(rows) > section.pdf_limit:
+        rows = rows[: section.pdf_limit]
+    table = _table(section, st, lang, width, rows)
+    # A short table moves whole to the next page rather than leave its last lines and
+    # totals alone there.
+    out += [KeepTogether([heading, table])] if len(rows) <= KEEP_WHOLE else [heading, table]
+    if len(rows) < len(section.rows):
+        out.append(Paragraph(escape(t("more_rows", lang, n=len(section.rows) - len(rows),
+                                      sheet=section.sheet)), st["note"]))
+    return out
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def _m(value: Decimal) -> float:
+    """EUR to EUR million, as a chart coordinate (floats only ever serve plotting)."""
+    return float(value) / 1e6
+
+
+def _chart_png(fig: Figure) -> io.BytesIO:
+    out = io.BytesIO()
+    FigureCanvasAgg(fig)
+    fig.savefig(out, format="png", dpi=CHART_DPI)
+    out.seek(0)
+    return out
+
+
+def _style_axes(ax: Any) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.spines[["left", "bottom"]].set_color("#8c8c8c")
+    ax.tick_params(labelsize=7, colors="#404040")
+    ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def _cumulative_chart(report: MonthlyReport, lang: str, width: float) -> Image:
+    fig = Figure(figsize=(width / 72, CUMULATIVE_HEIGHT), facecolor="white")
+    # Fixed margins (a constrained layout costs more time than drawing the chart).
+    fig.subplots_adjust(left=0.055, right=0.99, top=0.9, bottom=0.27)
+    ax = fig.add_subplot()
+    this, last = report.curve_this_year, report.curve_last_year
+    months = list(range(1, 13))
+    if last.months:
+        ax.plot(months[: len(last.months)], [_m(m.cumulative_committed) for m in last.months],
+                color="#1F3864", linestyle=":", linewidth=1.1, label=f"{t('committed', lang)} {last.year}")
+        ax.plot(months[: len(last.months)], [_m(m.cumulative_paid) for m in last.months],
+                color="#C55A11", linestyle=":", linewidth=1.1, label=f"{t('paid', lang)} {last.year}")
+    xs = [m.month for m in this.months]
+    ax.plot(xs, [_m(m.cumulative_committed) for m in this.months], color="#1F3864",
+            linewidth=2, marker="o", markersize=3, label=f"{t('committed', lang)} {this.year}")
+    ax.plot(xs, [_m(m.cumulative_paid) for m in this.months], color="#C55A11", linewidth=2,
+            marker="o", markersize=3, label=f"{t('paid_in_year', lang)} {this.year}")
+    ax.step(xs, [_m(m.commitment_credits) for m in this.months], where="mid", color="#1F3864",
+            alpha=0.45, linewidth=1, linestyle="--", label=f"{t('commitment_credits', lang)} {this.year}")
+    ax.step(xs, [_m(m.payment_credits) for m in this.months], where="mid", color="#C55A11",
+            alpha=0.45, linewidth=1, linestyle="--", label=f"{t('payment_credits', lang)} {this.year}")
+    ax.set_xticks(months, [month_short(m, lang) for m in months])
+    ax.set_xlim(0.6, 12.4)
+    ax.set_ylim(bottom=0)
+    _style_axes(ax)
+    ax.legend(fontsize=6.5, ncols=3, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.13))
+    ax.set_title(t("chart_cumulative", lang), fontsize=8.5, color="#1F3864", loc="left")
+    return Image(_chart_png(fig), width=width, height=CUMULATIVE_HEIGHT * 72)
+
+
+def _directorate_chart(report: MonthlyReport, lang: str, width: float) -> Image:
+    rows = [d for d in report.by_directorate if d.committed or d.paid]
+    height = 2.5
+    fig = Figure(figsize=(width / 72, height), facecolor="white")
+    fig.subplots_adjust(left=0.055, right=0.99, top=0.9, bottom=0.1)
+    ax = fig.add_subplot()
+    xs = range(len(rows))
+    ax.bar([x - 0.2 for x in xs], [_m(d.committed) for d in rows], width=0.4, color="#1F3864",
+           label=t("committed", lang))
+    ax.bar([x + 0.2 for x in xs], [_m(d.paid) for d in rows], width=0.4, color="#C55A11",
+           label=t("paid", lang))
+    ax.set_xticks(list(xs), [d.code for d in rows])
+    # Few directorates (a report limited to one): keep bars narrow and centred.
+    pad = max(0.6, (6 - len(rows)) / 2)
+    ax.set_xlim(-pad, len(rows) - 1 + pad)
+    _style_axes(ax)
+    ax.legend(fontsize=6.5, frameon=False, loc="upper right")
+    ax.set_title(t("chart_directorate", lang), fontsize=8.5, color="#1F3864", loc="left")
+    return Image(_chart_png(fig), width=width, height=height * 72)
+
+
+# --------------------------------------------------------------------------- document
+
+
+def _cover(report: MonthlyReport, st: dict[str, ParagraphStyle], lang: str, width: float) -> list[Any]:
+    h = report.header
+    out: list[Any] = [
+        Paragraph(escape(t("ministry", lang)), st["ministry"]),
+        Paragraph(escape(t("title", lang)), st["title"]),
+        Paragraph(escape(f"{t('subtitle', lang)} – {period_label(h.year, h.month, lang)}"),
+                  st["subtitle"]),
+    ]
+    facts = [
+        (t("period", lang), f"{i18n.date(h.start, lang)} – {i18n.date(h.end, lang)}"),
+        (t("situation_on", lang), i18n.date(h.end, lang)),
+        (t("scope", lang), scope_label(report, lang)),
+        (t("generated", lang), f"{i18n.date(h.generated_at, lang)} UTC"),
+        (t("fingerprint", lang), report.fingerprint),
+    ]
+    table = Table([[Paragraph(escape(k), st["body"]), para(v, st["body"])] for k, v in facts],
+                  colWidths=[width * 0.28, width * 0.72], hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), FONT, SIZE_BODY),
+        ("TEXTCOLOR", (0, 0), (0, -1), GREY),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    ]))
+    out.append(table)
+    out.append(Paragraph(escape(t("data_basis", lang)) + " – " + escape(t("last_batches", lang)), st["h2"]))
+    if h.batches:
+        batch_rows = [[para(x, st["head"]) for x in
+                       (t("batch", lang), t("kind", lang), t("file", lang), t("loaded_on", lang),
+                        t("loaded_by", lang))] + [para(t("rows", lang), st["head_right"])]]
+        for b in h.batches:
+            batch_rows.append([str(b.id), b.kind, para(b.file_name, st["cell"]),
+                               i18n.date(b.created_at, lang), para(b.created_by, st["cell"]),
+                               _cell_text(b.rows_read, "int", lang)])
+        bt = Table(batch_rows, colWidths=[w * width for w in (0.07, 0.12, 0.42, 0.17, 0.12, 0.10)],
+                   repeatRows=1, hAlign="LEFT")
+        bt.setStyle(TableStyle([
+            ("FONT", (0, 0), (-1, -1), FONT, SIZE_TABLE),
+            ("BACKGROUND", (0, 0), (-1, 0), NAVY),
+            ("ALIGN", (-1, 1), (-1, -1), "RIGHT"),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.6), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.8),
+        ]))
+        out.append(bt)
+    else:
+        out.append(Paragraph(escape(t("no_batches", lang)), st["note"]))
+    return out
+
+
+def _summary_table(section: Section, st: dict[str, ParagraphStyle], lang: str, width: float) -> Table:
+    rows: list[list[Any]] = [[para(c.label, st["head"] if i == 0 else st["head_right"])
+                              for i, c in enumerate(section.columns)]]
+    style: list[tuple[Any, ...]] = [
+        ("FONT", (0, 0), (-1, -1), FONT, SIZE_BODY - 0.5),
+        ("BACKGROUND", (0, 0), (-1, 0), NAVY),
+        ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.6),
+    ]
+    for r, row in enumerate(section.rows, start=1):
+        cells = [row[0]]
+        for j, value in enumerate(row[1:], start=1):
+            text = _cell_text(value, "mixed", lang)
+            if j == 3 and isinstance(value, Pct) and value.value is not None:
+                # A change of a rate is a difference in percentage points.
+                text = (f"{value.value * 100:+.1f}".replace(".", "," if lang != "en" else ".")
+                        + f" {t('points', lang)}")
+            elif j == 3 and isinstance(value, Decimal) and value > 0:
+                text = "+" + text
+            cells.append(text)
+            number = value.value if isinstance(value, Pct) else value
+            if j == 3 and isinstance(number, Decimal) and number < 0:
+                style.append(("TEXTCOLOR", (j, r), (j, r), RED))
+        rows.append(cells)
+        if row[0] in (t("committed", lang), t("paid_in_year", lang), t("open", lang)):
+            style.append(("FONT", (0, r), (-1, r), FONT_BOLD, SIZE_BODY - 0.5))
+    widths = [width * w for w in (0.43, 0.2, 0.2, 0.17)]
+    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def render_pdf(report: MonthlyReport, lang: str = "en", *, pdf_limit: int | None = 60) -> bytes:
+    """The PDF's bytes. Long detail lists stop after ``pdf_limit`` lines (the workbook has all)."""
+    _register_fonts()
+    st = _styles()
+    buffer = io.BytesIO()
+    width = A4[0] - 2 * MARGIN_X
+    doc = BaseDocTemplate(
+        buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM, title=f"{t('subtitle', lang)} – {report.period}",
+        author="M0.0 – DGM", subject=t("title", lang), creator="budget report monthly",
+        keywords=f"sha256:{report.fingerprint}",
+    )
+    frame = Frame(MARGIN_X, MARGIN_BOTTOM, width, A4[1] - MARGIN_TOP - MARGIN_BOTTOM, id="body",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    wide = landscape(A4)
+    wide_width = wide[0] - 2 * MARGIN_X
+    wide_frame = Frame(MARGIN_X, MARGIN_BOTTOM, wide_width, wide[1] - MARGIN_TOP - MARGIN_BOTTOM,
+                       id="wide", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate(id="portrait", frames=[frame], pagesize=A4),
+                          PageTemplate(id="landscape", frames=[wide_frame], pagesize=wide)])
+    secs = {s.key: s for s in sections(report, lang, pdf_limit=pdf_limit)}
+
+    story: list[Any] = _cover(report, st, lang, width)
+    story += [Paragraph(f"1. {escape(secs['summary'].title)}", st["h1"]),
+              _summary_table(secs["summary"], st, lang, width),
+              Paragraph(escape(t("amounts_in_eur", lang)), st["note"])]
+    story += [CondPageBreak(75 * mm),
+              KeepTogether([Paragraph(f"2. {escape(t('sec_charts', lang))}", st["h1"]),
+                            _cumulative_chart(report, lang, width)]),
+              Spacer(1, 3 * mm), _directorate_chart(report, lang, width)]
+    number = 3
+    wide_mode = False
+    for key in ("directorate", "allocation", "organisation", "payments", "open", "ageing",
+                "overdue", "fx_month", "fx_year", "exposure"):
+        # The tables with many columns of figures get landscape pages (A4 turned).
+        wide = key in WIDE_SECTIONS and bool(secs[key].rows)
+        if wide != wide_mode:
+            story += [NextPageTemplate("landscape" if wide else "portrait"), PageBreak()]
+            wide_mode = wide
+        story += _section_flowables(secs[key], number, st, lang, wide_width if wide else width)
+        number += 1
+    if wide_mode:
+        story += [NextPageTemplate("portrait"), PageBreak()]
+    notes = [t(k, lang) for k in ("readme_intro", "readme_clocks", "readme_fx", "readme_fingerprint")]
+    story += [CondPageBreak(30 * mm), Spacer(1, 4 * mm)]
+    story += [Paragraph(escape(n), st["note"]) for n in notes]
+
+    furniture = _furniture_for(report, lang)
+    doc.build(story, canvasmaker=lambda *a, **k: _NumberedCanvas(*a, furniture=furniture, **k))
+    return buffer.getvalue()
+
+
+__all__ = ["Column", "render_pdf"]

@@ -1,0 +1,251 @@
+"""The monthly report as an Excel workbook for the analysts (XlsxWriter).
+
+One sheet per section plus a "Read me" sheet. Numbers are real numbers with number formats,
+header rows are frozen and filtered, totals are ``SUM`` formulas written with their cached
+values (they show without recalculation). Text from the data is written with
+``write_string`` (``strings_to_formulas`` is off as well), and text starting with ``=``,
+``+``, ``-`` or ``@`` also gets Excel's quote prefix, so editing the cell keeps it text:
+an imported string never becomes a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.workbook import Format, Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from budget.reports.i18n import date as fmt_date
+from budget.reports.i18n import period_label, t
+from budget.reports.layout import Column, Pct, Section, scope_label, sections
+from budget.reports.monthly import MonthlyReport
+
+#: Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+AMOUNT_FORMAT = "#,##0.00;[Red]-#,##0.00"
+RATE_FORMAT = "0.0000##"
+PERCENT_FORMAT = "0.0%"
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+
+
+class _Formats:
+    """The workbook's cell formats, created once."""
+
+    def __init__(self, wb: Workbook) -> None:
+        base = {"font_name": "Arial", "font_size": 10, "valign": "top"}
+        self.title = wb.add_format({**base, "bold": True, "font_size": 14, "font_color": "#1F3864"})
+        self.subtitle = wb.add_format({**base, "font_size": 11, "font_color": "#404040"})
+        self.bold = wb.add_format({**base, "bold": True})
+        self.header = wb.add_format({**base, "bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF",
+                                     "text_wrap": True, "border": 1, "border_color": "#8EA9DB"})
+        self.header_num = wb.add_format({**base, "bold": True, "bg_color": "#1F3864",
+                                         "font_color": "#FFFFFF", "text_wrap": True, "align": "right",
+                                         "border": 1, "border_color": "#8EA9DB"})
+        self.text = wb.add_format(base)
+        self.text_quoted = wb.add_format({**base, "quote_prefix": True})
+        self.wrap = wb.add_format({**base, "text_wrap": True})
+        self.amount = wb.add_format({**base, "num_format": AMOUNT_FORMAT})
+        self.rate = wb.add_format({**base, "num_format": RATE_FORMAT})
+        self.percent = wb.add_format({**base, "num_format": PERCENT_FORMAT})
+        self.int = wb.add_format({**base, "num_format": "#,##0"})
+        self.date = wb.add_format({**base, "num_format": DATE_FORMAT, "align": "left"})
+        self.datetime = wb.add_format({**base, "num_format": DATETIME_FORMAT, "align": "left"})
+        tot = {**base, "bold": True, "top": 1, "bottom": 6, "bg_color": "#D9E1F2"}
+        self.total_label = wb.add_format(tot)
+        self.total_amount = wb.add_format({**tot, "num_format": AMOUNT_FORMAT})
+        self.total_percent = wb.add_format({**tot, "num_format": PERCENT_FORMAT})
+        self.total_int = wb.add_format({**tot, "num_format": "#,##0"})
+
+
+def needs_quote(text: str) -> bool:
+    """True when ``text`` would read as a formula if typed into a cell."""
+    return text.startswith(FORMULA_TRIGGERS)
+
+
+def write_text(ws: Worksheet, row: int, col: int, value: str, f: _Formats, fmt: Format | None = None) -> None:
+    """Write data text as a string cell; formula-like text gets the quote prefix too."""
+    ws.write_string(row, col, value, f.text_quoted if needs_quote(value) else (fmt or f.text))
+
+
+def _write_value(ws: Worksheet, row: int, col: int, value: Any, kind: str, f: _Formats) -> None:
+    if value is None:
+        ws.write_blank(row, col, None, f.text)
+        return
+    if isinstance(value, Pct):
+        if value.value is None:
+            ws.write_blank(row, col, None, f.text)
+        else:
+            ws.write_number(row, col, value.value, f.percent)
+        return
+    if kind in ("text", "code"):
+        write_text(ws, row, col, str(value), f)
+    elif kind in ("amount", "amount_cur") or (kind == "mixed" and isinstance(value, Decimal)):
+        ws.write_number(row, col, value, f.amount)
+    elif kind == "percent":
+        ws.write_number(row, col, value, f.percent)
+    elif kind == "rate":
+        ws.write_number(row, col, value, f.rate)
+    elif kind == "int":
+        ws.write_number(row, col, int(value), f.int)
+    elif kind == "year":
+        ws.write_number(row, col, int(value), f.text)
+    elif kind == "date":
+        ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), f.date)
+    else:  # pragma: no cover - every kind is handled above
+        write_text(ws, row, col, str(value), f)
+
+
+def _write_section(wb: Workbook, section: Section, f: _Formats, lang: str) -> None:
+    ws = wb.add_worksheet(section.sheet)
+    columns = [c for c in section.columns if c.xlsx]
+    for j, col in enumerate(columns):
+        numeric = col.kind in ("amount", "amount_cur", "percent", "rate", "int", "year", "mixed")
+        ws.write_string(0, j, col.label, f.header_num if numeric else f.header)
+        ws.set_column(j, j, col.width + (2 if numeric else 0))
+    ws.set_row(0, 30)
+    keep = [i for i, c in enumerate(section.columns) if c.xlsx]
+    for i, row in enumerate(section.rows, start=1):
+        for j, k in enumerate(keep):
+            _write_value(ws, i, j, row[k], columns[j].kind, f)
+    last = len(section.rows)  # last data row (0-based), the header being row 0
+    ws.freeze_panes(1, 0)
+    if section.rows:
+        ws.autofilter(0, 0, last, len(columns) - 1)
+    if section.totals is not None:
+        _write_totals(ws, columns, section, last + 1, f, t("total", lang))
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+
+
+def _write_totals(
+    ws: Worksheet, columns: list[Column], section: Section, row: int, f: _Formats, label: str
+) -> None:
+    """A totals row of ``SUM`` formulas with the report's totals as their cached values."""
+    assert section.totals is not None
+    first, last = 2, row  # Excel rows of the data (1-based): 2 .. row
+    letters = {c.key: xl_col_to_name(j) for j, c in enumerate(columns)}
+    ws.write_string(row, 0, label, f.total_label)
+    for j, col in enumerate(columns):
+        if j == 0:
+            continue
+        value = section.totals.get(col.key)
+        if col.total == "sum":
+            fmt = f.total_int if col.kind == "int" else f.total_amount
+            if last < first:
+                ws.write_number(row, j, value or 0, fmt)
+            elif value is None:
+                # A total that cannot be known (e.g. a currency without a rate): no figure.
+                ws.write_blank(row, j, None, f.total_label)
+            else:
+                ws.write_formula(row, j, f"=SUM({letters[col.key]}{first}:{letters[col.key]}{last})",
+                                 fmt, value)
+        elif isinstance(col.total, tuple):
+            _, part, whole = col.total
+            if value is None or part not in letters or whole not in letters:
+                ws.write_blank(row, j, None, f.total_label)
+            else:
+                p = xl_rowcol_to_cell(row, columns.index(_col(columns, part)))
+                w = xl_rowcol_to_cell(row, columns.index(_col(columns, whole)))
+                ws.write_formula(row, j, f'=IF({w}=0,"",{p}/{w})', f.total_percent, value)
+        else:
+            ws.write_blank(row, j, None, f.total_label)
+
+
+def _col(columns: list[Column], key: str) -> Column:
+    return next(c for c in columns if c.key == key)
+
+
+def _write_readme(wb: Workbook, report: MonthlyReport, secs: list[Section], lang: str, f: _Formats) -> None:
+    ws = wb.add_worksheet(t("sec_readme", lang)[:31])
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 100)
+    h = report.header
+    ws.write_string(0, 0, t("title", lang), f.title)
+    ws.write_string(1, 0, f"{t('subtitle', lang)} – {period_label(h.year, h.month, lang)}", f.subtitle)
+    ws.write_string(2, 0, t("ministry", lang), f.subtitle)
+    row = 4
+    items: list[tuple[str, Any]] = [
+        (t("period", lang), f"{fmt_date(h.start, lang)} – {fmt_date(h.end, lang)}"),
+        (t("situation_on", lang), h.end),
+        (t("scope", lang), scope_label(report, lang)),
+        (t("generated", lang), h.generated_at),
+        (t("fingerprint", lang), report.fingerprint),
+    ]
+    for label, value in items:
+        ws.write_string(row, 0, label, f.bold)
+        if isinstance(value, dt.datetime):
+            ws.write_datetime(row, 1, value, f.datetime)
+        elif isinstance(value, dt.date):
+            ws.write_datetime(row, 1, dt.datetime.combine(value, dt.time()), f.date)
+        else:
+            write_text(ws, row, 1, str(value), f)
+        row += 1
+    row += 1
+    for key in ("readme_intro", "readme_clocks", "readme_fx", "readme_totals", "readme_fingerprint",
+                "amounts_in_eur"):
+        ws.write_string(row, 0, "", f.text)
+        ws.write_string(row, 1, t(key, lang), f.wrap)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, t("last_batches", lang), f.bold)
+    row += 1
+    if not h.batches:
+        ws.write_string(row, 1, t("no_batches", lang), f.wrap)
+        row += 1
+    else:
+        for j, key in enumerate(("batch", "kind", "file", "loaded_on", "loaded_by", "rows")):
+            ws.write_string(row, j, t(key, lang), f.header)
+        row += 1
+        for b in h.batches:
+            ws.write_number(row, 0, b.id, f.int)
+            write_text(ws, row, 1, b.kind, f)
+            write_text(ws, row, 2, b.file_name, f)
+            ws.write_datetime(row, 3, b.created_at, f.datetime)
+            write_text(ws, row, 4, b.created_by, f)
+            ws.write_number(row, 5, b.rows_read, f.int)
+            row += 1
+        ws.set_column(2, 2, 40)
+        ws.set_column(3, 5, 18)
+    row += 1
+    ws.write_string(row, 0, t("readme_sheets", lang), f.bold)
+    row += 1
+    for s in secs:
+        ws.write_string(row, 0, s.sheet, f.text)
+        ws.write_string(row, 1, s.title, f.text)
+        row += 1
+
+
+def render_xlsx(report: MonthlyReport, lang: str = "en") -> bytes:
+    """The workbook's bytes."""
+    buffer = io.BytesIO()
+    secs = sections(report, lang, pdf_limit=None)
+    wb = xlsxwriter.Workbook(buffer, {
+        "in_memory": True,
+        # Data text must never become a formula, a link or a number behind our back.
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "remove_timezone": True,
+    })
+    wb.set_properties({
+        "title": f"{t('subtitle', lang)} – {report.period}",
+        "subject": t("title", lang),
+        "author": "M0.0",
+        "company": "FPS Foreign Affairs",
+        "comments": f"sha256 {report.fingerprint}",
+    })
+    f = _Formats(wb)
+    _write_readme(wb, report, secs, lang, f)
+    for s in secs:
+        _write_section(wb, s, f, lang)
+    wb.close()
+    return buffer.getvalue()
