@@ -163,6 +163,12 @@ def _weekday(day: dt.date) -> dt.date:
     return day
 
 
+def _weekday_before(day: dt.date) -> dt.date:
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    return day
+
+
 def _amount(base: int, year: int, code: str, currency: str) -> Decimal:
     """A deterministic, slightly growing assessment (cents included)."""
     rng = random.Random(f"{code}-{currency}-{year}")
@@ -376,7 +382,16 @@ def _stream_year(
             record_payment(uow, f"PAY-{year}-{code}-{cur}-1", cref, entry_date=first, amount=part)
             counts["payments"] += 1
             second = _weekday(first + dt.timedelta(days=rng.randint(90, 160)))
-            if second <= today and not (offset == 0 and code in {"UN-PKO", "COE"}):
+            if offset == 0 and code in {"UN-PKO", "COE"}:
+                # This year's second instalments are being paid in parts, last month and this
+                # month, so the monthly report has payments of the month to show.
+                weeks = 2 if code == "UN-PKO" else 5
+                second = _weekday_before(today - dt.timedelta(weeks=weeks))
+                if second > first:
+                    share = ((amount - part) * Decimal(rng.randint(25, 40)) / 100).quantize(CENT)
+                    record_payment(uow, f"PAY-{year}-{code}-{cur}-2", cref, entry_date=second, amount=share)
+                    counts["payments"] += 1
+            elif second <= today:
                 record_payment(uow, f"PAY-{year}-{code}-{cur}-2", cref, entry_date=second, amount=amount - part)
                 counts["payments"] += 1
         else:
