@@ -39,7 +39,18 @@ class Refused(click.ClickException):
 
 
 class BudgetGroup(click.Group):
-    """Translates domain and database errors once, at the edge."""
+    """Translates domain and database errors once, at the edge; loads door groups lazily."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_GROUPS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_GROUPS and cmd_name not in self.commands:
+            import importlib
+
+            module, _, attr = LAZY_GROUPS[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -659,12 +670,13 @@ def year_close(c: Context, fiscal_year: int) -> None:
     click.echo(f"fiscal year {fiscal_year} closed")
 
 
-# command groups of the other doors (imports, users, reports) are registered below
-from budget.users_cli import users as _users
-
-cli.add_command(_users)  # noqa: E402, E702, I001
-from imports.cli import import_group as _imports; cli.add_command(_imports)  # noqa: E402, E702, I001
-from budget.reports.cli import report as _report; cli.add_command(_report)  # noqa: E402, E702, I001
+# command groups of the other doors (imports, users, reports): loaded on first use, so that
+# `budget summary` does not pay for pandas, calamine or ReportLab at start-up.
+LAZY_GROUPS: dict[str, str] = {
+    "import": "imports.cli:import_group",
+    "users": "budget.users_cli:users",
+    "report": "budget.reports.cli:report",
+}
 
 
 def main() -> None:

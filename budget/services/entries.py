@@ -579,7 +579,18 @@ def adjust_commitment(
     _record_override(uow, allocation, commitment.fiscal_year, control, adjustment_id=row.id)
     uow.audit("adjust", "commitment", commitment.id, reference=commitment.reference,
               amount=delta, amount_eur=eur, reason=reason)
-    return WriteResult(row)
+    result = WriteResult(row)
+    if cur != "EUR" and delta < 0:
+        after = commitment_position(uow, commitment)
+        if after.open == 0 and after.open_eur != 0:
+            # Nothing is left to pay in the commitment currency: what remains in EUR is an
+            # exchange difference, released like one realised on a final payment.
+            result.exchange_difference = after.open_eur
+            _release_exchange_difference(
+                uow, commitment, after.open_eur, entry_date, reference=_closing_reference(commitment, ref),
+                payment_id=None, reason=f"exchange difference on closing by decrease {ref}",
+            )
+    return result
 
 
 def _count_adjustments(uow: UnitOfWork, commitment: Commitment) -> int:
@@ -657,37 +668,57 @@ def record_payment(
 def _record_exchange_difference(
     uow: UnitOfWork, commitment: Commitment, payment: Payment, difference: Decimal, on: dt.date
 ) -> None:
-    """Release (gain) or top up (loss) the commitment to the EUR really paid."""
+    """Release (gain) or top up (loss) a commitment settled by ``payment`` to the EUR paid."""
+    _release_exchange_difference(
+        uow, commitment, difference, on, reference=f"FX-{payment.reference}", payment_id=payment.id,
+        reason="exchange difference on settlement",
+    )
+
+
+def _release_exchange_difference(
+    uow: UnitOfWork,
+    commitment: Commitment,
+    difference: Decimal,
+    on: dt.date,
+    *,
+    reference: str,
+    payment_id: int | None,
+    reason: str,
+) -> None:
+    """Bring a foreign-currency commitment with nothing open in its currency to the EUR paid.
+
+    ``difference`` is committed EUR minus paid EUR: positive is a gain (credits released),
+    negative a loss (credits consumed; never refused, since what was paid is a fact, but
+    recorded as an override when it goes beyond the available credits).
+    """
     allocation = commitment.ab
     control = Control(ZERO, ZERO, allocation.control_mode)
     if difference < 0:
-        # A loss consumes commitment credits; the payment is a fact, so it is never refused,
-        # but a top-up beyond the available credits is recorded as an override.
         _lock_allocation(uow, allocation)
         control = Control(available_on(uow, allocation.id, commitment.fiscal_year), -difference,
                           allocation.control_mode, "exchange loss on settlement")
+    top = uow.session.scalar(
+        select(func.max(CommitmentAdjustment.revision)).where(
+            CommitmentAdjustment.commitment_id == commitment.id,
+            CommitmentAdjustment.reference == reference,
+            CommitmentAdjustment.reverses_id.is_(None),
+        )
+    )
     adj = CommitmentAdjustment(
-        commitment_id=commitment.id, reference=f"FX-{payment.reference}",
-        kind="exchange_difference", entry_date=on, amount=ZERO, amount_eur=-difference,
-        payment_id=payment.id, reason="exchange difference on settlement",
-        revision=_fx_revision(uow, commitment, payment), **uow.stamp(),
+        commitment_id=commitment.id, reference=reference, kind="exchange_difference", entry_date=on,
+        amount=ZERO, amount_eur=-difference, payment_id=payment_id, reason=reason,
+        revision=0 if top is None else top + 1, **uow.stamp(),
     )
     uow.session.add(adj)
     uow.session.flush()
     _record_override(uow, allocation, commitment.fiscal_year, control, adjustment_id=adj.id)
-    uow.audit("exchange_difference", "commitment", commitment.id,
-              reference=commitment.reference, payment=payment.reference, amount_eur=difference)
+    uow.audit("exchange_difference", "commitment", commitment.id, reference=commitment.reference,
+              source=reference, amount_eur=difference)
 
 
-def _fx_revision(uow: UnitOfWork, commitment: Commitment, payment: Payment) -> int:
-    top = uow.session.scalar(
-        select(func.max(CommitmentAdjustment.revision)).where(
-            CommitmentAdjustment.commitment_id == commitment.id,
-            CommitmentAdjustment.reference == f"FX-{payment.reference}",
-            CommitmentAdjustment.reverses_id.is_(None),
-        )
-    )
-    return 0 if top is None else top + 1
+def _closing_reference(commitment: Commitment, adjustment_reference: str) -> str:
+    """Reference of the exchange difference written when a decrease closes a commitment."""
+    return f"FX-{commitment.reference}-{adjustment_reference}"[:120]
 
 
 def _payment_credit_warning(uow: UnitOfWork, commitment: Commitment, year: int) -> list[str]:
@@ -768,7 +799,8 @@ def reverse(
         raise AlreadyReversedError(f"The {label} is already reversed.")
     if isinstance(entry, CommitmentAdjustment) and entry.kind == "exchange_difference":
         raise DependentEntriesError(
-            f"The exchange difference {entry.reference} goes with its payment: reverse the payment."
+            f"The exchange difference {entry.reference} goes with the payment or decrease that "
+            "realised it: reverse that entry instead."
         )
     blockers = dependants(uow, entry)
     if blockers:
@@ -791,12 +823,19 @@ def reverse(
                 f"Reversing the increase {entry.reference} would leave commitment "
                 f"{entry.commitment.reference} below what is already paid on it."
             )
-    if isinstance(entry, CommitmentAdjustment) and entry.amount_eur < 0:
-        commitment = entry.commitment
-        control = _check_availability(uow, commitment.ab, commitment.fiscal_year, -entry.amount_eur,
-                                      None, what="Reversing this decrease")
-        _record_override(uow, commitment.ab, commitment.fiscal_year, control)
     fx_rows: list[CommitmentAdjustment] = []
+    if isinstance(entry, CommitmentAdjustment):
+        fx_rows = list(uow.session.scalars(live(
+            CommitmentAdjustment, CommitmentAdjustment.commitment_id == entry.commitment_id,
+            CommitmentAdjustment.kind == "exchange_difference", CommitmentAdjustment.payment_id.is_(None),
+            CommitmentAdjustment.reference == _closing_reference(entry.commitment, entry.reference),
+        )))
+        recommitted = -(entry.amount_eur + sum((fx.amount_eur for fx in fx_rows), ZERO))
+        if recommitted > 0:
+            commitment = entry.commitment
+            control = _check_availability(uow, commitment.ab, commitment.fiscal_year, recommitted,
+                                          None, what="Reversing this decrease")
+            _record_override(uow, commitment.ab, commitment.fiscal_year, control)
     if isinstance(entry, Payment):
         fx_rows = list(uow.session.scalars(
             live(CommitmentAdjustment, CommitmentAdjustment.payment_id == entry.id)))
@@ -823,7 +862,7 @@ def reverse(
                 amount_eur=-line.amount_eur, rate=line.rate, rate_date=line.rate_date,
             ))
     for fx in fx_rows:
-        uow.session.add(_mirror(uow, fx, on, f"payment {entry.reference} reversed"))
+        uow.session.add(_mirror(uow, fx, on, f"{entity} {entry.reference} reversed"))
     uow.session.flush()
     uow.audit("reverse", model.__tablename__, entry.id, reversal_id=mirror.id, reason=reason)
     return mirror

@@ -364,3 +364,33 @@ def test_payment_uses_the_rate_of_its_own_date_and_records_it(ledger):
         p = uow.session.scalar(select(Payment).where(Payment.reference == "PAY-1"))
         # 20 January: the last rate is the one published on 6 January.
         assert (p.rate, p.rate_date, p.amount_eur) == (D("1.0400"), dt.date(Y, 1, 6), D("9615.38"))
+
+
+def test_a_decrease_that_closes_a_foreign_commitment_leaves_no_euro_open(ledger):
+    seed(ledger)
+    with ledger.uow() as uow:
+        # ENG-1: USD 20,700.00 committed at 1.0400 (EUR 19,903.85); PAY-1 paid USD 10,000.00 (EUR 9,615.38).
+        # The decrease of USD 10,700.00 at the commitment rate is EUR 10,288.46: EUR 0.01 would stay open.
+        adjust_commitment(uow, "ENG-1", "-10700.00", entry_date=dt.date(Y, 3, 1), reason="assessment reduced")
+        uow.commit()
+    with ledger.uow(write=False) as uow:
+        assert views.open_commitments(uow) == []  # closed in USD ...
+        totals = views.execution(uow, Y, "ab").totals
+    assert totals.open == D("0.00")  # ... and in EUR: the residue is an exchange difference
+    with ledger.uow(write=False) as uow:
+        (diff,) = views.exchange_differences(uow, year=Y)
+    assert diff.gain_eur == D("0.01")
+
+
+def test_reversing_a_closing_decrease_reopens_the_commitment_and_its_euro_residue(ledger):
+    seed(ledger)
+    with ledger.uow() as uow:
+        adj = adjust_commitment(uow, "ENG-1", "-10700.00", entry_date=dt.date(Y, 3, 1), reason="assessment reduced")
+        uow.commit()
+    with ledger.uow() as uow:
+        reverse(uow, "adjustment", adj.entry.id, reason="reduction cancelled", entry_date=dt.date(Y, 3, 2))
+        uow.commit()
+    with ledger.uow(write=False) as uow:
+        (open_one,) = views.open_commitments(uow)
+        assert (open_one.open, open_one.committed_eur) == (D("10700.00"), D("19903.85"))
+        assert views.exchange_differences(uow, year=Y)[0].gain_eur + views.exchange_differences(uow, year=Y)[1].gain_eur == 0
