@@ -22,28 +22,9 @@ from dashboards import common as c  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PAGES = HERE / "screens"
-#: The reports page (written with the reports issue): screens/ first, pages/ for now.
-REPORTS = next((p for p in (PAGES / "reports.py", HERE / "pages" / "reports.py") if p.exists()),
-               None)
+# The pages live in screens/, not pages/: a pages/ folder beside the entry script switches
+# Streamlit to its old folder mode, which runs page files directly and skips the log-in.
 
-
-def _no_pages_folder_mode() -> None:
-    """Keep every run going through this script (log-in, sidebar, navigation).
-
-    Streamlit treats a ``pages/`` folder beside the entry script as the old multipage mode
-    and then runs a page's file directly on reruns, skipping this script (its log-in and
-    settings). The pages live in ``screens/`` for that reason; while a ``pages/`` folder
-    still exists, switch that mode off for the process (a class-level flag of Streamlit).
-    """
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-
-        PagesManager.uses_pages_directory = False
-    except (ImportError, AttributeError):  # a future Streamlit without the flag
-        pass
-
-
-_no_pages_folder_mode()
 
 st.set_page_config(page_title="Contributions budget · M0.0", page_icon=":material/account_balance:",
                    layout="wide")
@@ -100,9 +81,8 @@ def build_pages(user: c.CurrentUser | None) -> list[st.Page]:
         st.Page(PAGES / "exchange_rates.py", title=c.t("nav.exchange_rates"),
                 icon=":material/currency_exchange:", url_path="exchange-rates"),
     ]
-    if REPORTS is not None:
-        pages.append(st.Page(REPORTS, title=c.t("nav.reports"),
-                             icon=":material/summarize:", url_path="reports"))
+    pages.append(st.Page(PAGES / "reports.py", title=c.t("nav.reports"),
+                         icon=":material/summarize:", url_path="reports"))
     if user is None or user.can("officer"):
         pages.append(st.Page(PAGES / "import_files.py", title=c.t("nav.imports"),
                              icon=":material/upload_file:", url_path="imports"))

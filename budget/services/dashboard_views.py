@@ -10,8 +10,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from budget.errors import UnknownOrganisationError
@@ -35,6 +36,11 @@ STATUSES: tuple[str, ...] = ("overdue", "partly_paid", "to_pay", "paid", "not_as
 
 
 # --------------------------------------------------------------------------- status
+
+
+def _rows(result: Any) -> list[Any]:
+    """Result rows typed loosely (they are unpacked into the view dataclasses)."""
+    return list(result)
 
 
 def _pairs(result: object) -> dict:
@@ -220,9 +226,13 @@ class OrganisationDetail:
     years: list[YearFigures] = field(default_factory=list)
 
 
-def _live(model: type, *conds: object) -> object:
-    rev = aliased(model)
-    return and_(model.reverses_id.is_(None), ~exists().where(rev.reverses_id == model.id), *conds)
+def _live(model: Any, *conds: Any) -> Any:
+    """Neither a reversal nor reversed. ``coalesce`` keeps SQLite from driving the query by
+    the ``reverses_id`` index (nearly every row is NULL there) instead of the selective
+    conditions in ``conds``."""
+    rev: Any = aliased(model)
+    return and_(*conds, func.coalesce(model.reverses_id, 0) == 0,
+                ~exists().where(rev.reverses_id == model.id))
 
 
 def organisation_detail(
@@ -230,9 +240,13 @@ def organisation_detail(
     code: str,
     *,
     as_of: dt.date | None = None,
+    year: int | None = None,
     directorates: Sequence[str] | None = None,
 ) -> OrganisationDetail:
     """One organisation's live entries (reversed pairs left out), as of ``as_of``.
+
+    With ``year``, the assessments and commitments of that fiscal year, the payments and
+    exchange differences on those commitments; ``years`` always covers every year.
 
     Raises:
         UnknownOrganisationError: no such organisation, or outside ``directorates``.
@@ -246,24 +260,27 @@ def organisation_detail(
     info = infos[0]
     org_id = uow.session.scalar(select(Organisation.id).where(Organisation.code == info.code))
     s = uow.session
+    # Sums and lists over this organisation's commitments only (index on commitment_id),
+    # so the detail costs the same on a small and on a twenty-year ledger.
+    mine = select(Commitment.id).where(
+        Commitment.organisation_id == org_id,
+        Commitment.fiscal_year == year if year is not None else literal(True))
+    in_year = Assessment.fiscal_year == year if year is not None else literal(True)
 
     assessments = [
-        AssessmentLineView(*r) for r in s.execute(
+        AssessmentLineView(*row) for row in _rows(s.execute(
             select(Assessment.reference, Assessment.fiscal_year, Assessment.period_start,
                    Assessment.period_end, Assessment.due_date, Assessment.entry_date,
                    AssessmentLine.currency, AssessmentLine.amount, AssessmentLine.amount_eur,
                    AssessmentLine.rate)
             .join(AssessmentLine, AssessmentLine.assessment_id == Assessment.id)
-            .where(_live(Assessment, Assessment.organisation_id == org_id),
+            .where(_live(Assessment, Assessment.organisation_id == org_id, in_year),
                    views._upto(Assessment.entry_date, as_of))
             .order_by(Assessment.fiscal_year.desc(), Assessment.due_date.desc(),
                       Assessment.reference, AssessmentLine.currency)
-        )
+        ))
     ]
 
-    # Sums over this organisation's commitments only (index on commitment_id), so the
-    # detail costs the same on a small and on a twenty-year ledger.
-    mine = select(Commitment.id).where(Commitment.organisation_id == org_id)
     adj = (
         select(CommitmentAdjustment.commitment_id.label("cid"),
                func.sum(CommitmentAdjustment.amount).label("amount"),
@@ -279,7 +296,7 @@ def organisation_detail(
         .group_by(Payment.commitment_id).subquery()
     )
     commitments = []
-    for r in s.execute(
+    for r in _rows(s.execute(
         select(Commitment.reference, Commitment.entry_date, Commitment.fiscal_year,
                BasicAllocation.code, Assessment.reference, Commitment.currency,
                Commitment.amount, Commitment.amount_eur, Commitment.rate,
@@ -288,42 +305,47 @@ def organisation_detail(
         .outerjoin(Assessment, Assessment.id == Commitment.assessment_id)
         .outerjoin(adj, adj.c.cid == Commitment.id)
         .outerjoin(pay, pay.c.cid == Commitment.id)
-        .where(_live(Commitment, Commitment.organisation_id == org_id),
+        .where(_live(Commitment, Commitment.id.in_(mine)),
                views._upto(Commitment.entry_date, as_of))
         .order_by(Commitment.entry_date.desc(), Commitment.reference)
-    ):
+    )):
+        ref, day, fy, ab, assessment, cur, amount, eur, rate_ = r[:9]
         commitments.append(CommitmentView(
-            *r[:9], adjusted=views.Money_(r[9]), adjusted_eur=views.Money_(r[10]),
+            reference=ref, entry_date=day, fiscal_year=fy, ab=ab, assessment=assessment,
+            currency=cur, amount=amount, amount_eur=eur, rate=rate_,
+            adjusted=views.Money_(r[9]), adjusted_eur=views.Money_(r[10]),
             paid=views.Money_(r[11]), paid_eur=views.Money_(r[12]),
         ))
 
     payments = [
-        PaymentView(*r) for r in s.execute(
+        PaymentView(*row) for row in s.execute(
             select(Payment.reference, Payment.entry_date, Commitment.reference, Payment.currency,
                    Payment.amount, Payment.amount_eur, Payment.rate, Payment.rate_date,
                    Payment.rate_source)
             .join(Commitment, Commitment.id == Payment.commitment_id)
-            .where(_live(Payment), Commitment.organisation_id == org_id,
+            .where(_live(Payment, Payment.commitment_id.in_(mine)),
                    views._upto(Payment.entry_date, as_of))
             .order_by(Payment.entry_date, Payment.reference)
         )
     ]
 
-    diffs = []
-    for adj_row, com in s.execute(
-        select(CommitmentAdjustment, Commitment)
-        .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
-        .where(CommitmentAdjustment.kind == "exchange_difference",
-               Commitment.organisation_id == org_id,
-               views._upto(CommitmentAdjustment.entry_date, as_of))
-        .order_by(CommitmentAdjustment.entry_date, CommitmentAdjustment.id)
-    ).all():
-        diffs.append(views.ExchangeDifference(
-            entry_date=adj_row.entry_date, commitment=com.reference,
-            payment=adj_row.reference.removeprefix("FX-"), organisation=info.code,
-            directorate=info.directorate, currency=com.currency,
-            committed_eur=com.amount_eur, gain_eur=-adj_row.amount_eur,
-        ))
+    diffs = [
+        views.ExchangeDifference(
+            entry_date=day, commitment=com_ref, payment=adj_ref.removeprefix("FX-"),
+            organisation=info.code, directorate=info.directorate, currency=cur,
+            committed_eur=committed_eur, gain_eur=-adj_eur,
+        )
+        for day, com_ref, adj_ref, cur, committed_eur, adj_eur in s.execute(
+            select(CommitmentAdjustment.entry_date, Commitment.reference,
+                   CommitmentAdjustment.reference, Commitment.currency, Commitment.amount_eur,
+                   CommitmentAdjustment.amount_eur)
+            .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
+            .where(CommitmentAdjustment.kind == "exchange_difference",
+                   CommitmentAdjustment.commitment_id.in_(mine),
+                   views._upto(CommitmentAdjustment.entry_date, as_of))
+            .order_by(CommitmentAdjustment.entry_date, CommitmentAdjustment.id)
+        )
+    ]
 
     return OrganisationDetail(info, assessments, commitments, payments, diffs,
                               organisation_years(uow, info.code, as_of=as_of))
@@ -424,7 +446,7 @@ def allocation_status(
     """Every AB of ``year`` from :func:`views.execution` (by AB), with its control state."""
     ex = views.execution(uow, year, "ab", as_of=as_of, directorates=directorates)
     info = {a.code: a for a in views.allocations(uow, directorates)}
-    count = defaultdict(int)
+    count: dict[str, int] = defaultdict(int)
     for o in views.overrides(uow, year):
         count[o.ab] += 1
     out = []

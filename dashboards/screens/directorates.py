@@ -42,7 +42,8 @@ with c.guard():
     m[0].metric(c.t("fig.committed"), c.fmt_amount(ex.totals.committed, "EUR"))
     m[1].metric(c.t("fig.paid_on_commitments"), c.fmt_amount(ex.totals.paid, "EUR"))
     m[2].metric(c.t("fig.open"), c.fmt_amount(ex.totals.open, "EUR"))
-    c.money_table(df, amount_cols, [c.t("col.paid_pct")], key="dir_table")
+    c.money_table(df, amount_cols, [c.t("col.paid_pct")], key="dir_table", column_config={
+        c.t("col.name"): st.column_config.TextColumn(width="medium")})
     c.excel_download(df, f"directorates-{year}", amount_cols, key="dir_xlsx")
 
     st.divider()

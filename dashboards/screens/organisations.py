@@ -87,11 +87,12 @@ with c.guard():
     code = st.selectbox(c.t("col.organisation"), options, key="org_detail",
                         format_func=lambda k: f"{k} — {names.get(k, '')}")
     if code:
-        d = c.cached(dv.organisation_detail, code, as_of=as_of, directorates=scope)
+        d = c.cached(dv.organisation_detail, code, as_of=as_of, year=year, directorates=scope)
         info = d.info
         st.markdown(f"#### {info.name} ({info.code})")
         st.caption(c.t("orgs.detail_caption", directorate=info.directorate,
-                       currency=info.currency, ab=info.ab or "–", body=info.body or "–"))
+                       currency=info.currency, ab=info.ab or "–", body=info.body or "–")
+                   + " · " + c.t("orgs.detail_year", year=year))
         tabs = st.tabs([c.t("orgs.tab_assessments"), c.t("orgs.tab_commitments"),
                         c.t("orgs.tab_payments"), c.t("orgs.tab_fx"), c.t("orgs.tab_years")])
         with tabs[0]:

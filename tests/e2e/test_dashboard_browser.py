@@ -215,7 +215,7 @@ def test_an_officer_logs_in_opens_every_page_uploads_and_downloads(server, brows
 def test_a_deep_link_without_log_in_shows_the_log_in_form_only(server, browser):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
-    page.goto(f"{server}/organisations")  # runs after the first test: the server is warm
+    page.goto(f"{server}/organisations")
     page.get_by_role("button", name="Log in").wait_for(timeout=60_000)
     settle(page)
     assert page.get_by_role("heading", name="Organisations").count() == 0

@@ -179,7 +179,7 @@ def test_organisations_table_equals_the_service_and_filters_narrow_it(monkeypatc
     at.multiselect(key="org_status").set_value([]).run()
     at.text_input(key="org_search").input("nato").run()
     df = table(at, "Code", "Status", "Assessed")
-    assert len(df) >= 1 and all("NATO" in (c + n).upper() for c, n in zip(df["Code"], df["Name"]))
+    assert len(df) >= 1 and all("NATO" in (c + n).upper() for c, n in zip(df["Code"], df["Name"], strict=True))
 
 
 def test_organisation_detail_shows_its_entries_and_past_years(monkeypatch, demo_db, demo_factory):
@@ -188,7 +188,7 @@ def test_organisation_detail_shows_its_entries_and_past_years(monkeypatch, demo_
     with UnitOfWork(demo_factory, write=False) as uow:
         rows = dv.organisation_status(uow, YEAR, as_of=TODAY)
         code = next(r.code for r in rows if r.status == "partly_paid" or r.status == "overdue")
-        detail = dv.organisation_detail(uow, code, as_of=TODAY)
+        detail = dv.organisation_detail(uow, code, as_of=TODAY, year=YEAR)
     at.selectbox(key="org_detail").set_value(code).run()
     no_errors(at)
     assert len(table(at, "Period")) == len(detail.assessments)
@@ -205,7 +205,7 @@ def test_directorates_page_and_drill_down_equal_the_service(monkeypatch, demo_db
     with UnitOfWork(demo_factory, write=False) as uow:
         ex = views.execution(uow, YEAR, "directorate", as_of=TODAY)
     df = table(at, "Organisations", "Committed EUR")
-    assert {k: dec(v) for k, v in zip(df["Directorate"], df["Committed EUR"])} == {
+    assert {k: dec(v) for k, v in zip(df["Directorate"], df["Committed EUR"], strict=True)} == {
         r.key: r.committed for r in ex.rows}
     at.selectbox(key="dir_pick").set_value("M1").run()
     drill = table(at, "Code", "Overdue EUR")
@@ -338,15 +338,57 @@ def test_the_excel_download_holds_real_numbers_and_neutralises_formulas():
     assert ws["D2"].value == 3
 
 
-def test_overview_on_both_backends_equals_the_service_layer(monkeypatch, ledger):
-    load_demo(ledger.factory)
+def small_ledger(ledger) -> None:
+    """A few entries written through the services: credits, a USD assessment, paid in part."""
+    from budget.services import (
+        OrganisationInput,
+        commit,
+        record_credit,
+        record_payment,
+        record_rates,
+        register_allocation,
+        register_assessment,
+        register_organisation,
+    )
+
+    ab = "14.54.11.35.40.01"
+    with ledger.uow() as uow:
+        register_allocation(uow, ab, "UN contributions", "M2")
+        register_organisation(uow, OrganisationInput("UN-RB", "UN regular budget", "M2", "USD", ab))
+        register_organisation(uow, OrganisationInput("OSCE", "OSCE", "M1", "EUR", ab))
+        record_credit(uow, ab, YEAR, "commitment", "1000000.00", entry_date=dt.date(YEAR, 1, 1))
+        record_credit(uow, ab, YEAR, "payment", "900000.00", entry_date=dt.date(YEAR, 1, 1))
+        record_rates(uow, [("USD", dt.date(YEAR, 1, 2), Decimal("1.0350"))])
+        register_assessment(uow, "UN-RB", "ST/ADM/1", [("USD", "414000.00")],
+                            period_start=dt.date(YEAR, 1, 1), period_end=dt.date(YEAR, 12, 31),
+                            due_date=dt.date(YEAR, 1, 31))
+        commit(uow, "ENG-1", "UN-RB", entry_date=dt.date(YEAR, 1, 15), currency="USD",
+               amount="414000.00", assessment_reference="ST/ADM/1")
+        record_payment(uow, "PAY-1", "ENG-1", entry_date=dt.date(YEAR, 1, 20), amount="103500.00")
+        commit(uow, "ENG-2", "OSCE", entry_date=dt.date(YEAR, 1, 16), amount_eur="12345.67")
+        uow.commit()
+
+
+def test_overview_and_organisations_on_both_backends_equal_the_service_layer(monkeypatch, ledger):
+    small_ledger(ledger)
     at = app(monkeypatch, ledger.url, OFFICER)
     at.run()
     no_errors(at)
     with ledger.uow(write=False) as uow:
         tot = views.execution(uow, YEAR, "directorate", as_of=TODAY).totals
+        rows = dv.organisation_status(uow, YEAR, as_of=TODAY)
+    assert tot.committed == Decimal("412345.67") and tot.paid_in_year == Decimal("100000.00")
     assert metric(at, "Committed") == eur(tot.committed)
     assert metric(at, "Paid in the year") == eur(tot.paid_in_year)
+    assert metric(at, "Open (committed − paid)") == eur(tot.open)
+    open_page(at, "organisations")
+    no_errors(at)
+    df = table(at, "Code", "Status", "Assessed")
+    shown = dict(zip(df["Code"], map(dec, df["Committed EUR"]), strict=True))
+    assert shown == {r.code: r.committed for r in rows}
+    status = dict(zip(df["Code"], df["Status"], strict=True))
+    assert status["UN-RB"] == ("Overdue" if dt.date(YEAR, 1, 31) < TODAY else "Partly paid")
+    assert status["OSCE"] == "Not yet assessed"
 
 
 def test_with_an_openid_provider_configured_the_log_in_goes_through_it(monkeypatch, demo_db):

@@ -12,7 +12,7 @@ from budget.money import fmt
 from budget.reports.monthly import monthly_report
 from dashboards.common import CurrentUser
 
-PAGE = str(Path(__file__).resolve().parents[2] / "dashboards" / "pages" / "reports.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "dashboards" / "screens" / "reports.py")
 
 
 def page(monkeypatch: pytest.MonkeyPatch, url: str, user: CurrentUser) -> AppTest:
