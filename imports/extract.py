@@ -184,49 +184,78 @@ def extract(
     sheet = header.sheet
     name = sheet.name
     cols = [(spec.column(n), idx) for n, idx in header.columns.items()]
+    # One memo per parser: the same date, code or currency text repeats thousands of times
+    # in a big file (and "amount" and "amount_eur" often hold the same figure), so each
+    # distinct value is parsed once. Values of other types than str are keyed with their
+    # type: 1, 1.0 and True are equal keys but do not parse alike.
+    memos: dict[str, dict[Any, Any]] = {}
     plan = []
-    for col, idx in cols:
+    for col, _idx in cols:
         if col.parser == "amount":
             def fn(v: Any, _mark: p.DecimalMark = decimal_mark) -> Any:
                 return p.parse_amount(v, _mark)
         else:
             fn = PARSERS[col.parser]
-        plan.append((col.name, idx, fn, col.required, header.written[col.name]))
+        plan.append((col.name, fn, memos.setdefault(col.parser, {}), col.required, header.written[col.name]))
     idxs = [idx for _, idx in cols]
+    names = [col.name for col, _ in cols]
     # A header repeated under the data repeats its first cell as written.
     first_header = header.written[cols[0][0].name].strip().lower() if cols else ""
-    total_label = p.is_total_label
+    not_total: set[str] = set()  # text cells already known not to be a total label
     for i in range(header.row_index + 1, len(sheet.rows)):
         cells = sheet.rows[i]
         if progress is not None and i % 5000 == 0:
             progress(i)
+        if _has_total_label(cells, not_total):
+            continue
         n = len(cells)
         mapped = [cells[idx] if idx < n else None for idx in idxs]
-        # Inline emptiness test: this loop runs once per row of 100,000-row files.
-        if all(v is None or (v.__class__ is str and (not v or v.isspace())) or (v.__class__ is float and v != v)
-               for v in mapped):
-            continue
-        if any(c.__class__ is str and c[:1] in _TOTAL_INITIALS and total_label(c) for c in cells[:8]):
-            continue
         first = mapped[0]
         if (first.__class__ is str and first.strip().lower() == first_header
                 and _repeated_header(list(zip([c for c, _ in cols], mapped, strict=True)))):
             continue
         values: dict[str, Any] = {}
-        raw: dict[str, Any] = {}
-        for (cname, _idx, fn, required, written), value in zip(plan, mapped, strict=True):
-            raw[cname] = value
+        raw = dict(zip(names, mapped, strict=True))
+        row_problems: list[Problem] = []
+        filled = False
+        for (cname, fn, memo, required, written), value in zip(plan, mapped, strict=True):
+            # Inline emptiness test (None, blank text, NaN): this runs for every cell.
             if value is None or (value.__class__ is str and (not value or value.isspace())) or (
                     value.__class__ is float and value != value):
                 if required:
-                    problems.append(Problem(name, i + 1, written, "", f"{cname} is empty"))
+                    row_problems.append(Problem(name, i + 1, written, "", f"{cname} is empty"))
                 continue
-            try:
-                values[cname] = fn(value)
-            except p.CellError as exc:
-                problems.append(Problem(name, i + 1, written, p.display(value), f"{cname} {exc}"))
+            filled = True
+            key = value if value.__class__ is str else (value.__class__, value)
+            parsed = memo.get(key, _MISSING)
+            if parsed is _MISSING:
+                try:
+                    parsed = fn(value)
+                except p.CellError as exc:
+                    parsed = exc
+                memo[key] = parsed
+            if isinstance(parsed, p.CellError):
+                row_problems.append(Problem(name, i + 1, written, p.display(value), f"{cname} {parsed}"))
+            else:
+                values[cname] = parsed
+        if not filled:
+            continue  # a blank row (in the mapped columns)
+        problems.extend(row_problems)
         rows.append(Row(name, i + 1, values, raw, header.written))
     return rows, problems
+
+
+_MISSING = object()
+
+
+def _has_total_label(cells: list[Any], not_total: set[str]) -> bool:
+    """True when one of the first 8 cells is a total label ("Total", "Sous-total"...)."""
+    for c in cells[:8]:
+        if c.__class__ is str and c[:1] in _TOTAL_INITIALS and c not in not_total:
+            if p.is_total_label(c):
+                return True
+            not_total.add(c)
+    return False
 
 
 def _repeated_header(mapped: list[tuple[Any, Any]]) -> bool:

@@ -107,6 +107,8 @@ def parse_amount(value: object, decimal_mark: DecimalMark = None) -> Decimal:
     Raises:
         CellError: empty, not a number, or ambiguous.
     """
+    if value.__class__ is float:  # the usual cell: straight to its reading
+        return _bounded(_float_amount(value))
     return _bounded(_parse_amount(value, decimal_mark))
 
 
@@ -126,13 +128,7 @@ def _parse_amount(value: object, decimal_mark: DecimalMark) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
-        if not math.isfinite(value) or abs(value) >= 1e15:
-            raise CellError("is not an amount" if not math.isfinite(value) else "is too large to be an amount")
-        # Excel stores binary doubles: the shortest repr is the figure the user typed;
-        # a value within a millionth of a cent is a computed cell and is rounded to it.
-        exact = Decimal(repr(value))
-        cents = exact.quantize(Decimal("0.01"))
-        return cents if abs(exact - cents) < Decimal("1E-8") else exact
+        return _float_amount(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise CellError("is not an amount")
@@ -158,6 +154,21 @@ def _parse_amount(value: object, decimal_mark: DecimalMark) -> Decimal:
     except InvalidOperation as exc:
         raise CellError("is not an amount") from exc
     return -number if negative else number
+
+
+_CENT = Decimal("0.01")
+_NEAR_CENT = Decimal("1E-8")
+
+
+def _float_amount(value: float) -> Decimal:
+    """A number cell: finite and below :data:`MAX_AMOUNT`, as the user typed it."""
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        raise CellError("is not an amount" if not math.isfinite(value) else "is too large to be an amount")
+    # Excel stores binary doubles: the shortest repr is the figure the user typed;
+    # a value within a millionth of a cent is a computed cell and is rounded to it.
+    exact = Decimal(repr(value))
+    cents = exact.quantize(_CENT)
+    return cents if abs(exact - cents) < _NEAR_CENT else exact
 
 
 def _to_point_decimal(text: str, mark: DecimalMark) -> str:

@@ -204,7 +204,7 @@ def _calamine_sheets(raw: RawFile, want: str | None = None) -> list[Sheet]:
             sh = book.get_sheet_by_name(name)
             rows = sh.to_python(skip_empty_area=False)
             merged = list(getattr(sh, "merged_cell_ranges", None) or [])
-            sheets.append(Sheet(name, [list(r) for r in rows], merged))
+            sheets.append(Sheet(name, list(rows), merged))  # rows are fresh lists already
         book.close()
         return sheets
     except UnreadableFileError:

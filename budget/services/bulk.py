@@ -12,13 +12,16 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
+from operator import itemgetter, methodcaller
 from typing import Any
 
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.types import TypeDecorator
 
 from budget.errors import (
     BudgetError,
@@ -40,7 +43,7 @@ from budget.ledger.models import (
     Payment,
     utcnow,
 )
-from budget.money import fmt, money, normalise_currency, to_eur
+from budget.money import ALL_CURRENCIES, CENT, fmt, money, normalise_currency, to_eur
 from budget.services import entries
 from budget.uow import UnitOfWork
 
@@ -80,12 +83,7 @@ def fast_insert(uow: UnitOfWork, model: type, rows: Sequence[dict[str, Any]]) ->
             defaults[c.key] = getattr(c.default, "arg", None)
         else:
             defaults[c.key] = None
-    procs: list[Any] = []
-    for c in columns:
-        if dialect.name == "sqlite" and type(c.type).__name__ == "Date":
-            procs.append(lambda v: None if v is None else v.isoformat())
-        else:
-            procs.append(c.type.dialect_impl(dialect).bind_processor(dialect))
+    procs = [_bind_processor(c.type, dialect) for c in columns]
     # Column by column: columns no row carries are constants, converted once; the others
     # are converted with one comprehension each (much cheaper than a loop per cell).
     carried = set().union(*(r.keys() for r in rows[:50]))
@@ -97,7 +95,10 @@ def fast_insert(uow: UnitOfWork, model: type, rows: Sequence[dict[str, Any]]) ->
             value = proc(default) if proc is not None and default is not None else default
             columns_values.append([value] * n)
             continue
-        raw = [r.get(key, default) for r in rows]
+        try:
+            raw = list(map(itemgetter(key), rows))
+        except KeyError:  # some rows leave the column out: they take its default
+            raw = [r.get(key, default) for r in rows]
         if proc is not None:
             raw = [None if v is None else proc(v) for v in raw]
         columns_values.append(raw)
@@ -107,6 +108,21 @@ def fast_insert(uow: UnitOfWork, model: type, rows: Sequence[dict[str, Any]]) ->
     sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join([mark] * len(columns))})"
     conn.exec_driver_sql(sql, params)
     return len(rows)
+
+
+def _bind_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """The function converting a Python value to what the driver takes, for one column.
+
+    A ``TypeDecorator`` over a type the driver takes as is (``Money`` over BigInteger) gets
+    its own ``process_bind_param`` directly, without SQLAlchemy's wrapper around it: the
+    same result, one call less per cell.
+    """
+    if dialect.name == "sqlite" and type(type_).__name__ == "Date":
+        return methodcaller("isoformat")
+    impl = type_.dialect_impl(dialect)
+    if isinstance(type_, TypeDecorator) and impl.impl_instance.bind_processor(dialect) is None:
+        return partial(impl.process_bind_param, dialect=dialect)
+    return impl.bind_processor(dialect)
 
 
 # --------------------------------------------------------------------------- facts
@@ -416,7 +432,8 @@ def record_payments(uow: UnitOfWork, items: Sequence[PaymentInput], *, write: bo
     """
     out = BulkOutcome()
     refs = [str(i.reference or "").strip() for i in items]
-    positions = _positions(uow, [str(i.commitment_reference).strip() for i in items])
+    commitment_refs = [str(i.commitment_reference).strip() for i in items]
+    positions = _positions(uow, commitment_refs)
     existing, revisions = _payment_keys(uow, refs)
     closed = closed_years(uow)
     book = _RateBook(uow, {p.currency for p in positions.values()})
@@ -436,7 +453,7 @@ def record_payments(uow: UnitOfWork, items: Sequence[PaymentInput], *, write: bo
             except BudgetError as exc:
                 refuse("reference", exc)
                 continue
-        pos = positions.get(str(item.commitment_reference).strip())
+        pos = positions.get(commitment_refs[index])
         if pos is None:
             refuse("commitment", NotFoundError(f"No commitment {item.commitment_reference!r} is recorded."))
             continue
@@ -454,8 +471,9 @@ def record_payments(uow: UnitOfWork, items: Sequence[PaymentInput], *, write: bo
                 "pay in the commitment currency."))
             continue
         try:
-            value = money(item.amount, cur)
-            entries.positive(value, f"Payment {ref}: the amount")
+            value = _money(item.amount, cur)
+            if value <= 0:
+                entries.positive(value, f"Payment {ref}: the amount")
         except BudgetError as exc:
             refuse("amount", exc)
             continue
@@ -525,6 +543,23 @@ def record_payments(uow: UnitOfWork, items: Sequence[PaymentInput], *, write: bo
     return out
 
 
+_PAR = Decimal(1)  # the rate of a EUR amount
+
+
+def _money(value: object, currency: str = "EUR") -> Decimal:
+    """:func:`budget.money.money`, with a shortcut for what a parsed workbook nearly always
+    holds: a finite Decimal already in whole cents, in a currency with two decimals.
+
+    The result is the same (``money`` also returns the amount quantized to the cent); the
+    shortcut only skips the second quantize and the checks it would repeat, 100,000 times.
+    """
+    if value.__class__ is Decimal and ALL_CURRENCIES.get(currency, 2) == 2 and value.is_finite():  # type: ignore[union-attr]
+        cents = value.quantize(CENT)  # type: ignore[union-attr]
+        if cents == value:
+            return cents
+    return money(value, currency)
+
+
 def _convert(
     book: _RateBook, cur: str, value: Decimal, item: PaymentInput
 ) -> tuple[Decimal, Decimal, dt.date | None, str]:
@@ -533,10 +568,10 @@ def _convert(
     from budget.money import rate as as_rate
 
     if cur == "EUR":
-        eur = value if item.amount_eur is None else money(item.amount_eur)
+        eur = value if item.amount_eur is None else _money(item.amount_eur)
         if eur != value:
             raise ValidationError(f"A EUR amount of {fmt(value)} cannot be worth EUR {fmt(eur)}.")
-        return value, Decimal(1), None, "par"
+        return value, _PAR, None, "par"
     if item.amount_eur is not None:
         eur = money(item.amount_eur)
         if (eur > 0) != (value > 0) or eur == 0:
