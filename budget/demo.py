@@ -245,7 +245,7 @@ def _credits(uow: UnitOfWork, year: int, today: dt.date) -> None:
     for _code, _n, _b, _d, ab, lines, _k in STREAMS:
         for currency, base in lines.items():
             eur = _amount(base, year, _code, currency) / Decimal(
-                {"EUR": 1, "USD": "1.085", "CHF": "0.95", "GBP": "0.845"}[currency]
+                {"EUR": "1", "USD": "1.085", "CHF": "0.95", "GBP": "0.845"}[currency]
             )
             needs[ab] = needs.get(ab, Decimal(0)) + eur
     for index, (ab_code, *_rest) in enumerate(ALLOCATIONS):

@@ -553,8 +553,8 @@ def _money(value: object, currency: str = "EUR") -> Decimal:
     The result is the same (``money`` also returns the amount quantized to the cent); the
     shortcut only skips the second quantize and the checks it would repeat, 100,000 times.
     """
-    if value.__class__ is Decimal and ALL_CURRENCIES.get(currency, 2) == 2 and value.is_finite():  # type: ignore[union-attr]
-        cents = value.quantize(CENT)  # type: ignore[union-attr]
+    if value.__class__ is Decimal and ALL_CURRENCIES.get(currency, 2) == 2 and value.is_finite():
+        cents = value.quantize(CENT)
         if cents == value:
             return cents
     return money(value, currency)

@@ -750,7 +750,7 @@ ENTITIES: dict[str, type] = {
 }
 
 
-def _is_reversed(uow: UnitOfWork, model: type, entry_id: int) -> bool:
+def _is_reversed(uow: UnitOfWork, model: Any, entry_id: int) -> bool:
     return uow.session.scalar(select(model.id).where(model.reverses_id == entry_id).limit(1)) is not None
 
 
@@ -895,7 +895,7 @@ def _mirror(uow: UnitOfWork, entry: Any, on: dt.date, reason: str) -> Any:
 
 def live_entries(uow: UnitOfWork, entity: str) -> list[Any]:
     """Every live entry of one kind (used by reversal tools and tests)."""
-    model = ENTITIES[entity]
+    model: Any = ENTITIES[entity]
     return list(uow.session.scalars(live(model).order_by(model.id)))
 
 

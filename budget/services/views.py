@@ -93,7 +93,7 @@ class Totals:
         return ratio(self.paid, self.committed)
 
     def to_json(self) -> dict[str, Any]:
-        out = {k: json_amount(v) for k, v in asdict(self).items()}
+        out: dict[str, str | None] = {k: json_amount(v) for k, v in asdict(self).items()}
         for name in ("commitment_rate", "payment_rate", "paid_rate"):
             value = getattr(self, name)
             out[name] = None if value is None else str(value)
@@ -556,7 +556,7 @@ def outstanding(
     # assessment lines and those sums are stacked (UNION ALL) and grouped once per
     # (organisation, reference, currency): a third faster on SQLite than grouping both
     # sides apart and joining the two groupings.
-    lines = (
+    lines: Any = (
         select(Assessment.organisation_id.label("oid"), Assessment.reference.label("ref"),
                AssessmentLine.currency.label("cur"), AssessmentLine.amount.label("amount"),
                AssessmentLine.amount_eur.label("eur"), literal_column("0").label("paid"),
@@ -1016,7 +1016,7 @@ def import_batches(uow: UnitOfWork, limit: int | None = None) -> list[BatchInfo]
     )
     if limit:
         stmt = stmt.limit(limit)
-    return [BatchInfo(*r) for r in uow.session.execute(stmt)]
+    return [BatchInfo(*tuple(r)) for r in uow.session.execute(stmt)]
 
 
 def years_with_data(uow: UnitOfWork) -> list[int]:
