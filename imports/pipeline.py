@@ -452,6 +452,31 @@ def _complete(rows: list[Row], required: list[str]) -> list[Row]:
     return [r for r in rows if all(c in r.values for c in required)]
 
 
+def _changes(checks: list[tuple[str, Any, Any]]) -> list[str]:
+    """``name old → new`` for each (name, ledger value, file value) that differs."""
+    return [f"{n} {_fmt(a)} → {_fmt(b)}" for n, a, b in checks if a != b]
+
+
+def _settle(item: _Item, diffs: list[str], opts: ImportOptions, sep: str = "; ") -> None:
+    """Unchanged when nothing differs; else a conflict, or a correction under --corrections."""
+    if not diffs:
+        item.status = "unchanged"
+    else:
+        item.diff = sep.join(diffs)
+        item.status = "corrected" if opts.corrections else "conflict"
+
+
+def _reverse_corrected(uow: UnitOfWork, items: list[_Item], result: ImportResult, entity: str,
+                       file_name: str) -> bool:
+    """Reverse the entries that corrected rows replace; False when a reversal was refused."""
+    known = len(result.problems)
+    for item in items:
+        if item.status == "corrected" and item.existing_id is not None:
+            _guarded(uow, item.rows[0], result, lambda i=item: entries.reverse(
+                uow, entity, i.existing_id, reason=f"corrected by {file_name}"), column="reference")
+    return len(result.problems) == known
+
+
 # --------------------------------------------------------------------------- organisations
 
 
@@ -477,11 +502,7 @@ class _Organisations(_Handler):
                 ("name", fact.name, new.name.strip()), ("directorate", fact.directorate, new.directorate),
                 ("currency", fact.currency, new.currency), ("ab", fact.ab, new.ab),
                 ("body", fact.body, (new.body or "").strip() or None)) if a != b]
-            if not diffs:
-                item.status = "unchanged"
-            else:
-                item.diff = ", ".join(f"{d}: {getattr(fact, d)} → {getattr(new, d)}" for d in diffs)
-                item.status = "corrected" if opts.corrections else "conflict"
+            _settle(item, [f"{d}: {getattr(fact, d)} → {getattr(new, d)}" for d in diffs], opts, sep=", ")
 
     def write(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
               opts: ImportOptions, file_name: str) -> None:
@@ -643,11 +664,7 @@ class _Assessments(_Handler):
                                ("year", fact.fiscal_year, year), ("due date", fact.due_date, first.values["due_date"])):
                 if a != b:
                     diffs.append(f"{name} {_fmt(a)} → {_fmt(b)}")
-            if not diffs:
-                item.status = "unchanged"
-            else:
-                item.diff = "; ".join(diffs)
-                item.status = "corrected" if opts.corrections else "conflict"
+            _settle(item, diffs, opts)
 
     def write(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
               opts: ImportOptions, file_name: str) -> None:
@@ -712,21 +729,11 @@ class _Commitments(_Handler):
                 checks.append(("amount", fact.amount, v["amount"]))
             if v.get("assessment_reference"):
                 checks.append(("assessment_reference", fact.assessment_reference, v["assessment_reference"]))
-            diffs = [f"{n} {_fmt(a)} → {_fmt(b)}" for n, a, b in checks if a != b]
-            if not diffs:
-                item.status = "unchanged"
-            else:
-                item.diff = "; ".join(diffs)
-                item.status = "corrected" if opts.corrections else "conflict"
+            _settle(item, _changes(checks), opts)
 
     def write(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
               opts: ImportOptions, file_name: str) -> None:
-        known = len(result.problems)
-        for item in items:
-            if item.status == "corrected" and item.existing_id is not None:
-                _guarded(uow, item.rows[0], result, lambda i=item: entries.reverse(
-                    uow, "commitment", i.existing_id, reason=f"corrected by {file_name}"), column="reference")
-        if len(result.problems) > known:
+        if not _reverse_corrected(uow, items, result, "commitment", file_name):
             return
         rows = [item.rows[0] for item in items]
         inputs = [
@@ -768,21 +775,11 @@ class _Payments(_Handler):
                       ("currency", fact.currency, v["currency"]), ("amount", fact.amount, v["amount"])]
             if "amount_eur" in v:
                 checks.append(("amount_eur", fact.amount_eur, v["amount_eur"]))
-            diffs = [f"{n} {_fmt(a)} → {_fmt(b)}" for n, a, b in checks if a != b]
-            if not diffs:
-                item.status = "unchanged"
-            else:
-                item.diff = "; ".join(diffs)
-                item.status = "corrected" if opts.corrections else "conflict"
+            _settle(item, _changes(checks), opts)
 
     def write(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
               opts: ImportOptions, file_name: str) -> None:
-        known = len(result.problems)
-        for item in items:
-            if item.status == "corrected" and item.existing_id is not None:
-                _guarded(uow, item.rows[0], result, lambda i=item: entries.reverse(
-                    uow, "payment", i.existing_id, reason=f"corrected by {file_name}"), column="reference")
-        if len(result.problems) > known:
+        if not _reverse_corrected(uow, items, result, "payment", file_name):
             return
         inputs = []
         rows = []
