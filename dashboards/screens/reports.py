@@ -15,41 +15,9 @@ from budget.reports import i18n as rt
 from budget.services import views
 from dashboards import common as c
 
-# Page texts (EN, FR, NL); the report's own labels come from budget.reports.i18n.
-TEXTS: dict[str, tuple[str, str, str]] = {
-    "title": ("Monthly reports", "Rapports mensuels", "Maandverslagen"),
-    "caption": ("The monthly execution report as of the last day of the month: a PDF for the "
-                "hierarchy and an Excel workbook for the analysts.",
-                "Le rapport mensuel d'exécution arrêté au dernier jour du mois : un PDF pour la "
-                "hiérarchie et un classeur Excel pour les analystes.",
-                "Het maandelijkse uitvoeringsverslag op de laatste dag van de maand: een PDF "
-                "voor de hiërarchie en een Excel-werkmap voor de analisten."),
-    "month": ("Month", "Mois", "Maand"),
-    "directorate": ("Directorate", "Direction", "Directie"),
-    "all": ("All directorates", "Toutes les directions", "Alle directies"),
-    "all_mine": ("All my directorates", "Toutes mes directions", "Al mijn directies"),
-    "language": ("Report language", "Langue du rapport", "Taal van het verslag"),
-    "generate": ("Generate the report", "Générer le rapport", "Verslag aanmaken"),
-    "working": ("Building the report…", "Construction du rapport…", "Verslag wordt opgebouwd…"),
-    "pdf": ("Download the PDF", "Télécharger le PDF", "PDF downloaden"),
-    "xlsx": ("Download the Excel workbook", "Télécharger le classeur Excel",
-             "Excel-werkmap downloaden"),
-    "ready": ("Report of {period} ready ({scope}).", "Rapport de {period} prêt ({scope}).",
-              "Verslag van {period} klaar ({scope})."),
-    "fingerprint": ("Data fingerprint (SHA-256): {value}", "Empreinte des données (SHA-256) : {value}",
-                    "Vingerafdruk van de gegevens (SHA-256): {value}"),
-    "not_allowed": ("You may only report on your own directorates.",
-                    "Vous ne pouvez produire un rapport que pour vos directions.",
-                    "U kunt enkel over uw eigen directies rapporteren."),
-}
-LANG_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands"}
+# Page texts live in dashboards/i18n/*.json (keys reports_page.*); the report's own labels
+# come from budget.reports.i18n.
 ALL = "*"
-
-
-def txt(key: str, **values: object) -> str:
-    language = c.lang() if c.lang() in rt.LANGUAGES else "en"
-    text = TEXTS[key][rt.LANGUAGES.index(language)]
-    return text.format(**values) if values else text
 
 
 def month_options(years: list[int], today: dt.date) -> list[str]:
@@ -69,8 +37,8 @@ def default_month(today: dt.date) -> str:
     return f"{last.year:04d}-{last.month:02d}"
 
 
-st.title(txt("title"))
-st.caption(txt("caption"))
+st.title(c.t("reports_page.title"))
+st.caption(c.t("reports_page.caption"))
 user = c.current_user()
 scope = user.directorates
 
@@ -86,14 +54,16 @@ with c.guard():
         choices = [ALL, *scope]
 
     cols = st.columns([1, 2, 1])
-    month = cols[0].selectbox(txt("month"), months, index=months.index(default_month(today)),
+    month = cols[0].selectbox(c.t("reports_page.month"), months, index=months.index(default_month(today)),
                               key="rep_month")
     chosen = cols[1].selectbox(
-        txt("directorate"), choices, key="rep_directorate",
-        format_func=lambda code: (txt("all") if scope is None else txt("all_mine")) if code == ALL
-        else f"{code} – {names.get(code, code)}",
+        c.t("reports_page.directorate"), choices, key="rep_directorate",
+        format_func=lambda code: (
+            (c.t("reports_page.all") if scope is None else c.t("reports_page.all_mine")) if code == ALL
+            else f"{code} – {names.get(code, code)}"
+        ),
     )
-    language = cols[2].selectbox(txt("language"), list(rt.LANGUAGES), format_func=LANG_NAMES.get,
+    language = cols[2].selectbox(c.t("reports_page.language"), list(rt.LANGUAGES), format_func=c.LANGUAGES.get,
                                  index=list(rt.LANGUAGES).index(c.lang()) if c.lang() in rt.LANGUAGES
                                  else 0, key="rep_lang")
 
@@ -103,11 +73,11 @@ with c.guard():
     directorate: str | tuple[str, ...] | None = scope if chosen == ALL else chosen
     if scope is not None and (directorate is None or not set(
             [directorate] if isinstance(directorate, str) else directorate) <= set(scope)):
-        st.error(txt("not_allowed"))
+        st.error(c.t("reports_page.not_allowed"))
         st.stop()
 
-    if st.button(txt("generate"), type="primary", icon=":material/summarize:", key="rep_generate"):
-        with st.spinner(txt("working")):
+    if st.button(c.t("reports_page.generate"), type="primary", icon=":material/summarize:", key="rep_generate"):
+        with st.spinner(c.t("reports_page.working")):
             report, files = generate_with_report(c.session_factory(), month, directorate,
                                                  ("pdf", "xlsx"), language, user=user.username)
         st.session_state["rep_result"] = {
@@ -122,7 +92,7 @@ with c.guard():
 
     result = st.session_state.get("rep_result")
     if result and result["key"] == (month, chosen, language):
-        st.success(txt("ready", period=result["period"], scope=result["scope"]),
+        st.success(c.t("reports_page.ready", period=result["period"], scope=result["scope"]),
                    icon=":material/check_circle:")
         m = st.columns(4)
         for col, key, value in zip(m, ("committed", "paid_in_year", "open_short", "available_short"),
@@ -131,7 +101,7 @@ with c.guard():
         d = st.columns(2)
         for col, fmt in zip(d, ("pdf", "xlsx"), strict=True):
             name, data = result["files"][fmt]
-            col.download_button(txt(fmt), data=data, file_name=name, mime=MEDIA_TYPES[fmt],
+            col.download_button(c.t(f"reports_page.{fmt}"), data=data, file_name=name, mime=MEDIA_TYPES[fmt],
                                 key=f"rep_download_{fmt}", icon=":material/download:",
                                 width="stretch")
-        st.caption(txt("fingerprint", value=result["fingerprint"]))
+        st.caption(c.t("reports_page.fingerprint", value=result["fingerprint"]))
