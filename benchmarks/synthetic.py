@@ -190,6 +190,15 @@ def build_synthetic(
     upgrade(engine)
     try:
         counts = _write(engine, entries, rng, today)
+        # The entries went in around the service layer: derive the open-item projections
+        # from them, as migration 0002 does for an existing ledger.
+        from sqlalchemy.orm import Session
+
+        from budget.services import balances
+
+        with Session(engine) as session:
+            balances.rebuild(session)
+            session.commit()
     finally:
         engine.dispose()
     counts["seconds"] = round(time.perf_counter() - started)

@@ -40,6 +40,7 @@ class UnitOfWork:
         self.write = write
         self.batch_id: int | None = None
         self._session: Session | None = None
+        self._marks: dict[str, int] | None = None
 
     @property
     def session(self) -> Session:
@@ -52,6 +53,12 @@ class UnitOfWork:
         bind = self._session.get_bind()
         if self.write and bind.dialect.name == "sqlite":
             self._session.connection(execution_options={"sqlite_immediate": True})
+        if self.write:
+            from budget.services import balances  # the services import this module
+
+            # Where the entry tables stand: the open-item projections touched by what this
+            # unit of work writes are recomputed from there on commit.
+            self._marks = balances.marks(self._session)
         return self
 
     def __exit__(
@@ -65,8 +72,14 @@ class UnitOfWork:
         finally:
             self.session.close()
             self._session = None
+            self._marks = None
 
     def commit(self) -> None:
+        """Refresh the open-item projections the writes touched, then commit, atomically."""
+        if self._marks is not None:
+            from budget.services import balances
+
+            self._marks = balances.refresh(self.session, self._marks)
         self.session.commit()
 
     def rollback(self) -> None:

@@ -52,6 +52,16 @@ class Ledger:
         return out
 
 
+def _check_open_items(led: Ledger) -> None:
+    """After every database test: the open-item projections equal the entries' recomputation,
+    whatever path the test wrote through (services, imports, undo, dashboard, CLI)."""
+    from budget.services import balances
+
+    with led.uow(write=False) as uow:
+        drift = balances.verify(uow.session)
+    assert not drift, "open items drifted from the entries: " + "; ".join(map(str, drift[:5]))
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
@@ -102,10 +112,14 @@ def ledger(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
         shutil.copy(sqlite_template, path)
         url = f"sqlite:///{path}"
         engine = make_engine(url)
-        yield Ledger("sqlite", url, engine, make_session_factory(engine))
+        led = Ledger("sqlite", url, engine, make_session_factory(engine))
+        yield led
+        _check_open_items(led)
         engine.dispose()
         return
     engine = request.getfixturevalue("pg_engine")
     _truncate_pg(engine)
     url = engine.url.render_as_string(hide_password=False)
-    yield Ledger("postgresql", url, engine, make_session_factory(engine))
+    led = Ledger("postgresql", url, engine, make_session_factory(engine))
+    yield led
+    _check_open_items(led)

@@ -171,6 +171,8 @@ class Assessment(Base, Entry):
             postgresql_where=text("reverses_id IS NULL"),
         ),
         Index("ix_assessment_year", "fiscal_year"),
+        Index("ix_assessment_date", "entry_date"),
+        Index("ix_assessment_org_ref", "organisation_id", "reference"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -223,6 +225,7 @@ class Commitment(Base, Entry):
             postgresql_where=text("reverses_id IS NULL"),
         ),
         Index("ix_commitment_year_ab", "fiscal_year", "ab_id"),
+        Index("ix_commitment_date", "entry_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -259,6 +262,7 @@ class CommitmentAdjustment(Base, Entry):
             sqlite_where=text("reverses_id IS NULL"),
             postgresql_where=text("reverses_id IS NULL"),
         ),
+        Index("ix_commitment_adjustment_date", "entry_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -395,8 +399,53 @@ class AppUser(Base):
     last_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
+class OpenCommitmentItem(Base):
+    """Projection: a live commitment with something still to pay, and its running sums.
+
+    Derived data, not a record: rebuilt from the entries by
+    :mod:`budget.services.balances` in the same transaction as every write that touches the
+    commitment (its adjustments, payments, reversals), so that "what is open" is read from a
+    few thousand rows instead of summing a twenty-year ledger. Settled commitments have no
+    row. Amounts as in the commitment: ``committed`` is the amount plus its adjustments in
+    the commitment's currency, ``paid`` the payments in that currency.
+    """
+
+    __tablename__ = "open_commitment_item"
+
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), primary_key=True,
+                                               autoincrement=False)
+    committed: Mapped[Decimal] = mapped_column(Money)
+    committed_eur: Mapped[Decimal] = mapped_column(Money)
+    paid: Mapped[Decimal] = mapped_column(Money)
+    paid_eur: Mapped[Decimal] = mapped_column(Money)
+
+
+class OpenAssessmentItem(Base):
+    """Projection: an assessment line (organisation, reference, currency) not fully paid.
+
+    Derived like :class:`OpenCommitmentItem`: assessed is net of reversals and corrections,
+    paid is the payments in the line's currency on commitments linked to the assessment.
+    """
+
+    __tablename__ = "open_assessment_item"
+    __table_args__ = (Index("ix_open_assessment_item_year", "fiscal_year"),)
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True,
+                                                 autoincrement=False)
+    reference: Mapped[str] = mapped_column(String(120), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    assessed: Mapped[Decimal] = mapped_column(Money)
+    assessed_eur: Mapped[Decimal] = mapped_column(Money)
+    paid: Mapped[Decimal] = mapped_column(Money)
+
+
 #: Tables whose rows are never updated nor deleted by the application.
 IMMUTABLE = (
     CreditMovement, Assessment, AssessmentLine, Commitment, CommitmentAdjustment, Payment,
     AvailabilityOverride, AuditLog, ImportBatch,
 )
+
+#: Derived tables (open items), recomputed from the entries by ``budget.services.balances``.
+PROJECTIONS = (OpenCommitmentItem, OpenAssessmentItem)

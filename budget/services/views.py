@@ -17,14 +17,14 @@ from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     and_,
     case,
     extract,
     func,
     literal,
-    literal_column,
-    null,
     select,
+    tuple_,
     type_coerce,
     union_all,
 )
@@ -41,11 +41,14 @@ from budget.ledger.models import (
     CreditMovement,
     Directorate,
     ImportBatch,
+    OpenAssessmentItem,
+    OpenCommitmentItem,
     Organisation,
     Payment,
 )
 from budget.ledger.types import Money
 from budget.money import ZERO, json_amount, ratio, round_cents
+from budget.services import balances
 from budget.uow import UnitOfWork
 
 Dimension = Literal["organisation", "directorate", "ab", "currency"]
@@ -547,70 +550,29 @@ def outstanding(
     dated on or before ``as_of``, on commitments linked to the assessment in that currency.
     The EUR equivalent is the outstanding share of the line's EUR value at its recorded rate.
     """
-    scope = [_upto(Assessment.entry_date, as_of), _org_filter(directorates)]
+    # The open lines come from the maintained projection (a few thousand rows, whatever the
+    # ledger's length); the lines touched by an entry dated after ``as_of`` are recomputed as
+    # of that date from the entries, so a past date gives exactly the full query's answer.
+    changed = balances.changed_assessments_after(as_of)
+    item = OpenAssessmentItem
+    current = (
+        select(item.organisation_id, item.reference, item.currency, item.fiscal_year, item.due_date,
+               item.assessed, item.assessed_eur, item.paid)
+        .where(tuple_(item.organisation_id, item.reference).not_in(changed))
+    )
+    recomputed = balances.assessment_sums(as_of, changed)
+    both = union_all(current, recomputed).subquery()
+    cond = [_org_filter(directorates)]
     if year is not None:
-        scope.append(Assessment.fiscal_year == year)
-    # Sums and the comparison happen in SQL, so only the lines with something left to pay
-    # leave the database (a ledger of 200,000 settled assessments has a few thousand open).
-    # Payments are summed per commitment first (one pass along the payment index); then
-    # assessment lines and those sums are stacked (UNION ALL) and grouped once per
-    # (organisation, reference, currency): a third faster on SQLite than grouping both
-    # sides apart and joining the two groupings.
-    lines: Any = (
-        select(Assessment.organisation_id.label("oid"), Assessment.reference.label("ref"),
-               AssessmentLine.currency.label("cur"), AssessmentLine.amount.label("amount"),
-               AssessmentLine.amount_eur.label("eur"), literal_column("0").label("paid"),
-               Assessment.due_date.label("due"), Assessment.fiscal_year.label("fy"))
-        .select_from(AssessmentLine)
-        .join(Assessment, Assessment.id == AssessmentLine.assessment_id)
-        .join(Organisation, Organisation.id == Assessment.organisation_id)
-        .where(*scope)
-    )
-    narrow: ColumnElement[bool] = literal(True)
-    if year is not None:
-        # A year's page reads the payments of that year's assessments only: the commitments
-        # linked to an assessment bearing the reference of one in scope (a superset; the
-        # grouping on organisation and reference keeps exactly the right ones).
-        refs = select(Assessment.reference).where(*scope)
-        related = select(Commitment.id).where(Commitment.assessment_id.in_(
-            select(Assessment.id).where(Assessment.reference.in_(refs))))
-        narrow = Payment.commitment_id.in_(related)
-    per_commitment = (
-        select(Payment.commitment_id.label("cid"), Payment.currency.label("cur"),
-               func.sum(Payment.amount).label("amount"))
-        .where(_upto(Payment.entry_date, as_of), narrow)
-        .group_by(Payment.commitment_id, Payment.currency)
-        .subquery()
-    )
-    payments = (
-        select(Assessment.organisation_id, Assessment.reference, per_commitment.c.cur,
-               literal_column("0"), literal_column("0"), per_commitment.c.amount,
-               null(), null())
-        .select_from(per_commitment)
-        .join(Commitment, Commitment.id == per_commitment.c.cid)
-        .join(Assessment, Assessment.id == Commitment.assessment_id)
-    )
-    both = union_all(lines, payments).subquery()
-    # Every sum is of integer hundredths: read back as Money (Decimal), whatever type the
-    # union's first branch lent the column.
-    amount = type_coerce(func.sum(both.c.amount), Money)
-    settled_total = type_coerce(func.sum(both.c.paid), Money)
-    per_line = (
-        select(both.c.oid, both.c.ref, both.c.cur, amount.label("amount"),
-               type_coerce(func.sum(both.c.eur), Money).label("eur"),
-               settled_total.label("paid"),
-               func.max(both.c.due).label("due"), func.max(both.c.fy).label("fy"))
-        .group_by(both.c.oid, both.c.ref, both.c.cur)
-        # A key with payments but no assessment line in scope sums to 0 assessed: left out.
-        .having(and_(func.sum(both.c.amount) > 0, func.sum(both.c.amount) > func.sum(both.c.paid)))
-        .subquery()
-    )
+        cond.append(both.c.fiscal_year == year)
     rows = uow.session.execute(
         select(Organisation.code, Organisation.name, Organisation.directorate_code,
-               per_line.c.ref, per_line.c.cur, per_line.c.amount, per_line.c.eur,
-               per_line.c.due, per_line.c.fy, per_line.c.paid)
-        .select_from(per_line)
-        .join(Organisation, Organisation.id == per_line.c.oid)
+               both.c.reference, both.c.currency, type_coerce(both.c.assessed, Money),
+               type_coerce(both.c.assessed_eur, Money), type_coerce(both.c.due_date, Date),
+               both.c.fiscal_year, type_coerce(both.c.paid, Money))
+        .select_from(both)
+        .join(Organisation, Organisation.id == both.c.organisation_id)
+        .where(*cond)
     ).all()
     out = []
     for ocode, oname, dcode, ref, cur, amount, eur, due, fy, settled_sum in rows:
@@ -693,72 +655,51 @@ def _open_commitments(
     """:func:`open_commitments`; ``foreign_only`` keeps the non-EUR ones (all that
     :func:`exposure` values), so their sums skip the EUR commitments' payments."""
     s = uow.session
-    # ``coalesce``: a bare ``reverses_id IS NULL`` makes SQLite walk the unique index on
-    # reverses_id (NULL on nearly every row) instead of the year index.
-    cond = [_org_filter(directorates), func.coalesce(Commitment.reverses_id, 0) == 0,
-            _upto(Commitment.entry_date, as_of)]
+    cond = [_org_filter(directorates), _upto(Commitment.entry_date, as_of)]
     if year is not None:
         cond.append(Commitment.fiscal_year == year)
     if organisation is not None:
         cond.append(Organisation.code == organisation)
     if foreign_only:
         cond.append(Commitment.currency != "EUR")
-    # With a year, an organisation, directorates or foreign currencies only, the sums read
-    # only the payments and adjustments of the commitments in scope (index on commitment_id)
-    # instead of summing the whole tables: a year-scoped page then costs one year whatever
-    # the ledger's length.
-    scoped = year is not None or organisation is not None or directorates is not None or foreign_only
-    mine = (select(Commitment.id).join(Organisation, Organisation.id == Commitment.organisation_id)
-            .where(*cond))
-
-    def in_scope(column: Any) -> ColumnElement[bool]:
-        return column.in_(mine) if scoped else literal(True)
-
-    adj = (
-        select(CommitmentAdjustment.commitment_id.label("cid"),
-               func.sum(CommitmentAdjustment.amount).label("amount"),
-               func.sum(CommitmentAdjustment.amount_eur).label("eur"))
-        .where(_upto(CommitmentAdjustment.entry_date, as_of), in_scope(CommitmentAdjustment.commitment_id))
-        .group_by(CommitmentAdjustment.commitment_id).subquery()
-    )
-    pay = (
-        select(Payment.commitment_id.label("cid"), func.sum(Payment.amount).label("amount"),
-               func.sum(Payment.amount_eur).label("eur"))
-        .where(_upto(Payment.entry_date, as_of), in_scope(Payment.commitment_id))
-        .group_by(Payment.commitment_id).subquery()
-    )
-    rev = (
-        select(Commitment.reverses_id.label("cid"))
-        .where(Commitment.reverses_id.is_not(None), _upto(Commitment.entry_date, as_of)).subquery()
-    )
+    # Open commitments come from the maintained projection; those touched by an entry dated
+    # after ``as_of`` are recomputed as of that date from the entries (see
+    # :mod:`budget.services.balances`), the others are today what they were then.
+    item = OpenCommitmentItem
+    if as_of is None:
+        sums: Any = select(item.commitment_id, item.committed, item.committed_eur, item.paid,
+                           item.paid_eur).subquery()
+    else:
+        changed = balances.changed_commitments_after(as_of)
+        sums = union_all(
+            select(item.commitment_id, item.committed, item.committed_eur, item.paid, item.paid_eur)
+            .where(item.commitment_id.not_in(changed)),
+            balances.commitment_sums(as_of, changed),
+        ).subquery()
     # Columns, not ORM objects: no identity map to fill for thousands of rows.
     stmt = (
         select(Commitment.reference, Commitment.entry_date, Commitment.fiscal_year,
-               Commitment.currency, Commitment.amount, Commitment.amount_eur, Commitment.rate,
+               Commitment.currency, type_coerce(sums.c.committed, Money),
+               type_coerce(sums.c.committed_eur, Money), Commitment.rate,
                Organisation.code, Organisation.name, Organisation.directorate_code,
-               BasicAllocation.code, adj.c.amount, adj.c.eur, pay.c.amount, pay.c.eur)
+               BasicAllocation.code, type_coerce(sums.c.paid, Money), type_coerce(sums.c.paid_eur, Money))
+        .select_from(sums)
+        .join(Commitment, Commitment.id == sums.c.commitment_id)
         .join(Organisation, Organisation.id == Commitment.organisation_id)
         .join(BasicAllocation, BasicAllocation.id == Commitment.ab_id)
-        .outerjoin(adj, adj.c.cid == Commitment.id)
-        .outerjoin(pay, pay.c.cid == Commitment.id)
-        .outerjoin(rev, rev.c.cid == Commitment.id)
-        .where(*cond, rev.c.cid.is_(None),
-               # Only open ones leave the database (integer cents compared in SQL): a ledger
-               # of 200,000 mostly settled commitments need not be loaded to find them.
-               Commitment.amount + func.coalesce(adj.c.amount, 0) != func.coalesce(pay.c.amount, 0))
+        .where(*cond)
     )
     out = []
-    for (ref, day, fy, cur, amount, amount_eur, rate, ocode, oname, dcode, ab,
-         adj_amount, adj_eur, paid, paid_eur) in s.execute(stmt):
-        committed = amount + Money_(adj_amount)
-        settled = Money_(paid)
+    for (ref, day, fy, cur, committed, committed_eur, rate, ocode, oname, dcode, ab,
+         paid, paid_eur) in s.execute(stmt):
+        committed, settled = _d(committed), _d(paid)
         if committed - settled == 0:
             continue
         out.append(OpenCommitment(
             reference=ref, entry_date=day, fiscal_year=fy,
             organisation=ocode, organisation_name=oname, directorate=dcode, ab=ab,
             currency=cur, committed=committed, paid=settled,
-            committed_eur=amount_eur + Money_(adj_eur), paid_eur=Money_(paid_eur), rate=rate,
+            committed_eur=_d(committed_eur), paid_eur=_d(paid_eur), rate=rate,
         ))
     out.sort(key=lambda o: (-o.open_eur, o.reference))
     return out

@@ -111,3 +111,39 @@ def test_the_revision_chain_is_linear_with_a_single_head() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert len(script.get_heads()) == 1, f"several heads: {script.get_heads()}"
     assert len(script.get_bases()) == 1
+
+
+def test_upgrading_a_ledger_with_entries_derives_its_open_items(empty_engine: Engine) -> None:
+    """Revision 0002 fills the open-item projections from the entries a ledger already holds."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from budget.ledger.db import make_session_factory
+    from budget.services import balances, views
+    from budget.services.entries import commit, record_credit, record_payment, register_assessment
+    from budget.services.reference import OrganisationInput, register_allocation, register_organisation
+    from budget.uow import UnitOfWork
+
+    upgrade(empty_engine)
+    factory = make_session_factory(empty_engine)
+    with UnitOfWork(factory, user="t") as uow:
+        register_allocation(uow, "14.11.35.01", "Contributions", "M2", "block")
+        register_organisation(uow, OrganisationInput("UN-RB", "UN regular budget", "M2", "EUR",
+                                                     "14.11.35.01"))
+        record_credit(uow, "14.11.35.01", 2026, "commitment", Decimal("1000"), "initial",
+                      entry_date=dt.date(2026, 1, 2))
+        register_assessment(uow, "UN-RB", "AS-1", [("EUR", Decimal("600"))], fiscal_year=2026,
+                            period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 12, 31),
+                            due_date=dt.date(2026, 2, 1), entry_date=dt.date(2026, 1, 10))
+        commit(uow, "C-1", "UN-RB", entry_date=dt.date(2026, 1, 15), amount_eur=Decimal("600"),
+               assessment_reference="AS-1")
+        record_payment(uow, "P-1", "C-1", entry_date=dt.date(2026, 3, 1), amount=Decimal("250"))
+        uow.commit()
+    downgrade(empty_engine, "0001")  # as a ledger written before the projections existed
+    upgrade(empty_engine)
+    with UnitOfWork(factory, write=False) as uow:
+        assert balances.verify(uow.session) == []
+        [line] = views.outstanding(uow, dt.date(2026, 6, 30))
+        assert (line.reference, line.outstanding) == ("AS-1", Decimal("350.00"))
+        [c] = views.open_commitments(uow)
+        assert (c.reference, c.open) == ("C-1", Decimal("350.00"))
