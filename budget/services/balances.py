@@ -90,40 +90,41 @@ def commitment_sums(as_of: dt.date | None = None, ids: Any = None) -> Select[Any
     restrict to (``None``: all).
     """
 
-    def only(column: Any) -> ColumnElement[bool]:
-        return column.in_(ids) if ids is not None else literal(True)
-
-    adj = (
-        select(CommitmentAdjustment.commitment_id.label("cid"),
-               func.sum(CommitmentAdjustment.amount).label("amount"),
-               func.sum(CommitmentAdjustment.amount_eur).label("eur"))
-        .where(_upto(CommitmentAdjustment.entry_date, as_of), only(CommitmentAdjustment.commitment_id))
-        .group_by(CommitmentAdjustment.commitment_id).subquery()
-    )
-    pay = (
-        select(Payment.commitment_id.label("cid"), func.sum(Payment.amount).label("amount"),
-               func.sum(Payment.amount_eur).label("eur"))
-        .where(_upto(Payment.entry_date, as_of), only(Payment.commitment_id))
-        .group_by(Payment.commitment_id).subquery()
-    )
-    rev = (
-        select(Commitment.reverses_id.label("cid"))
-        .where(Commitment.reverses_id.is_not(None), _upto(Commitment.entry_date, as_of),
-               only(Commitment.reverses_id)).subquery()
-    )
+    adj: Any = select(CommitmentAdjustment.commitment_id.label("cid"),
+                      func.sum(CommitmentAdjustment.amount).label("amount"),
+                      func.sum(CommitmentAdjustment.amount_eur).label("eur"))
+    pay: Any = select(Payment.commitment_id.label("cid"), func.sum(Payment.amount).label("amount"),
+                      func.sum(Payment.amount_eur).label("eur"))
+    rev: Any = select(Commitment.reverses_id.label("cid"))
+    base: Any = select()
+    if ids is not None:
+        # Driven from the (few) ids, so the planner starts from them instead of walking a
+        # date index over the whole table.
+        k = ids.subquery()
+        # Sums: ``IN`` the list, so SQLite probes the commitment_id index per id (a join let
+        # it walk that index over the whole table, for the GROUP BY).
+        adj = adj.where(CommitmentAdjustment.commitment_id.in_(select(k.c[0])))
+        pay = pay.where(Payment.commitment_id.in_(select(k.c[0])))
+        rev = rev.select_from(k).join(Commitment, Commitment.reverses_id == k.c[0])
+        base = base.select_from(k).join(Commitment, Commitment.id == k.c[0])
+    adj = (adj.where(_upto(CommitmentAdjustment.entry_date, as_of))
+           .group_by(CommitmentAdjustment.commitment_id).subquery())
+    pay = pay.where(_upto(Payment.entry_date, as_of)).group_by(Payment.commitment_id).subquery()
+    rev = rev.where(Commitment.reverses_id.is_not(None), _upto(Commitment.entry_date, as_of)).subquery()
     committed = Commitment.amount + func.coalesce(adj.c.amount, 0)
     paid = func.coalesce(pay.c.amount, 0)
     return (
-        select(Commitment.id.label("commitment_id"), _money(committed).label("committed"),
-               _money(Commitment.amount_eur + func.coalesce(adj.c.eur, 0)).label("committed_eur"),
-               _money(paid).label("paid"), _money(func.coalesce(pay.c.eur, 0)).label("paid_eur"))
+        base.add_columns(
+            Commitment.id.label("commitment_id"), _money(committed).label("committed"),
+            _money(Commitment.amount_eur + func.coalesce(adj.c.eur, 0)).label("committed_eur"),
+            _money(paid).label("paid"), _money(func.coalesce(pay.c.eur, 0)).label("paid_eur"))
         .outerjoin(adj, adj.c.cid == Commitment.id)
         .outerjoin(pay, pay.c.cid == Commitment.id)
         .outerjoin(rev, rev.c.cid == Commitment.id)
         # ``coalesce``: a bare ``reverses_id IS NULL`` makes SQLite walk the unique index on
         # reverses_id (NULL on nearly every row) instead of the wanted one.
         .where(func.coalesce(Commitment.reverses_id, 0) == 0, rev.c.cid.is_(None),
-               _upto(Commitment.entry_date, as_of), only(Commitment.id), committed != paid)
+               _upto(Commitment.entry_date, as_of), committed != paid)
     )
 
 
@@ -138,30 +139,35 @@ def assessment_sums(as_of: dt.date | None = None, keys: Any = None) -> Select[An
     restrict to (``None``: all).
     """
 
-    def only(oid: Any, ref: Any) -> ColumnElement[bool]:
-        return tuple_(oid, ref).in_(keys) if keys is not None else literal(True)
-
     lines: Any = (
         select(Assessment.organisation_id.label("oid"), Assessment.reference.label("ref"),
                AssessmentLine.currency.label("cur"), AssessmentLine.amount.label("amount"),
                AssessmentLine.amount_eur.label("eur"), literal_column("0").label("paid"),
                Assessment.due_date.label("due"), Assessment.fiscal_year.label("fy"))
-        .select_from(AssessmentLine)
-        .join(Assessment, Assessment.id == AssessmentLine.assessment_id)
-        .where(_upto(Assessment.entry_date, as_of), only(Assessment.organisation_id, Assessment.reference))
     )
-    narrow: ColumnElement[bool] = literal(True)
-    if keys is not None:
-        narrow = Payment.commitment_id.in_(
-            select(Commitment.id).join(Assessment, Assessment.id == Commitment.assessment_id)
-            .where(only(Assessment.organisation_id, Assessment.reference)))
+    per_commitment: Any = select(Payment.commitment_id.label("cid"), Payment.currency.label("cur"),
+                                 func.sum(Payment.amount).label("amount"))
+    if keys is None:
+        lines = (lines.select_from(AssessmentLine)
+                 .join(Assessment, Assessment.id == AssessmentLine.assessment_id))
+    else:
+        # Driven from the (few) keys: joins, not ``IN``, so the planner starts from them
+        # instead of walking the date index over the whole table.
+        k = keys.subquery()
+        on_key = and_(Assessment.organisation_id == k.c[0], Assessment.reference == k.c[1])
+        lines = (lines.select_from(k).join(Assessment, on_key)
+                 .join(AssessmentLine, AssessmentLine.assessment_id == Assessment.id))
+        # ``IN`` a list built from the keys: SQLite then probes the payment index per
+        # commitment (a join let it walk that index over every payment, for the GROUP BY).
+        per_commitment = per_commitment.where(Payment.commitment_id.in_(
+            select(Commitment.id).select_from(k).join(Assessment, on_key)
+            .join(Commitment, Commitment.assessment_id == Assessment.id)))
+    lines = lines.where(_upto(Assessment.entry_date, as_of))
     # Payments summed per commitment first (one pass along the payment index), then stacked
     # with the lines (UNION ALL) and grouped once per line: a third faster on SQLite than
     # grouping both sides apart and joining the groupings.
     per_commitment = (
-        select(Payment.commitment_id.label("cid"), Payment.currency.label("cur"),
-               func.sum(Payment.amount).label("amount"))
-        .where(_upto(Payment.entry_date, as_of), narrow)
+        per_commitment.where(_upto(Payment.entry_date, as_of))
         .group_by(Payment.commitment_id, Payment.currency)
         .subquery()
     )

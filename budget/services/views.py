@@ -24,7 +24,6 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    tuple_,
     type_coerce,
     union_all,
 )
@@ -555,10 +554,14 @@ def outstanding(
     # of that date from the entries, so a past date gives exactly the full query's answer.
     changed = balances.changed_assessments_after(as_of)
     item = OpenAssessmentItem
+    # Left out: the keys changed after ``as_of`` (an anti-join: SQLite re-ran a row-value
+    # ``NOT IN (subquery)`` for every row).
+    gone = changed.subquery()
     current = (
         select(item.organisation_id, item.reference, item.currency, item.fiscal_year, item.due_date,
                item.assessed, item.assessed_eur, item.paid)
-        .where(tuple_(item.organisation_id, item.reference).not_in(changed))
+        .outerjoin(gone, and_(gone.c[0] == item.organisation_id, gone.c[1] == item.reference))
+        .where(gone.c[0].is_(None))
     )
     recomputed = balances.assessment_sums(as_of, changed)
     both = union_all(current, recomputed).subquery()
@@ -575,9 +578,8 @@ def outstanding(
         .where(*cond)
     ).all()
     out = []
-    for ocode, oname, dcode, ref, cur, amount, eur, due, fy, settled_sum in rows:
-        assessed_amount, assessed_eur = _d(amount), _d(eur)
-        settled = _d(settled_sum)
+    # The sums arrive as Money (Decimal cents, never NULL: every branch adds numbers).
+    for ocode, oname, dcode, ref, cur, assessed_amount, assessed_eur, due, fy, settled in rows:
         left = assessed_amount - settled
         if assessed_amount <= 0 or left <= 0:
             continue
