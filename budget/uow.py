@@ -76,11 +76,16 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Refresh the open-item projections the writes touched, then commit, atomically."""
-        if self._marks is not None:
-            from budget.services import balances
+        if self._marks is None:
+            self.session.commit()
+            return
+        from budget.services import balances
 
-            self._marks = balances.refresh(self.session, self._marks)
+        # The totals are added to, not recomputed: the new marks count only once committed
+        # (after a failed commit the same entries are refreshed again, or rolled back).
+        marks = balances.refresh(self.session, self._marks)
         self.session.commit()
+        self._marks = marks
 
     def rollback(self) -> None:
         self.session.rollback()

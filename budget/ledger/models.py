@@ -127,6 +127,7 @@ class CreditMovement(Base, Entry):
             postgresql_where=text("reverses_id IS NULL"),
         ),
         Index("ix_credit_movement_year_ab", "fiscal_year", "ab_id"),
+        Index("ix_credit_movement_date", "entry_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -441,6 +442,34 @@ class OpenAssessmentItem(Base):
     paid: Mapped[Decimal] = mapped_column(Money)
 
 
+class LedgerTotal(Base):
+    """Projection: the entries' sums per fiscal year, kind, organisation, AB, currency, month.
+
+    Derived like :class:`OpenCommitmentItem` (maintained by :mod:`budget.services.balances`
+    in the transaction that writes the entries; entries only ever add rows, and a reversal
+    adds negated amounts, so new entries are added to their totals). Execution and monthly
+    views read these few thousand rows per year instead of a year's entries. ``kind``:
+    ``commitment``, ``adjustment``, ``paid`` (payments on the year's commitments),
+    ``paid_in_year`` (payments dated in the calendar year ``fiscal_year``), ``assessed``
+    (assessment lines), ``credit_commitment``, ``credit_payment``. 0 stands for "none" in
+    ``organisation_id`` (credits), ``ab_id`` (assessed: the organisation's AB is read at
+    query time, it may change) and ``month`` (kinds not shown by month).
+    """
+
+    __tablename__ = "ledger_total"
+
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ab_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    amount_eur: Mapped[Decimal] = mapped_column(Money)
+    #: How many entry rows the sums hold (a group with rows netting to zero still exists).
+    entries: Mapped[int] = mapped_column(Integer)
+
+
 #: Tables whose rows are never updated nor deleted by the application.
 IMMUTABLE = (
     CreditMovement, Assessment, AssessmentLine, Commitment, CommitmentAdjustment, Payment,
@@ -448,4 +477,4 @@ IMMUTABLE = (
 )
 
 #: Derived tables (open items), recomputed from the entries by ``budget.services.balances``.
-PROJECTIONS = (OpenCommitmentItem, OpenAssessmentItem)
+PROJECTIONS = (OpenCommitmentItem, OpenAssessmentItem, LedgerTotal)

@@ -34,9 +34,13 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Integer,
     Select,
     and_,
+    case,
+    cast,
     delete,
+    extract,
     func,
     insert,
     literal,
@@ -50,12 +54,15 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from budget.ledger.models import (
     Assessment,
     AssessmentLine,
     Commitment,
     CommitmentAdjustment,
+    CreditMovement,
+    LedgerTotal,
     OpenAssessmentItem,
     OpenCommitmentItem,
     Payment,
@@ -63,7 +70,7 @@ from budget.ledger.models import (
 from budget.ledger.types import Money
 
 #: Entry tables whose new rows can change an open item.
-WATCHED = (Assessment, Commitment, CommitmentAdjustment, Payment)
+WATCHED = (Assessment, Commitment, CommitmentAdjustment, Payment, CreditMovement)
 
 # A constant key for PostgreSQL's transaction-level advisory lock (see :func:`refresh`).
 _LOCK_KEY = 0x6275646765740001  # "budget" + 1
@@ -275,6 +282,7 @@ def refresh(session: Session, since: dict[str, int]) -> dict[str, int]:
     keys = _changed_assessments_since(since)
     _replace_commitments(session, commitments)
     _replace_assessments(session, keys)
+    _add_totals(session, _since(since))
     return now
 
 
@@ -303,12 +311,20 @@ def _replace_assessments(session: Session, keys: Any) -> None:
     session.execute(insert(table).from_select(cols, select(*(sums.c[c] for c in cols))))
 
 
-def rebuild(session: Session) -> None:
-    """Recompute every open item from the entries (the projections' source of truth)."""
+def rebuild(session: Session, parts: tuple[str, ...] = ("open_items", "totals")) -> None:
+    """Recompute the projections from the entries (their source of truth).
+
+    ``parts``: which ones (a migration rebuilds the tables it creates; the later ones do not
+    exist yet at its revision).
+    """
     session.flush()
     _lock(session)
-    _replace_commitments(session, None)
-    _replace_assessments(session, None)
+    if "open_items" in parts:
+        _replace_commitments(session, None)
+        _replace_assessments(session, None)
+    if "totals" in parts:
+        session.execute(delete(LedgerTotal.__table__))
+        _add_totals(session, _all)
 
 
 @dataclass(frozen=True)
@@ -338,6 +354,9 @@ def verify(session: Session) -> list[Difference]:
             OpenAssessmentItem.assessed_eur, OpenAssessmentItem.paid),
          assessment_sums(), 3),
     ]
+    expected_totals = union_all(*total_sources(_all)).subquery()
+    checks.append(("ledger_total", select(*(LedgerTotal.__table__.c[c] for c in _TOTAL_COLUMNS)),
+                   select(*(expected_totals.c[c] for c in _TOTAL_COLUMNS)), len(_TOTAL_KEY)))
     for name, stored_q, expected_q, width in checks:
         stored = {tuple(r[:width]): tuple(r[width:]) for r in session.execute(stored_q)}
         expected = {tuple(r[:width]): tuple(r[width:]) for r in session.execute(expected_q)}
@@ -345,3 +364,114 @@ def verify(session: Session) -> list[Difference]:
             if stored.get(key) != expected.get(key):
                 out.append(Difference(name, key, stored.get(key), expected.get(key)))
     return out
+
+
+# --------------------------------------------------------------------------- ledger totals
+
+
+def _clamped_month(day: Any, year: Any) -> Any:
+    """Month of ``day`` within fiscal ``year``: entries dated before it count in January,
+    after it in December (a December commitment's exchange difference settled in January)."""
+    y = cast(extract("year", day), Integer)
+    return case((y < year, 1), (y > year, 12), else_=cast(extract("month", day), Integer))
+
+
+def total_sources(window: Any) -> list[Select[Any]]:
+    """Per kind, the entries' sums grouped as in ``ledger_total``.
+
+    ``window(model)`` is the condition on each entry table selecting the entries summed
+    (new ids for the upkeep, a date range for "as of" corrections, ``True`` for all).
+    Columns: fiscal_year, kind, organisation_id, ab_id, currency, month, amount, amount_eur,
+    entries (how many entry rows: a group exists as of a date while it counts some).
+    """
+    zero = literal(0, Integer)
+    c_month = _clamped_month(Commitment.entry_date, Commitment.fiscal_year)
+    a_month = _clamped_month(CommitmentAdjustment.entry_date, Commitment.fiscal_year)
+    p_year = cast(extract("year", Payment.entry_date), Integer)
+    p_month = cast(extract("month", Payment.entry_date), Integer)
+
+    def grouped(fy: Any, kind: str, org: Any, ab: Any, cur: Any, month: Any,
+                amount: Any, eur: Any) -> Select[Any]:
+        # Grouped by the expressions, not their labels: PostgreSQL would read a label that
+        # is also a column name (``fiscal_year``) as the column.
+        return (select(fy.label("fiscal_year"), literal(kind).label("kind"), org.label("organisation_id"),
+                       ab.label("ab_id"), cur.label("currency"), month.label("month"),
+                       _money(func.sum(amount)).label("amount"), _money(func.sum(eur)).label("amount_eur"),
+                       func.count().label("entries"))
+                .group_by(*(e for e in (fy, org, ab, cur, month) if not isinstance(e, BindParameter))))
+
+    return [
+        grouped(Commitment.fiscal_year, "commitment", Commitment.organisation_id, Commitment.ab_id,
+                Commitment.currency, c_month, Commitment.amount, Commitment.amount_eur)
+        .where(window(Commitment)),
+        grouped(Commitment.fiscal_year, "adjustment", Commitment.organisation_id, Commitment.ab_id,
+                Commitment.currency, a_month, CommitmentAdjustment.amount, CommitmentAdjustment.amount_eur)
+        .select_from(CommitmentAdjustment)
+        .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
+        .where(window(CommitmentAdjustment)),
+        grouped(Commitment.fiscal_year, "paid", Commitment.organisation_id, Commitment.ab_id,
+                Commitment.currency, zero, Payment.amount, Payment.amount_eur)
+        .select_from(Payment).join(Commitment, Commitment.id == Payment.commitment_id)
+        .where(window(Payment)),
+        grouped(p_year, "paid_in_year", Commitment.organisation_id, Commitment.ab_id,
+                Commitment.currency, p_month, Payment.amount, Payment.amount_eur)
+        .select_from(Payment).join(Commitment, Commitment.id == Payment.commitment_id)
+        .where(window(Payment)),
+        # ``+ 0``: grouping on the bare year made SQLite walk the year index over the whole
+        # table rather than the date index over the few entries of an "as of" correction.
+        grouped(Assessment.fiscal_year + 0, "assessed", Assessment.organisation_id, zero,
+                AssessmentLine.currency, zero, AssessmentLine.amount, AssessmentLine.amount_eur)
+        .select_from(AssessmentLine).join(Assessment, Assessment.id == AssessmentLine.assessment_id)
+        .where(window(Assessment)),
+        *(grouped(CreditMovement.fiscal_year, f"credit_{kind}", zero, CreditMovement.ab_id,
+                  literal("EUR"), zero, CreditMovement.amount, CreditMovement.amount)
+          .where(window(CreditMovement), CreditMovement.credit_type == kind)
+          for kind in ("commitment", "payment")),
+    ]
+
+
+_TOTAL_KEY = ["fiscal_year", "kind", "organisation_id", "ab_id", "currency", "month"]
+_TOTAL_COLUMNS = [*_TOTAL_KEY, "amount", "amount_eur", "entries"]
+
+
+def _add_totals(session: Session, window: Any) -> None:
+    """Add the sums of the entries selected by ``window`` to ``ledger_total`` (upsert)."""
+    table = LedgerTotal.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    cols = _TOTAL_COLUMNS
+    for source in total_sources(window):
+        sub = source.subquery()
+        # ``WHERE true``: SQLite needs a WHERE before ON CONFLICT to parse INSERT ... SELECT.
+        stmt = upsert(table).from_select(cols, select(*(sub.c[c] for c in cols)).where(literal(True)))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=_TOTAL_KEY,
+            set_={"amount": table.c.amount + stmt.excluded.amount,
+                  "amount_eur": table.c.amount_eur + stmt.excluded.amount_eur,
+                  "entries": table.c.entries + stmt.excluded.entries},
+        )
+        session.execute(stmt)
+
+
+def _since(marks: dict[str, int]) -> Any:
+    def window(model: Any) -> ColumnElement[bool]:
+        return model.id > marks.get(model.__tablename__, 0)
+
+    return window
+
+
+def _all(model: Any) -> ColumnElement[bool]:
+    return literal(True)
+
+
+def latest_entry_date(session: Session) -> dt.date | None:
+    """The latest entry date in the ledger (each table's date index: a few page reads).
+
+    Figures "as of" a date on or after it are the maintained totals as they stand.
+    """
+    days = [session.scalar(select(func.max(m.entry_date))) for m in WATCHED]
+    found = [d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for d in days if d is not None]
+    return max(found) if found else None

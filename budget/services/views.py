@@ -13,25 +13,26 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
     Date,
     and_,
+    bindparam,
     case,
-    extract,
     func,
     literal,
     select,
     type_coerce,
     union_all,
 )
+from sqlalchemy.orm import aliased
 
 from budget.errors import ValidationError
 from budget.ledger.models import (
     Assessment,
-    AssessmentLine,
     AuditLog,
     AvailabilityOverride,
     BasicAllocation,
@@ -40,10 +41,10 @@ from budget.ledger.models import (
     CreditMovement,
     Directorate,
     ImportBatch,
+    LedgerTotal,
     OpenAssessmentItem,
     OpenCommitmentItem,
     Organisation,
-    Payment,
 )
 from budget.ledger.types import Money
 from budget.money import ZERO, json_amount, ratio, round_cents
@@ -207,65 +208,95 @@ def _grouped(uow: UnitOfWork, stmt: Any) -> dict[Any, tuple[Decimal, ...]]:
     return {row[0]: tuple(_d(v) for v in row[1:]) for row in uow.session.execute(stmt)}
 
 
+def _totals(
+    uow: UnitOfWork,
+    year: int,
+    kinds: Sequence[str],
+    as_of: dt.date | None,
+    directorates: Sequence[str] | None,
+    group: Sequence[str],
+) -> list[Any]:
+    """Sums of ``ledger_total`` for ``year`` and ``kinds``, grouped by ``group`` (any of
+    ``organisation``, ``directorate``, ``ab``, ``currency``, ``month``; always by kind).
+
+    The maintained totals hold every entry; as of a date, the entries dated after it are
+    summed the same way (a date index range: a month back is a month of entries) and taken
+    off, so the result is exactly the sum of the entries dated on or before ``as_of``.
+    Rows: (kind, *group keys, amount, amount_eur).
+    """
+    later = as_of is not None and as_of < (balances.latest_entry_date(uow.session) or as_of)
+    stmt = _totals_statement(tuple(group), later, directorates is not None)
+    params: dict[str, Any] = {"year": year, "kinds": list(kinds), "as_of": as_of}
+    if directorates is not None:
+        params["directorates"] = list(directorates)
+    return list(uow.session.execute(stmt, params))
+
+
+@lru_cache(maxsize=64)
+def _totals_statement(group: tuple[str, ...], later: bool, scoped: bool) -> Any:
+    """The statement of :func:`_totals` for one shape, built once (values are parameters:
+    building the construct cost more than running it on a small ledger)."""
+    t = LedgerTotal
+    cols = ("kind", "organisation_id", "ab_id", "currency", "month", "amount", "amount_eur", "entries")
+    year, kinds = bindparam("year"), bindparam("kinds", expanding=True)
+    parts: list[Any] = [select(*(t.__table__.c[c] for c in cols)).where(t.fiscal_year == year, t.kind.in_(kinds))]
+    if later:
+        as_of = bindparam("as_of", type_=Date)
+        after = union_all(*balances.total_sources(lambda m: m.entry_date > as_of)).subquery()
+        parts.append(select(after.c.kind, after.c.organisation_id, after.c.ab_id, after.c.currency,
+                            after.c.month, -after.c.amount, -after.c.amount_eur, -after.c.entries)
+                     .where(after.c.fiscal_year == year, after.c.kind.in_(kinds)))
+    both = union_all(*parts).subquery()
+    row_ab = aliased(BasicAllocation)
+    org_ab = aliased(BasicAllocation)
+    keys = {
+        "organisation": Organisation.code,
+        "directorate": Organisation.directorate_code,
+        # Assessed lines take the organisation's AB of today (as the entries' view did).
+        "ab": case((both.c.kind == "assessed", org_ab.code), else_=row_ab.code),
+        "currency": both.c.currency,
+        "month": both.c.month,
+    }
+    scope: ColumnElement[bool] = literal(True)
+    if scoped:
+        scope = case((both.c.organisation_id == 0, row_ab.directorate_code),
+                     else_=Organisation.directorate_code).in_(bindparam("directorates", expanding=True))
+    chosen = [keys[g] for g in group]
+    return (
+        select(both.c.kind, *chosen, type_coerce(func.sum(both.c.amount), Money),
+               type_coerce(func.sum(both.c.amount_eur), Money))
+        .select_from(both)
+        .outerjoin(Organisation, Organisation.id == both.c.organisation_id)
+        .outerjoin(row_ab, row_ab.id == both.c.ab_id)
+        .outerjoin(org_ab, org_ab.id == Organisation.ab_id)
+        .where(scope)
+        .group_by(both.c.kind, *chosen)
+        # Groups whose every entry is dated after ``as_of`` did not exist yet.
+        .having(func.sum(both.c.entries) > 0)
+    )
+
+
 def _commitment_sums(
     uow: UnitOfWork, by: str, year: int, as_of: dt.date | None, directorates: Sequence[str] | None
 ) -> tuple[dict[Any, tuple[Decimal, ...]], ...]:
-    key = _commitment_key(by)
-    scope = (Commitment.fiscal_year == year, _org_filter(directorates))
-
-    def base(*cols: Any) -> Any:
-        return (
-            select(key, *cols)
-            .select_from(Commitment)
-            .join(Organisation, Organisation.id == Commitment.organisation_id)
-            .join(BasicAllocation, BasicAllocation.id == Commitment.ab_id)
-        )
-
-    committed = _grouped(uow, base(func.sum(Commitment.amount_eur), func.sum(Commitment.amount))
-                         .where(*scope, _upto(Commitment.entry_date, as_of)).group_by(key))
-    adjusted = _grouped(
-        uow,
-        base(func.sum(CommitmentAdjustment.amount_eur), func.sum(CommitmentAdjustment.amount))
-        .join(CommitmentAdjustment, CommitmentAdjustment.commitment_id == Commitment.id)
-        .where(*scope, _upto(CommitmentAdjustment.entry_date, as_of)).group_by(key),
-    )
-    paid = _grouped(
-        uow,
-        base(func.sum(Payment.amount_eur), func.sum(Payment.amount))
-        .join(Payment, Payment.commitment_id == Commitment.id)
-        .where(*scope, _upto(Payment.entry_date, as_of)).group_by(key),
-    )
-    paid_in_year = _grouped(
-        uow,
-        base(func.sum(Payment.amount_eur))
-        .join(Payment, Payment.commitment_id == Commitment.id)
-        .where(_org_filter(directorates), _in_year(Payment.entry_date, year),
-               _upto(Payment.entry_date, as_of)).group_by(key),
-    )
-    return committed, adjusted, paid, paid_in_year
+    """Committed, adjusted, paid (EUR, original) and paid in year (EUR) per ``by`` key."""
+    out: dict[str, dict[Any, tuple[Decimal, ...]]] = {
+        k: {} for k in ("commitment", "adjustment", "paid", "paid_in_year")}
+    # ``paid_in_year``: payments dated in the year, whatever their commitment's year (those
+    # totals are kept under the calendar year of the payment).
+    for kind, key, amount, eur in _totals(uow, year, list(out), as_of, directorates, [by]):
+        out[kind][key] = (_d(eur),) if kind == "paid_in_year" else (_d(eur), _d(amount))
+    return out["commitment"], out["adjustment"], out["paid"], out["paid_in_year"]
 
 
 def _assessed(
     uow: UnitOfWork, by: str, year: int, as_of: dt.date | None, directorates: Sequence[str] | None
 ) -> dict[Any, dict[str, tuple[Decimal, Decimal]]]:
-    key = {
-        "organisation": Organisation.code,
-        "directorate": Organisation.directorate_code,
-        "ab": BasicAllocation.code,
-        "currency": AssessmentLine.currency,
-    }[by]
-    stmt = (
-        select(key, AssessmentLine.currency, func.sum(AssessmentLine.amount), func.sum(AssessmentLine.amount_eur))
-        .select_from(AssessmentLine)
-        .join(Assessment, Assessment.id == AssessmentLine.assessment_id)
-        .join(Organisation, Organisation.id == Assessment.organisation_id)
-        .outerjoin(BasicAllocation, BasicAllocation.id == Organisation.ab_id)
-        .where(Assessment.fiscal_year == year, _upto(Assessment.entry_date, as_of), _org_filter(directorates))
-        .group_by(key, AssessmentLine.currency)
-    )
     out: dict[Any, dict[str, tuple[Decimal, Decimal]]] = defaultdict(dict)
-    for k, cur, amount, eur in uow.session.execute(stmt):
-        out[k][cur] = (_d(amount), _d(eur))
+    group = [by] if by == "currency" else [by, "currency"]
+    for row in _totals(uow, year, ["assessed"], as_of, directorates, group):
+        key, cur = row[1], row[1] if by == "currency" else row[2]
+        out[key][cur] = (_d(row[-2]), _d(row[-1]))
     return out
 
 
@@ -396,41 +427,13 @@ def monthly(
     Entries of the year's commitments dated outside it (an exchange difference settled the
     next January) count in December, so the December cumulation equals the year's totals.
     """
-    scope = (Commitment.fiscal_year == year, _org_filter(directorates))
-
-    def clamp(date_col: Any) -> Any:
-        return case(
-            (date_col < dt.date(year, 1, 1), 1),
-            (date_col > dt.date(year, 12, 31), 12),
-            else_=extract("month", date_col),
-        )
-
     committed: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    m = clamp(Commitment.entry_date)
-    for month, total in uow.session.execute(
-        select(m, func.sum(Commitment.amount_eur))
-        .join(Organisation, Organisation.id == Commitment.organisation_id)
-        .where(*scope, _upto(Commitment.entry_date, as_of)).group_by(m)
-    ):
-        committed[int(month)] += _d(total)
-    m = clamp(CommitmentAdjustment.entry_date)
-    for month, total in uow.session.execute(
-        select(m, func.sum(CommitmentAdjustment.amount_eur))
-        .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
-        .join(Organisation, Organisation.id == Commitment.organisation_id)
-        .where(*scope, _upto(CommitmentAdjustment.entry_date, as_of)).group_by(m)
-    ):
-        committed[int(month)] += _d(total)
     paid: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    pm = extract("month", Payment.entry_date)
-    for month, total in uow.session.execute(
-        select(pm, func.sum(Payment.amount_eur))
-        .join(Commitment, Commitment.id == Payment.commitment_id)
-        .join(Organisation, Organisation.id == Commitment.organisation_id)
-        .where(_in_year(Payment.entry_date, year), _upto(Payment.entry_date, as_of),
-               _org_filter(directorates)).group_by(pm)
-    ):
-        paid[int(month)] += _d(total)
+    # The totals keep each entry under its month, clamped into the commitment's year (and
+    # payments under the month and calendar year of their date).
+    for kind, month, _amount, eur in _totals(uow, year, ["commitment", "adjustment", "paid_in_year"],
+                                             as_of, directorates, ["month"]):
+        (paid if kind == "paid_in_year" else committed)[int(month)] += _d(eur)
     out, cc, cp = [], ZERO, ZERO
     for month in range(1, 13):
         cc += committed[month]

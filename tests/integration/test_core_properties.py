@@ -650,6 +650,25 @@ class LedgerMachine(RuleBasedStateMachine):
         assert got == expected
 
     @invariant()
+    def figures_as_of_past_dates_equal_the_entries_of_those_dates(self) -> None:
+        """Execution as of a date = the maintained totals minus what came later; checked
+        against the entries dated on or before it, summed directly."""
+        with self.ledger.uow(write=False) as uow:
+            for day in (dt.date(Y, 6, 30), dt.date(Y + 1, 1, 31)):
+                direct: dict[str, Decimal] = defaultdict(lambda: ZERO)
+                for source in balances.total_sources(lambda m, d=day: m.entry_date <= d):
+                    for r in uow.session.execute(source):
+                        if r.fiscal_year == Y:
+                            direct[r.kind] += r.amount_eur
+                t = views.execution(uow, Y, "organisation", as_of=day).totals
+                assert t.committed == direct["commitment"] + direct["adjustment"], day
+                assert t.paid == direct["paid"], day
+                assert t.paid_in_year == direct["paid_in_year"], day
+                assert t.assessed_eur == direct["assessed"], day
+                months = views.monthly(uow, Y, as_of=day)
+                assert months[-1].cumulative_committed == t.committed, day
+
+    @invariant()
     def committed_beyond_credits_only_with_a_recorded_override(self) -> None:
         with self.ledger.uow(write=False) as uow:
             counts: dict[str, int] = defaultdict(int)
