@@ -58,7 +58,7 @@ def upgrade() -> None:
     from budget.services import balances
 
     session = Session(bind=op.get_bind())
-    balances.rebuild(session)
+    balances.rebuild(session, ("open_items",))
     session.flush()
 
 
