@@ -540,19 +540,11 @@ class Arrears:
         }
 
 
-def outstanding(
-    uow: UnitOfWork,
-    as_of: dt.date,
-    *,
-    directorates: Sequence[str] | None = None,
-    year: int | None = None,
-) -> list[OutstandingLine]:
-    """Every assessment line with something left to pay as of ``as_of``.
-
-    Assessed amounts are net of reversals and corrections; paid amounts are the payments,
-    dated on or before ``as_of``, on commitments linked to the assessment in that currency.
-    The EUR equivalent is the outstanding share of the line's EUR value at its recorded rate.
-    """
+def _outstanding_rows(
+    uow: UnitOfWork, as_of: dt.date, directorates: Sequence[str] | None, year: int | None
+) -> list[tuple[Any, ...]]:
+    """(organisation code, name, directorate, reference, currency, assessed, assessed EUR,
+    due date, fiscal year, paid) of the lines open as of ``as_of``, amounts in integer cents."""
     # The open lines come from the maintained projection (a few thousand rows, whatever the
     # ledger's length); the lines touched by an entry dated after ``as_of`` are recomputed as
     # of that date from the entries, so a past date gives exactly the full query's answer.
@@ -581,14 +573,75 @@ def outstanding(
         .join(Organisation, Organisation.id == both.c.organisation_id)
         .where(*cond)
     ).all()
-    out = []
     # Integer cents (never NULL: every branch adds numbers), worked out with integers: a
     # ledger's few thousand open lines then cost milliseconds, not Decimal by Decimal.
+    out = []
     for ocode, oname, dcode, ref, cur, amount, eur, due, fy, settled in rows:
         amount, eur, settled = int(amount), int(eur), int(settled)
+        if amount > 0 and amount > settled:
+            out.append((ocode, oname, dcode, ref, cur, amount, eur, due, fy, settled))
+    return out
+
+
+@dataclass(frozen=True)
+class ArrearsSummary:
+    """The figures of :class:`Arrears` without its lines (a headline costs no list)."""
+
+    as_of: dt.date
+    total_eur: Decimal
+    overdue_count: int
+    buckets: dict[str, Decimal]
+    by_currency: dict[str, Decimal]
+    not_yet_due_count: int
+    not_yet_due_eur: Decimal
+
+
+def arrears_summary(
+    uow: UnitOfWork, as_of: dt.date, *, directorates: Sequence[str] | None = None
+) -> ArrearsSummary:
+    """Overdue total, ageing buckets, per currency, and what is not yet due, as of ``as_of``.
+
+    The same cents as :func:`arrears` (each line's EUR share rounded as there, then added).
+    """
+    buckets = dict.fromkeys(AGEING_BUCKETS, 0)
+    by_currency: dict[str, int] = defaultdict(int)
+    overdue = later = later_eur = 0
+    for *_, cur, amount, eur, due, _fy, settled in _outstanding_rows(uow, as_of, directorates, None):
         left = amount - settled
-        if amount <= 0 or left <= 0:
-            continue
+        left_eur = _share_half_up(eur, left, amount)
+        days = (as_of - due).days
+        if days > 0:
+            overdue += 1
+            buckets[ageing_bucket(days)] += left_eur
+            by_currency[cur] += left
+        else:
+            later += 1
+            later_eur += left_eur
+    return ArrearsSummary(
+        as_of=as_of, total_eur=_cents(sum(buckets.values())), overdue_count=overdue,
+        buckets={b: _cents(v) for b, v in buckets.items()},
+        by_currency={c: _cents(v) for c, v in sorted(by_currency.items())},
+        not_yet_due_count=later, not_yet_due_eur=_cents(later_eur),
+    )
+
+
+def outstanding(
+    uow: UnitOfWork,
+    as_of: dt.date,
+    *,
+    directorates: Sequence[str] | None = None,
+    year: int | None = None,
+) -> list[OutstandingLine]:
+    """Every assessment line with something left to pay as of ``as_of``.
+
+    Assessed amounts are net of reversals and corrections; paid amounts are the payments,
+    dated on or before ``as_of``, on commitments linked to the assessment in that currency.
+    The EUR equivalent is the outstanding share of the line's EUR value at its recorded rate.
+    """
+    out = []
+    for ocode, oname, dcode, ref, cur, amount, eur, due, fy, settled in _outstanding_rows(
+            uow, as_of, directorates, year):
+        left = amount - settled
         out.append(OutstandingLine(
             organisation=ocode, organisation_name=oname, directorate=dcode, reference=ref,
             fiscal_year=int(fy), currency=cur, due_date=due, assessed=_cents(amount),
@@ -660,10 +713,35 @@ def open_commitments(
     year: int | None = None,
     directorates: Sequence[str] | None = None,
     organisation: str | None = None,
+    limit: int | None = None,
 ) -> list[OpenCommitment]:
-    """Live commitments with an open amount (in their currency) as of ``as_of``."""
+    """Live commitments with an open amount (in their currency) as of ``as_of``, largest
+    open EUR first; ``limit``: only the first ones (a page's table, not the whole book)."""
     return _open_commitments(uow, as_of=as_of, year=year, directorates=directorates,
-                             organisation=organisation)
+                             organisation=organisation, limit=limit)
+
+
+def open_commitments_count(
+    uow: UnitOfWork,
+    *,
+    as_of: dt.date | None = None,
+    year: int | None = None,
+    directorates: Sequence[str] | None = None,
+) -> tuple[int, Decimal]:
+    """How many commitments are open as of ``as_of``, and their open EUR in total."""
+    sums = _open_commitment_sums(as_of)
+    cond = [_org_filter(directorates), _upto(Commitment.entry_date, as_of)]
+    if year is not None:
+        cond.append(Commitment.fiscal_year == year)
+    n, total = uow.session.execute(
+        select(func.count(), type_coerce(func.coalesce(func.sum(sums.c.committed_eur - sums.c.paid_eur), 0),
+                                         Money))
+        .select_from(sums)
+        .join(Commitment, Commitment.id == sums.c.commitment_id)
+        .join(Organisation, Organisation.id == Commitment.organisation_id)
+        .where(*cond)
+    ).one()
+    return int(n), _d(total)
 
 
 def _open_commitments(
@@ -674,6 +752,7 @@ def _open_commitments(
     directorates: Sequence[str] | None = None,
     organisation: str | None = None,
     foreign_only: bool = False,
+    limit: int | None = None,
 ) -> list[OpenCommitment]:
     """:func:`open_commitments`; ``foreign_only`` keeps the non-EUR ones (all that
     :func:`exposure` values), so their sums skip the EUR commitments' payments."""
@@ -702,6 +781,8 @@ def _open_commitments(
         .join(BasicAllocation, BasicAllocation.id == Commitment.ab_id)
         .where(*cond)
     )
+    if limit is not None:
+        stmt = stmt.order_by((sums.c.committed_eur - sums.c.paid_eur).desc(), Commitment.reference).limit(limit)
     out = []
     for (ref, day, fy, cur, committed, committed_eur, rate, ocode, oname, dcode, ab,
          paid, paid_eur) in s.execute(stmt):
