@@ -28,15 +28,19 @@ month therefore reads one month of changes, not twenty years.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Date,
     Integer,
     Select,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -52,6 +56,7 @@ from sqlalchemy import (
     type_coerce,
     union,
     union_all,
+    update,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
@@ -227,24 +232,142 @@ def changed_assessments_after(day: dt.date) -> Any:
 
 
 def _changed_commitments_since(marks: dict[str, int]) -> Any:
-    c, j, p = marks["commitment"], marks["commitment_adjustment"], marks["payment"]
+    """Commitments touched by new commitments (and the ones they reverse) or adjustments;
+    new payments are handled apart (:func:`_payments_since`)."""
+    c, j = marks["commitment"], marks["commitment_adjustment"]
     return union(
         select(Commitment.id).where(Commitment.id > c),
         select(Commitment.reverses_id).where(Commitment.id > c, Commitment.reverses_id.is_not(None)),
         select(CommitmentAdjustment.commitment_id).where(CommitmentAdjustment.id > j),
-        select(Payment.commitment_id).where(Payment.id > p),
     )
 
 
 def _changed_assessments_since(marks: dict[str, int]) -> Any:
-    a, p = marks["assessment"], marks["payment"]
-    return union(
-        select(Assessment.organisation_id, Assessment.reference).where(Assessment.id > a),
-        select(Assessment.organisation_id, Assessment.reference)
-        .join(Commitment, Commitment.assessment_id == Assessment.id)
-        .join(Payment, Payment.commitment_id == Commitment.id)
-        .where(Payment.id > p),
+    """(organisation_id, reference) of new assessments (payments are handled apart)."""
+    return select(Assessment.organisation_id, Assessment.reference).where(
+        Assessment.id > marks["assessment"]).distinct()
+
+
+@dataclass
+class _Paid:
+    amount: int = 0
+    eur: int = 0
+    entries: int = 0
+    reversal: bool = False
+
+    def add(self, amount: int, eur: int, entries: int, reversal: bool) -> None:
+        self.amount += amount
+        self.eur += eur
+        self.entries += entries
+        self.reversal = self.reversal or reversal
+
+
+def _payments_since(session: Session, marks: dict[str, int]) -> list[tuple[Any, ...]]:
+    """New payments in one pass along the primary key, grouped by (commitment, currency, date,
+    reversal): a load of 100,000 payments on a thousand commitments is a few thousand groups.
+    Amounts in integer cents."""
+    is_rev = case((Payment.reverses_id.is_(None), 0), else_=1)
+    rows = session.execute(
+        select(Payment.commitment_id, Payment.currency, Payment.entry_date, is_rev,
+               type_coerce(func.sum(Payment.amount), BigInteger),
+               type_coerce(func.sum(Payment.amount_eur), BigInteger), func.count())
+        .where(Payment.id > marks["payment"])
+        .group_by(Payment.commitment_id, Payment.currency, Payment.entry_date, is_rev)
     )
+    return [(cid, cur, day, bool(rev), int(a), int(e), int(n)) for cid, cur, day, rev, a, e, n in rows]
+
+
+def _in_chunks(session: Session, stmt_for: Any, items: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for chunk in _chunks(items):
+        out.extend(session.execute(stmt_for(chunk)))
+    return out
+
+
+def _apply_payments(
+    session: Session, groups: list[tuple[Any, ...]], recompute_ids: set[int], recompute_keys: set[Any]
+) -> None:
+    """Add new payments to the projections without re-reading the commitments' history.
+
+    Payments only add to sums, so an open item's paid amounts grow by exactly the new
+    payments (settled items leave the projection). Items a payment reversal touches, items
+    also touched by other new entries, and items not in the projection are recomputed from
+    the entries instead (added to ``recompute_ids`` / ``recompute_keys``).
+    """
+    per_commitment: dict[int, _Paid] = defaultdict(_Paid)
+    for cid, _cur, _day, rev, amount, eur, n in groups:
+        per_commitment[cid].add(amount, eur, n, rev)
+    ids = sorted(per_commitment)
+    facts = {r[0]: r[1:] for r in _in_chunks(session, lambda chunk: select(
+        Commitment.id, Commitment.fiscal_year, Commitment.organisation_id, Commitment.ab_id,
+        Commitment.currency, Assessment.organisation_id, Assessment.reference)
+        .outerjoin(Assessment, Assessment.id == Commitment.assessment_id)
+        .where(Commitment.id.in_(chunk)), ids)}
+
+    # Open commitments.
+    simple = {cid: p for cid, p in per_commitment.items() if not p.reversal and cid not in recompute_ids}
+    recompute_ids.update(cid for cid in per_commitment if cid not in simple)
+    table = OpenCommitmentItem.__table__
+    present = {r[0] for r in _in_chunks(session, lambda chunk: select(table.c.commitment_id).where(
+        table.c.commitment_id.in_(chunk)), sorted(simple))}
+    recompute_ids.update(cid for cid in simple if cid not in present)
+    if present:
+        session.execute(
+            update(table).where(table.c.commitment_id == bindparam("cid"))
+            .values(paid=table.c.paid + bindparam("amount", type_=Money),
+                    paid_eur=table.c.paid_eur + bindparam("eur", type_=Money)),
+            [{"cid": cid, "amount": _decimal(simple[cid].amount), "eur": _decimal(simple[cid].eur)}
+             for cid in sorted(present)],
+            execution_options={"synchronize_session": False},
+        )
+        for chunk in _chunks(sorted(present)):
+            session.execute(delete(table).where(table.c.commitment_id.in_(chunk),
+                                                table.c.committed == table.c.paid))
+
+    # Open assessment lines: paid in a currency on commitments linked to the assessment.
+    per_line: dict[tuple[int, str, str], _Paid] = defaultdict(_Paid)
+    for cid, cur, _day, rev, amount, eur, n in groups:
+        org, ref = facts[cid][4], facts[cid][5]
+        if org is not None:
+            per_line[(org, ref, cur)].add(amount, eur, n, rev)
+    touched = {(org, ref) for org, ref, _ in per_line}
+    unsafe = {(org, ref) for (org, ref, _), p in per_line.items() if p.reversal} | (touched & recompute_keys)
+    simple_lines = {k: p for k, p in per_line.items() if (k[0], k[1]) not in unsafe}
+    recompute_keys.update(unsafe)
+    items = OpenAssessmentItem.__table__
+    key = tuple_(items.c.organisation_id, items.c.reference, items.c.currency)
+    present_lines = {tuple(r) for r in _in_chunks(session, lambda chunk: select(
+        items.c.organisation_id, items.c.reference, items.c.currency).where(key.in_(chunk)),
+        sorted(simple_lines))}
+    recompute_keys.update((k[0], k[1]) for k in simple_lines if k not in present_lines)
+    if present_lines:
+        session.execute(
+            update(items).where(items.c.organisation_id == bindparam("oid"),
+                                items.c.reference == bindparam("ref"),
+                                items.c.currency == bindparam("cur"))
+            .values(paid=items.c.paid + bindparam("amount", type_=Money)),
+            [{"oid": k[0], "ref": k[1], "cur": k[2], "amount": _decimal(simple_lines[k].amount)}
+             for k in sorted(present_lines)],
+            execution_options={"synchronize_session": False},
+        )
+        for chunk in _chunks(sorted(present_lines)):
+            session.execute(delete(items).where(key.in_(chunk), items.c.assessed <= items.c.paid))
+
+    # Totals: paid (the commitment's year) and paid in year (the payment's month and year).
+    totals: dict[tuple[Any, ...], _Paid] = defaultdict(_Paid)
+    for cid, _cur, day, rev, amount, eur, n in groups:
+        fy, org, ab, ccur = facts[cid][0], facts[cid][1], facts[cid][2], facts[cid][3]
+        day = day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
+        totals[(fy, "paid", org, ab, ccur, 0)].add(amount, eur, n, rev)
+        totals[(day.year, "paid_in_year", org, ab, ccur, day.month)].add(amount, eur, n, rev)
+    _upsert_totals(session, [
+        {**dict(zip(_TOTAL_KEY, k, strict=True)), "amount": _decimal(p.amount),
+         "amount_eur": _decimal(p.eur), "entries": p.entries}
+        for k, p in sorted(totals.items(), key=lambda kv: tuple(map(str, kv[0])))])
+
+
+def _decimal(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
 
 
 # --------------------------------------------------------------------------- upkeep
@@ -278,12 +401,25 @@ def refresh(session: Session, since: dict[str, int]) -> dict[str, int]:
     if not any(now[name] > since.get(name, 0) for name in now):
         return now
     _lock(session)
-    commitments = _changed_commitments_since(since)
-    keys = _changed_assessments_since(since)
-    _replace_commitments(session, commitments)
-    _replace_assessments(session, keys)
-    _add_totals(session, _since(since))
+    # The touched items are read once into lists and handled in chunks: as subqueries the
+    # unions over the new rows were evaluated again in every part of the recomputation.
+    recompute_ids = set(session.scalars(_changed_commitments_since(since)))
+    recompute_keys = {tuple(k) for k in session.execute(_changed_assessments_since(since))}
+    if now["payment"] > since.get("payment", 0):
+        _apply_payments(session, _payments_since(session, since), recompute_ids, recompute_keys)
+    ids, keys = sorted(recompute_ids), sorted(recompute_keys)
+    for chunk in _chunks(ids):
+        _replace_commitments(session, select(Commitment.id).where(Commitment.id.in_(chunk)))
+    for chunk in _chunks(keys):
+        _replace_assessments(session, select(Assessment.organisation_id, Assessment.reference)
+                             .where(tuple_(Assessment.organisation_id, Assessment.reference).in_(chunk))
+                             .distinct())
+    _add_totals(session, _since(since), payments=False)
     return now
+
+
+def _chunks(items: list[Any], size: int = 2000) -> list[list[Any]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def _replace_commitments(session: Session, ids: Any) -> None:
@@ -376,13 +512,14 @@ def _clamped_month(day: Any, year: Any) -> Any:
     return case((y < year, 1), (y > year, 12), else_=cast(extract("month", day), Integer))
 
 
-def total_sources(window: Any) -> list[Select[Any]]:
+def total_sources(window: Any, skip: tuple[str, ...] = ()) -> list[Select[Any]]:
     """Per kind, the entries' sums grouped as in ``ledger_total``.
 
     ``window(model)`` is the condition on each entry table selecting the entries summed
     (new ids for the upkeep, a date range for "as of" corrections, ``True`` for all).
     Columns: fiscal_year, kind, organisation_id, ab_id, currency, month, amount, amount_eur,
     entries (how many entry rows: a group exists as of a date while it counts some).
+    ``skip``: kinds left out.
     """
     zero = literal(0, Integer)
     c_month = _clamped_month(Commitment.entry_date, Commitment.fiscal_year)
@@ -400,7 +537,7 @@ def total_sources(window: Any) -> list[Select[Any]]:
                        func.count().label("entries"))
                 .group_by(*(e for e in (fy, org, ab, cur, month) if not isinstance(e, BindParameter))))
 
-    return [
+    sources = [
         grouped(Commitment.fiscal_year, "commitment", Commitment.organisation_id, Commitment.ab_id,
                 Commitment.currency, c_month, Commitment.amount, Commitment.amount_eur)
         .where(window(Commitment)),
@@ -428,32 +565,50 @@ def total_sources(window: Any) -> list[Select[Any]]:
           .where(window(CreditMovement), CreditMovement.credit_type == kind)
           for kind in ("commitment", "payment")),
     ]
+    kinds = ["commitment", "adjustment", "paid", "paid_in_year", "assessed", "credit_commitment",
+             "credit_payment"]
+    return [q for kind, q in zip(kinds, sources, strict=True) if kind not in skip]
 
 
 _TOTAL_KEY = ["fiscal_year", "kind", "organisation_id", "ab_id", "currency", "month"]
 _TOTAL_COLUMNS = [*_TOTAL_KEY, "amount", "amount_eur", "entries"]
 
 
-def _add_totals(session: Session, window: Any) -> None:
-    """Add the sums of the entries selected by ``window`` to ``ledger_total`` (upsert)."""
+def _upsert(session: Session) -> Any:
+    """``INSERT ... ON CONFLICT DO UPDATE`` adding to ``ledger_total`` (SQLite or PostgreSQL)."""
     table = LedgerTotal.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-    cols = _TOTAL_COLUMNS
-    for source in total_sources(window):
+    return table, upsert
+
+
+def _on_conflict_add(stmt: Any, table: Any) -> Any:
+    return stmt.on_conflict_do_update(
+        index_elements=_TOTAL_KEY,
+        set_={"amount": table.c.amount + stmt.excluded.amount,
+              "amount_eur": table.c.amount_eur + stmt.excluded.amount_eur,
+              "entries": table.c.entries + stmt.excluded.entries},
+    )
+
+
+def _add_totals(session: Session, window: Any, *, payments: bool = True) -> None:
+    """Add the sums of the entries selected by ``window`` to ``ledger_total`` (upsert);
+    ``payments=False``: leave the payment kinds to :func:`_apply_payments`."""
+    table, upsert = _upsert(session)
+    for source in total_sources(window, () if payments else ("paid", "paid_in_year")):
         sub = source.subquery()
         # ``WHERE true``: SQLite needs a WHERE before ON CONFLICT to parse INSERT ... SELECT.
-        stmt = upsert(table).from_select(cols, select(*(sub.c[c] for c in cols)).where(literal(True)))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=_TOTAL_KEY,
-            set_={"amount": table.c.amount + stmt.excluded.amount,
-                  "amount_eur": table.c.amount_eur + stmt.excluded.amount_eur,
-                  "entries": table.c.entries + stmt.excluded.entries},
-        )
-        session.execute(stmt)
+        stmt = upsert(table).from_select(_TOTAL_COLUMNS, select(*(sub.c[c] for c in _TOTAL_COLUMNS))
+                                         .where(literal(True)))
+        session.execute(_on_conflict_add(stmt, table))
+
+
+def _upsert_totals(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        table, upsert = _upsert(session)
+        session.execute(_on_conflict_add(upsert(table), table), rows)
 
 
 def _since(marks: dict[str, int]) -> Any:
