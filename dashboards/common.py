@@ -27,9 +27,11 @@ Database
     ``cached(fn, *args, **kwargs)``
         ``fn(uow, *args, **kwargs)`` for a read function of the service layer, cached on
         (database, function, arguments, ``views.data_version``). Arguments must be hashable
-        (dates, strings, ints, tuples); pass ``directorates=c.scope()``.
+        (dates, strings, ints, tuples); pass ``directorates=c.scope()``. The result is
+        shared by every rerun and session (no copy): read it, never change it in place.
     ``after_write()``
-        Clears every cached read (call it after each committed write).
+        Clears every cached read (call it after each committed write); ``clear_caches()``
+        is the same without the meaning.
 
 User and access
     ``current_user() -> CurrentUser``
@@ -56,9 +58,25 @@ Tables and downloads
         ``st.dataframe`` with Decimal amount columns shown right-aligned with thousand
         separators in the chosen style (the values stay exact Decimals, so sorting is
         numeric); ``pct_cols`` hold float percentages (0-100).
-    ``excel_download(df, name, amount_cols=None, label=None, key=None)``
+    ``frame(items, columns) -> DataFrame``
+        A frame built column by column from ``items`` with ``columns`` = {label: getter};
+        pure (no Streamlit call), so it can also run later inside a download.
+    ``largest(items, key, limit=None) -> list``
+        At most ``SHOWN_ROWS`` items, the largest by ``key``, kept in their order: what a
+        page shows on screen of a long list.
+    ``shown_caption(shown, total, what_key)``
+        The "showing N of M — the Excel download has them all" caption (nothing when all
+        are shown).
+    ``derived(key, compute)``
+        ``compute()`` once per (database, data version, scope, language, amount style,
+        ``key``): what a page derives from cached reads (slices, sums, frames).
+    ``chart(key, build, container=None)``
+        An Altair chart (``build()`` returns it) whose Vega-Lite spec is built once per
+        data version and ``key``.
+    ``excel_download(df_or_builder, name, amount_cols=None, label=None, key=None)``
         A download button for ``df`` as ``name.xlsx`` (XlsxWriter): amounts as real numbers
         with ``#,##0.00``, dates as dates, text cells starting with ``= + - @`` neutralised.
+        Given a callable returning the frame, the frame is only built when clicked.
     ``to_excel_bytes(df, amount_cols=None, sheet="Data") -> bytes``
         The same workbook as bytes (for tests or other buttons).
     ``decimal_column(series) -> bool``
@@ -82,28 +100,33 @@ Errors and layout
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
+import heapq
 import importlib
 import io
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+import time
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from budget.config import database_url
 from budget.errors import BudgetError
 from budget.ledger.db import make_engine, make_session_factory
 from budget.money import fmt
-from budget.services import views
+from budget.services import dashboard_views, views
 from budget.uow import UnitOfWork
 
 if TYPE_CHECKING:  # the pages never touch SQLAlchemy themselves
@@ -117,6 +140,13 @@ LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "nl": "Nederlan
 I18N_DIR = Path(__file__).resolve().parent / "i18n"
 #: Characters that make a spreadsheet cell a formula (CSV/Excel injection, OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Rows of a long list shown on screen (the Excel download always has them all): a grid
+#: of thousands of rows is unreadable and costs its Arrow conversion on every rerun.
+SHOWN_ROWS = 200
+#: Seconds spent in the service layer by cache misses (the benchmark reads and resets it).
+SERVICE_TIME: dict[str, float] = {"seconds": 0.0, "calls": 0}
+
+T = TypeVar("T")
 
 
 # --------------------------------------------------------------------------- database
@@ -124,7 +154,13 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def db_url() -> str:
     """The database URL the dashboard reads (``BUDGET_DATABASE_URL`` or var/budget.db)."""
-    return database_url(None)
+    # Asked for by every cached read: worked out once per setting (it creates the folder).
+    return _url_for(os.environ.get("BUDGET_DATABASE_URL") or "", os.getcwd())
+
+
+@functools.lru_cache(maxsize=16)
+def _url_for(setting: str, cwd: str) -> str:
+    return database_url(setting or None)
 
 
 @st.cache_resource(show_spinner=False)
@@ -161,13 +197,24 @@ def write_uow() -> UnitOfWork:
     return UnitOfWork(session_factory(), user=_username(), channel="dashboard", write=True)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+# A resource cache, not a data cache: st.cache_data pickles every result when it stores it
+# and unpickles a copy on every hit (half a second for the arrears of a twenty-year ledger,
+# on every rerun). The service layer returns frozen dataclasses that the pages only read,
+# so one shared object is safe; entries are keyed on the data version, so a write makes
+# new ones (and after_write() drops the old). Entries of versions no longer current (a
+# write from the CLI) are never read again: the time limit lets them go.
+@st.cache_resource(show_spinner=False, max_entries=256, ttl=dt.timedelta(hours=1))
 def _cached_call(
     url: str, module: str, name: str, version: int, args: tuple[Any, ...], kwargs: tuple[Any, ...]
 ) -> Any:
     fn = getattr(importlib.import_module(module), name)
-    with UnitOfWork(_factory_for(url), user="dashboard", channel="dashboard", write=False) as uow:
-        return fn(uow, *args, **dict(kwargs))
+    started = time.perf_counter()
+    try:
+        with UnitOfWork(_factory_for(url), user="dashboard", channel="dashboard", write=False) as uow:
+            return fn(uow, *args, **dict(kwargs))
+    finally:
+        SERVICE_TIME["seconds"] += time.perf_counter() - started
+        SERVICE_TIME["calls"] += 1
 
 
 def _hashable(value: Any) -> Any:
@@ -176,14 +223,43 @@ def _hashable(value: Any) -> Any:
     return value
 
 
+def _run_marker() -> Any:
+    """An object that lives exactly as long as the current script run (None outside one)."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    # Streamlit makes a new coordinator at the start of every run (ScriptRunContext.reset).
+    return getattr(ctx, "parallel_coordinator", None) if ctx is not None else None
+
+
+_VERSION_ATTR = "_budget_data_version"
+
+
 def data_version() -> int:
-    """The ledger's data version (changes with every write)."""
+    """The ledger's data version (changes with every write).
+
+    Read once per script run: a page asks for it before each of its cached reads, and the
+    version cannot usefully change between two reads of the same run (a write from this
+    run calls :func:`after_write`, which forgets it).
+    """
+    marker = _run_marker()
+    ctx = get_script_run_ctx(suppress_warning=True)
+    url = db_url()
+    memo = getattr(ctx, _VERSION_ATTR, None) if marker is not None else None
+    if memo is not None and memo[0] is marker and memo[1] == url:
+        return int(memo[2])
     with read_uow() as uow:
-        return views.data_version(uow)
+        version = views.data_version(uow)
+    if marker is not None:
+        # The marker itself is kept (not its id): a later run's coordinator cannot be
+        # mistaken for it while it is referenced here.
+        setattr(ctx, _VERSION_ATTR, (marker, url, version))
+    return version
 
 
 def cached(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``fn(uow, *args, **kwargs)`` cached per (database, query, arguments, data version)."""
+    """``fn(uow, *args, **kwargs)`` cached per (database, query, arguments, data version).
+
+    The result is shared between reruns and sessions: treat it as read-only.
+    """
     url = db_url()
     version = data_version()
     return _cached_call(
@@ -193,9 +269,38 @@ def cached(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     )
 
 
+# What pages derive from cached reads (a slice to show, sums, a frame, a chart's spec), kept
+# per data version like the reads themselves: a rerun then costs the same on a ledger of
+# ten thousand or of a million entries. ``_compute`` is left out of the key (underscore).
+@st.cache_resource(show_spinner=False, max_entries=256, ttl=dt.timedelta(hours=1))
+def _derived(url: str, version: int, key: tuple[Any, ...], _compute: Callable[[], Any]) -> Any:
+    return _compute()
+
+
+def derived(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` once per (database, data version, user's scope, language, amount style,
+    rows shown, ``key``); ``key`` must name everything else the result depends on (page,
+    filters).
+
+    For what a page works out from cached reads: the slice it shows, sums, frames, chart
+    specs. The result is shared: read it, never change it in place.
+    """
+    full = (scope(), lang(), amount_style(), SHOWN_ROWS, *key)
+    return _derived(db_url(), data_version(), tuple(_hashable(k) for k in full), compute)
+
+
+def clear_caches() -> None:
+    """Forget every cached read and everything derived from them."""
+    _cached_call.clear()
+    _derived.clear()
+
+
 def after_write() -> None:
     """Forget every cached read (the data changed)."""
-    _cached_call.clear()
+    clear_caches()
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is not None and hasattr(ctx, _VERSION_ATTR):
+        setattr(ctx, _VERSION_ATTR, None)
 
 
 # --------------------------------------------------------------------------- user
@@ -314,6 +419,94 @@ def _pct_formatter(value: Any) -> str:
     return text.replace(".", ",") if amount_style() == "be" else text
 
 
+def frame(items: Iterable[T], columns: Mapping[str, Callable[[T], Any]]) -> pd.DataFrame:
+    """A frame with one column per ``label: getter`` of ``columns``, built column-wise.
+
+    No Streamlit call and no translation inside (give it translated labels), so a download
+    can build the full frame later, on click. Amounts stay Decimal (an object column that
+    Streamlit sends as an exact Arrow decimal128).
+    """
+    rows = items if isinstance(items, list | tuple) else list(items)
+    return pd.DataFrame({label: [get(x) for x in rows] for label, get in columns.items()},
+                        columns=list(columns))
+
+
+def largest(items: Sequence[T], key: Callable[[T], Any], limit: int | None = None) -> list[T]:
+    """The ``limit`` (default :data:`SHOWN_ROWS`) largest ``items`` by ``key``, in their order.
+
+    All of them, unchanged, when there are no more than ``limit``.
+    """
+    limit = SHOWN_ROWS if limit is None else limit
+    if len(items) <= limit:
+        return list(items)
+    keep = set(heapq.nlargest(limit, range(len(items)), key=lambda i: key(items[i])))
+    return [x for i, x in enumerate(items) if i in keep]
+
+
+def shown_caption(shown: int, total: int, what_key: str) -> None:
+    """Say that only ``shown`` of ``total`` rows are on screen (nothing when all are)."""
+    if shown < total:
+        sep = {"fr": "\u202f", "nl": "."}.get(lang(), ",")  # 3,943 · 3 943 · 3.943
+
+        def count(n: int) -> str:
+            return f"{n:,}".replace(",", sep)
+
+        st.caption(t("common.showing", n=count(shown), total=count(total), what=t(what_key)),
+                   help=t("common.showing_help"))
+
+
+def _vega_spec(chart: Any) -> dict[str, Any]:
+    """The Vega-Lite spec ``st.altair_chart`` would send for ``chart`` (data as Arrow)."""
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    return _convert_altair_to_vega_lite_spec(chart)
+
+
+def chart(key: tuple[Any, ...], build: Callable[[], Any], *, container: Any = None) -> None:
+    """An Altair chart whose spec is built and validated once per data version and ``key``.
+
+    Building an Altair chart and turning it into Vega-Lite (schema validation included)
+    costs tens of milliseconds; ``st.altair_chart`` did it on every rerun.
+    """
+    where = container or st
+    try:
+        spec = derived(("chart", *key), lambda: _vega_spec(build()))
+    except (ImportError, TypeError, AttributeError):
+        # A Streamlit whose (private) converter moved or changed: the plain call.
+        where.altair_chart(build(), width="stretch")
+        return
+    # Streamlit moves the datasets out of the spec it is given: give it a copy.
+    where.vega_lite_chart(spec=copy.deepcopy(spec), width="stretch")
+
+
+#: Arrow tables of the frames shown, by ``id`` of a frame still alive (see _arrow_of).
+_ARROW: dict[int, tuple[Any, Any]] = {}
+
+
+def _arrow_of(df: pd.DataFrame) -> Any:
+    """``df`` as the Arrow table ``st.dataframe`` would make of it, made once per frame.
+
+    ``st.dataframe`` converts a pandas frame to Arrow on every rerun (the Decimal columns
+    value by value); given the table, it only serialises it. The frames the pages keep in
+    :func:`derived` live across reruns, so their table is made once; a frame built afresh
+    on each run gets a fresh table, as before. Entries go when their frame is collected
+    (the frame's own ``id`` is the key, checked through a weak reference). A frame must
+    not be changed after it has been shown (the pages never do).
+    """
+    try:
+        from streamlit.dataframe_util import convert_pandas_df_to_arrow_table
+    except ImportError:  # another Streamlit: let st.dataframe convert it
+        return df
+    key = id(df)
+    hit = _ARROW.get(key)
+    if hit is not None and hit[0]() is df:
+        return hit[1]
+    table = convert_pandas_df_to_arrow_table(df)
+    _ARROW[key] = (weakref.ref(df), table)
+    weakref.finalize(df, _ARROW.pop, key, None)
+    return table
+
+
 def money_table(
     df: pd.DataFrame,
     amount_cols: Sequence[str] = (),
@@ -332,6 +525,7 @@ def money_table(
     config: dict[str, Any] = dict(column_config or {})
     data: Any = df
     if amount_style() == "en":
+        data = _arrow_of(df)
         # The grid formats numbers itself ("%,.2f" → 1,234,567.89): cheap, and the values
         # stay exact Decimals (Arrow decimal128), numeric, right-aligned, sorted by value.
         for col in amount_cols:
@@ -419,19 +613,34 @@ def decimal_column(series: pd.Series) -> bool:
 
 
 def excel_download(
-    df: pd.DataFrame,
+    df: pd.DataFrame | Callable[[], pd.DataFrame],
     name: str,
     amount_cols: Sequence[str] | None = None,
     *,
     label: str | None = None,
     key: str | None = None,
 ) -> None:
-    """A download button for ``df`` as ``name.xlsx``."""
-    frame = df.copy()
+    """A download button for ``df`` (or the frame a callable builds) as ``name.xlsx``.
+
+    With a callable, the frame is built only when the button is clicked: pass one for long
+    lists, so that a rerun does not build a frame of thousands of rows for nothing. The
+    callable runs outside the page's script: it must not call Streamlit (use :func:`frame`
+    with labels translated beforehand).
+    """
+    if callable(df):
+        build = df
+    else:
+        # A shallow copy (cheap on every rerun): the pages never change a frame in place.
+        frozen = df.copy(deep=False)
+
+        def build() -> pd.DataFrame:
+            return frozen
+
+    cols = list(amount_cols) if amount_cols is not None else None
     st.download_button(
         label or t("common.download_excel"),
         # Built only when clicked (a callable), so a rerun of the page does not pay for it.
-        data=lambda: to_excel_bytes(frame, amount_cols),
+        data=lambda: to_excel_bytes(build(), cols),
         on_click="ignore",
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -494,7 +703,7 @@ def page_header(title_key: str, caption_key: str | None = None) -> None:
 def year_selector(key: str = "year", container: Any = None) -> int:
     """A fiscal-year selector over the years with data (the current year when none)."""
     where = container or st
-    years = cached(views.years_with_data)
+    years = cached(dashboard_views.fiscal_years)  # = views.years_with_data, by index seeks
     this = dt.date.today().year
     options = sorted(set(years) | {this}, reverse=True)
     default = this if this in years or not years else max(years)

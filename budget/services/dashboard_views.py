@@ -6,13 +6,14 @@ functions as ``views`` so they equal the rest of the product to the cent.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy import and_, case, exists, func, literal, select, union
 from sqlalchemy.orm import aliased
 
 from budget.errors import UnknownOrganisationError
@@ -22,6 +23,7 @@ from budget.ledger.models import (
     BasicAllocation,
     Commitment,
     CommitmentAdjustment,
+    CreditMovement,
     ExchangeRate,
     Organisation,
     Payment,
@@ -64,6 +66,8 @@ class OrganisationStatus:
     overdue_eur: Decimal
     due_date: dt.date | None
     status: str
+    #: Every payment dated in the year, whatever its commitment's year (as in execution).
+    paid_in_year: Decimal = ZERO
 
     @property
     def open(self) -> Decimal:
@@ -108,14 +112,10 @@ def organisation_status(
     per_org: dict[str, list[views.OutstandingLine]] = defaultdict(list)
     for line in lines:
         per_org[line.organisation].append(line)
-    assessed_orgs = set(uow.session.scalars(
-        select(Organisation.code).join(Assessment, Assessment.organisation_id == Organisation.id)
-        .where(Assessment.fiscal_year == year, views._upto(Assessment.entry_date, as_of),
-               views._org_filter(directorates)).distinct()
-    ))
     currency = _pairs(uow.session.execute(
         select(Organisation.code, Organisation.currency).where(views._org_filter(directorates))
     ))
+    # The organisations with an assessment of the year are those with a last due date.
     due_all = _pairs(uow.session.execute(
         select(Organisation.code, func.max(Assessment.due_date))
         .join(Assessment, Assessment.organisation_id == Organisation.id)
@@ -126,7 +126,7 @@ def organisation_status(
     out = []
     for row in ex.rows:
         mine = per_org.get(row.key, [])
-        has = row.key in assessed_orgs and (row.assessed_eur != 0 or bool(row.assessed))
+        has = row.key in due_all and (row.assessed_eur != 0 or bool(row.assessed))
         due = min((x.due_date for x in mine), default=due_all.get(row.key))
         out.append(OrganisationStatus(
             code=row.key, name=row.name, directorate=row.directorate or "",
@@ -135,8 +135,92 @@ def organisation_status(
             outstanding_eur=sum((x.outstanding_eur for x in mine), ZERO),
             overdue_eur=sum((x.outstanding_eur for x in mine if x.overdue), ZERO),
             due_date=due, status=_status(row.assessed_eur, mine, has),
+            paid_in_year=row.paid_in_year,
         ))
     return out
+
+
+@dataclass(frozen=True)
+class DirectorateStatus:
+    """One directorate in a fiscal year: the sums of its organisations' figures."""
+
+    code: str
+    name: str
+    organisations: int
+    assessed_eur: Decimal
+    committed: Decimal
+    paid: Decimal
+    paid_in_year: Decimal
+    overdue_eur: Decimal
+
+    @property
+    def open(self) -> Decimal:
+        """Committed minus paid (EUR), on the year's commitments."""
+        return self.committed - self.paid
+
+    @property
+    def paid_rate(self) -> Decimal | None:
+        """Paid / committed (a fraction), None when nothing is committed."""
+        return ratio(self.paid, self.committed)
+
+
+def directorate_status(
+    statuses: Sequence[OrganisationStatus],
+    directorates: Sequence[views.DirectorateInfo],
+    scope: Sequence[str] | None = None,
+) -> list[DirectorateStatus]:
+    """Per directorate (every one in ``scope``, in code order), the sums of
+    :func:`organisation_status` rows already read.
+
+    The same figures as :func:`views.execution` by directorate (which groups the same
+    entries by the organisation's directorate), without reading the year a second time:
+    the directorates page needs the organisations anyway for its drill-down.
+    """
+    names = {d.code: d.name for d in directorates if scope is None or d.code in scope}
+    groups: dict[str, list[OrganisationStatus]] = defaultdict(list)
+    for s in statuses:
+        groups[s.directorate].append(s)
+    out = []
+    for code in sorted(set(names) | {k for k in groups if k}):
+        mine = groups.get(code, [])
+        out.append(DirectorateStatus(
+            code=code, name=names.get(code, code), organisations=len(mine),
+            assessed_eur=sum((s.assessed_eur for s in mine), ZERO),
+            committed=sum((s.committed for s in mine), ZERO),
+            paid=sum((s.paid for s in mine), ZERO),
+            paid_in_year=sum((s.paid_in_year for s in mine), ZERO),
+            overdue_eur=sum((s.overdue_eur for s in mine), ZERO),
+        ))
+    return out
+
+
+def fiscal_years(uow: UnitOfWork) -> list[int]:
+    """The fiscal years with credits, assessments or commitments, ascending.
+
+    The same as :func:`views.years_with_data`, read by jumping from year to year along
+    each table's fiscal-year index (a recursive query: one index seek per year) instead
+    of reading the whole index: twenty years of a million entries cost a fraction of a ms,
+    and every page with a year selector asks for it.
+    """
+    return sorted({int(y) for (y,) in uow.session.execute(_fiscal_years_stmt()) if y is not None})
+
+
+@functools.cache
+def _fiscal_years_stmt() -> Any:
+    """One statement, built once (SQLAlchemy then compiles it once per dialect)."""
+    parts = []
+    for model in (CreditMovement, Commitment, Assessment):
+        table: Any = model.__table__
+        seed = select(func.min(table.c.fiscal_year).label("y")).cte(
+            f"years_{table.name}", recursive=True)
+        nxt = table.alias(f"next_{table.name}")
+        step = select(
+            select(func.min(nxt.c.fiscal_year)).where(nxt.c.fiscal_year > seed.c.y)
+            .scalar_subquery()
+        ).where(seed.c.y.is_not(None))
+        years = seed.union_all(step)
+        parts.append(select(years.c.y))
+    return union(*parts)
 
 
 # --------------------------------------------------------------------------- detail
@@ -515,12 +599,14 @@ def rates_used(
 ) -> list[RateUse]:
     """Foreign-currency payments dated in ``year``: net count and amounts, effective rate."""
     live_count = func.sum(case((Payment.reverses_id.is_(None), 1), else_=-1))
-    rows = uow.session.execute(
+    stmt = (
         select(Payment.currency, live_count, func.sum(Payment.amount), func.sum(Payment.amount_eur))
-        .join(Commitment, Commitment.id == Payment.commitment_id)
-        .join(Organisation, Organisation.id == Commitment.organisation_id)
         .where(Payment.currency != "EUR", views._in_year(Payment.entry_date, year),
-               views._upto(Payment.entry_date, as_of), views._org_filter(directorates))
-        .group_by(Payment.currency).order_by(Payment.currency)
+               views._upto(Payment.entry_date, as_of))
     )
+    if directorates is not None:  # the joins only to apply a directorate limit
+        stmt = (stmt.join(Commitment, Commitment.id == Payment.commitment_id)
+                .join(Organisation, Organisation.id == Commitment.organisation_id)
+                .where(views._org_filter(directorates)))
+    rows = uow.session.execute(stmt.group_by(Payment.currency).order_by(Payment.currency))
     return [RateUse(cur, int(n or 0), views._d(a), views._d(e)) for cur, n, a, e in rows]

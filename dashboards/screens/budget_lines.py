@@ -21,6 +21,7 @@ with c.guard():
     if not abs_:
         c.empty_state("ab.empty", year=year)
         st.stop()
+    flags = {a.warning: c.t(f"ab.flag_{a.warning}") for a in abs_ if a.warning}
     for a in abs_:
         if a.warning in ("blocks", "warns", "payment_credits"):
             st.warning(c.t(f"ab.warn_{a.warning}", ab=a.code, label=a.label,
@@ -31,19 +32,25 @@ with c.guard():
     amount_cols = [c.t("col.commitment_credits"), c.t("col.committed"), c.t("col.available"),
                    c.t("col.payment_credits"), c.t("col.paid_in_year"),
                    c.t("col.payment_available")]
-    df = pd.DataFrame([{
-        c.t("col.ab"): a.code, c.t("col.label"): a.label,
-        c.t("col.directorate"): a.directorate or "",
-        c.t("col.control"): c.t(f"control.{a.control_mode}"),
-        c.t("col.commitment_credits"): a.commitment_credits, c.t("col.committed"): a.committed,
-        c.t("col.available"): a.available,
-        c.t("col.commitment_pct"): None if a.commitment_rate is None
-        else float(a.commitment_rate) * 100,
-        c.t("col.payment_credits"): a.payment_credits, c.t("col.paid_in_year"): a.paid_in_year,
-        c.t("col.payment_available"): a.payment_available,
-        c.t("col.overrides"): a.overrides,
-        c.t("col.warning"): c.t(f"ab.flag_{a.warning}") if a.warning else "",
-    } for a in abs_])
+
+    def allocations_frame() -> pd.DataFrame:
+        controls = {m: c.t(f"control.{m}") for m in {a.control_mode for a in abs_}}
+        return c.frame(abs_, {
+            c.t("col.ab"): lambda a: a.code, c.t("col.label"): lambda a: a.label,
+            c.t("col.directorate"): lambda a: a.directorate or "",
+            c.t("col.control"): lambda a: controls[a.control_mode],
+            c.t("col.commitment_credits"): lambda a: a.commitment_credits,
+            c.t("col.committed"): lambda a: a.committed, c.t("col.available"): lambda a: a.available,
+            c.t("col.commitment_pct"): lambda a: None if a.commitment_rate is None
+            else float(a.commitment_rate) * 100,
+            c.t("col.payment_credits"): lambda a: a.payment_credits,
+            c.t("col.paid_in_year"): lambda a: a.paid_in_year,
+            c.t("col.payment_available"): lambda a: a.payment_available,
+            c.t("col.overrides"): lambda a: a.overrides,
+            c.t("col.warning"): lambda a: flags[a.warning] if a.warning else "",
+        })
+
+    df = c.derived(("ab_table", year, as_of), allocations_frame)
     c.money_table(df, amount_cols, [c.t("col.commitment_pct")], key="ab_table")
     c.excel_download(df, f"budget-lines-{year}", amount_cols, key="ab_xlsx")
 
@@ -52,13 +59,21 @@ with c.guard():
     labels = {a.code: a.label for a in abs_}
     ab = st.selectbox(c.t("col.ab"), list(labels), key="ab_pick",
                       format_func=lambda k: f"{k} — {labels.get(k, '')}")
-    hist = c.cached(views.credit_history, year, ab=ab, directorates=scope)
-    h = pd.DataFrame([{
-        c.t("col.date"): x.entry_date, c.t("col.credit_type"): c.t(f"credit.{x.credit_type}"),
-        c.t("col.stage"): c.t(f"stage.{x.stage}"), c.t("col.reference"): x.reference,
-        c.t("col.amount_eur"): x.amount, c.t("col.note"): x.note or "",
-        c.t("col.reversal"): "↩" if x.reversal else "",
-    } for x in hist if x.entry_date <= as_of])
+
+    def history_frame() -> pd.DataFrame:
+        hist = c.cached(views.credit_history, year, ab=ab, directorates=scope)
+        shown = [x for x in hist if x.entry_date <= as_of]
+        texts = {k: c.t(k) for x in shown for k in (f"credit.{x.credit_type}", f"stage.{x.stage}")}
+        return c.frame(shown, {
+            c.t("col.date"): lambda x: x.entry_date,
+            c.t("col.credit_type"): lambda x: texts[f"credit.{x.credit_type}"],
+            c.t("col.stage"): lambda x: texts[f"stage.{x.stage}"],
+            c.t("col.reference"): lambda x: x.reference,
+            c.t("col.amount_eur"): lambda x: x.amount, c.t("col.note"): lambda x: x.note or "",
+            c.t("col.reversal"): lambda x: "↩" if x.reversal else "",
+        })
+
+    h = c.derived(("ab_history", year, as_of, ab), history_frame)
     if h.empty:
         c.empty_state("ab.no_history")
     else:

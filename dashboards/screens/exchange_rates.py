@@ -3,6 +3,8 @@ rates in use."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pandas as pd
 import streamlit as st
 
@@ -40,26 +42,38 @@ with c.guard():
         st.caption(c.t("fx.exposure_caption"))
 
     st.subheader(c.t("fx.realised", year=year))
-    diffs = [d for d in c.cached(views.exchange_differences, year=year, directorates=scope)
-             if d.entry_date <= as_of]
-    if not diffs:
+    diff_cols = {
+        c.t("col.date"): lambda d: d.entry_date, c.t("col.organisation"): lambda d: d.organisation,
+        c.t("col.directorate"): lambda d: d.directorate, c.t("col.commitment"): lambda d: d.commitment,
+        c.t("col.payment"): lambda d: d.payment, c.t("col.currency"): lambda d: d.currency,
+        c.t("col.committed_eur"): lambda d: d.committed_eur, c.t("col.gain_eur"): lambda d: d.gain_eur,
+    }
+
+    def realised() -> SimpleNamespace:
+        """The year's differences up to the as-of date, their sums and the rows shown."""
+        diffs = c.cached(views.exchange_differences, year=year, directorates=scope)
+        if diffs and diffs[-1].entry_date > as_of:  # in date order: the usual case copies nothing
+            diffs = [d for d in diffs if d.entry_date <= as_of]
+        # On screen the largest gains and losses (in date order); all in the download.
+        shown = c.largest(diffs, lambda d: abs(d.gain_eur))
+        return SimpleNamespace(
+            lines=diffs, shown=len(shown), frame=c.frame(shown, diff_cols),
+            gains=sum((d.gain_eur for d in diffs if d.gain_eur > 0), ZERO),
+            losses=sum((d.gain_eur for d in diffs if d.gain_eur < 0), ZERO))
+
+    fx = c.derived(("fx_realised", year, as_of), realised)
+    if not fx.lines:
         c.empty_state("fx.no_differences")
     else:
-        gains = sum((d.gain_eur for d in diffs if d.gain_eur > 0), ZERO)
-        losses = sum((d.gain_eur for d in diffs if d.gain_eur < 0), ZERO)
         m = st.columns(3)
-        m[0].metric(c.t("fx.gains"), c.fmt_amount(gains, "EUR"))
-        m[1].metric(c.t("fx.losses"), c.fmt_amount(losses, "EUR"))
-        m[2].metric(c.t("fx.net"), c.fmt_amount(gains + losses, "EUR"))
-        dd = pd.DataFrame([{
-            c.t("col.date"): d.entry_date, c.t("col.organisation"): d.organisation,
-            c.t("col.directorate"): d.directorate, c.t("col.commitment"): d.commitment,
-            c.t("col.payment"): d.payment, c.t("col.currency"): d.currency,
-            c.t("col.committed_eur"): d.committed_eur, c.t("col.gain_eur"): d.gain_eur,
-        } for d in diffs])
+        m[0].metric(c.t("fx.gains"), c.fmt_amount(fx.gains, "EUR"))
+        m[1].metric(c.t("fx.losses"), c.fmt_amount(fx.losses, "EUR"))
+        m[2].metric(c.t("fx.net"), c.fmt_amount(fx.gains + fx.losses, "EUR"))
         cols_d = [c.t("col.committed_eur"), c.t("col.gain_eur")]
-        c.money_table(dd, cols_d, key="fx_diff")
-        c.excel_download(dd, f"exchange-differences-{year}", cols_d, key="fx_diff_xlsx")
+        c.shown_caption(fx.shown, len(fx.lines), "what.differences")
+        c.money_table(fx.frame, cols_d, key="fx_diff")
+        c.excel_download(lambda: c.frame(fx.lines, diff_cols), f"exchange-differences-{year}",
+                         cols_d, key="fx_diff_xlsx")
         st.caption(c.t("fx.gain_sign"))
 
     cl, cr = st.columns(2)

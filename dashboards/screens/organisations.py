@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from budget.money import ZERO
+from budget.money import ZERO, fmt
 from budget.services import dashboard_views as dv
 from dashboards import common as c
 
@@ -20,29 +22,18 @@ search = cols[2].text_input(c.t("common.search"), key="org_search",
                             placeholder=c.t("orgs.search_hint"))
 
 
-def assessed_text(assessed: dict) -> str:
+def assessed_text(assessed: dict, style: str) -> str:
     """Assessed amounts in their original currencies, e.g. ``USD 1,000.00 + EUR 50.00``."""
-    return " + ".join(c.fmt_amount(v, cur) for cur, v in assessed.items())
+    return " + ".join(f"{cur} {fmt(v, style)}" for cur, v in assessed.items())
 
 
 def status_label(status: str) -> str:
     return c.t(f"status.{status}")
 
 
-with c.guard():
+def table() -> SimpleNamespace:
+    """The filtered organisations, their sums and frame (once per data version and filters)."""
     rows = c.cached(dv.organisation_status, year, as_of=as_of, directorates=scope)
-    if not rows:
-        c.empty_state("orgs.empty")
-        st.stop()
-
-    f = st.columns(3)
-    dirs = f[0].multiselect(c.t("col.directorate"), sorted({r.directorate for r in rows}),
-                            key="org_dirs")
-    curs = f[1].multiselect(c.t("col.currency"),
-                            sorted({cur for r in rows for cur in (r.assessed or {r.currency: 0})}),
-                            key="org_curs")
-    stats = f[2].multiselect(c.t("col.status"), list(dv.STATUSES), format_func=status_label,
-                             key="org_status")
     needle = (search or "").strip().lower()
     shown = [
         r for r in rows
@@ -51,43 +42,116 @@ with c.guard():
         and (not stats or r.status in stats)
         and (not needle or needle in r.code.lower() or needle in r.name.lower())
     ]
+    labels = {k: status_label(k) for k in dv.STATUSES}
+    style = c.amount_style()  # once, not once per row
+    frame = c.frame(shown, {
+        c.t("col.code"): lambda r: r.code, c.t("col.name"): lambda r: r.name,
+        c.t("col.directorate"): lambda r: r.directorate,
+        c.t("col.assessed"): lambda r: assessed_text(r.assessed, style),
+        c.t("col.assessed_eur"): lambda r: r.assessed_eur, c.t("col.committed"): lambda r: r.committed,
+        c.t("col.paid"): lambda r: r.paid, c.t("col.open"): lambda r: r.open,
+        c.t("col.paid_pct"): lambda r: None if r.paid_rate is None else float(r.paid_rate) * 100,
+        c.t("col.outstanding_eur"): lambda r: r.outstanding_eur,
+        c.t("col.due_date"): lambda r: r.due_date, c.t("col.status"): lambda r: labels[r.status],
+    })
+    return SimpleNamespace(
+        codes=[r.code for r in shown], frame=frame,
+        committed=sum((r.committed for r in shown), ZERO), paid=sum((r.paid for r in shown), ZERO),
+        overdue=sum((r.overdue_eur for r in shown), ZERO))
 
-    total_committed = sum((r.committed for r in shown), ZERO)
-    total_paid = sum((r.paid for r in shown), ZERO)
+
+def choices() -> SimpleNamespace:
+    """The filters' options and the organisations' names (once per data version)."""
+    rows = c.cached(dv.organisation_status, year, as_of=as_of, directorates=scope)
+    return SimpleNamespace(
+        count=len(rows), codes=[r.code for r in rows], names={r.code: r.name for r in rows},
+        directorates=sorted({r.directorate for r in rows}),
+        currencies=sorted({cur for r in rows for cur in (r.assessed or {r.currency: 0})}))
+
+
+def detail(code: str) -> SimpleNamespace:
+    """One organisation's tables (once per data version, organisation, year and date)."""
+    d = c.cached(dv.organisation_detail, code, as_of=as_of, year=year, directorates=scope)
+    return SimpleNamespace(
+        info=d.info,
+        assessments=c.frame(d.assessments, {
+            c.t("col.reference"): lambda x: x.reference, c.t("col.year"): lambda x: x.fiscal_year,
+            c.t("col.period"): lambda x: f"{x.period_start} → {x.period_end}",
+            c.t("col.due_date"): lambda x: x.due_date, c.t("col.currency"): lambda x: x.currency,
+            c.t("col.amount"): lambda x: x.amount, c.t("col.amount_eur"): lambda x: x.amount_eur,
+            c.t("col.rate"): lambda x: str(x.rate),
+        }),
+        commitments=c.frame(d.commitments, {
+            c.t("col.reference"): lambda x: x.reference, c.t("col.date"): lambda x: x.entry_date,
+            c.t("col.year"): lambda x: x.fiscal_year, c.t("col.ab"): lambda x: x.ab,
+            c.t("col.assessment"): lambda x: x.assessment or "",
+            c.t("col.currency"): lambda x: x.currency,
+            c.t("col.committed_cur"): lambda x: x.committed, c.t("col.paid_cur"): lambda x: x.paid,
+            c.t("col.open_cur"): lambda x: x.open, c.t("col.committed_eur"): lambda x: x.committed_eur,
+            c.t("col.paid_eur"): lambda x: x.paid_eur, c.t("col.rate"): lambda x: str(x.rate),
+        }),
+        payments=c.frame(d.payments, {
+            c.t("col.date"): lambda x: x.entry_date, c.t("col.reference"): lambda x: x.reference,
+            c.t("col.commitment"): lambda x: x.commitment, c.t("col.currency"): lambda x: x.currency,
+            c.t("col.amount"): lambda x: x.amount, c.t("col.amount_eur"): lambda x: x.amount_eur,
+            c.t("col.rate"): lambda x: str(x.rate), c.t("col.rate_date"): lambda x: x.rate_date,
+        }),
+        timeline=pd.DataFrame({"date": [x.entry_date.isoformat() for x in d.payments],
+                               "EUR": [float(x.amount_eur) for x in d.payments],
+                               "reference": [x.reference for x in d.payments]}),
+        fx=c.frame(d.exchange_differences, {
+            c.t("col.date"): lambda x: x.entry_date, c.t("col.commitment"): lambda x: x.commitment,
+            c.t("col.payment"): lambda x: x.payment, c.t("col.currency"): lambda x: x.currency,
+            c.t("col.committed_eur"): lambda x: x.committed_eur,
+            c.t("col.gain_eur"): lambda x: x.gain_eur,
+        }),
+        years=c.frame(d.years, {
+            c.t("col.year"): lambda y: y.year, c.t("col.assessed_eur"): lambda y: y.assessed_eur,
+            c.t("col.committed"): lambda y: y.committed, c.t("col.paid"): lambda y: y.paid,
+            c.t("col.open"): lambda y: y.open,
+        }),
+    )
+
+
+with c.guard():
+    opts = c.derived(("org_choices", year, as_of), choices)
+    if not opts.count:
+        c.empty_state("orgs.empty")
+        st.stop()
+
+    f = st.columns(3)
+    dirs = f[0].multiselect(c.t("col.directorate"), opts.directorates, key="org_dirs")
+    curs = f[1].multiselect(c.t("col.currency"), opts.currencies, key="org_curs")
+    stats = f[2].multiselect(c.t("col.status"), list(dv.STATUSES), format_func=status_label,
+                             key="org_status")
+    tab = c.derived(("org_table", year, as_of, tuple(dirs), tuple(curs), tuple(stats),
+                     (search or "").strip().lower()), table)
+
     m = st.columns(4)
-    m[0].metric(c.t("orgs.count"), f"{len(shown)} / {len(rows)}")
-    m[1].metric(c.t("fig.committed"), c.fmt_amount(total_committed, "EUR"))
-    m[2].metric(c.t("fig.paid_on_commitments"), c.fmt_amount(total_paid, "EUR"))
-    m[3].metric(c.t("fig.overdue_year"), c.fmt_amount(sum((r.overdue_eur for r in shown), ZERO), "EUR"))
+    m[0].metric(c.t("orgs.count"), f"{len(tab.codes)} / {opts.count}")
+    m[1].metric(c.t("fig.committed"), c.fmt_amount(tab.committed, "EUR"))
+    m[2].metric(c.t("fig.paid_on_commitments"), c.fmt_amount(tab.paid, "EUR"))
+    m[3].metric(c.t("fig.overdue_year"), c.fmt_amount(tab.overdue, "EUR"))
 
     amount_cols = [c.t("col.assessed_eur"), c.t("col.committed"), c.t("col.paid"),
                    c.t("col.open"), c.t("col.outstanding_eur")]
-    df = pd.DataFrame([{
-        c.t("col.code"): r.code, c.t("col.name"): r.name, c.t("col.directorate"): r.directorate,
-        c.t("col.assessed"): assessed_text(r.assessed),
-        c.t("col.assessed_eur"): r.assessed_eur, c.t("col.committed"): r.committed,
-        c.t("col.paid"): r.paid, c.t("col.open"): r.open,
-        c.t("col.paid_pct"): None if r.paid_rate is None else float(r.paid_rate) * 100,
-        c.t("col.outstanding_eur"): r.outstanding_eur,
-        c.t("col.due_date"): r.due_date, c.t("col.status"): status_label(r.status),
-    } for r in shown])
-    if df.empty:
+    if tab.frame.empty:
         c.empty_state("common.no_match")
     else:
-        c.money_table(df, amount_cols, [c.t("col.paid_pct")], key="org_table", column_config={
+        c.money_table(tab.frame, amount_cols, [c.t("col.paid_pct")], key="org_table", column_config={
             c.t("col.name"): st.column_config.TextColumn(width="medium"),
             c.t("col.assessed"): st.column_config.TextColumn(width="medium")})
-        c.excel_download(df, f"organisations-{year}", amount_cols, key="org_xlsx")
+        c.excel_download(tab.frame, f"organisations-{year}", amount_cols, key="org_xlsx")
 
     # ------------------------------------------------------------------ detail
     st.divider()
     st.subheader(c.t("orgs.detail"))
-    options = [r.code for r in shown] or [r.code for r in rows]
-    names = {r.code: r.name for r in rows}
+    options = tab.codes or opts.codes
+    names = opts.names
     code = st.selectbox(c.t("col.organisation"), options, key="org_detail",
                         format_func=lambda k: f"{k} — {names.get(k, '')}")
     if code:
-        d = c.cached(dv.organisation_detail, code, as_of=as_of, year=year, directorates=scope)
+        d = c.derived(("org_detail", code, year, as_of), lambda: detail(code))
         info = d.info
         st.markdown(f"#### {info.name} ({info.code})")
         st.caption(c.t("orgs.detail_caption", directorate=info.directorate,
@@ -96,77 +160,40 @@ with c.guard():
         tabs = st.tabs([c.t("orgs.tab_assessments"), c.t("orgs.tab_commitments"),
                         c.t("orgs.tab_payments"), c.t("orgs.tab_fx"), c.t("orgs.tab_years")])
         with tabs[0]:
-            a = pd.DataFrame([{
-                c.t("col.reference"): x.reference, c.t("col.year"): x.fiscal_year,
-                c.t("col.period"): f"{x.period_start} → {x.period_end}",
-                c.t("col.due_date"): x.due_date, c.t("col.currency"): x.currency,
-                c.t("col.amount"): x.amount, c.t("col.amount_eur"): x.amount_eur,
-                c.t("col.rate"): str(x.rate),
-            } for x in d.assessments])
-            if a.empty:
+            if d.assessments.empty:
                 c.empty_state("orgs.no_assessment")
             else:
-                c.money_table(a, [c.t("col.amount"), c.t("col.amount_eur")], key="od_a")
-                c.excel_download(a, f"{code}-assessments", key="od_a_xlsx")
+                c.money_table(d.assessments, [c.t("col.amount"), c.t("col.amount_eur")], key="od_a")
+                c.excel_download(d.assessments, f"{code}-assessments", key="od_a_xlsx")
         with tabs[1]:
-            cm = pd.DataFrame([{
-                c.t("col.reference"): x.reference, c.t("col.date"): x.entry_date,
-                c.t("col.year"): x.fiscal_year, c.t("col.ab"): x.ab,
-                c.t("col.assessment"): x.assessment or "", c.t("col.currency"): x.currency,
-                c.t("col.committed_cur"): x.committed, c.t("col.paid_cur"): x.paid,
-                c.t("col.open_cur"): x.open, c.t("col.committed_eur"): x.committed_eur,
-                c.t("col.paid_eur"): x.paid_eur, c.t("col.rate"): str(x.rate),
-            } for x in d.commitments])
-            if cm.empty:
+            if d.commitments.empty:
                 c.empty_state("orgs.no_commitment")
             else:
                 cols_m = [c.t("col.committed_cur"), c.t("col.paid_cur"), c.t("col.open_cur"),
                           c.t("col.committed_eur"), c.t("col.paid_eur")]
-                c.money_table(cm, cols_m, key="od_c")
-                c.excel_download(cm, f"{code}-commitments", cols_m, key="od_c_xlsx")
+                c.money_table(d.commitments, cols_m, key="od_c")
+                c.excel_download(d.commitments, f"{code}-commitments", cols_m, key="od_c_xlsx")
         with tabs[2]:
-            p = pd.DataFrame([{
-                c.t("col.date"): x.entry_date, c.t("col.reference"): x.reference,
-                c.t("col.commitment"): x.commitment, c.t("col.currency"): x.currency,
-                c.t("col.amount"): x.amount, c.t("col.amount_eur"): x.amount_eur,
-                c.t("col.rate"): str(x.rate), c.t("col.rate_date"): x.rate_date,
-            } for x in d.payments])
-            if p.empty:
+            if d.payments.empty:
                 c.empty_state("orgs.no_payment")
             else:
-                timeline = pd.DataFrame([{"date": x.entry_date.isoformat(),
-                                          "EUR": float(x.amount_eur),
-                                          "reference": x.reference} for x in d.payments])
-                st.altair_chart(
-                    alt.Chart(timeline).mark_bar(size=14).encode(
-                        x=alt.X("date:T", title=None), y=alt.Y("EUR:Q", axis=alt.Axis(format="~s")),
-                        tooltip=["date:T", "reference", alt.Tooltip("EUR:Q", format=",.2f")],
-                    ).properties(height=200),
-                    width="stretch",
-                )
-                c.money_table(p, [c.t("col.amount"), c.t("col.amount_eur")], key="od_p")
-                c.excel_download(p, f"{code}-payments", key="od_p_xlsx")
+                c.chart(("org_timeline", code, year, as_of), lambda: alt.Chart(d.timeline).mark_bar(size=14).encode(
+                    x=alt.X("date:T", title=None), y=alt.Y("EUR:Q", axis=alt.Axis(format="~s")),
+                    tooltip=["date:T", "reference", alt.Tooltip("EUR:Q", format=",.2f")],
+                ).properties(height=200))
+                c.money_table(d.payments, [c.t("col.amount"), c.t("col.amount_eur")], key="od_p")
+                c.excel_download(d.payments, f"{code}-payments", key="od_p_xlsx")
         with tabs[3]:
-            fx = pd.DataFrame([{
-                c.t("col.date"): x.entry_date, c.t("col.commitment"): x.commitment,
-                c.t("col.payment"): x.payment, c.t("col.currency"): x.currency,
-                c.t("col.committed_eur"): x.committed_eur, c.t("col.gain_eur"): x.gain_eur,
-            } for x in d.exchange_differences])
-            if fx.empty:
+            if d.fx.empty:
                 c.empty_state("orgs.no_fx")
             else:
-                c.money_table(fx, [c.t("col.committed_eur"), c.t("col.gain_eur")], key="od_fx")
+                c.money_table(d.fx, [c.t("col.committed_eur"), c.t("col.gain_eur")], key="od_fx")
                 st.caption(c.t("fx.gain_sign"))
         with tabs[4]:
-            yrs = pd.DataFrame([{
-                c.t("col.year"): y.year, c.t("col.assessed_eur"): y.assessed_eur,
-                c.t("col.committed"): y.committed, c.t("col.paid"): y.paid,
-                c.t("col.open"): y.open,
-            } for y in d.years])
-            if yrs.empty:
+            if d.years.empty:
                 c.empty_state("orgs.no_years")
             else:
                 cols_y = [c.t("col.assessed_eur"), c.t("col.committed"), c.t("col.paid"),
                           c.t("col.open")]
-                c.money_table(yrs, cols_y, key="od_y")
-                c.excel_download(yrs, f"{code}-years", cols_y, key="od_y_xlsx")
+                c.money_table(d.years, cols_y, key="od_y")
+                c.excel_download(d.years, f"{code}-years", cols_y, key="od_y_xlsx")

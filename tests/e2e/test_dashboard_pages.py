@@ -403,3 +403,119 @@ def test_with_an_openid_provider_configured_the_log_in_goes_through_it(monkeypat
     assert [b.label for b in at.button if b.label.startswith("Log in")] == [
         "Log in with your organisation account"]
     assert not at.text_input and not at.metric  # no password form, no data
+
+
+def capture_downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """The deferred download callables the pages register, by file name (built on click)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    seen: dict[str, object] = {}
+    original = MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        seen[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    return seen
+
+
+def test_a_long_list_shows_its_largest_lines_and_the_excel_download_holds_them_all(
+        monkeypatch, demo_db, demo_factory):
+    from dashboards import common
+
+    monkeypatch.setattr(common, "SHOWN_ROWS", 3)
+    downloads = capture_downloads(monkeypatch)
+    at = app(monkeypatch, demo_db, OFFICER)
+    open_page(at, "arrears")
+    no_errors(at)
+    with UnitOfWork(demo_factory, write=False) as uow:
+        arr = views.arrears(uow, TODAY)
+    assert len(arr.overdue) > 3
+    df = table(at, "Days overdue")
+    largest = sorted(arr.overdue, key=lambda x: x.outstanding_eur, reverse=True)[:3]
+    # The three largest, in the page's usual order (most days overdue first).
+    assert list(df["Reference"]) == [x.reference for x in arr.overdue if x in largest]
+    assert [dec(v) for v in df["Outstanding EUR"]] == [
+        x.outstanding_eur for x in arr.overdue if x in largest]
+    assert any(f"Showing the 3 largest of {len(arr.overdue)} overdue lines" in cap.value
+               for cap in at.caption)
+    # The headline figures still cover every line.
+    assert metric(at, "Overdue (EUR equivalent)") == eur(arr.total_eur)
+
+    book = openpyxl.load_workbook(io.BytesIO(downloads[f"arrears-{TODAY}.xlsx"]()))
+    ws = book.active
+    head = [c.value for c in ws[1]]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(arr.overdue)
+    column = head.index("Outstanding EUR")
+    assert sum(Decimal(str(r[column])) for r in rows) == arr.total_eur
+    assert ws.cell(2, column + 1).number_format == "#,##0.00"
+
+
+def test_all_lines_and_no_showing_caption_when_the_list_is_short(monkeypatch, demo_db, demo_factory):
+    at = app(monkeypatch, demo_db, OFFICER)
+    open_page(at, "arrears")
+    with UnitOfWork(demo_factory, write=False) as uow:
+        arr = views.arrears(uow, TODAY)
+    assert len(table(at, "Days overdue")) == len(arr.overdue) < 200
+    assert not any("Showing the" in cap.value for cap in at.caption)
+
+
+def test_the_exchange_differences_show_the_largest_and_download_them_all(
+        monkeypatch, demo_db, demo_factory):
+    from dashboards import common
+
+    monkeypatch.setattr(common, "SHOWN_ROWS", 2)
+    downloads = capture_downloads(monkeypatch)
+    at = app(monkeypatch, demo_db, OFFICER)
+    open_page(at, "exchange_rates")
+    no_errors(at)
+    with UnitOfWork(demo_factory, write=False) as uow:
+        diffs = [d for d in views.exchange_differences(uow, year=YEAR) if d.entry_date <= TODAY]
+    if len(diffs) <= 2:
+        pytest.skip("the demo has too few exchange differences this year")
+    shown = table(at, "Gain (+) / loss (−) EUR")
+    assert len(shown) == 2
+    assert any(f"Showing the 2 largest of {len(diffs)} exchange differences" in cap.value
+               for cap in at.caption)
+    biggest = sorted(abs(d.gain_eur) for d in diffs)[-2:]
+    assert sorted(abs(dec(v)) for v in shown["Gain (+) / loss (−) EUR"]) == biggest
+    book = openpyxl.load_workbook(io.BytesIO(downloads[f"exchange-differences-{YEAR}.xlsx"]()))
+    assert book.active.max_row - 1 == len(diffs)
+
+
+def test_a_rerun_with_nothing_changed_reads_nothing_from_the_service_layer(monkeypatch, demo_db):
+    from dashboards.common import SERVICE_TIME
+
+    at = app(monkeypatch, demo_db, OFFICER)
+    for page in PAGES:
+        open_page(at, page)
+        no_errors(at)
+        calls = SERVICE_TIME["calls"]
+        shown = [d.value for d in at.dataframe]
+        at.run()
+        no_errors(at)
+        assert SERVICE_TIME["calls"] == calls, page
+        assert all(a.equals(b) for a, b in zip(shown, [d.value for d in at.dataframe], strict=True))
+
+
+def test_the_overview_caption_gives_last_years_full_totals(monkeypatch, demo_db, demo_factory):
+    at = app(monkeypatch, demo_db, OFFICER)
+    at.run()
+    with UnitOfWork(demo_factory, write=False) as uow:
+        last = views.execution(uow, YEAR - 1, "directorate").totals
+    caption = next(cap.value for cap in at.caption if str(YEAR - 1) in cap.value)
+    assert fmt(last.committed) in caption and fmt(last.paid_in_year) in caption
+
+
+def test_the_import_templates_are_built_when_downloaded(monkeypatch, demo_db):
+    downloads = capture_downloads(monkeypatch)
+    at = app(monkeypatch, demo_db, OFFICER)
+    open_page(at, "import_files")
+    no_errors(at)
+    templates = {name: build for name, build in downloads.items() if name.startswith("template-")}
+    assert len(templates) >= 4
+    for name, build in templates.items():
+        book = openpyxl.load_workbook(io.BytesIO(build()))
+        assert book.sheetnames, name
