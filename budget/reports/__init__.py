@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,6 +44,26 @@ def _scope(directorate: str | Sequence[str] | None) -> list[str] | None:
     return list(directorate)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a file is rendered.
+
+    XlsxWriter keeps one small object per cell until the workbook is written (180,000 for
+    a month of a 1,000,000-entry ledger); so many allocations set off collections that walk
+    every live object again and again, which cost as much as writing the cells (2.3 s
+    instead of 1.3 s for that workbook). Rendering makes no reference cycles worth
+    collecting early; the collector resumes, as it was, when the file is done (it is
+    process-wide: a render in another thread at the same time only runs slower).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def render(report: MonthlyReport, formats: Iterable[str] = FORMATS, lang: str = "en") -> dict[str, bytes]:
     """Render a built report to the given formats."""
     from budget.reports.pdf import render_pdf
@@ -49,7 +71,8 @@ def render(report: MonthlyReport, formats: Iterable[str] = FORMATS, lang: str = 
 
     out: dict[str, bytes] = {}
     for f in check_formats(formats):
-        out[f] = render_pdf(report, lang) if f == "pdf" else render_xlsx(report, lang)
+        with _collector_paused():
+            out[f] = render_pdf(report, lang) if f == "pdf" else render_xlsx(report, lang)
     return out
 
 

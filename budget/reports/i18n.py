@@ -59,12 +59,21 @@ LABELS: dict[str, tuple[str, str, str]] = {
                        "Bedragen in EUR tenzij een munt vermeld is."),
     "total": ("Total", "Total", "Totaal"),
     "none": ("None.", "Néant.", "Geen."),
-    "more_rows": ("{n} more lines in the Excel workbook (sheet \u201c{sheet}\u201d); the total "
-                  "covers every line.",
-                  "{n} lignes de plus dans le classeur Excel (feuille \u00ab {sheet} \u00bb) ; "
-                  "le total couvre toutes les lignes.",
-                  "{n} regels meer in de Excel-werkmap (blad \u201c{sheet}\u201d); het totaal "
-                  "omvat alle regels."),
+    # a long list capped in the PDF (its largest lines, then one line for the others)
+    "others_line": ("\u2026 and {n} more lines, EUR {amount}, listed in the Excel workbook "
+                    "(sheet \u201c{sheet}\u201d)",
+                    "\u2026 et {n} autres lignes, {amount} EUR, d\u00e9taill\u00e9es dans le "
+                    "classeur Excel (feuille \u00ab\u00a0{sheet}\u00a0\u00bb)",
+                    "\u2026 en {n} andere regels, EUR {amount}, opgelijst in de Excel-werkmap "
+                    "(blad \u201c{sheet}\u201d)"),
+    "top_note": ("The {shown} largest of {count} lines by \u201c{column}\u201d (absolute value); "
+                 "the others are summed in one line, so the total covers every line.",
+                 "Les {shown} lignes les plus importantes sur {count} selon \u00ab\u00a0{column}"
+                 "\u00a0\u00bb (en valeur absolue)\u00a0; les autres sont additionn\u00e9es en "
+                 "une ligne, le total couvre donc toutes les lignes.",
+                 "De {shown} grootste van {count} regels volgens \u201c{column}\u201d (absolute "
+                 "waarde); de andere zijn in \u00e9\u00e9n regel samengeteld, zodat het totaal "
+                 "alle regels omvat."),
     # batch table
     "batch": ("Batch", "Lot", "Batch"),
     "kind": ("Kind", "Type", "Soort"),
@@ -284,6 +293,12 @@ def period_label(year: int, month: int, lang: str = "en") -> str:
 def amount(value: Decimal | None, lang: str = "en") -> str:
     """An amount with thousand separators and two decimals in the language's style."""
     return fmt(value, "en" if lang == "en" else "be")
+
+
+def integer(value: int, lang: str = "en") -> str:
+    """A count with thousand separators: ``4,580`` (``4.580`` in FR/NL)."""
+    text = f"{int(value):,}"
+    return text if lang == "en" else text.replace(",", ".")
 
 
 def percent(value: Decimal | None, lang: str = "en") -> str:

@@ -6,12 +6,13 @@ and statuses), so the PDF and the workbook show the same columns with the same f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from budget.reports.i18n import month_short, t
-from budget.reports.monthly import MonthlyReport, Totals
+from budget.reports.i18n import amount, integer, month_short, t
+from budget.reports.monthly import Highlight, MonthlyReport, Totals
 
 Kind = Literal["text", "code", "figures", "amount", "amount_cur", "percent", "date", "int", "year",
                "rate", "mixed"]
@@ -44,6 +45,15 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Others:
+    """"… and 4,580 more lines, EUR 199,030,071.06, listed in the Excel workbook"."""
+
+    label: str
+    #: The left-out lines' sums keyed by column key (the columns with a "sum" total).
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Section:
     key: str
     title: str
@@ -53,8 +63,9 @@ class Section:
     #: Values of the totals row keyed by column key (None: no totals row).
     totals: dict[str, Any] | None = None
     pdf: bool = True
-    #: Long lists are cut in the PDF after this many rows (the workbook has them all).
-    pdf_limit: int | None = None
+    #: The line that sums the rows left out of a capped list (PDF only), before the totals.
+    others: Others | None = None
+    #: Small print under the title (e.g. which lines a capped list shows).
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def column_index(self, key: str) -> int:
@@ -75,9 +86,32 @@ def _status(key: str, lang: str) -> str:
     return t(f"st_{key}", lang)
 
 
-def sections(report: MonthlyReport, lang: str = "en", *, pdf_limit: int | None = 60) -> list[Section]:
-    """Every table of the report, in reading order."""
+def _selection(
+    highlight: Highlight, every: Sequence[Any], pdf: bool, sheet: str, rank_label: str, lang: str
+) -> tuple[Sequence[Any], Others | None, tuple[str, ...]]:
+    """The lines a long list shows: all of them in the workbook; in the PDF the report's
+    selection (the largest), with the line summing the others and a note saying so."""
+    if not pdf:
+        return every, None, ()
+    if not highlight.more:
+        return highlight.lines, None, ()
+    others = dict(highlight.others.values)
+    label = t("others_line", lang, n=integer(highlight.more, lang),
+              amount=amount(others[highlight.ranked_by], lang), sheet=sheet)
+    note = t("top_note", lang, shown=integer(len(highlight.lines), lang),
+             count=integer(highlight.count, lang), column=rank_label)
+    return highlight.lines, Others(label, others), (note,)
+
+
+def sections(report: MonthlyReport, lang: str = "en", *, pdf: bool = False) -> list[Section]:
+    """Every table of the report, in reading order.
+
+    With ``pdf``, the long lists (payments, open commitments, overdue lines, exchange
+    differences) hold the report's selection of their largest lines and an "others" line;
+    otherwise (the workbook) every line.
+    """
     L = lambda key: t(key, lang)  # noqa: E731 - a short alias keeps the tables readable
+    hl = report.highlights
     s = report.summary
     out: list[Section] = []
 
@@ -167,6 +201,8 @@ def sections(report: MonthlyReport, lang: str = "en", *, pdf_limit: int | None =
     out.append(Section("organisation", L("sec_organisation"), L("sh_organisation"),
                        tuple(org_cols), org_rows, org_totals))
 
+    lines, others, notes = _selection(hl.payments, report.payments, pdf, L("sh_payments"),
+                                      L("amount_eur"), lang)
     out.append(Section(
         "payments", L("sec_payments"), L("sh_payments"),
         (Column("entry_date", L("date"), "date", 9),
@@ -183,10 +219,12 @@ def sections(report: MonthlyReport, lang: str = "en", *, pdf_limit: int | None =
          Column("reversal", L("reversal"), "code", 8, pdf=False)),
         [(p.entry_date, p.reference, p.commitment, p.fiscal_year, p.organisation,
           p.organisation_name, p.directorate, p.currency, p.amount, p.rate, p.amount_eur,
-          L("reversal") if p.reversal else "") for p in report.payments],
-        _tot(report.payments_total, "amount_eur"), pdf_limit=pdf_limit,
+          L("reversal") if p.reversal else "") for p in lines],
+        _tot(report.payments_total, "amount_eur"), others=others, notes=notes,
     ))
 
+    lines, others, notes = _selection(hl.open_commitments, report.open_commitments, pdf,
+                                      L("sh_open"), L("open_eur"), lang)
     out.append(Section(
         "open", L("sec_open"), L("sh_open"),
         (Column("reference", L("commitment"), "code", 13),
@@ -206,9 +244,9 @@ def sections(report: MonthlyReport, lang: str = "en", *, pdf_limit: int | None =
          Column("open_eur", L("open_eur"), "amount", 14, "sum")),
         [(c.reference, c.entry_date, c.fiscal_year, c.organisation, c.organisation_name,
           c.directorate, c.ab, c.currency, c.committed, c.paid, c.open, c.rate, c.committed_eur,
-          c.paid_eur, c.open_eur) for c in report.open_commitments],
+          c.paid_eur, c.open_eur) for c in lines],
         _tot(report.open_commitments_total, "committed_eur", "paid_eur", "open_eur"),
-        pdf_limit=pdf_limit,
+        others=others, notes=notes,
     ))
 
     out.append(Section(
@@ -221,6 +259,8 @@ def sections(report: MonthlyReport, lang: str = "en", *, pdf_limit: int | None =
          "outstanding_eur": report.ageing_total["outstanding_eur"]},
     ))
 
+    lines, others, notes = _selection(hl.overdue, report.overdue, pdf, L("sh_overdue"),
+                                      L("outstanding_eur"), lang)
     out.append(Section(
         "overdue", L("sec_overdue"), L("sh_overdue"),
         (Column("organisation", L("organisation"), "code", 11),
@@ -238,12 +278,15 @@ def sections(report: MonthlyReport, lang: str = "en", *, pdf_limit: int | None =
          Column("outstanding_eur", L("outstanding_eur"), "amount", 14, "sum")),
         [(o.organisation, o.organisation_name, o.directorate, o.reference, o.fiscal_year,
           o.due_date, o.days_overdue, o.bucket, o.currency, o.assessed, o.paid, o.outstanding,
-          o.outstanding_eur) for o in report.overdue],
-        _tot(report.overdue_total, "outstanding_eur"), pdf_limit=pdf_limit,
+          o.outstanding_eur) for o in lines],
+        _tot(report.overdue_total, "outstanding_eur"), others=others, notes=notes,
     ))
 
-    for key, lines, total in (("fx_month", report.fx_month, report.fx_month_total),
-                              ("fx_year", report.fx_year, report.fx_year_total)):
+    for key, every, total, highlight in (
+            ("fx_month", report.fx_month, report.fx_month_total, hl.fx_month),
+            ("fx_year", report.fx_year, report.fx_year_total, hl.fx_year)):
+        lines, others, notes = _selection(highlight, every, pdf, L(f"sh_{key}"),
+                                          L("gain_eur"), lang)
         out.append(Section(
             key, L(f"sec_{key}"), L(f"sh_{key}"),
             (Column("entry_date", L("date"), "date", 9),
@@ -256,7 +299,7 @@ def sections(report: MonthlyReport, lang: str = "en", *, pdf_limit: int | None =
              Column("gain_eur", L("gain_eur"), "amount", 15, "sum")),
             [(x.entry_date, x.commitment, x.payment, x.organisation, x.directorate, x.currency,
               x.committed_eur, x.gain_eur) for x in lines],
-            _tot(total, "committed_eur", "gain_eur"), pdf_limit=pdf_limit,
+            _tot(total, "committed_eur", "gain_eur"), others=others, notes=notes,
         ))
 
     out.append(Section(
@@ -293,8 +336,6 @@ def sections(report: MonthlyReport, lang: str = "en", *, pdf_limit: int | None =
 
 
 def _assessed_text(assessed: tuple[tuple[str, Decimal], ...], lang: str) -> str:
-    from budget.reports.i18n import amount
-
     return "\n".join(f"{c} {amount(a, lang)}" for c, a in assessed)
 
 

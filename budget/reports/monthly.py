@@ -12,11 +12,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
+import heapq
 import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,6 +38,11 @@ from budget.uow import UnitOfWork
 
 #: How many import batches the header lists.
 HEADER_BATCHES = 5
+
+#: How many lines of each long list (payments, open commitments, overdue lines, exchange
+#: differences) the PDF prints: the largest; one more line sums the others, and the
+#: workbook lists them all.
+PDF_TOP = 25
 
 STATUSES: tuple[str, ...] = ("paid", "partly_paid", "overdue", "to_pay", "not_assessed")
 
@@ -217,6 +224,42 @@ class Curve:
 
 
 @dataclass(frozen=True)
+class Highlight:
+    """The lines of a long list that the PDF prints, and what the other lines add up to.
+
+    A month of a large ledger has thousands of open commitments, overdue lines and exchange
+    differences: the PDF for the hierarchy prints the most significant ones and one line
+    for the rest, the workbook lists them all. ``lines`` plus ``others`` equal the list's
+    totals to the cent.
+    """
+
+    #: The lines printed, most significant first.
+    lines: tuple[Any, ...]
+    #: How many lines the list has in all.
+    count: int
+    #: Sums of the lines left out (same keys as the list's totals; zero when none is).
+    others: Totals
+    #: The column the lines are ranked by (largest absolute amount first).
+    ranked_by: str
+
+    @property
+    def more(self) -> int:
+        """How many lines are left out of the PDF."""
+        return self.count - len(self.lines)
+
+
+@dataclass(frozen=True)
+class Highlights:
+    """The PDF's selection of each long list (see :class:`Highlight`)."""
+
+    payments: Highlight
+    open_commitments: Highlight
+    overdue: Highlight
+    fx_month: Highlight
+    fx_year: Highlight
+
+
+@dataclass(frozen=True)
 class MonthlyReport:
     """Everything the monthly PDF and workbook show, with the totals they print."""
 
@@ -246,6 +289,8 @@ class MonthlyReport:
     exposure_total: Totals
     curve_this_year: Curve
     curve_last_year: Curve
+    #: What the PDF prints of the long lists (derived from them; not in the fingerprint).
+    highlights: Highlights
     fingerprint: str
 
     @property
@@ -330,6 +375,7 @@ def build_monthly(
     *,
     directorates: Sequence[str] | None = None,
     generated_at: dt.datetime | None = None,
+    top: int = PDF_TOP,
 ) -> MonthlyReport:
     """Build the monthly report of ``month`` (``YYYY-MM``) as of its last day.
 
@@ -338,6 +384,8 @@ def build_monthly(
         month: the reported month.
         directorates: limit to these directorate codes (None: all).
         generated_at: the generation time printed on the report (default: now, UTC).
+        top: how many lines of each long list the PDF prints (the largest); the workbook
+            has every line.
 
     Raises:
         ValidationError: a malformed month.
@@ -359,18 +407,17 @@ def build_monthly(
     )
 
     # Executive summary: this year at the month end against the same month end last year.
+    # One execution read by organisation serves the summary, the organisation table and the
+    # directorate table (every organisation belongs to one directorate, so the directorate
+    # rows are exact sums of the organisation rows: one read of the year fewer).
     last_end = month_end(year - 1, mon)
     arrears = views.arrears(uow, end, directorates=scope)
-    by_dir = views.execution(uow, year, "directorate", as_of=end, directorates=scope)
-    current = _figures(uow, year, end, scope, arrears, by_dir)
+    by_org = views.execution(uow, year, "organisation", as_of=end, directorates=scope)
+    current = _figures(uow, year, end, scope, arrears, by_org)
     previous = _figures(uow, year - 1, last_end, scope)
     summary = _summary(current, previous)
+    directorates_ = _directorate_lines(by_org, names, scope)
 
-    directorates_ = tuple(
-        DirectorateLine(r.key, r.name, r.assessed_eur, r.committed, r.paid, r.open, r.paid_rate,
-                        r.paid_in_year)
-        for r in by_dir.rows
-    )
     by_ab = views.execution(uow, year, "ab", as_of=end, directorates=scope)
     ab_dirs = {a.code: a.directorate or "" for a in views.allocations(uow, scope)}
     allocations_ = tuple(
@@ -382,7 +429,6 @@ def build_monthly(
     )
 
     # By organisation, with the status of the year's assessments at the month end.
-    by_org = views.execution(uow, year, "organisation", as_of=end, directorates=scope)
     dues = report_views.due_dates(uow, year, as_of=end, directorates=scope)
     left: dict[str, list[OutstandingLine]] = {}
     # The year's lines still to pay are among the arrears already read (overdue or not).
@@ -414,6 +460,11 @@ def build_monthly(
     fx_month = tuple(x for x in fx_year if x.entry_date >= start)
     exposure = tuple(_exposure_line(e) for e in views.exposure_of(uow, open_, as_of=end))
 
+    payments_total = _totals(payments, "amount_eur")
+    open_total = _totals(open_, "committed_eur", "paid_eur", "open_eur")
+    overdue_total = _totals(overdue, "outstanding_eur")
+    fx_month_total = _totals(fx_month, "committed_eur", "gain_eur")
+    fx_year_total = _totals(fx_year, "committed_eur", "gain_eur")
     report = MonthlyReport(
         header=header,
         summary=summary,
@@ -430,22 +481,29 @@ def build_monthly(
                                       paid_rate=("paid", "committed")),
         by_organisation_assessed=_per_currency(organisations_),
         payments=payments,
-        payments_total=_totals(payments, "amount_eur"),
+        payments_total=payments_total,
         open_commitments=open_,
-        open_commitments_total=_totals(open_, "committed_eur", "paid_eur", "open_eur"),
+        open_commitments_total=open_total,
         overdue=overdue,
-        overdue_total=_totals(overdue, "outstanding_eur"),
+        overdue_total=overdue_total,
         ageing=ageing,
         ageing_total=Totals((("outstanding_eur", arrears.total_eur),
                              ("lines", Decimal(len(overdue))))),
         fx_month=fx_month,
-        fx_month_total=_totals(fx_month, "committed_eur", "gain_eur"),
+        fx_month_total=fx_month_total,
         fx_year=fx_year,
-        fx_year_total=_totals(fx_year, "committed_eur", "gain_eur"),
+        fx_year_total=fx_year_total,
         exposure=exposure,
         exposure_total=_exposure_total(exposure),
         curve_this_year=_curve(uow, year, mon, end, scope),
         curve_last_year=_curve(uow, year - 1, 12, end, scope),
+        highlights=Highlights(
+            payments=highlight(payments, payments_total, "amount_eur", top),
+            open_commitments=highlight(open_, open_total, "open_eur", top),
+            overdue=highlight(overdue, overdue_total, "outstanding_eur", top),
+            fx_month=highlight(fx_month, fx_month_total, "gain_eur", top),
+            fx_year=highlight(fx_year, fx_year_total, "gain_eur", top),
+        ),
         fingerprint="",
     )
     return _with_fingerprint(report)
@@ -457,6 +515,46 @@ def _per_currency(lines: Sequence[OrganisationLine]) -> tuple[tuple[str, Decimal
         for cur, value in line.assessed:
             out[cur] = out.get(cur, ZERO) + value
     return tuple(sorted(out.items()))
+
+
+def _directorate_lines(
+    by_org: views.Execution, names: dict[str, str], scope: Sequence[str] | None
+) -> tuple[DirectorateLine, ...]:
+    """The year's execution by directorate, summed from the rows by organisation.
+
+    Same rows as ``views.execution(..., "directorate")``: every directorate in scope (with
+    zeros when it has nothing), in code order.
+    """
+    sums: dict[str, list[Decimal]] = {code: [ZERO] * 4 for code in (names if scope is None else scope)}
+    for r in by_org.rows:
+        acc = sums.setdefault(r.directorate or "", [ZERO] * 4)
+        acc[0] += r.assessed_eur
+        acc[1] += r.committed
+        acc[2] += r.paid
+        acc[3] += r.paid_in_year
+    out = []
+    for code in sorted(sums):
+        assessed, committed, paid, paid_in_year = sums[code]
+        out.append(DirectorateLine(code, names.get(code, code), assessed, committed, paid,
+                                   committed - paid, ratio(paid, committed), paid_in_year))
+    return tuple(out)
+
+
+def highlight(lines: Sequence[Any], total: Totals, rank: str, top: int) -> Highlight:
+    """The ``top`` lines of largest absolute ``rank`` amount, and the sums of the others.
+
+    When every line fits, they keep the list's own order; otherwise the printed lines go
+    largest first (ties in the list's order). The others' sums are the list's totals minus
+    the printed lines: exact in Decimal, so printed lines + others = totals to the cent.
+    """
+    if len(lines) <= top:
+        shown = tuple(lines)
+    else:
+        shown = tuple(heapq.nlargest(top, lines, key=lambda x: abs(getattr(x, rank))))
+    others = Totals(tuple(
+        (key, None if value is None else value - _sum(shown, key)) for key, value in total.values
+    ))
+    return Highlight(shown, len(lines), others, rank)
 
 
 def _exposure_line(e: Exposure) -> ExposureLine:
@@ -484,23 +582,48 @@ def _scalar(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     if is_dataclass(value) and not isinstance(value, type):
-        # Rows of the long lists: a tuple of fields is enough (names are fixed per type).
-        return [getattr(value, f.name) for f in fields(value)]
+        return {f.name: getattr(value, f.name) for f in fields(value)}
     raise TypeError(f"not canonical: {type(value).__name__}")
 
 
+def _rows(lines: tuple[Any, ...]) -> list[str]:
+    """The lines of a list as text: each line's field values as a tuple's ``repr``.
+
+    One call per line rather than one per value: on a large ledger the lists hold thousands
+    of lines and the JSON encoder's callback per Decimal cost more than the hash. ``repr``
+    of the ledger's values is canonical (Decimals read from integer cents keep two
+    decimals, dates print as ``datetime.date(2026, 10, 31)``).
+    """
+    if not lines:
+        return []
+    names = [f.name for f in fields(lines[0])]
+    get = attrgetter(*names)
+    if len(names) == 1:
+        return [repr((get(x),)) for x in lines]
+    return [repr(get(x)) for x in lines]
+
+
 def fingerprint_of(report: MonthlyReport) -> str:
-    """SHA-256 of the report's figures in canonical JSON.
+    """SHA-256 of the report's figures in canonical JSON (each line of a list as the ``repr``
+    of its values, see :func:`_rows`).
 
     The generation time, the list of import batches and the data version are left out: they
     change without changing any figure of the month, and the same ledger and month must give
-    the same fingerprint.
+    the same fingerprint. The PDF's selection of lines (``highlights``) is left out too: it
+    derives from the lists, which are in.
     """
     header = {f.name: getattr(report.header, f.name) for f in fields(report.header)
               if f.name not in ("generated_at", "batches", "data_version")}
-    data = {f.name: getattr(report, f.name) for f in fields(report) if f.name not in ("header", "fingerprint")}
+    data: dict[str, Any] = {}
+    for f in fields(report):
+        if f.name in ("header", "fingerprint", "highlights"):
+            continue
+        value = getattr(report, f.name)
+        is_list = isinstance(value, tuple) and bool(value) and is_dataclass(value[0])
+        data[f.name] = _rows(value) if is_list else value
     data["header"] = header
-    # json's C encoder walks the data; only Decimals, dates and dataclasses reach _scalar.
+    # json's C encoder walks the data; only Decimals, dates and the few small dataclasses
+    # (summary, totals, curves) reach _scalar.
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=_scalar)
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
@@ -518,6 +641,7 @@ def monthly_report(
     directorates: Sequence[str] | None = None,
     user: str = "report",
     generated_at: dt.datetime | None = None,
+    top: int = PDF_TOP,
 ) -> MonthlyReport:
     """Build the report in its own read-only unit of work (one consistent snapshot)."""
     with UnitOfWork(session_factory, user=user, channel="report", write=False) as uow:
@@ -525,4 +649,5 @@ def monthly_report(
             # Every read of the report sees the same committed state (SQLite's read
             # transaction in WAL mode is already one snapshot).
             uow.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        return build_monthly(uow, month, directorates=directorates, generated_at=generated_at)
+        return build_monthly(uow, month, directorates=directorates, generated_at=generated_at,
+                            top=top)

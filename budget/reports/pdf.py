@@ -52,6 +52,7 @@ NAVY = colors.HexColor("#1F3864")
 RULE = colors.HexColor("#8EA9DB")
 ZEBRA = colors.HexColor("#F2F5FB")
 TOTAL_BG = colors.HexColor("#D9E1F2")
+OTHERS_BG = colors.HexColor("#EDEDED")
 GREY = colors.HexColor("#595959")
 RED = colors.HexColor("#C00000")
 
@@ -62,7 +63,7 @@ FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 15 * mm, 20 * mm, 16 * mm
 CHART_DPI = 220
 WIDE_SECTIONS = ("allocation", "organisation")
-KEEP_WHOLE = 20  # rows: tables this short are not split across pages
+KEEP_WHOLE = 30  # rows: tables this short (a capped list among them) are not split across pages
 CUMULATIVE_HEIGHT = 2.3  # inches: fits under the summary on the first page
 
 
@@ -94,6 +95,8 @@ def _styles() -> dict[str, ParagraphStyle]:
         "note": ParagraphStyle("note", parent=body, fontSize=SIZE_SMALL, leading=SIZE_SMALL * 1.4,
                                textColor=GREY, spaceBefore=1.2 * mm),
         "cell": ParagraphStyle("cell", parent=body, fontSize=SIZE_TABLE, leading=SIZE_TABLE * 1.25),
+        "others": ParagraphStyle("others", parent=body, fontSize=SIZE_TABLE,
+                                 leading=SIZE_TABLE * 1.25, textColor=GREY),
         "cell_right": ParagraphStyle("cell_right", parent=body, fontSize=SIZE_TABLE,
                                      leading=SIZE_TABLE * 1.25, alignment=TA_RIGHT),
         "head": ParagraphStyle("head", parent=body, fontName=FONT_BOLD, fontSize=SIZE_TABLE,
@@ -235,17 +238,22 @@ def _widths(cols: list[Column], cells: list[list[str]], totals: list[str] | None
     return [(natural[j] if j not in text_cols else minimum[j]) * width / total for j in range(len(cols))]
 
 
-def _table(section: Section, st: dict[str, ParagraphStyle], lang: str, width: float,
-           rows: list[tuple[Any, ...]] | None = None) -> Table:
+def _table(section: Section, st: dict[str, ParagraphStyle], lang: str, width: float) -> Table:
     cols = [(i, c) for i, c in enumerate(section.columns) if c.pdf]
-    body = section.rows if rows is None else rows
+    body = section.rows
     texts = [[_cell_text(row[i], c.kind, lang) for i, c in cols] for row in body]
     total_line: list[str] | None = None
     if section.totals is not None:
         total_line = [t("total", lang) if j == 0 else
                       (_cell_text(section.totals[c.key], c.kind, lang) if c.key in section.totals else "")
                       for j, (_, c) in enumerate(cols)]
-    widths = _widths([c for _, c in cols], texts, total_line, width)
+    others_line: list[str] = []
+    if section.others is not None:
+        # The others' sums can be wider than any line (and than a total of mixed signs).
+        others_line = [_cell_text(section.others.values.get(c.key), c.kind, lang)
+                       if c.total == "sum" else "" for _, c in cols]
+    widths = _widths([c for _, c in cols], texts + ([others_line] if others_line else []),
+                     total_line, width)
     head = [para(c.pdf_label, st["head_right"] if c.kind in NUMERIC else st["head"]) for _, c in cols]
     data: list[list[Any]] = [head]
     negative: list[tuple[int, int]] = []
@@ -278,6 +286,8 @@ def _table(section: Section, st: dict[str, ParagraphStyle], lang: str, width: fl
             style.append(("ALIGN", (j, 1), (j, -1), "RIGHT"))
     for j, r in negative:
         style.append(("TEXTCOLOR", (j, r), (j, r), RED))
+    if section.others is not None:
+        style += _others_row(section, cols, data, st, lang)
     if total_line is not None:
         data.append(total_line)
         style += [
@@ -291,6 +301,36 @@ def _table(section: Section, st: dict[str, ParagraphStyle], lang: str, width: fl
     return table
 
 
+def _others_row(section: Section, cols: list[tuple[int, Column]], data: list[list[Any]],
+                st: dict[str, ParagraphStyle], lang: str) -> list[tuple[Any, ...]]:
+    """Append the line summing the rows a capped list leaves out; return its style.
+
+    Its label spans the columns before the first summed one; the summed columns hold the
+    left-out rows' sums, so the rows shown plus this line add up to the totals row.
+    """
+    assert section.others is not None
+    values = section.others.values
+    first = next((j for j, (_, c) in enumerate(cols) if c.total == "sum"), len(cols))
+    line: list[Any] = [_cell_text(values.get(c.key), c.kind, lang) if c.total == "sum" else ""
+                       for _, c in cols]
+    line[0] = Paragraph(escape(section.others.label), st["others"])
+    data.append(line)
+    r = len(data) - 1
+    style: list[tuple[Any, ...]] = [
+        ("BACKGROUND", (0, r), (-1, r), OTHERS_BG),
+        ("TEXTCOLOR", (0, r), (-1, r), GREY),
+        ("LINEABOVE", (0, r), (-1, r), 0.5, RULE),
+        ("VALIGN", (0, r), (-1, r), "MIDDLE"),
+    ]
+    if first > 1:
+        style.append(("SPAN", (0, r), (first - 1, r)))
+    for j, (_, c) in enumerate(cols):
+        value = values.get(c.key)
+        if c.total == "sum" and isinstance(value, Decimal) and value < 0:
+            style.append(("TEXTCOLOR", (j, r), (j, r), RED))
+    return style
+
+
 def _section_flowables(section: Section, number: int, st: dict[str, ParagraphStyle], lang: str,
                        width: float) -> list[Any]:
     heading = Paragraph(f"{number}. {escape(section.title)}", st["h1"])
@@ -298,16 +338,12 @@ def _section_flowables(section: Section, number: int, st: dict[str, ParagraphSty
     if not section.rows:
         out.append(KeepTogether([heading, Paragraph(escape(t("none", lang)), st["body"])]))
         return out
-    rows = section.rows
-    if section.pdf_limit is not None and len(rows) > section.pdf_limit:
-        rows = rows[: section.pdf_limit]
-    table = _table(section, st, lang, width, rows)
+    table = _table(section, st, lang, width)
+    head: list[Any] = [heading, *(Paragraph(escape(n), st["note"]) for n in section.notes)]
     # A short table moves whole to the next page rather than leave its last lines and
     # totals alone there.
-    out += [KeepTogether([heading, table])] if len(rows) <= KEEP_WHOLE else [heading, table]
-    if len(rows) < len(section.rows):
-        out.append(Paragraph(escape(t("more_rows", lang, n=len(section.rows) - len(rows),
-                                      sheet=section.sheet)), st["note"]))
+    rows = len(section.rows) + (section.others is not None)
+    out += [KeepTogether([*head, table])] if rows <= KEEP_WHOLE else [*head, table]
     return out
 
 
@@ -473,8 +509,12 @@ def _summary_table(section: Section, st: dict[str, ParagraphStyle], lang: str, w
     return table
 
 
-def render_pdf(report: MonthlyReport, lang: str = "en", *, pdf_limit: int | None = 60) -> bytes:
-    """The PDF's bytes. Long detail lists stop after ``pdf_limit`` lines (the workbook has all)."""
+def render_pdf(report: MonthlyReport, lang: str = "en") -> bytes:
+    """The PDF's bytes.
+
+    The long lists print the report's selection of their largest lines and one line summing
+    the others (:attr:`MonthlyReport.highlights`); the workbook has every line.
+    """
     _register_fonts()
     st = _styles()
     buffer = io.BytesIO()
@@ -493,7 +533,7 @@ def render_pdf(report: MonthlyReport, lang: str = "en", *, pdf_limit: int | None
                        id="wide", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="portrait", frames=[frame], pagesize=A4),
                           PageTemplate(id="landscape", frames=[wide_frame], pagesize=wide)])
-    secs = {s.key: s for s in sections(report, lang, pdf_limit=pdf_limit)}
+    secs = {s.key: s for s in sections(report, lang, pdf=True)}
 
     story: list[Any] = _cover(report, st, lang, width)
     story += [Paragraph(f"1. {escape(secs['summary'].title)}", st["h1"]),

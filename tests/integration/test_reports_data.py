@@ -39,8 +39,12 @@ def test_report_figures_equal_the_service_layer_figures_exactly(ledger):
     assert report.summary.previous.paid_in_year == last.totals.paid_in_year
     assert [(o.code, o.committed, o.paid, o.open, o.assessed_eur) for o in report.by_organisation] == [
         (r.key, r.committed, r.paid, r.open, r.assessed_eur) for r in ex.rows]
-    assert [(d.code, d.committed, d.paid) for d in report.by_directorate] == [
-        (r.key, r.committed, r.paid) for r in by_dir.rows]
+    # The directorate rows are summed from the organisation rows: the same as the service's.
+    assert [(d.code, d.name, d.assessed_eur, d.committed, d.paid, d.open, d.paid_rate,
+             d.paid_in_year) for d in report.by_directorate] == [
+        (r.key, r.name, r.assessed_eur, r.committed, r.paid, r.open, r.paid_rate, r.paid_in_year)
+        for r in by_dir.rows]
+    assert report.by_directorate_total["committed"] == by_dir.totals.committed
     assert report.by_organisation_total["committed"] == ex.totals.committed
     assert report.overdue_total["outstanding_eur"] == arrears.total_eur == cur.overdue_eur
     assert dict((a.bucket, a.outstanding_eur) for a in report.ageing) == arrears.buckets
@@ -105,6 +109,31 @@ def test_the_same_ledger_and_month_give_the_same_fingerprint(ledger):
         record_payment(uow, "PAY-INSIDE", f"ENG-{Y}-OSCE", entry_date=dt.date(Y, 10, 3), amount="10.00")
         uow.commit()
     assert monthly_report(ledger.factory, MONTH).fingerprint != first.fingerprint
+
+
+def test_the_pdf_selection_of_each_long_list_plus_its_others_line_equals_the_list_totals(ledger):
+    seed_report_ledger(ledger.factory)
+    report = monthly_report(ledger.factory, MONTH, top=2)
+    h = report.highlights
+    lists = ((h.payments, report.payments, report.payments_total),
+             (h.open_commitments, report.open_commitments, report.open_commitments_total),
+             (h.overdue, report.overdue, report.overdue_total),
+             (h.fx_month, report.fx_month, report.fx_month_total),
+             (h.fx_year, report.fx_year, report.fx_year_total))
+    assert sum(1 for sel, _, _ in lists if sel.more) >= 3, "the seed has lists longer than 2"
+    for sel, every, total in lists:
+        assert sel.count == len(every) and len(sel.lines) == min(2, len(every))
+        assert set(sel.lines) <= set(every)
+        for key, value in total.values:
+            shown = sum((getattr(x, key) for x in sel.lines), ZERO)
+            assert shown + sel.others[key] == value, key
+        if sel.more:
+            # The printed lines are the largest ones.
+            smallest_shown = min(abs(getattr(x, sel.ranked_by)) for x in sel.lines)
+            assert all(abs(getattr(x, sel.ranked_by)) <= smallest_shown
+                       for x in every if x not in sel.lines)
+    # The selection is derived from the lists: it does not change the fingerprint.
+    assert report.fingerprint == monthly_report(ledger.factory, MONTH).fingerprint
 
 
 def test_a_directorate_report_holds_only_that_directorate(ledger):

@@ -14,7 +14,9 @@ import pytest
 from pypdf import PdfReader
 from reports_seed import HYPERLINK, MONTH, seed_report_ledger
 
-from budget.reports import generate, generate_with_report
+from budget.money import fmt
+from budget.reports import generate, generate_with_report, render
+from budget.reports.monthly import monthly_report
 from budget.reports.xlsx import AMOUNT_FORMAT, PERCENT_FORMAT
 
 
@@ -119,6 +121,41 @@ def test_pdf_in_french_writes_amounts_the_belgian_way(ledger):
     assert "Rapport mensuel d'exécution budgétaire – octobre 2025" in text
     assert "22.415.939,26" in text
     assert "Crédits d'engagement" in text
+
+
+def _between(text: str, start: str, end: str) -> str:
+    return text[text.index(start):text.index(end, text.index(start))]
+
+
+def test_a_capped_pdf_list_adds_up_with_its_others_line_and_the_workbook_keeps_every_line(ledger):
+    seed_report_ledger(ledger.factory)
+    report = monthly_report(ledger.factory, MONTH, top=2)
+    files = render(report)
+    sel = report.highlights.open_commitments
+    assert sel.more > 0
+    text = " ".join("\n".join(_pdf_pages(files["pdf"])).split())
+    section = _between(text, "7. Open commitments", "8. Ageing of arrears")
+    # The two largest lines, the others line with its sums, then the totals of every line.
+    assert f"The 2 largest of {sel.count} lines by “Open EUR”" in section
+    assert (f"… and {sel.more} more lines, EUR {fmt(sel.others['open_eur'])}, listed in the Excel "
+            f"workbook (sheet “Open commitments”)") in section
+    total = report.open_commitments_total
+    for key in ("committed_eur", "open_eur"):
+        assert fmt(sel.others[key]) in section and fmt(total[key]) in section
+        assert sum((getattr(c, key) for c in sel.lines), Decimal(0)) + sel.others[key] == total[key]
+    shown = {c.reference for c in sel.lines}
+    assert all(ref in section for ref in shown)
+    assert not any(c.reference in section for c in report.open_commitments if c.reference not in shown)
+    # The workbook lists every line, and its SUM's cached value is the same total.
+    ws = openpyxl.load_workbook(io.BytesIO(files["xlsx"]), data_only=True)["Open commitments"]
+    refs = [ws.cell(r, 1).value for r in range(2, ws.max_row)]
+    assert refs == [c.reference for c in report.open_commitments]
+    headers = [c.value for c in ws[1]]
+    assert ws.cell(ws.max_row, 1).value == "Total"
+    assert Decimal(str(ws.cell(ws.max_row, headers.index("Open EUR") + 1).value)) == total["open_eur"]
+    # The others line speaks the report's language.
+    fr = " ".join("\n".join(_pdf_pages(render(report, ("pdf",), "fr")["pdf"])).split())
+    assert f"… et {sel.more} autres lignes, {fmt(sel.others['open_eur'], 'be')} EUR" in fr
 
 
 def test_a_long_table_breaks_across_pages_with_its_header_repeated(ledger):

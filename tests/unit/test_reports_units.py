@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from budget.errors import ValidationError
 from budget.reports import check_formats
 from budget.reports.i18n import LABELS, amount, check_lang, percent, period_label
-from budget.reports.monthly import month_end, parse_month
+from budget.reports.monthly import Totals, highlight, month_end, parse_month
 from budget.reports.xlsx import needs_quote
 
 
@@ -63,3 +64,57 @@ def test_text_that_a_spreadsheet_would_read_as_a_formula_is_flagged(text):
 def test_ordinary_text_is_not_flagged():
     assert not needs_quote("United Nations regular budget")
     assert not needs_quote("14.54.11.35.40.01")
+
+
+@dataclass(frozen=True)
+class _Line:
+    ref: str
+    eur: Decimal
+    other_eur: Decimal
+
+
+_LINES = [_Line("a", Decimal("10.00"), Decimal("1.00")), _Line("b", Decimal("-50.00"), Decimal("2.00")),
+          _Line("c", Decimal("30.00"), Decimal("3.00")), _Line("d", Decimal("30.00"), Decimal("4.00")),
+          _Line("e", Decimal("0.01"), Decimal("5.00"))]
+
+
+def _total(lines):
+    return Totals((("eur", sum((x.eur for x in lines), Decimal(0))),
+                   ("other_eur", sum((x.other_eur for x in lines), Decimal(0)))))
+
+
+def test_a_capped_list_keeps_its_largest_lines_and_sums_the_others_to_the_total():
+    capped = highlight(_LINES, _total(_LINES), "eur", 3)
+    # Largest absolute amount first (a negative line counts by its size), ties in list order.
+    assert [x.ref for x in capped.lines] == ["b", "c", "d"]
+    assert (capped.count, capped.more, capped.ranked_by) == (5, 2, "eur")
+    assert capped.others["eur"] == Decimal("10.01") and capped.others["other_eur"] == Decimal("6.00")
+    for key in ("eur", "other_eur"):
+        shown = sum((getattr(x, key) for x in capped.lines), Decimal(0))
+        assert shown + capped.others[key] == _total(_LINES)[key]
+
+
+def test_a_list_within_the_cap_is_shown_whole_in_its_own_order():
+    short = _LINES[:3]
+    whole = highlight(short, _total(short), "eur", 3)
+    assert [x.ref for x in whole.lines] == ["a", "b", "c"]
+    assert whole.more == 0 and whole.others["eur"] == 0
+
+
+def test_rendering_pauses_the_garbage_collector_and_leaves_it_as_it_was():
+    import gc
+
+    from budget.reports import _collector_paused
+
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        with _collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled()
+        gc.disable()
+        with _collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled(), "a collector paused by someone else stays paused"
+    finally:
+        (gc.enable if was else gc.disable)()
