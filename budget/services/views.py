@@ -239,7 +239,8 @@ def _totals_statement(group: tuple[str, ...], later: bool, scoped: bool) -> Any:
     building the construct cost more than running it on a small ledger)."""
     t = LedgerTotal
     cols = ("kind", "organisation_id", "ab_id", "currency", "month", "amount", "amount_eur", "entries")
-    year, kinds = bindparam("year"), bindparam("kinds", expanding=True)
+    year: Any = bindparam("year")
+    kinds: Any = bindparam("kinds", expanding=True)
     parts: list[Any] = [select(*(t.__table__.c[c] for c in cols)).where(t.fiscal_year == year, t.kind.in_(kinds))]
     if later:
         as_of = bindparam("as_of", type_=Date)
