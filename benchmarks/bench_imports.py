@@ -20,6 +20,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -199,8 +200,9 @@ def main() -> None:
           f"(all: {', '.join(f'{x:.2f}' for x in loads)}) — {pay_out}")
     print(f"pandas.read_excel(engine='calamine') alone, best of {args.repeat}: {read_seconds:.2f} s "
           f"(all: {', '.join(f'{x:.2f}' for x in reads)})")
+    pairs = [a / b for a, b in zip(loads, reads, strict=True)]
     print(f"ratio: {pay_seconds / read_seconds:.2f} (target <= 3); per pair: "
-          + ", ".join(f"{a / b:.2f}" for a, b in zip(loads, reads, strict=True)))
+          + ", ".join(f"{r:.2f}" for r in pairs) + f"; median per pair: {statistics.median(pairs):.2f}")
     print(f"peak memory of the payments load (child process RSS): {max(peaks):.0f} MB (target <= 600)")
 
     # ECB: the same rates with a plain executemany into a fresh copy of the same table.

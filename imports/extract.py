@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import filterfalse
+from operator import itemgetter
 from typing import Any
 
 from imports import parsing as p
@@ -172,6 +174,38 @@ def _examples(spec: KindSpec, name: str) -> str:
     return ", ".join(dict.fromkeys(out))
 
 
+@dataclass
+class Columns:
+    """The data rows under a header, column by column: what a big file is parsed into.
+
+    A 100,000-row file is 100,000 small dicts as :class:`Row` objects; as columns it is a
+    few lists, each parsed in one pass (every distinct value once). Position ``i`` of every
+    list is the data row ``rows[i]`` (its number as Excel shows it).
+    """
+
+    sheet: str
+    headers: dict[str, str]  # canonical name -> header as written in the file
+    rows: list[int]  # Excel row number of each data row
+    values: dict[str, list[Any]]  # canonical name -> parsed value (None: empty or bad cell)
+    raw: dict[str, list[Any]]  # canonical name -> the cell as read
+    bad: set[int] = field(default_factory=set)  # positions with a cell problem
+    #: columns holding at least one None (an empty or bad cell): the others are complete
+    incomplete: set[str] = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def row(self, i: int) -> Row:
+        """Data row ``i`` as a :class:`Row` (values: only the cells that parsed)."""
+        values = {n: col[i] for n, col in self.values.items() if col[i] is not None}
+        raw = {n: col[i] for n, col in self.raw.items()}
+        return Row(self.sheet, self.rows[i], values, raw, self.headers)
+
+    def to_rows(self) -> list[Row]:
+        """Every data row as a :class:`Row`."""
+        return [self.row(i) for i in range(len(self.rows))]
+
+
 def extract(
     header: Header,
     spec: KindSpec,
@@ -179,73 +213,244 @@ def extract(
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[Row], list[Problem]]:
     """Parse the data rows under ``header``: blank, title and total rows are skipped."""
-    rows: list[Row] = []
-    problems: list[Problem] = []
+    columns, problems = extract_columns(header, spec, decimal_mark, progress)
+    return columns.to_rows(), problems
+
+
+#: Types whose equal values parse differently (1, 1.0 and True are equal dict keys).
+_NUMERIC = frozenset({int, float, bool, Decimal})
+_EMPTY = object()
+
+
+def extract_columns(
+    header: Header,
+    spec: KindSpec,
+    decimal_mark: p.DecimalMark = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Columns, list[Problem]]:
+    """Parse the data rows under ``header`` column by column (see :class:`Columns`).
+
+    The same rules as row by row: total rows (a total label in one of the first 8 cells),
+    a header repeated under the data and blank rows (in the mapped columns) are skipped;
+    each bad cell is one problem (sheet, Excel row, column as written, value, reason), an
+    empty required cell too. Each distinct value of a column is parsed once (dates, codes
+    and currencies repeat thousands of times; "amount" and "amount_eur" often hold the same
+    figures and share one memo), and the results are mapped back onto the column.
+    """
     sheet = header.sheet
     name = sheet.name
+    data = sheet.rows[header.row_index + 1 :]
+    first_number = header.row_index + 2  # Excel number of data[0]
     cols = [(spec.column(n), idx) for n, idx in header.columns.items()]
-    # One memo per parser: the same date, code or currency text repeats thousands of times
-    # in a big file (and "amount" and "amount_eur" often hold the same figure), so each
-    # distinct value is parsed once. Values of other types than str are keyed with their
-    # type: 1, 1.0 and True are equal keys but do not parse alike.
-    memos: dict[str, dict[Any, Any]] = {}
-    plan = []
-    for col, _idx in cols:
-        if col.parser == "amount":
-            def fn(v: Any, _mark: p.DecimalMark = decimal_mark) -> Any:
-                return p.parse_amount(v, _mark)
-        else:
-            fn = PARSERS[col.parser]
-        plan.append((col.name, fn, memos.setdefault(col.parser, {}), col.required, header.written[col.name]))
-    idxs = [idx for _, idx in cols]
-    names = [col.name for col, _ in cols]
-    # A header repeated under the data repeats its first cell as written.
-    first_header = header.written[cols[0][0].name].strip().lower() if cols else ""
-    not_total: set[str] = set()  # text cells already known not to be a total label
-    for i in range(header.row_index + 1, len(sheet.rows)):
-        cells = sheet.rows[i]
-        if progress is not None and i % 5000 == 0:
-            progress(i)
-        if _has_total_label(cells, not_total):
-            continue
-        n = len(cells)
-        mapped = [cells[idx] if idx < n else None for idx in idxs]
-        first = mapped[0]
-        if (first.__class__ is str and first.strip().lower() == first_header
-                and _repeated_header(list(zip([c for c, _ in cols], mapped, strict=True)))):
-            continue
-        values: dict[str, Any] = {}
-        raw = dict(zip(names, mapped, strict=True))
-        row_problems: list[Problem] = []
-        filled = False
-        for (cname, fn, memo, required, written), value in zip(plan, mapped, strict=True):
-            # Inline emptiness test (None, blank text, NaN): this runs for every cell.
-            if value is None or (value.__class__ is str and (not value or value.isspace())) or (
-                    value.__class__ is float and value != value):
-                if required:
-                    row_problems.append(Problem(name, i + 1, written, "", f"{cname} is empty"))
-                continue
-            filled = True
-            key = value if value.__class__ is str else (value.__class__, value)
-            parsed = memo.get(key, _MISSING)
-            if parsed is _MISSING:
-                try:
-                    parsed = fn(value)
-                except p.CellError as exc:
-                    parsed = exc
-                memo[key] = parsed
-            if isinstance(parsed, p.CellError):
-                row_problems.append(Problem(name, i + 1, written, p.display(value), f"{cname} {parsed}"))
+    shortest = min(map(len, data), default=0)
+    cache: dict[int, list[Any]] = {}
+    distinct: dict[int, set[Any]] = {}
+
+    def column(j: int) -> list[Any]:
+        if j not in cache:
+            if j < shortest:
+                cache[j] = list(map(itemgetter(j), data))
+            else:  # ragged rows (CSV): a missing cell is an empty one
+                cache[j] = [r[j] if j < len(r) else None for r in data]
+        return cache[j]
+
+    def uniq(j: int) -> set[Any]:
+        if j not in distinct:
+            distinct[j] = set(column(j))
+        return distinct[j]
+
+    joins: dict[int, tuple[str, bool]] = {}
+
+    def joined(j: int) -> tuple[str, bool]:
+        """The distinct texts of column ``j`` joined by NUL, and whether all its cells are texts."""
+        if j not in joins:
+            types = set(map(type, uniq(j)))
+            if types == {str}:
+                joins[j] = "\x00".join(uniq(j)), True
             else:
-                values[cname] = parsed
-        if not filled:
-            continue  # a blank row (in the mapped columns)
-        problems.extend(row_problems)
-        rows.append(Row(name, i + 1, values, raw, header.written))
-    return rows, problems
+                joins[j] = "\x00".join([v for v in uniq(j) if v.__class__ is str] if str in types else []), False
+        return joins[j]
+
+    skip: set[int] = set()
+    # Total rows: "Total", "Grand total", "Sous-total"... in one of the first 8 cells.
+    width = max(map(len, data), default=0)
+    for j in range(min(8, width)):
+        low = joined(j)[0].lower()
+        if "tot" in low or "som" in low:
+            labels = {v for v in uniq(j) if v.__class__ is str and v[:1] in _TOTAL_INITIALS
+                      and p.is_total_label(v)}
+            if labels:
+                skip.update(i for i, v in enumerate(column(j)) if v.__class__ is str and v in labels)
+    # A header repeated under the data (printed reports repeat it on each page) repeats
+    # its first cell as written.
+    if cols:
+        first_header = header.written[cols[0][0].name].strip().lower()
+        if first_header in joined(cols[0][1])[0].lower():
+            again = {v for v in uniq(cols[0][1]) if v.__class__ is str and v.strip().lower() == first_header}
+            for i, v in enumerate(column(cols[0][1])):
+                if v.__class__ is str and v in again and i not in skip and _repeated_header(
+                        [(col, column(idx)[i]) for col, idx in cols]):
+                    skip.add(i)
+
+    # Parse every distinct value of every mapped column once (over the whole column: the
+    # few skipped rows cost nothing), noting which ones are empty or wrong.
+    memos: dict[tuple[str, Any], tuple[dict[Any, Any], set[Any]]] = {}
+    keyed: list[tuple[list[Any], dict[Any, Any], set[Any], set[Any]]] = []
+    verbatim: set[int] = set()  # orders of the text columns whose cells are their values
+    total = len(data)
+    for order, (col, idx) in enumerate(cols):
+        cells = column(idx)
+        if col.parser == "text" and joined(idx)[1] and _kept_as_is(uniq(idx), joined(idx)[0]):
+            # Every cell is a trimmed, single-spaced, non-empty text: parse_text would
+            # return each one as it is (a column of 100,000 references is one such).
+            verbatim.add(order)
+            keyed.append((cells, {}, set(), set()))
+            continue
+        types = set(map(type, cells))  # of the cells, not the distinct ones: 1 == 1.0 == True
+        numeric = _NUMERIC.intersection(types)
+        # Equal numbers of different types (1, 1.0, True) parse differently: a column that
+        # mixes them is keyed by (type, value); otherwise the values themselves are the keys.
+        mixed = len(numeric) > 1
+        keys = [(v.__class__, v) if v.__class__ in _NUMERIC else v for v in cells] if mixed else cells
+        memo, failed = memos.setdefault((col.parser, "mixed" if mixed else next(iter(numeric), None)), ({}, set()))
+        keyset = set(keys) if mixed else uniq(idx)
+        fresh = list(filterfalse(memo.__contains__, keyset)) if memo else list(keyset)
+        _parse_into(memo, failed, fresh, col.parser, decimal_mark, mixed, types == {float})
+        keyed.append((keys, memo, failed, keyset))
+        if progress is not None:
+            progress(header.row_index + 1 + total * (order + 1) // len(cols))
+
+    # Blank rows (in the mapped columns): only possible when every mapped column has an
+    # empty cell somewhere, so a column without any settles it at once.
+    empty_keys = [{k for k in failed if memo[k] is _EMPTY}.intersection(keyset) for _, memo, failed, keyset in keyed]
+    if keyed and all(empty_keys):
+        blank = [True] * total
+        for (keys, _, _, _), empty in zip(keyed, empty_keys, strict=True):
+            blank = [b and k in empty for b, k in zip(blank, keys, strict=True)]
+        skip.update(i for i, b in enumerate(blank) if b)
+    keep = None if not skip else [i for i in range(total) if i not in skip]
+    rows = (list(range(first_number, first_number + total)) if keep is None
+            else [first_number + i for i in keep])
+
+    values: dict[str, list[Any]] = {}
+    raws: dict[str, list[Any]] = {}
+    found: list[tuple[int, int, Problem]] = []  # (position, column order, problem)
+    bad: set[int] = set()
+    incomplete: set[str] = set()
+    for order, ((col, idx), (keys, memo, failed, keyset)) in enumerate(zip(cols, keyed, strict=True)):
+        cells = column(idx)
+        if keep is not None:
+            cells, keys = [cells[i] for i in keep], [keys[i] for i in keep]
+        raws[col.name] = cells
+        if order in verbatim:
+            values[col.name] = cells
+            continue
+        wrong = failed.intersection(keyset)  # (a wrong value may sit only in a skipped row)
+        values[col.name] = list(map(memo.__getitem__, keys))
+        if col.parser == "amount" and 0.0 in uniq(idx):
+            _float_zeros(values[col.name], cells, decimal_mark)
+        if not wrong:
+            continue
+        out = values[col.name]
+        written = header.written[col.name]
+        for i, key in enumerate(keys):
+            if key not in wrong:
+                continue
+            out[i] = None
+            incomplete.add(col.name)
+            parsed = memo[key]
+            if parsed is _EMPTY:
+                if col.required:
+                    found.append((i, order, Problem(name, rows[i], written, "", f"{col.name} is empty")))
+                    bad.add(i)
+            else:
+                found.append((i, order, Problem(name, rows[i], written, p.display(cells[i]),
+                                                f"{col.name} {parsed}")))
+                bad.add(i)
+    found.sort(key=lambda f: (f[0], f[1]))
+    return Columns(name, header.written, rows, values, raws, bad, incomplete), [f[2] for f in found]
 
 
-_MISSING = object()
+def _float_zeros(values: list[Any], cells: list[Any], decimal_mark: p.DecimalMark) -> None:
+    """Give each 0.0 and -0.0 number cell its own amount (Decimal('0.00') or Decimal('-0.00')).
+
+    The two are one key of the memo (equal, same hash), but the parser keeps the sign.
+    """
+    for i, cell in enumerate(cells):
+        if cell.__class__ is float and cell == 0.0:
+            values[i] = p.parse_amount(cell, decimal_mark)
+
+
+def _kept_as_is(texts: set[str], joined: str) -> bool:
+    """True when :func:`imports.parsing.parse_text` returns every one of ``texts`` unchanged.
+
+    That is: none is empty, none has spaces at either end (``str.strip``), and none holds
+    the runs it collapses (two spaces, a tab, a newline, a non-breaking space), searched
+    once in all of them joined.
+    """
+    return ("" not in texts and not any(c in joined for c in ("  ", "\n", "\t", "\u00a0"))
+            and all(map(str.__eq__, texts, map(str.strip, texts))))  # (a set iterates alike twice)
+
+
+def _parse_into(memo: dict[Any, Any], failed: set[Any], keys: list[Any], parser: str,
+                decimal_mark: p.DecimalMark, mixed: bool, only_floats: bool = False) -> None:
+    """Parse ``keys`` (distinct cell values, or (type, value) when ``mixed``) into ``memo``.
+
+    An empty cell maps to ``_EMPTY`` and a wrong one to its :class:`CellError`; both keys
+    go into ``failed``. The usual cells take a batch path giving the same results as the
+    parsers: texts already trimmed and single-spaced, and floats that are whole cents.
+    """
+    if not mixed and parser in ("text", "code"):
+        texts = [k for k in keys if k.__class__ is str]
+        trimmed = [t.strip() for t in texts]
+        joined = "\x00".join(trimmed)
+        # parse_text returns a trimmed text as is unless it holds these (it then
+        # collapses the spaces); parse_code upper-cases it.
+        if texts and joined.count("\x00") == len(texts) - 1 and not any(
+                c in joined for c in ("  ", "\n", "\t", "\u00a0")):
+            if parser == "code":
+                trimmed = joined.upper().split("\x00")
+            done: dict[Any, Any] = dict(zip(texts, trimmed, strict=True))
+            for text in [t for t, v in done.items() if not v]:
+                done[text] = _EMPTY
+                failed.add(text)
+            memo.update(done)
+            keys = [k for k in keys if k.__class__ is not str]
+    elif not mixed and parser == "amount":
+        floats = keys if only_floats else [k for k in keys if k.__class__ is float]
+        if floats:
+            cents = _cents_of(floats)
+            memo.update(cents)
+            keys = [] if len(cents) == len(keys) else [k for k in keys if k not in memo]
+    parse = PARSERS[parser] if parser != "amount" else (lambda v: p.parse_amount(v, decimal_mark))
+    for key in keys:
+        value = key[1] if mixed and key.__class__ is tuple else key
+        if value is None or (value.__class__ is str and (not value or value.isspace())) or (
+                value.__class__ is float and value != value):
+            memo[key] = _EMPTY
+            failed.add(key)
+            continue
+        try:
+            memo[key] = parse(value)
+        except p.CellError as exc:
+            memo[key] = exc
+            failed.add(key)
+
+
+_CENT = Decimal("0.01")
+
+
+def _cents_of(floats: list[float]) -> dict[float, Decimal]:
+    """The number cells that are whole cents, read as :func:`imports.parsing.parse_amount` does.
+
+    A float that is exactly the double nearest a whole number of cents, and well below
+    2**53 cents (where no two cent values share a double), is what the user typed to the
+    cent: ``Decimal(repr(value))`` quantized to the cent gives that very Decimal, built
+    here from the integer number of cents without formatting and parsing a string. Zero
+    is left to the parser (it keeps the sign of -0.0).
+    """
+    return {v: Decimal(c) * _CENT for v in floats if v and -1e13 < v < 1e13
+            for c in (round(v * 100),) if c / 100 == v}
 
 
 def _has_total_label(cells: list[Any], not_total: set[str]) -> bool:

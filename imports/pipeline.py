@@ -41,25 +41,44 @@ already there, and reports "already loaded".
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from itertools import compress, repeat
+from operator import eq
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from budget import errors as E
 from budget.money import json_amount
-from budget.services import bulk, entries, fx, reference, views
+from budget.services import bulk, entries, fx, reference
 from budget.uow import UnitOfWork
 from imports import parsing as p
-from imports.ecb import looks_like_ecb, read_rates
-from imports.extract import Problem, Row, choose_sheet, extract, identify, totals
+from imports.extract import (
+    Columns,
+    Header,
+    Problem,
+    Row,
+    choose_sheet,
+    extract,
+    extract_columns,
+    identify,
+    totals,
+)
 from imports.reader import RawFile, UnreadableFileError, open_source, read_sheets
 from imports.specs import KINDS, SPECS
+
+if TYPE_CHECKING:
+    from budget.services import views
+
+# imports.ecb (defusedxml) and budget.services.views are imported where they are used: a
+# ``budget import payments`` run does not need them, and every command pays its imports.
 
 Factory = sessionmaker[Session]
 Progress = Callable[[int, int], None]
@@ -104,12 +123,13 @@ class ImportResult:
     message: str = ""
     _items: list[Any] = field(default_factory=list, repr=False)
     _rows: list[dict[str, Any]] | None = field(default=None, repr=False)
+    _rows_fn: Callable[[], list[dict[str, Any]]] | None = field(default=None, repr=False)
 
     @property
     def rows(self) -> list[dict[str, Any]]:
         """The parsed rows as dicts (sheet, row, status and the typed values), by row."""
         if self._rows is None:
-            self._rows = _rows_out(self._items)
+            self._rows = self._rows_fn() if self._rows_fn is not None else _rows_out(self._items)
         return self._rows
 
     @property
@@ -152,6 +172,8 @@ class UndoResult:
 
 def identify_kind(source: str | os.PathLike[str] | bytes | RawFile, filename: str | None = None) -> str | None:
     """The kind of file the columns say it is (``fx`` for ECB files), or None."""
+    from imports.ecb import looks_like_ecb
+
     raw = open_source(source, filename)
     if looks_like_ecb(raw):
         return "fx"
@@ -205,7 +227,8 @@ def load(
             )
     for attempt in (1, 2):
         try:
-            return _load_once(factory, raw, kind, opts, user, channel, progress)
+            with _without_cycle_collection():
+                return _load_once(factory, raw, kind, opts, user, channel, progress)
         except (IntegrityError, OperationalError) as exc:
             # Another load of the same rows committed first (the natural keys are unique
             # indexes; PostgreSQL may also report a deadlock): run once more, which finds
@@ -220,6 +243,24 @@ def load(
                                                "nothing was written by this one. Run it again."))
                 return result
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the length of one load.
+
+    A big file is hundreds of thousands of small lists, tuples and Decimals alive at
+    once; the collector kept walking all of them while nothing was garbage (measured:
+    0.5 s of a 100,000-row payments load). Reference counting still frees everything as
+    usual; only cycles wait for the end of the load, when the collector is back.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def undo(factory: Factory, batch_id: int, *, user: str = "system", channel: str = "import",
@@ -238,6 +279,8 @@ def undo(factory: Factory, batch_id: int, *, user: str = "system", channel: str 
 
 def history(factory: Factory, limit: int | None = None) -> list[views.BatchInfo]:
     """The import batches, newest first."""
+    from budget.services import views
+
     with UnitOfWork(factory, write=False) as uow:
         return views.import_batches(uow, limit)
 
@@ -275,6 +318,8 @@ def _load_once(factory: Factory, raw: RawFile, kind: str, opts: ImportOptions, u
         result.problems = problems
         return _refused(result)
     result.sheet = header.sheet.name
+    if kind == "payments":
+        return _load_payments(factory, raw, header, opts, user, channel, progress, result)
     total = len(header.sheet.rows)
     rows, problems = extract(header, spec, opts.decimal_mark,
                              (lambda i: progress(i, total)) if progress else None)
@@ -754,46 +799,160 @@ class _Commitments(_Handler):
 # --------------------------------------------------------------------------- payments
 
 
-class _Payments(_Handler):
-    def group(self, rows: list[Row], result: ImportResult) -> list[_Item]:
-        need = {"reference", "date", "commitment", "amount", "currency"}
-        return _dup_check([_Item(r.values["reference"], [r]) for r in rows
-                           if need <= r.values.keys()], result, "reference")
+def _load_payments(factory: Factory, raw: RawFile, header: Header, opts: ImportOptions, user: str,
+                   channel: str, progress: Progress | None, result: ImportResult) -> ImportResult:
+    """The payments load, column by column (files of 100,000 payments are common).
 
-    def classify(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
-                 opts: ImportOptions) -> None:
-        facts = bulk.payment_facts(uow, [i.key for i in items])
-        if not facts:
-            return
-        for item in items:
-            fact = facts.get(item.key)
-            if fact is None:
-                continue
-            item.existing_id = fact.id
-            v = item.rows[0].values
-            checks = [("date", fact.entry_date, v["date"]), ("commitment", fact.commitment, v["commitment"]),
-                      ("currency", fact.currency, v["currency"]), ("amount", fact.amount, v["amount"])]
-            if "amount_eur" in v:
-                checks.append(("amount_eur", fact.amount_eur, v["amount_eur"]))
-            _settle(item, _changes(checks), opts)
+    The same steps and outcomes as :func:`_load_once` for the other kinds: parse, drop the
+    rows with a bad cell, refuse a reference twice in the file, compare with the ledger
+    (unchanged / new / conflict / corrected), then check and write through
+    :func:`budget.services.bulk.record_payment_columns`; every problem is mapped back to
+    its sheet, Excel row, column and value. Rows are positions in a few lists rather than
+    one object each.
+    """
+    total = len(header.sheet.rows)
+    cols, problems = extract_columns(header, SPECS["payments"], opts.decimal_mark,
+                                     (lambda i: progress(i, total)) if progress else None)
+    if progress is not None:
+        progress(total, total)  # reading done: the ledger checks and the write follow
+    result.problems.extend(problems)
+    n = len(cols)
+    result.rows_read = n
+    v = cols.values
+    absent: list[Any] = [None] * n
+    amount_eur, rate = v.get("amount_eur", absent), v.get("rate")
+    result.totals = _column_totals(v["amount"], v["currency"], complete=not cols.incomplete & {"amount", "currency"})
+    # A row with a bad cell is reported once, for that cell; it is not sent to the ledger
+    # checks (which would only repeat the problem in other words).
+    need = [v[c] for c in _PAYMENT_KEYS]
+    kept: list[int] = list(range(n))
+    if cols.bad or cols.incomplete.intersection(_PAYMENT_KEYS):
+        kept = [i for i in kept if i not in cols.bad and all(c[i] is not None for c in need)]
+    refs = v["reference"]
+    if len(set(refs) if len(kept) == n else {refs[i] for i in kept}) != len(kept):
+        kept = _unique_references(cols, kept, result)
+    with UnitOfWork(factory, user=user, channel=channel) as uow:
+        status: dict[int, tuple[str, int, str]] = {}  # position -> (status, existing id, diff)
+        facts = bulk.payment_facts(uow, refs if len(kept) == n else [refs[i] for i in kept])
+        if facts:
+            for i in kept:
+                fact = facts.get(refs[i])
+                if fact is None:
+                    continue
+                checks = [("date", fact.entry_date, v["date"][i]), ("commitment", fact.commitment, v["commitment"][i]),
+                          ("currency", fact.currency, v["currency"][i]), ("amount", fact.amount, v["amount"][i])]
+                if amount_eur[i] is not None:
+                    checks.append(("amount_eur", fact.amount_eur, amount_eur[i]))
+                item = _Item(refs[i], [])
+                _settle(item, _changes(checks), opts)
+                status[i] = (item.status, fact.id, item.diff)
+        counts = dict.fromkeys(("unchanged", "conflict", "corrected"), 0)
+        for s, _, _ in status.values():
+            counts[s] += 1
+        result.rows_new = len(kept) - sum(counts.values())
+        result.rows_unchanged = counts["unchanged"]
+        result.rows_conflict = counts["conflict"]
+        result.rows_corrected = counts["corrected"]
+        for i, (s, _, diff) in status.items():
+            if s == "conflict":
+                result.problems.append(Problem(cols.sheet, cols.rows[i], cols.headers.get("reference", "reference"),
+                                               p.display(cols.raw["reference"][i]),
+                                               f"conflict: already recorded with other values ({diff}); "
+                                               "load with --corrections to record a reversing entry and "
+                                               "the new one"))
+        # rows are built on demand (a 100,000-row preview is costly)
+        result._rows_fn = lambda: _column_rows(cols, kept, status)
+        to_write = kept if not status else [i for i in kept if status.get(i, ("new",))[0] in ("new", "corrected")]
+        if not to_write and result.problems:
+            return _refused(result)
+        if not to_write:
+            result.message = (f"Nothing to load: all {result.rows_read} rows of {raw.name} are already "
+                              "in the ledger (already loaded).")
+            return result
+        bulk.open_batch(uow, "payments", raw.name, raw.sha256, rows_read=result.rows_read,
+                        rows_new=result.rows_new, rows_unchanged=result.rows_unchanged,
+                        rows_conflict=result.rows_conflict, rows_corrected=result.rows_corrected)
+        result.batch = uow.batch_id
+        # Written through the service layer even when problems are already known: its
+        # refusals are problems too, and all of them are reported at once. The unit of
+        # work then rolls back.
+        known = len(result.problems)
+        for i in to_write:
+            s, existing_id, _ = status.get(i, ("new", 0, ""))
+            if s == "corrected":
+                _guarded(uow, cols.row(i), result, lambda e=existing_id: entries.reverse(
+                    uow, "payment", e, reason=f"corrected by {raw.name}"), column="reference")
+        if len(result.problems) == known:
 
-    def write(self, uow: UnitOfWork, items: list[_Item], result: ImportResult,
-              opts: ImportOptions, file_name: str) -> None:
-        if not _reverse_corrected(uow, items, result, "payment", file_name):
-            return
-        inputs = []
-        rows = []
-        for item in items:
-            r = item.rows[0]
-            v = r.values
-            rows.append(r)
-            inputs.append(bulk.PaymentInput(
-                v["reference"], v["commitment"], v["date"], v["amount"], v["currency"],
-                v.get("amount_eur"), v.get("rate"), r.sheet, r.row))
-        outcome = bulk.record_payments(uow, inputs, write=not result.problems)
-        for pr in outcome.problems:
-            result.problems.append(_problem(rows[pr.index], pr.error, pr.field))
-        result.warnings.extend(outcome.warnings)
+            def pick(values: list[Any]) -> list[Any]:
+                return values if len(to_write) == n else [values[i] for i in to_write]
+
+            outcome = bulk.record_payment_columns(uow, bulk.PaymentColumns(
+                pick(refs), pick(v["commitment"]), pick(v["date"]), pick(v["amount"]), pick(v["currency"]),
+                pick(amount_eur), pick(rate) if rate is not None else None, cols.sheet, pick(cols.rows),
+            ), write=not result.problems)
+            for pr in outcome.problems:
+                result.problems.append(_problem(cols.row(to_write[pr.index]), pr.error, pr.field))
+            result.warnings.extend(outcome.warnings)
+        if result.problems:
+            result.batch = None
+            return _refused(result)
+        if opts.dry_run:
+            result.batch = None
+            result.message = (f"Dry run: {result.rows_new + result.rows_corrected} rows would be written "
+                              f"({result.rows_unchanged} unchanged); nothing was written.")
+            return result
+        uow.commit()
+    result.message = (f"Loaded {raw.name} as batch {result.batch}: {result.rows_new} new, "
+                      f"{result.rows_corrected} corrected, {result.rows_unchanged} unchanged rows.")
+    return result
+
+
+_PAYMENT_KEYS = ("reference", "date", "commitment", "amount", "currency")
+
+
+def _column_totals(amounts: list[Any], currencies: list[Any], complete: bool) -> dict[str, Decimal]:
+    """Sum of the amounts per currency over the rows whose amount parsed (as :func:`totals`).
+
+    ``complete``: no amount and no currency is missing (no None to skip).
+    """
+    out: dict[str, Decimal] = {}
+    if complete:
+        for cur in set(currencies):  # a handful: one C-level pass each
+            out[cur] = sum(compress(amounts, map(eq, currencies, repeat(cur))), Decimal(0))
+    else:
+        for a, c in zip(amounts, currencies, strict=True):
+            if a is not None:
+                cur = c if c is not None else "EUR"
+                out[cur] = out.get(cur, Decimal(0)) + a
+    return dict(sorted(out.items()))
+
+
+def _unique_references(cols: Columns, kept: list[int], result: ImportResult) -> list[int]:
+    """``kept`` without the rows whose reference is on an earlier row (each one a problem)."""
+    refs = cols.values["reference"]
+    first: dict[str, int] = {}
+    out = []
+    for i in kept:
+        ref = refs[i]
+        if ref in first:
+            result.problems.append(Problem(cols.sheet, cols.rows[i], cols.headers.get("reference", "reference"),
+                                           p.display(cols.raw["reference"][i]),
+                                           f"duplicate key {_key_text(ref)}: already on row {first[ref]}"))
+            continue
+        first[ref] = cols.rows[i]
+        out.append(i)
+    return out
+
+
+def _column_rows(cols: Columns, kept: list[int], status: dict[int, tuple[str, int, str]]) -> list[dict[str, Any]]:
+    """The rows of a column-wise load as :attr:`ImportResult.rows` gives them."""
+    out = []
+    for i in kept:
+        r = cols.row(i)
+        out.append({"sheet": r.sheet, "row": r.row, "status": status.get(i, ("new",))[0], **r.values})
+    out.sort(key=lambda d: (d["sheet"], d["row"]))
+    return out
 
 
 _HANDLERS: dict[str, _Handler] = {
@@ -801,7 +960,6 @@ _HANDLERS: dict[str, _Handler] = {
     "budget": _Budget(),
     "assessments": _Assessments(),
     "commitments": _Commitments(),
-    "payments": _Payments(),
 }
 
 
@@ -810,6 +968,8 @@ _HANDLERS: dict[str, _Handler] = {
 
 def _load_fx(factory: Factory, raw: RawFile, opts: ImportOptions, user: str, channel: str,
              result: ImportResult) -> ImportResult:
+    from imports.ecb import read_rates
+
     rates, problems, sheet = read_rates(raw)
     result.sheet = sheet
     result.problems.extend(problems)
