@@ -277,7 +277,8 @@ def _payments_since(session: Session, marks: dict[str, int]) -> tuple[list[Any],
     is_rev = case((Payment.reverses_id.is_(None), 0), else_=1)
     year = cast(extract("year", Payment.entry_date), Integer)
     month = cast(extract("month", Payment.entry_date), Integer)
-    rows = session.execute(
+    # Core, not the ORM session: tens of thousands of plain rows, no entities to load.
+    rows = session.connection().execute(
         select(Payment.commitment_id, Payment.currency, is_rev, year, month,
                type_coerce(func.sum(Payment.amount), BigInteger),
                type_coerce(func.sum(Payment.amount_eur), BigInteger), func.count())
