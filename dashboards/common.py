@@ -192,6 +192,21 @@ def read_uow() -> UnitOfWork:
     return UnitOfWork(session_factory(), user=_username(), channel="dashboard", write=False)
 
 
+def later(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
+    """``fn(uow, *args, **kwargs)`` as a callable for later (a download built on click).
+
+    The callable runs outside the page's script, so it uses no Streamlit call: the session
+    factory and the user are taken now, and it opens its own read-only unit of work.
+    """
+    factory, user = session_factory(), _username()
+
+    def run() -> Any:
+        with UnitOfWork(factory, user=user, channel="dashboard", write=False) as uow:
+            return fn(uow, *args, **kwargs)
+
+    return run
+
+
 def write_uow() -> UnitOfWork:
     """A writing unit of work, audited with the logged-in user and channel ``dashboard``."""
     return UnitOfWork(session_factory(), user=_username(), channel="dashboard", write=True)

@@ -626,6 +626,80 @@ def arrears_summary(
     )
 
 
+@dataclass(frozen=True)
+class LineSlice:
+    """The ``top`` largest lines (by outstanding EUR) of a list, kept in the list's order, with
+    the count and EUR total of the whole list."""
+
+    lines: list[OutstandingLine]
+    count: int
+    total_eur: Decimal
+
+
+@dataclass(frozen=True)
+class ArrearsView:
+    """What an arrears page shows: the figures, the largest overdue lines, and the largest
+    lines not yet due falling due on or before each date asked for."""
+
+    summary: ArrearsSummary
+    overdue: LineSlice
+    due: list[LineSlice]
+
+
+def arrears_view(
+    uow: UnitOfWork,
+    as_of: dt.date,
+    *,
+    directorates: Sequence[str] | None = None,
+    top: int = 200,
+    due_by: Sequence[dt.date] = (),
+) -> ArrearsView:
+    """:func:`arrears_summary` plus the ``top`` largest overdue lines (in :func:`arrears`'s
+    order) and, per date of ``due_by``, the ``top`` largest lines not yet due by then (in
+    :func:`outstanding`'s order). One pass over the open lines in integer cents; line objects
+    only for the lines kept. The same cents as the full lists."""
+    import heapq
+
+    rows = []
+    for ocode, oname, dcode, ref, cur, amount, eur, due, fy, settled in _outstanding_rows(
+            uow, as_of, directorates, None):
+        left = amount - settled
+        rows.append((due, ocode, ref, cur, oname, dcode, fy, amount, settled, left,
+                     _share_half_up(eur, left, amount), (as_of - due).days))
+    rows.sort(key=lambda r: r[:4])  # outstanding()'s order; arrears' overdue order is the same
+
+    def line(r: tuple[Any, ...]) -> OutstandingLine:
+        due, ocode, ref, cur, oname, dcode, fy, amount, settled, left, left_eur, days = r
+        return OutstandingLine(
+            organisation=ocode, organisation_name=oname, directorate=dcode, reference=ref,
+            fiscal_year=int(fy), currency=cur, due_date=due, assessed=_cents(amount),
+            paid=_cents(settled), outstanding=_cents(left), outstanding_eur=_cents(left_eur),
+            days_overdue=max(0, days))
+
+    def sliced(chosen: list[tuple[Any, ...]]) -> LineSlice:
+        keep = set(heapq.nlargest(top, range(len(chosen)), key=lambda i: chosen[i][10]))
+        return LineSlice([line(r) for i, r in enumerate(chosen) if i in keep], len(chosen),
+                         _cents(sum(r[10] for r in chosen)))
+
+    buckets = dict.fromkeys(AGEING_BUCKETS, 0)
+    by_currency: dict[str, int] = defaultdict(int)
+    overdue, later = [], []
+    for r in rows:
+        if r[11] > 0:
+            overdue.append(r)
+            buckets[ageing_bucket(r[11])] += r[10]
+            by_currency[r[3]] += r[9]
+        else:
+            later.append(r)
+    summary = ArrearsSummary(
+        as_of=as_of, total_eur=_cents(sum(buckets.values())), overdue_count=len(overdue),
+        buckets={b: _cents(v) for b, v in buckets.items()},
+        by_currency={c: _cents(v) for c, v in sorted(by_currency.items())},
+        not_yet_due_count=len(later), not_yet_due_eur=_cents(sum(r[10] for r in later)),
+    )
+    return ArrearsView(summary, sliced(overdue), [sliced([r for r in later if r[0] <= end]) for end in due_by])
+
+
 def outstanding(
     uow: UnitOfWork,
     as_of: dt.date,
@@ -856,25 +930,70 @@ def exchange_differences(
         cond.append(CommitmentAdjustment.entry_date >= start)
     if end is not None:
         cond.append(CommitmentAdjustment.entry_date <= end)
+    return _differences(uow, cond)
+
+
+def _differences(uow: UnitOfWork, cond: list[Any], limit: int | None = None) -> list[ExchangeDifference]:
     # Columns, not ORM objects: loading every adjustment and commitment as objects cost
     # seconds on a twenty-year ledger.
-    rows = uow.session.execute(
+    stmt = (
         select(CommitmentAdjustment.entry_date, Commitment.reference, CommitmentAdjustment.reference,
                Organisation.code, Organisation.directorate_code, Commitment.currency,
-               Commitment.amount_eur, CommitmentAdjustment.amount_eur)
+               Commitment.amount_eur, CommitmentAdjustment.amount_eur, CommitmentAdjustment.id)
         .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
         .join(Organisation, Organisation.id == Commitment.organisation_id)
         .where(*cond)
-        .order_by(CommitmentAdjustment.entry_date, CommitmentAdjustment.id)
     )
+    if limit is None:
+        stmt = stmt.order_by(CommitmentAdjustment.entry_date, CommitmentAdjustment.id)
+    else:  # the largest, ties in date order, then shown in date order
+        stmt = stmt.order_by(func.abs(CommitmentAdjustment.amount_eur).desc(),
+                             CommitmentAdjustment.entry_date, CommitmentAdjustment.id).limit(limit)
+    rows = sorted(uow.session.execute(stmt), key=lambda r: (r[0], r[8]))
     return [
         ExchangeDifference(
             entry_date=day, commitment=com_ref, payment=adj_ref.removeprefix("FX-"),
             organisation=ocode, directorate=dcode, currency=cur, committed_eur=committed_eur,
             gain_eur=-adj_eur,
         )
-        for day, com_ref, adj_ref, ocode, dcode, cur, committed_eur, adj_eur in rows
+        for day, com_ref, adj_ref, ocode, dcode, cur, committed_eur, adj_eur, _id in rows
     ]
+
+
+@dataclass(frozen=True)
+class DifferenceSlice:
+    """The ``top`` largest realised differences (by size, shown in date order), with the
+    count, gains and losses of all of them."""
+
+    lines: list[ExchangeDifference]
+    count: int
+    gains: Decimal
+    losses: Decimal
+
+
+def exchange_difference_view(
+    uow: UnitOfWork,
+    *,
+    year: int,
+    end: dt.date | None = None,
+    directorates: Sequence[str] | None = None,
+    top: int = 200,
+) -> DifferenceSlice:
+    """:func:`exchange_differences` of ``year`` up to ``end``, summed in SQL, with only the
+    ``top`` largest as lines (a page's table; the download reads them all)."""
+    cond = [CommitmentAdjustment.kind == "exchange_difference", _org_filter(directorates),
+            _in_year(CommitmentAdjustment.entry_date, year), _upto(CommitmentAdjustment.entry_date, end)]
+    gain = -CommitmentAdjustment.amount_eur
+    n, gains, losses = uow.session.execute(
+        select(func.count(),
+               type_coerce(func.coalesce(func.sum(case((gain > 0, gain), else_=0)), 0), Money),
+               type_coerce(func.coalesce(func.sum(case((gain < 0, gain), else_=0)), 0), Money))
+        .select_from(CommitmentAdjustment)
+        .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
+        .join(Organisation, Organisation.id == Commitment.organisation_id)
+        .where(*cond)
+    ).one()
+    return DifferenceSlice(_differences(uow, cond, top), int(n), _d(gains), _d(losses))
 
 
 @dataclass(frozen=True)

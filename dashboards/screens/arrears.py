@@ -9,7 +9,6 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from budget.money import ZERO
 from budget.services import views
 from dashboards import common as c
 
@@ -37,10 +36,6 @@ def columns(with_days: bool) -> dict:
     return cols
 
 
-def outstanding_eur(x: views.OutstandingLine) -> object:
-    return x.outstanding_eur
-
-
 AMOUNTS = ("col.assessed", "col.paid", "col.outstanding", "col.outstanding_eur")
 
 def month_and_quarter_ends(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -53,24 +48,38 @@ def month_and_quarter_ends(day: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def summarise() -> SimpleNamespace:
-    """Everything the page shows, worked out once per data version (not on every rerun)."""
-    arr = c.cached(views.arrears, as_of, directorates=scope)
+    """Everything the page shows, worked out once per data version (not on every rerun).
+
+    The service reads the figures and only the largest lines (most overdue first, as
+    always); the downloads read every line when clicked.
+    """
+    ends = month_and_quarter_ends(as_of)
+    av = c.cached(views.arrears_view, as_of, directorates=scope, top=c.SHOWN_ROWS, due_by=ends)
     cols_overdue, cols_due = columns(True), columns(False)
-    # On screen the largest lines (most overdue first, as always); all in the download.
-    shown = c.largest(arr.overdue, outstanding_eur)
     dues = []
-    for key, end in zip(("month", "quarter"), month_and_quarter_ends(as_of), strict=True):
-        due = [x for x in arr.not_yet_due if x.due_date <= end]
-        shown_due = c.largest(due, outstanding_eur)
+    for key, end, due in zip(("month", "quarter"), ends, av.due, strict=True):
         dues.append(SimpleNamespace(
-            key=key, end=end, lines=due, total=sum((x.outstanding_eur for x in due), ZERO),
-            shown=len(shown_due), frame=c.frame(shown_due, cols_due), columns=cols_due))
-    buckets = arr.buckets
+            key=key, end=end, count=due.count, total=due.total_eur, shown=len(due.lines),
+            frame=c.frame(due.lines, cols_due), columns=cols_due))
+    s = av.summary
     return SimpleNamespace(
-        overdue=arr.overdue, total=arr.total_eur, by_currency=arr.by_currency, buckets=buckets,
-        shown=len(shown), frame=c.frame(shown, cols_overdue), columns=cols_overdue, dues=dues,
-        chart=pd.DataFrame({"bucket": list(buckets), "EUR": [float(v) for v in buckets.values()]}),
+        count=s.overdue_count, total=s.total_eur, by_currency=s.by_currency, buckets=s.buckets,
+        shown=len(av.overdue.lines), frame=c.frame(av.overdue.lines, cols_overdue),
+        columns=cols_overdue, dues=dues,
+        chart=pd.DataFrame({"bucket": list(s.buckets), "EUR": [float(v) for v in s.buckets.values()]}),
     )
+
+
+def every_line(overdue: bool, end: dt.date | None, columns: dict) -> object:
+    """The whole list for a download, read when the button is clicked."""
+    read = c.later(views.arrears, as_of, directorates=scope)
+
+    def build() -> pd.DataFrame:
+        arr = read()
+        lines = arr.overdue if overdue else [x for x in arr.not_yet_due if end is not None and x.due_date <= end]
+        return c.frame(lines, columns)
+
+    return build
 
 
 with c.guard():
@@ -78,7 +87,7 @@ with c.guard():
     amount_cols = [c.t(k) for k in AMOUNTS]
     top = st.columns([1, 3])
     top[0].metric(c.t("arrears.total"), c.fmt_amount(view.total, "EUR"),
-                  c.t("fig.lines", n=len(view.overdue)), delta_color="off", delta_arrow="off")
+                  c.t("fig.lines", n=view.count), delta_color="off", delta_arrow="off")
     if view.by_currency:
         top[1].markdown(f"**{c.t('arrears.by_currency')}**  \n" + " · ".join(
             c.fmt_amount(v, cur) for cur, v in view.by_currency.items()))
@@ -87,7 +96,7 @@ with c.guard():
         m[i].metric(c.t("arrears.bucket", bucket=bucket), c.fmt_amount(value, "EUR"))
 
     st.subheader(c.t("arrears.overdue"))
-    if not view.overdue:
+    if not view.count:
         c.empty_state("arrears.none")
     else:
         c.chart(("arrears", as_of), lambda: alt.Chart(view.chart).mark_bar().encode(
@@ -96,22 +105,21 @@ with c.guard():
             y=alt.Y("EUR:Q", axis=alt.Axis(format="~s")),
             tooltip=["bucket", alt.Tooltip("EUR:Q", format=",.2f")],
         ).properties(height=200))
-        c.shown_caption(view.shown, len(view.overdue), "what.overdue_lines")
+        c.shown_caption(view.shown, view.count, "what.overdue_lines")
         c.money_table(view.frame, amount_cols, key="arr_overdue")
-        c.excel_download(lambda: c.frame(view.overdue, view.columns), f"arrears-{as_of}",
+        c.excel_download(every_line(True, None, view.columns), f"arrears-{as_of}",
                          amount_cols, key="arr_xlsx")
 
     cl, cr = st.columns(2)
     for col, due in zip((cl, cr), view.dues, strict=True):
         with col:
             st.subheader(c.t(f"arrears.due_{due.key}", end=due.end.isoformat()))
-            st.caption(c.t("arrears.due_total", total=c.fmt_amount(due.total),
-                           n=len(due.lines)))
-            if not due.lines:
+            st.caption(c.t("arrears.due_total", total=c.fmt_amount(due.total), n=due.count))
+            if not due.count:
                 c.empty_state("arrears.nothing_due")
             else:
-                c.shown_caption(due.shown, len(due.lines), "what.due_lines")
+                c.shown_caption(due.shown, due.count, "what.due_lines")
                 c.money_table(due.frame, amount_cols, key=f"arr_due_{due.key}")
-                c.excel_download(lambda due=due: c.frame(due.lines, due.columns),
+                c.excel_download(every_line(False, due.end, due.columns),
                                  f"due-{due.key}-{as_of}", amount_cols,
                                  key=f"arr_due_{due.key}_xlsx")

@@ -50,19 +50,19 @@ with c.guard():
     }
 
     def realised() -> SimpleNamespace:
-        """The year's differences up to the as-of date, their sums and the rows shown."""
-        diffs = c.cached(views.exchange_differences, year=year, directorates=scope)
-        if diffs and diffs[-1].entry_date > as_of:  # in date order: the usual case copies nothing
-            diffs = [d for d in diffs if d.entry_date <= as_of]
-        # On screen the largest gains and losses (in date order); all in the download.
-        shown = c.largest(diffs, lambda d: abs(d.gain_eur))
-        return SimpleNamespace(
-            lines=diffs, shown=len(shown), frame=c.frame(shown, diff_cols),
-            gains=sum((d.gain_eur for d in diffs if d.gain_eur > 0), ZERO),
-            losses=sum((d.gain_eur for d in diffs if d.gain_eur < 0), ZERO))
+        """The year's differences up to the as-of date: their sums and the largest (in date
+        order) from the service; the download reads them all when clicked."""
+        v = c.cached(views.exchange_difference_view, year=year, end=as_of, directorates=scope,
+                     top=c.SHOWN_ROWS)
+        return SimpleNamespace(count=v.count, shown=len(v.lines), frame=c.frame(v.lines, diff_cols),
+                               gains=v.gains, losses=v.losses)
+
+    def every_difference() -> object:
+        read = c.later(views.exchange_differences, year=year, end=as_of, directorates=scope)
+        return lambda: c.frame(read(), diff_cols)
 
     fx = c.derived(("fx_realised", year, as_of), realised)
-    if not fx.lines:
+    if not fx.count:
         c.empty_state("fx.no_differences")
     else:
         m = st.columns(3)
@@ -70,9 +70,9 @@ with c.guard():
         m[1].metric(c.t("fx.losses"), c.fmt_amount(fx.losses, "EUR"))
         m[2].metric(c.t("fx.net"), c.fmt_amount(fx.gains + fx.losses, "EUR"))
         cols_d = [c.t("col.committed_eur"), c.t("col.gain_eur")]
-        c.shown_caption(fx.shown, len(fx.lines), "what.differences")
+        c.shown_caption(fx.shown, fx.count, "what.differences")
         c.money_table(fx.frame, cols_d, key="fx_diff")
-        c.excel_download(lambda: c.frame(fx.lines, diff_cols), f"exchange-differences-{year}",
+        c.excel_download(every_difference(), f"exchange-differences-{year}",
                          cols_d, key="fx_diff_xlsx")
         st.caption(c.t("fx.gain_sign"))
 

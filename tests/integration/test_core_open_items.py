@@ -87,3 +87,45 @@ def test_arrears_summary_and_the_first_open_commitments_agree_with_the_full_list
                                                   limit=3) == everything[:3]
                     n, total = views.open_commitments_count(uow, as_of=day, year=year, directorates=scope)
                     assert (n, total) == (len(everything), sum((o.open_eur for o in everything), ZERO))
+
+
+def _largest(items, top):
+    import heapq
+
+    keep = set(heapq.nlargest(top, range(len(items)), key=lambda i: items[i].outstanding_eur))
+    return [x for i, x in enumerate(items) if i in keep]
+
+
+def test_arrears_view_is_the_largest_lines_of_the_full_lists_with_their_counts_and_totals(ledger):
+    load_demo(ledger.factory, today=TODAY)
+    with ledger.uow(write=False) as uow:
+        for day in DATES:
+            ends = (day + dt.timedelta(days=30), day + dt.timedelta(days=90))
+            full = views.arrears(uow, day)
+            for top in (3, 200):
+                v = views.arrears_view(uow, day, top=top, due_by=ends)
+                assert v.summary == views.arrears_summary(uow, day)
+                assert v.overdue.lines == _largest(full.overdue, top), (day, top)
+                assert (v.overdue.count, v.overdue.total_eur) == (len(full.overdue), full.total_eur)
+                for end, got in zip(ends, v.due, strict=True):
+                    due = [x for x in full.not_yet_due if x.due_date <= end]
+                    assert got.lines == _largest(due, top), (day, end, top)
+                    assert (got.count, got.total_eur) == (
+                        len(due), sum((x.outstanding_eur for x in due), ZERO))
+
+
+def test_exchange_difference_view_is_the_largest_of_the_full_list_with_its_sums(ledger):
+    import heapq
+
+    load_demo(ledger.factory, today=TODAY)
+    with ledger.uow(write=False) as uow:
+        for year, end in ((2024, None), (2025, dt.date(2025, 9, 30)), (2026, TODAY)):
+            full = views.exchange_differences(uow, year=year, end=end)
+            assert full, "the demo realises exchange differences"
+            for top in (2, 200):
+                v = views.exchange_difference_view(uow, year=year, end=end, top=top)
+                keep = set(heapq.nlargest(top, range(len(full)), key=lambda i: abs(full[i].gain_eur)))
+                assert v.lines == [d for i, d in enumerate(full) if i in keep], (year, top)
+                assert v.count == len(full)
+                assert v.gains == sum((d.gain_eur for d in full if d.gain_eur > 0), ZERO)
+                assert v.losses == sum((d.gain_eur for d in full if d.gain_eur < 0), ZERO)
