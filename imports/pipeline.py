@@ -372,16 +372,21 @@ def _load_once(factory: Factory, raw: RawFile, kind: str, opts: ImportOptions, u
         # refusals (unknown codes, credits, open amounts, rates...) are problems too, and
         # all of them are reported at once. The unit of work then rolls back.
         handler.write(uow, to_write, result, opts, raw.name)
-        if result.problems:
-            result.batch = None
-            return _refused(result)
-        if opts.dry_run:
-            result.batch = None
-            result.message = (f"Dry run: {result.rows_new + result.rows_corrected} rows would be written "
-                              f"({result.rows_unchanged} unchanged); nothing was written.")
-            return result
-        uow.commit()
-    result.message = (f"Loaded {raw.name} as batch {result.batch}: {result.rows_new} new, "
+        return _finish(uow, result, opts, raw.name)
+
+
+def _finish(uow: UnitOfWork, result: ImportResult, opts: Any, name: str) -> ImportResult:
+    """The end of every load: refused with all problems, a dry run's message, or commit."""
+    if result.problems:
+        result.batch = None
+        return _refused(result)
+    if opts.dry_run:
+        result.batch = None
+        result.message = (f"Dry run: {result.rows_new + result.rows_corrected} rows would be written "
+                          f"({result.rows_unchanged} unchanged); nothing was written.")
+        return result
+    uow.commit()
+    result.message = (f"Loaded {name} as batch {result.batch}: {result.rows_new} new, "
                       f"{result.rows_corrected} corrected, {result.rows_unchanged} unchanged rows.")
     return result
 
@@ -894,18 +899,7 @@ def _load_payments(factory: Factory, raw: RawFile, header: Header, opts: ImportO
             for pr in outcome.problems:
                 result.problems.append(_problem(cols.row(to_write[pr.index]), pr.error, pr.field))
             result.warnings.extend(outcome.warnings)
-        if result.problems:
-            result.batch = None
-            return _refused(result)
-        if opts.dry_run:
-            result.batch = None
-            result.message = (f"Dry run: {result.rows_new + result.rows_corrected} rows would be written "
-                              f"({result.rows_unchanged} unchanged); nothing was written.")
-            return result
-        uow.commit()
-    result.message = (f"Loaded {raw.name} as batch {result.batch}: {result.rows_new} new, "
-                      f"{result.rows_corrected} corrected, {result.rows_unchanged} unchanged rows.")
-    return result
+        return _finish(uow, result, opts, raw.name)
 
 
 _PAYMENT_KEYS = ("reference", "date", "commitment", "amount", "currency")
