@@ -25,9 +25,9 @@ with c.guard():
     for a in abs_:
         if a.warning in ("blocks", "warns", "payment_credits"):
             st.warning(c.t(f"ab.warn_{a.warning}", ab=a.code, label=a.label,
-                           available=c.fmt_amount(a.available, "EUR"),
-                           paid=c.fmt_amount(a.paid_in_year, "EUR"),
-                           credits=c.fmt_amount(a.payment_credits, "EUR")),
+                           available=c.fmt_amount(a.available),
+                           paid=c.fmt_amount(a.paid_in_year),
+                           credits=c.fmt_amount(a.payment_credits)),
                        icon=":material/warning:")
     amount_cols = [c.t("col.commitment_credits"), c.t("col.committed"), c.t("col.available"),
                    c.t("col.payment_credits"), c.t("col.paid_in_year"),

@@ -134,8 +134,8 @@ with c.guard():
         st.subheader(c.t("overview.curve", year=year))
         c.chart(("ov_curve", year, as_of), lambda: curve_chart(f))
         st.caption(c.t("overview.curve_caption", last=year - 1,
-                       committed=c.fmt_amount(f.last_committed, "EUR"),
-                       paid=c.fmt_amount(f.last_paid, "EUR")))
+                       committed=c.fmt_amount(f.last_committed),
+                       paid=c.fmt_amount(f.last_paid)))
 
         # ---------------------------------------------------------------- directorates
         st.subheader(c.t("overview.by_directorate"))
