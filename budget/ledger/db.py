@@ -32,6 +32,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
             if ":memory:" not in resolved and resolved != "sqlite://":
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
+            # A 64 MiB page cache (the default is 2 MiB): a load of 100,000 payments updates
+            # six indexes, and with the small cache most index pages were read again.
+            cur.execute("PRAGMA cache_size=-65536")
             cur.close()
 
         @event.listens_for(engine, "begin")
