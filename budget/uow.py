@@ -11,6 +11,7 @@ import json
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from budget.ledger.models import AuditLog
@@ -50,15 +51,20 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self._session = self.session_factory()
-        bind = self._session.get_bind()
-        if self.write and bind.dialect.name == "sqlite":
-            self._session.connection(execution_options={"sqlite_immediate": True})
         if self.write:
             from budget.services import balances  # the services import this module
 
-            # Where the entry tables stand: the open-item projections touched by what this
-            # unit of work writes are recomputed from there on commit.
-            self._marks = balances.marks(self._session)
+            # Each writing transaction starts by taking the writers' lock (PostgreSQL) and
+            # noting where the entry tables stand: on commit, the projections are brought up
+            # to date with what it wrote from there (see budget.services.balances).
+            def began(_session: Session, transaction: Any, connection: Any) -> None:
+                if not transaction.nested:  # a savepoint is part of the transaction
+                    self._marks = balances.start(connection)
+
+            event.listen(self._session, "after_begin", began)
+        bind = self._session.get_bind()
+        if self.write and bind.dialect.name == "sqlite":
+            self._session.connection(execution_options={"sqlite_immediate": True})
         return self
 
     def __exit__(
@@ -75,17 +81,15 @@ class UnitOfWork:
             self._marks = None
 
     def commit(self) -> None:
-        """Refresh the open-item projections the writes touched, then commit, atomically."""
-        if self._marks is None:
-            self.session.commit()
-            return
-        from budget.services import balances
+        """Bring the projections up to date with the writes, then commit, atomically."""
+        if self._marks is not None:
+            from budget.services import balances
 
-        # The totals are added to, not recomputed: the new marks count only once committed
-        # (after a failed commit the same entries are refreshed again, or rolled back).
-        marks = balances.refresh(self.session, self._marks)
+            # The totals are added to, not recomputed: after a failed commit the entries are
+            # rolled back with them. The next transaction takes fresh marks when it begins.
+            balances.refresh(self.session, self._marks)
         self.session.commit()
-        self._marks = marks
+        self._marks = None
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Connection,
     Date,
     Integer,
     Select,
@@ -400,12 +401,25 @@ def marks(session: Session) -> dict[str, int]:
 
 
 def _lock(session: Session) -> None:
-    # PostgreSQL: two transactions refreshing the same item one after the other must see each
-    # other's entries. The lock is held to the commit, and each statement after it takes a
-    # fresh snapshot (READ COMMITTED), so the second refresh reads the first one's payments.
-    # SQLite already serialises writers (BEGIN IMMEDIATE).
+    # PostgreSQL: one writing unit of work at a time, as SQLite's BEGIN IMMEDIATE gives. The
+    # upkeep adds the entries above the marks taken when the unit of work started; were
+    # another transaction to commit entries in between, they would be added twice. The lock
+    # is held to the commit, and each statement after it takes a fresh snapshot (READ
+    # COMMITTED), so the marks read after it see every committed entry.
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+
+
+def start(connection: Connection) -> dict[str, int]:
+    """At the start of a writing transaction: take the writers' lock (PostgreSQL), then the
+    marks from which :func:`refresh` will add what the transaction writes."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    out = {}
+    for model in WATCHED:
+        table = _table(model)
+        out[table.name] = int(connection.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0)
+    return out
 
 
 def refresh(session: Session, since: dict[str, int]) -> dict[str, int]:

@@ -129,3 +129,57 @@ def test_exchange_difference_view_is_the_largest_of_the_full_list_with_its_sums(
                 assert v.count == len(full)
                 assert v.gains == sum((d.gain_eur for d in full if d.gain_eur > 0), ZERO)
                 assert v.losses == sum((d.gain_eur for d in full if d.gain_eur < 0), ZERO)
+
+
+def test_concurrent_payments_on_one_assessment_keep_the_projections_exact(ledger):
+    """Officers paying the lines of one assessment at the same moment (threads, each its own
+    transaction): the open items and totals equal the entries afterwards (PostgreSQL
+    serialises the upkeep; SQLite serialises writers)."""
+    import threading
+
+    from budget.services import (
+        OrganisationInput,
+        commit,
+        record_credit,
+        record_payment,
+        register_allocation,
+        register_assessment,
+        register_organisation,
+    )
+
+    with ledger.uow() as uow:
+        register_allocation(uow, "AB-1", "Contributions", "M2", "warn")
+        register_organisation(uow, OrganisationInput("ORG", "An organisation", "M2", "EUR", "AB-1"))
+        record_credit(uow, "AB-1", 2026, "commitment", Decimal("100000"), entry_date=dt.date(2026, 1, 2))
+        register_assessment(uow, "ORG", "AS-1", [("EUR", Decimal("8000"))], fiscal_year=2026,
+                            period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 12, 31),
+                            due_date=dt.date(2026, 3, 1), entry_date=dt.date(2026, 1, 5))
+        for i in range(4):
+            commit(uow, f"C-{i}", "ORG", entry_date=dt.date(2026, 1, 10), amount_eur=Decimal("2000"),
+                   assessment_reference="AS-1")
+        uow.commit()
+    errors: list[BaseException] = []
+
+    def pay(i: int) -> None:
+        try:
+            for k in range(3):
+                with ledger.uow(user=f"officer-{i}") as uow:
+                    record_payment(uow, f"P-{i}-{k}", f"C-{i}", entry_date=dt.date(2026, 2, 1 + k),
+                                   amount=Decimal("500"))
+                    uow.commit()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=pay, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    with ledger.uow(write=False) as uow:
+        assert balances.verify(uow.session) == []
+        [line] = views.outstanding(uow, dt.date(2026, 6, 30))
+        assert (line.paid, line.outstanding) == (Decimal("6000.00"), Decimal("2000.00"))
+        assert {o.reference: o.open for o in views.open_commitments(uow)} == {
+            f"C-{i}": Decimal("500.00") for i in range(4)}
+        assert views.execution(uow, 2026, "organisation").totals.paid == Decimal("6000.00")
