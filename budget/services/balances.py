@@ -94,7 +94,8 @@ def _money(expr: Any) -> Any:
     return type_coerce(expr, Money)
 
 
-def _upto(column: Any, as_of: dt.date | None) -> ColumnElement[bool]:
+def upto(column: Any, as_of: dt.date | None) -> ColumnElement[bool]:
+    """``column <= as_of``, or no condition without a date."""
     return column <= as_of if as_of is not None else literal(True)
 
 
@@ -127,10 +128,10 @@ def commitment_sums(as_of: dt.date | None = None, ids: Any = None) -> Select[Any
         pay = pay.where(Payment.commitment_id.in_(select(k.c[0])))
         rev = rev.select_from(k).join(Commitment, Commitment.reverses_id == k.c[0])
         base = base.select_from(k).join(Commitment, Commitment.id == k.c[0])
-    adj = (adj.where(_upto(CommitmentAdjustment.entry_date, as_of))
+    adj = (adj.where(upto(CommitmentAdjustment.entry_date, as_of))
            .group_by(CommitmentAdjustment.commitment_id).subquery())
-    pay = pay.where(_upto(Payment.entry_date, as_of)).group_by(Payment.commitment_id).subquery()
-    rev = rev.where(Commitment.reverses_id.is_not(None), _upto(Commitment.entry_date, as_of)).subquery()
+    pay = pay.where(upto(Payment.entry_date, as_of)).group_by(Payment.commitment_id).subquery()
+    rev = rev.where(Commitment.reverses_id.is_not(None), upto(Commitment.entry_date, as_of)).subquery()
     committed = Commitment.amount + func.coalesce(adj.c.amount, 0)
     paid = func.coalesce(pay.c.amount, 0)
     return (
@@ -144,7 +145,7 @@ def commitment_sums(as_of: dt.date | None = None, ids: Any = None) -> Select[Any
         # ``coalesce``: a bare ``reverses_id IS NULL`` makes SQLite walk the unique index on
         # reverses_id (NULL on nearly every row) instead of the wanted one.
         .where(func.coalesce(Commitment.reverses_id, 0) == 0, rev.c.cid.is_(None),
-               _upto(Commitment.entry_date, as_of), committed != paid)
+               upto(Commitment.entry_date, as_of), committed != paid)
     )
 
 
@@ -182,12 +183,12 @@ def assessment_sums(as_of: dt.date | None = None, keys: Any = None) -> Select[An
         per_commitment = per_commitment.where(Payment.commitment_id.in_(
             select(Commitment.id).select_from(k).join(Assessment, on_key)
             .join(Commitment, Commitment.assessment_id == Assessment.id)))
-    lines = lines.where(_upto(Assessment.entry_date, as_of))
+    lines = lines.where(upto(Assessment.entry_date, as_of))
     # Payments summed per commitment first (one pass along the payment index), then stacked
     # with the lines (UNION ALL) and grouped once per line: a third faster on SQLite than
     # grouping both sides apart and joining the groupings.
     per_commitment = (
-        per_commitment.where(_upto(Payment.entry_date, as_of))
+        per_commitment.where(upto(Payment.entry_date, as_of))
         .group_by(Payment.commitment_id, Payment.currency)
         .subquery()
     )
@@ -391,30 +392,8 @@ def _decimal(cents: int) -> Decimal:
 # --------------------------------------------------------------------------- upkeep
 
 
-def marks(session: Session) -> dict[str, int]:
-    """The highest id of each watched entry table: what a unit of work starts from."""
-    out = {}
-    for model in WATCHED:
-        table = _table(model)
-        out[table.name] = int(session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0)
-    return out
-
-
-def _lock(session: Session) -> None:
-    # PostgreSQL: one writing unit of work at a time, as SQLite's BEGIN IMMEDIATE gives. The
-    # upkeep adds the entries above the marks taken when the unit of work started; were
-    # another transaction to commit entries in between, they would be added twice. The lock
-    # is held to the commit, and each statement after it takes a fresh snapshot (READ
-    # COMMITTED), so the marks read after it see every committed entry.
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-
-
-def start(connection: Connection) -> dict[str, int]:
-    """At the start of a writing transaction: take the writers' lock (PostgreSQL), then the
-    marks from which :func:`refresh` will add what the transaction writes."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+def marks(connection: Connection) -> dict[str, int]:
+    """The highest id of each watched entry table."""
     out = {}
     for model in WATCHED:
         table = _table(model)
@@ -422,16 +401,30 @@ def start(connection: Connection) -> dict[str, int]:
     return out
 
 
-def refresh(session: Session, since: dict[str, int]) -> dict[str, int]:
-    """Recompute the open items touched by the entries with ids above ``since``.
+def _lock(connection: Connection) -> None:
+    # PostgreSQL: one writing unit of work at a time, as SQLite's BEGIN IMMEDIATE gives. The
+    # upkeep adds the entries above the marks taken when the unit of work started; were
+    # another transaction to commit entries in between, they would be added twice. The lock
+    # is held to the commit, and each statement after it takes a fresh snapshot (READ
+    # COMMITTED), so the marks read after it see every committed entry.
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
 
-    Returns the marks to start from next time.
-    """
+
+def start(connection: Connection) -> dict[str, int]:
+    """At the start of a writing transaction: take the writers' lock (PostgreSQL), then the
+    marks from which :func:`refresh` will add what the transaction writes."""
+    _lock(connection)
+    return marks(connection)
+
+
+def refresh(session: Session, since: dict[str, int]) -> None:
+    """Bring the projections up to date with the entries above ``since`` (this transaction's
+    own: it holds the writers' lock since :func:`start`)."""
     session.flush()
-    now = marks(session)
+    now = marks(session.connection())
     if not any(now[name] > since.get(name, 0) for name in now):
-        return now
-    _lock(session)
+        return
     # The touched items are read once into lists and handled in chunks: as subqueries the
     # unions over the new rows were evaluated again in every part of the recomputation.
     recompute_ids = set(session.scalars(_changed_commitments_since(since)))
@@ -446,7 +439,6 @@ def refresh(session: Session, since: dict[str, int]) -> dict[str, int]:
                              .where(tuple_(Assessment.organisation_id, Assessment.reference).in_(chunk))
                              .distinct())
     _add_totals(session, _since(since), payments=False)
-    return now
 
 
 def _chunks(items: list[Any], size: int = 2000) -> list[list[Any]]:
@@ -485,7 +477,7 @@ def rebuild(session: Session, parts: tuple[str, ...] = ("open_items", "totals"))
     exist yet at its revision).
     """
     session.flush()
-    _lock(session)
+    _lock(session.connection())
     if "open_items" in parts:
         _replace_commitments(session, None)
         _replace_assessments(session, None)

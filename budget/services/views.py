@@ -176,8 +176,7 @@ class Execution:
         }
 
 
-def _upto(column: Any, as_of: dt.date | None) -> ColumnElement[bool]:
-    return column <= as_of if as_of is not None else literal(True)
+_upto = balances.upto
 
 
 def _in_year(column: Any, year: int) -> ColumnElement[bool]:
