@@ -25,13 +25,18 @@ class Pct:
     value: Decimal | None
 
 
+#: Page geometry: column widths (relative in the PDF, characters in Excel), font sizes and
+#: widths in PDF points. Never money: amounts stay Decimal from the ledger to the page.
+Length = float
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
     label: str
     kind: Kind
     #: Relative width in the PDF; characters in Excel.
-    width: float = 12
+    width: Length = 12
     #: "sum": SUM of the column; ("ratio", part, whole): part total / whole total.
     total: str | tuple[str, str, str] | None = None
     pdf: bool = True

@@ -43,7 +43,7 @@ from reportlab.platypus import (
 
 from budget.reports import i18n
 from budget.reports.i18n import month_short, period_label, t
-from budget.reports.layout import Column, Pct, Section, scope_label, sections
+from budget.reports.layout import Column, Length, Pct, Section, scope_label, sections
 from budget.reports.monthly import MonthlyReport
 
 # --------------------------------------------------------------------------- look
@@ -192,12 +192,12 @@ def _cell_text(value: Any, kind: str, lang: str) -> str:
     return str(value)
 
 
-def _text_width(text: str, font: str = FONT, size: float = SIZE_TABLE) -> float:
+def _text_width(text: str, font: str = FONT, size: Length = SIZE_TABLE) -> Length:
     return max((pdfmetrics.stringWidth(line, font, size) for line in text.split("\n")), default=0)
 
 
 def _widths(cols: list[Column], cells: list[list[str]], totals: list[str] | None,
-            width: float) -> list[float]:
+            width: Length) -> list[Length]:
     """Column widths from their content: figures and codes get what they need on one line,
     free-text columns share the rest (and wrap); headers wrap between words."""
     natural, minimum = [], []
@@ -238,7 +238,7 @@ def _widths(cols: list[Column], cells: list[list[str]], totals: list[str] | None
     return [(natural[j] if j not in text_cols else minimum[j]) * width / total for j in range(len(cols))]
 
 
-def _table(section: Section, st: dict[str, ParagraphStyle], lang: str, width: float) -> Table:
+def _table(section: Section, st: dict[str, ParagraphStyle], lang: str, width: Length) -> Table:
     cols = [(i, c) for i, c in enumerate(section.columns) if c.pdf]
     body = section.rows
     texts = [[_cell_text(row[i], c.kind, lang) for i, c in cols] for row in body]
@@ -332,7 +332,7 @@ def _others_row(section: Section, cols: list[tuple[int, Column]], data: list[lis
 
 
 def _section_flowables(section: Section, number: int, st: dict[str, ParagraphStyle], lang: str,
-                       width: float) -> list[Any]:
+                       width: Length) -> list[Any]:
     heading = Paragraph(f"{number}. {escape(section.title)}", st["h1"])
     out: list[Any] = [CondPageBreak(40 * mm)]
     if not section.rows:
@@ -371,7 +371,7 @@ def _style_axes(ax: Any) -> None:
     ax.set_axisbelow(True)
 
 
-def _cumulative_chart(report: MonthlyReport, lang: str, width: float) -> Image:
+def _cumulative_chart(report: MonthlyReport, lang: str, width: Length) -> Image:
     fig = Figure(figsize=(width / 72, CUMULATIVE_HEIGHT), facecolor="white")
     # Fixed margins (a constrained layout costs more time than drawing the chart).
     fig.subplots_adjust(left=0.055, right=0.99, top=0.9, bottom=0.27)
@@ -401,7 +401,7 @@ def _cumulative_chart(report: MonthlyReport, lang: str, width: float) -> Image:
     return Image(_chart_png(fig), width=width, height=CUMULATIVE_HEIGHT * 72)
 
 
-def _directorate_chart(report: MonthlyReport, lang: str, width: float) -> Image:
+def _directorate_chart(report: MonthlyReport, lang: str, width: Length) -> Image:
     rows = [d for d in report.by_directorate if d.committed or d.paid]
     height = 2.5
     fig = Figure(figsize=(width / 72, height), facecolor="white")
@@ -425,7 +425,7 @@ def _directorate_chart(report: MonthlyReport, lang: str, width: float) -> Image:
 # --------------------------------------------------------------------------- document
 
 
-def _cover(report: MonthlyReport, st: dict[str, ParagraphStyle], lang: str, width: float) -> list[Any]:
+def _cover(report: MonthlyReport, st: dict[str, ParagraphStyle], lang: str, width: Length) -> list[Any]:
     h = report.header
     out: list[Any] = [
         Paragraph(escape(t("ministry", lang)), st["ministry"]),
@@ -475,7 +475,7 @@ def _cover(report: MonthlyReport, st: dict[str, ParagraphStyle], lang: str, widt
     return out
 
 
-def _summary_table(section: Section, st: dict[str, ParagraphStyle], lang: str, width: float) -> Table:
+def _summary_table(section: Section, st: dict[str, ParagraphStyle], lang: str, width: Length) -> Table:
     rows: list[list[Any]] = [[para(c.label, st["head"] if i == 0 else st["head_right"])
                               for i, c in enumerate(section.columns)]]
     style: list[tuple[Any, ...]] = [
