@@ -180,3 +180,37 @@ def test_every_pdf_page_renders_to_png(ledger, tmp_path):
     pngs = sorted(tmp_path.glob("page-*.png"))
     assert len(pngs) == len(PdfReader(str(pdf)).pages)
     assert all(p.stat().st_size > 2000 for p in pngs)
+
+
+def _workbook_cells(data: bytes) -> dict[str, list[tuple]]:
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    return {ws.title: [tuple((c.value, c.number_format) for c in row) for row in ws.iter_rows()]
+            for ws in wb.worksheets}
+
+
+def test_both_files_rendered_side_by_side_equal_the_files_rendered_in_turn(ledger, monkeypatch):
+    """The CLI forks a child for the workbook while it draws the PDF: same files either way,
+    and a child that fails leaves the workbook to be rendered in the parent."""
+    import os
+
+    import budget.reports as reports
+    import budget.reports.xlsx as xlsx
+
+    seed_report_ledger(ledger.factory)
+    report = monthly_report(ledger.factory, MONTH)
+    in_turn = {f: reports._render_one(report, f, "fr") for f in ("pdf", "xlsx")}
+    beside = reports._render_beside(report, ("pdf", "xlsx"), "fr")
+    assert list(beside) == ["pdf", "xlsx"]
+    assert _workbook_cells(beside["xlsx"]) == _workbook_cells(in_turn["xlsx"])
+    assert _pdf_pages(beside["pdf"]) == _pdf_pages(in_turn["pdf"])
+
+    parent, real = os.getpid(), xlsx.render_xlsx
+
+    def fails_in_the_child(*args, **kwargs):
+        if os.getpid() != parent:
+            raise RuntimeError("the child could not write the workbook")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(xlsx, "render_xlsx", fails_in_the_child)
+    again = reports._render_beside(report, ("pdf", "xlsx"), "fr")
+    assert _workbook_cells(again["xlsx"]) == _workbook_cells(in_turn["xlsx"])

@@ -118,3 +118,63 @@ def test_rendering_pauses_the_garbage_collector_and_leaves_it_as_it_was():
         assert not gc.isenabled(), "a collector paused by someone else stays paused"
     finally:
         (gc.enable if was else gc.disable)()
+
+
+CELL_SAMPLES = {
+    "amount": [Decimal("1234567.89"), Decimal("-0.01"), Decimal("0.00"), None],
+    "amount_cur": [Decimal("99.5"), None],
+    "percent": [Decimal("0.125"), None],
+    "rate": [Decimal("1.0823"), None],
+    "int": [42, Decimal("7"), None],
+    "year": [2026, None],
+    "date": [dt.date(2026, 10, 31), dt.date(1999, 1, 1), None],
+    "text": ["Organisation", '=HYPERLINK("http://x","y")', "+32 2 501", "-minus", "@at", "", None],
+    "code": ["M2", "=1+1", None],
+}
+
+
+def test_the_per_column_cell_writers_write_exactly_what_the_general_writer_writes(tmp_path):
+    """Each column's writer is chosen once for speed; every cell must read back the same
+    (value, number format, quote prefix) as one written by the general per-cell path."""
+    import openpyxl
+    import xlsxwriter
+
+    from budget.reports.xlsx import BASE_FORMAT, _column_writer, _Formats, _write_value
+
+    path = tmp_path / "cells.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False,
+                                         "default_format_properties": dict(BASE_FORMAT)})
+    f = _Formats(wb)
+    fast, slow = wb.add_worksheet("fast"), wb.add_worksheet("slow")
+    for col, (kind, values) in enumerate(CELL_SAMPLES.items()):
+        write = _column_writer(fast, kind, f)
+        for row, value in enumerate(values):
+            write(row, col, value)
+            _write_value(slow, row, col, value, kind, f)
+    wb.close()
+
+    book = openpyxl.load_workbook(path)
+    for col, (kind, values) in enumerate(CELL_SAMPLES.items(), start=1):
+        for row in range(1, len(values) + 1):
+            a, b = book["fast"].cell(row, col), book["slow"].cell(row, col)
+            assert (a.value, a.number_format, a.quotePrefix, a.data_type) == \
+                (b.value, b.number_format, b.quotePrefix, b.data_type), (kind, values[row - 1])
+    # And the formula-like text stayed text, with the quote prefix.
+    cell = book["fast"].cell(2, 8)
+    assert cell.value == '=HYPERLINK("http://x","y")' and cell.data_type == "s" and cell.quotePrefix
+
+
+def test_a_process_with_other_threads_renders_in_turn(monkeypatch):
+    """Forking a process that has other threads could leave the child waiting on a lock
+    another thread held: a Streamlit server renders one file after the other."""
+    import threading
+
+    import budget.reports as reports
+
+    monkeypatch.setattr(threading, "active_count", lambda: 3)
+    assert not reports._can_fork()
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(reports.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(reports.os, "cpu_count", lambda: 1)
+    assert not reports._can_fork(), "one core: nothing to gain"
