@@ -443,7 +443,8 @@ class OpenAssessmentItem(Base):
 
 
 class LedgerTotal(Base):
-    """Projection: the entries' sums per fiscal year, kind, organisation, AB, currency, month.
+    """Projection: the entries' sums per fiscal year, kind, organisation, AB, currency and
+    month of the entry's date.
 
     Derived like :class:`OpenCommitmentItem` (maintained by :mod:`budget.services.balances`
     in the transaction that writes the entries; entries only ever add rows, and a reversal
@@ -452,8 +453,10 @@ class LedgerTotal(Base):
     ``commitment``, ``adjustment``, ``paid`` (payments on the year's commitments),
     ``paid_in_year`` (payments dated in the calendar year ``fiscal_year``), ``assessed``
     (assessment lines), ``credit_commitment``, ``credit_payment``. 0 stands for "none" in
-    ``organisation_id`` (credits), ``ab_id`` (assessed: the organisation's AB is read at
-    query time, it may change) and ``month`` (kinds not shown by month).
+    ``organisation_id`` (credits) and ``ab_id`` (assessed: the organisation's AB is read at
+    query time, it may change). ``entry_month`` is the calendar month of the entries' date
+    as ``yyyymm`` (202610): the sums as of the end of any month are the rows up to it, with
+    no entry to read; as of a day within a month, only that month's later entries are.
     """
 
     __tablename__ = "ledger_total"
@@ -463,7 +466,7 @@ class LedgerTotal(Base):
     organisation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     ab_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
-    month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    entry_month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     amount: Mapped[Decimal] = mapped_column(Money)
     amount_eur: Mapped[Decimal] = mapped_column(Money)
     #: How many entry rows the sums hold (a group with rows netting to zero still exists).

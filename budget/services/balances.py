@@ -273,23 +273,22 @@ class _Paid:
 
 def _payments_since(session: Session, marks: dict[str, int]) -> tuple[list[Any], list[Any]]:
     """New payments summed in SQL in one pass along the primary key, per (commitment,
-    currency, reversal, year, month), then folded per (commitment, currency, reversal) for the
-    open items and per (commitment, year, month) for the totals: a load of 100,000 payments
+    currency, reversal, month), then folded per (commitment, currency, reversal) for the
+    open items and per (commitment, month) for the totals: a load of 100,000 payments
     on a thousand commitments is a few thousand rows for Python. Amounts in integer cents."""
     is_rev = case((Payment.reverses_id.is_(None), 0), else_=1)
-    year = cast(extract("year", Payment.entry_date), Integer)
-    month = cast(extract("month", Payment.entry_date), Integer)
+    month = entry_month(Payment.entry_date)
     # Core, not the ORM session: tens of thousands of plain rows, no entities to load.
     rows = session.connection().execute(
-        select(Payment.commitment_id, Payment.currency, is_rev, year, month,
+        select(Payment.commitment_id, Payment.currency, is_rev, month,
                type_coerce(func.sum(Payment.amount), BigInteger),
                type_coerce(func.sum(Payment.amount_eur), BigInteger), func.count())
         .where(Payment.id > marks["payment"])
-        .group_by(Payment.commitment_id, Payment.currency, is_rev, year, month))
+        .group_by(Payment.commitment_id, Payment.currency, is_rev, month))
     per_item: dict[tuple[int, str, bool], list[int]] = defaultdict(lambda: [0, 0, 0])
-    per_month: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for cid, cur, rev, y, m, a, e, n in rows:
-        for acc in (per_item[(cid, cur, bool(rev))], per_month[(cid, int(y), int(m))]):
+    per_month: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for cid, cur, rev, m, a, e, n in rows:
+        for acc in (per_item[(cid, cur, bool(rev))], per_month[(cid, int(m))]):
             acc[0] += int(a)
             acc[1] += int(e)
             acc[2] += int(n)
@@ -373,12 +372,13 @@ def _apply_payments(
         for chunk in _chunks(sorted(present_lines)):
             session.execute(delete(items).where(key.in_(chunk), items.c.assessed <= items.c.paid))
 
-    # Totals: paid (the commitment's year) and paid in year (the payment's month and year).
+    # Totals: paid (the commitment's year) and paid in year (the payment's calendar year),
+    # both under the payment's month.
     totals: dict[tuple[Any, ...], _Paid] = defaultdict(_Paid)
-    for cid, year, month, amount, eur, n in per_month:
+    for cid, month, amount, eur, n in per_month:
         fy, org, ab, ccur = facts[cid][0], facts[cid][1], facts[cid][2], facts[cid][3]
-        totals[(fy, "paid", org, ab, ccur, 0)].add(amount, eur, n, False)
-        totals[(year, "paid_in_year", org, ab, ccur, month)].add(amount, eur, n, False)
+        totals[(fy, "paid", org, ab, ccur, month)].add(amount, eur, n, False)
+        totals[(month // 100, "paid_in_year", org, ab, ccur, month)].add(amount, eur, n, False)
     _upsert_totals(session, [
         {**dict(zip(_TOTAL_KEY, k, strict=True)), "amount": _decimal(p.amount),
          "amount_eur": _decimal(p.eur), "entries": p.entries}
@@ -528,11 +528,9 @@ def verify(session: Session) -> list[Difference]:
 # --------------------------------------------------------------------------- ledger totals
 
 
-def _clamped_month(day: Any, year: Any) -> Any:
-    """Month of ``day`` within fiscal ``year``: entries dated before it count in January,
-    after it in December (a December commitment's exchange difference settled in January)."""
-    y = cast(extract("year", day), Integer)
-    return case((y < year, 1), (y > year, 12), else_=cast(extract("month", day), Integer))
+def entry_month(day: Any) -> Any:
+    """The calendar month of a date column as ``yyyymm`` (202610), as ``ledger_total`` keys it."""
+    return cast(extract("year", day), Integer) * 100 + cast(extract("month", day), Integer)
 
 
 def total_sources(window: Any, skip: tuple[str, ...] = ()) -> list[Select[Any]]:
@@ -540,37 +538,37 @@ def total_sources(window: Any, skip: tuple[str, ...] = ()) -> list[Select[Any]]:
 
     ``window(model)`` is the condition on each entry table selecting the entries summed
     (new ids for the upkeep, a date range for "as of" corrections, ``True`` for all).
-    Columns: fiscal_year, kind, organisation_id, ab_id, currency, month, amount, amount_eur,
-    entries (how many entry rows: a group exists as of a date while it counts some).
-    ``skip``: kinds left out.
+    Columns: fiscal_year, kind, organisation_id, ab_id, currency, entry_month (``yyyymm`` of
+    the entry's date), amount, amount_eur, entries (how many entry rows: a group exists as
+    of a date while it counts some). ``skip``: kinds left out.
     """
     zero = literal(0, Integer)
-    c_month = _clamped_month(Commitment.entry_date, Commitment.fiscal_year)
-    a_month = _clamped_month(CommitmentAdjustment.entry_date, Commitment.fiscal_year)
     p_year = cast(extract("year", Payment.entry_date), Integer)
-    p_month = cast(extract("month", Payment.entry_date), Integer)
+    p_month = entry_month(Payment.entry_date)
 
     def grouped(fy: Any, kind: str, org: Any, ab: Any, cur: Any, month: Any,
                 amount: Any, eur: Any) -> Select[Any]:
         # Grouped by the expressions, not their labels: PostgreSQL would read a label that
         # is also a column name (``fiscal_year``) as the column.
         return (select(fy.label("fiscal_year"), literal(kind).label("kind"), org.label("organisation_id"),
-                       ab.label("ab_id"), cur.label("currency"), month.label("month"),
+                       ab.label("ab_id"), cur.label("currency"), month.label("entry_month"),
                        _money(func.sum(amount)).label("amount"), _money(func.sum(eur)).label("amount_eur"),
                        func.count().label("entries"))
                 .group_by(*(e for e in (fy, org, ab, cur, month) if not isinstance(e, BindParameter))))
 
     sources = [
         grouped(Commitment.fiscal_year, "commitment", Commitment.organisation_id, Commitment.ab_id,
-                Commitment.currency, c_month, Commitment.amount, Commitment.amount_eur)
+                Commitment.currency, entry_month(Commitment.entry_date), Commitment.amount,
+                Commitment.amount_eur)
         .where(window(Commitment)),
         grouped(Commitment.fiscal_year, "adjustment", Commitment.organisation_id, Commitment.ab_id,
-                Commitment.currency, a_month, CommitmentAdjustment.amount, CommitmentAdjustment.amount_eur)
+                Commitment.currency, entry_month(CommitmentAdjustment.entry_date),
+                CommitmentAdjustment.amount, CommitmentAdjustment.amount_eur)
         .select_from(CommitmentAdjustment)
         .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
         .where(window(CommitmentAdjustment)),
         grouped(Commitment.fiscal_year, "paid", Commitment.organisation_id, Commitment.ab_id,
-                Commitment.currency, zero, Payment.amount, Payment.amount_eur)
+                Commitment.currency, p_month, Payment.amount, Payment.amount_eur)
         .select_from(Payment).join(Commitment, Commitment.id == Payment.commitment_id)
         .where(window(Payment)),
         grouped(p_year, "paid_in_year", Commitment.organisation_id, Commitment.ab_id,
@@ -580,11 +578,13 @@ def total_sources(window: Any, skip: tuple[str, ...] = ()) -> list[Select[Any]]:
         # ``+ 0``: grouping on the bare year made SQLite walk the year index over the whole
         # table rather than the date index over the few entries of an "as of" correction.
         grouped(Assessment.fiscal_year + 0, "assessed", Assessment.organisation_id, zero,
-                AssessmentLine.currency, zero, AssessmentLine.amount, AssessmentLine.amount_eur)
+                AssessmentLine.currency, entry_month(Assessment.entry_date), AssessmentLine.amount,
+                AssessmentLine.amount_eur)
         .select_from(AssessmentLine).join(Assessment, Assessment.id == AssessmentLine.assessment_id)
         .where(window(Assessment)),
         *(grouped(CreditMovement.fiscal_year, f"credit_{kind}", zero, CreditMovement.ab_id,
-                  literal("EUR"), zero, CreditMovement.amount, CreditMovement.amount)
+                  literal("EUR"), entry_month(CreditMovement.entry_date), CreditMovement.amount,
+                  CreditMovement.amount)
           .where(window(CreditMovement), CreditMovement.credit_type == kind)
           for kind in ("commitment", "payment")),
     ]
@@ -593,7 +593,7 @@ def total_sources(window: Any, skip: tuple[str, ...] = ()) -> list[Select[Any]]:
     return [q for kind, q in zip(kinds, sources, strict=True) if kind not in skip]
 
 
-_TOTAL_KEY = ["fiscal_year", "kind", "organisation_id", "ab_id", "currency", "month"]
+_TOTAL_KEY = ["fiscal_year", "kind", "organisation_id", "ab_id", "currency", "entry_month"]
 _TOTAL_COLUMNS = [*_TOTAL_KEY, "amount", "amount_eur", "entries"]
 
 

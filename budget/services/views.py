@@ -219,44 +219,65 @@ def _totals(
     """Sums of ``ledger_total`` for ``year`` and ``kinds``, grouped by ``group`` (any of
     ``organisation``, ``directorate``, ``ab``, ``currency``, ``month``; always by kind).
 
-    The maintained totals hold every entry; as of a date, the entries dated after it are
-    summed the same way (a date index range: a month back is a month of entries) and taken
-    off, so the result is exactly the sum of the entries dated on or before ``as_of``.
+    The totals are kept per month of the entries' dates. As of a date, the rows of the
+    months up to its month are summed; within that month, the entries dated after it are
+    summed the same way (a date index range of at most a month) and taken off. As of a
+    month end, or of a date on or after the last entry, no entry is read at all.
     Rows: (kind, *group keys, amount, amount_eur).
     """
-    later = as_of is not None and as_of < (balances.latest_entry_date(uow.session) or as_of)
-    stmt = _totals_statement(tuple(group), later, directorates is not None)
-    params: dict[str, Any] = {"year": year, "kinds": list(kinds), "as_of": as_of}
+    upto_month = partial = False
+    if as_of is not None and as_of < (balances.latest_entry_date(uow.session) or as_of):
+        upto_month = True
+        partial = as_of < _month_end(as_of)
+    stmt = _totals_statement(tuple(group), upto_month, partial, directorates is not None)
+    params: dict[str, Any] = {"year": year, "kinds": list(kinds)}
+    if as_of is not None:
+        params.update(as_of=as_of, as_of_month=as_of.year * 100 + as_of.month, month_end=_month_end(as_of))
     if directorates is not None:
         params["directorates"] = list(directorates)
     return list(uow.session.execute(stmt, params))
 
 
+def _month_end(day: dt.date) -> dt.date:
+    following = day.replace(day=28) + dt.timedelta(days=4)
+    return following - dt.timedelta(days=following.day)
+
+
 @lru_cache(maxsize=64)
-def _totals_statement(group: tuple[str, ...], later: bool, scoped: bool) -> Any:
+def _totals_statement(group: tuple[str, ...], upto_month: bool, partial: bool, scoped: bool) -> Any:
     """The statement of :func:`_totals` for one shape, built once (values are parameters:
     building the construct cost more than running it on a small ledger)."""
     t = LedgerTotal
-    cols = ("kind", "organisation_id", "ab_id", "currency", "month", "amount", "amount_eur", "entries")
+    cols = ("kind", "organisation_id", "ab_id", "currency", "entry_month", "amount", "amount_eur", "entries")
     year: Any = bindparam("year")
     kinds: Any = bindparam("kinds", expanding=True)
-    parts: list[Any] = [select(*(t.__table__.c[c] for c in cols)).where(t.fiscal_year == year, t.kind.in_(kinds))]
-    if later:
-        as_of = bindparam("as_of", type_=Date)
-        after = union_all(*balances.total_sources(lambda m: m.entry_date > as_of)).subquery()
+    kept = select(*(t.__table__.c[c] for c in cols)).where(t.fiscal_year == year, t.kind.in_(kinds))
+    if upto_month:
+        kept = kept.where(t.entry_month <= bindparam("as_of_month"))
+    parts: list[Any] = [kept]
+    if partial:
+        as_of, month_end = bindparam("as_of", type_=Date), bindparam("month_end", type_=Date)
+        after = union_all(*balances.total_sources(
+            lambda m: and_(m.entry_date > as_of, m.entry_date <= month_end))).subquery()
         parts.append(select(after.c.kind, after.c.organisation_id, after.c.ab_id, after.c.currency,
-                            after.c.month, -after.c.amount, -after.c.amount_eur, -after.c.entries)
+                            after.c.entry_month, -after.c.amount, -after.c.amount_eur, -after.c.entries)
                      .where(after.c.fiscal_year == year, after.c.kind.in_(kinds)))
-    both = union_all(*parts).subquery()
+    both = union_all(*parts).subquery() if len(parts) > 1 else kept.subquery()
     row_ab = aliased(BasicAllocation)
     org_ab = aliased(BasicAllocation)
+    # The month within the fiscal year, for the monthly curve: entries dated before the
+    # year count in January, after it in December (a December commitment's exchange
+    # difference settled in January). ``paid_in_year`` rows are kept under the calendar
+    # year of the payment, so theirs is simply the month of the date.
+    first, last = year * 100 + 1, year * 100 + 12
     keys = {
         "organisation": Organisation.code,
         "directorate": Organisation.directorate_code,
         # Assessed lines take the organisation's AB of today (as the entries' view did).
         "ab": case((both.c.kind == "assessed", org_ab.code), else_=row_ab.code),
         "currency": both.c.currency,
-        "month": both.c.month,
+        "month": case((both.c.entry_month < first, 1), (both.c.entry_month > last, 12),
+                      else_=both.c.entry_month - year * 100),
     }
     scope: ColumnElement[bool] = literal(True)
     if scoped:
@@ -430,8 +451,8 @@ def monthly(
     """
     committed: dict[int, Decimal] = defaultdict(lambda: ZERO)
     paid: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    # The totals keep each entry under its month, clamped into the commitment's year (and
-    # payments under the month and calendar year of their date).
+    # Each entry counts under its month, clamped into the commitment's year (and payments
+    # under the month and calendar year of their date): see ``_totals_statement``.
     for kind, month, _amount, eur in _totals(uow, year, ["commitment", "adjustment", "paid_in_year"],
                                              as_of, directorates, ["month"]):
         (paid if kind == "paid_in_year" else committed)[int(month)] += _d(eur)

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
 
 import budget.ledger.types
 
@@ -36,12 +35,9 @@ def upgrade() -> None:
                             name=op.f('pk_ledger_total'))
     )
     op.create_index('ix_credit_movement_date', 'credit_movement', ['entry_date'], unique=False)
-    # Derived data: filled from the entries with the application's definition (see 0002).
-    from budget.services import balances
-
-    session = Session(bind=op.get_bind())
-    balances.rebuild(session, ("totals",))
-    session.flush()
+    # Derived data, filled from the entries with the application's definition (see 0002)
+    # by the last revision that changes that definition: 0004 keys the totals by the
+    # entries' month, and fills them.
 
 
 def downgrade() -> None:

@@ -16,7 +16,8 @@ from budget.money import ZERO
 from budget.services import balances, views
 
 TODAY = dt.date(2026, 11, 28)
-DATES = (dt.date(2024, 6, 30), dt.date(2025, 3, 31), dt.date(2025, 12, 31), dt.date(2026, 10, 31), TODAY)
+DATES = (dt.date(2024, 6, 30), dt.date(2025, 3, 31), dt.date(2025, 7, 16), dt.date(2025, 12, 31),
+         dt.date(2026, 10, 31), TODAY)
 
 
 def _open_from_entries(uow, day):

@@ -654,7 +654,9 @@ class LedgerMachine(RuleBasedStateMachine):
         """Execution as of a date = the maintained totals minus what came later; checked
         against the entries dated on or before it, summed directly."""
         with self.ledger.uow(write=False) as uow:
-            for day in (dt.date(Y, 6, 30), dt.date(Y + 1, 1, 31)):
+            # Month ends read the totals alone; a day within a month also takes off that
+            # month's later entries.
+            for day in (dt.date(Y, 6, 30), dt.date(Y, 8, 14), dt.date(Y + 1, 1, 31)):
                 direct: dict[str, Decimal] = defaultdict(lambda: ZERO)
                 for source in balances.total_sources(lambda m, d=day: m.entry_date <= d):
                     for r in uow.session.execute(source):
