@@ -33,11 +33,18 @@ def _session_factory(ctx: click.Context) -> Any:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename: never a half-written file."""
+    """Write to a temporary file in the same folder, then rename: never a half-written file.
+
+    The file gets the permissions any new file of the user gets (``mkstemp`` makes it
+    readable by its owner only, which would keep a report from the colleagues it is for).
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

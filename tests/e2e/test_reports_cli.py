@@ -28,6 +28,33 @@ def test_the_cli_writes_the_pdf_and_the_workbook(ledger, tmp_path):
     assert len(out["fingerprint"]) == 64
 
 
+def test_the_budget_command_writes_both_files_readable_as_any_new_file_of_the_user(ledger, tmp_path):
+    """The real console script, in its own process (with a second core it writes the
+    workbook in a forked child beside the PDF): both files complete, with the permissions
+    the user's umask gives, not the owner-only ones of a temporary file."""
+    import os
+    import stat
+    import subprocess
+
+    from test_core_cli import budget_executable
+
+    seed_report_ledger(ledger.factory)
+    env = {**os.environ, "BUDGET_USER": "e2e"}
+    env.pop("BUDGET_DATABASE_URL", None)
+    done = subprocess.run([budget_executable(), "--db", ledger.url, "report", "monthly", "--month", MONTH,
+                           "--out", str(tmp_path), "--json"], capture_output=True, text=True, timeout=300,
+                          env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    files = json.loads(done.stdout)["files"]
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in files.values():
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~umask, path
+    assert len(PdfReader(files["pdf"]).pages) >= 3
+    book = openpyxl.load_workbook(files["xlsx"])
+    assert book.sheetnames[0] == "Read me" and "Overdue" in book.sheetnames
+
+
 def test_the_cli_writes_one_format_for_one_directorate_in_dutch(ledger, tmp_path):
     seed_report_ledger(ledger.factory)
     result = run(ledger, "--month", MONTH, "--directorate", "M2", "--format", "xlsx",
