@@ -257,12 +257,16 @@ def _table(section: Section, st: dict[str, ParagraphStyle], lang: str, width: Le
     head = [para(c.pdf_label, st["head_right"] if c.kind in NUMERIC else st["head"]) for _, c in cols]
     data: list[list[Any]] = [head]
     negative: list[tuple[int, int]] = []
+    # Free text that does not fit its column wraps in an (escaped) Paragraph; the rest is
+    # drawn as plain strings, as they are, no markup interpreted. A Paragraph costs twenty
+    # times a string to lay out, and most names fit: 300 organisations at 1M entries.
+    room = [w - 2 * PAD for w in widths]
     for r, (row, line_texts) in enumerate(zip(body, texts, strict=True), start=1):
         line: list[Any] = []
         for j, (i, c) in enumerate(cols):
-            # Free text wraps in an (escaped) Paragraph; plain strings are drawn as they are,
-            # no markup interpreted.
-            line.append(para(line_texts[j], st["cell"]) if c.kind == "text" else line_texts[j])
+            text = line_texts[j]
+            wraps = c.kind == "text" and ("\n" in text or pdfmetrics.stringWidth(text, FONT, SIZE_TABLE) > room[j])
+            line.append(para(text, st["cell"]) if wraps else text)
             value = row[i]
             number = value.value if isinstance(value, Pct) else value
             if isinstance(number, Decimal) and number < 0:

@@ -178,3 +178,27 @@ def test_a_process_with_other_threads_renders_in_turn(monkeypatch):
     monkeypatch.setattr(reports.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     monkeypatch.setattr(reports.os, "cpu_count", lambda: 1)
     assert not reports._can_fork(), "one core: nothing to gain"
+
+
+def test_pdf_text_cells_are_plain_strings_when_they_fit_and_escaped_paragraphs_when_they_wrap():
+    """Laying out a Paragraph costs twenty times a string: only text that needs wrapping is
+    one, and markup in data stays literal either way."""
+    from reportlab.platypus import Paragraph
+
+    from budget.reports.layout import Column, Section
+    from budget.reports.pdf import _register_fonts, _styles, _table
+
+    section = Section(
+        key="orgs", title="Organisations", sheet="Organisations",
+        columns=(Column("code", "Code", "code", 6), Column("name", "Organisation", "text", 30),
+                 Column("paid", "Paid", "amount", 12)),
+        rows=[("A", "UNICEF", Decimal("1.00")),
+              ("B", "<b>bold</b> & co", Decimal("2.00")),
+              ("C", "The Organisation for the Prohibition of Chemical Weapons " * 4, Decimal("3.00"))],
+    )
+    _register_fonts()
+    table = _table(section, _styles(), "en", 300)
+    names = [row[1] for row in table._cellvalues[1:]]
+    assert names[0] == "UNICEF" and names[1] == "<b>bold</b> & co"  # drawn as they are
+    assert isinstance(names[2], Paragraph)
+    assert "&lt;" not in names[1]
