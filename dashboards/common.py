@@ -18,8 +18,8 @@ Public helpers (the reports page and every other page rely on these names):
 
 Database
     ``engine()`` / ``session_factory()``
-        The engine and session factory, created once per process with
-        ``st.cache_resource`` (never a session). URL: ``BUDGET_DATABASE_URL`` or
+        The engine and session factory, created once per process and database (never
+        a session). URL: ``BUDGET_DATABASE_URL`` or
         ``var/budget.db`` (see ``budget.config``); the schema is upgraded on first use.
     ``read_uow()`` / ``write_uow()``
         A ``UnitOfWork`` for the logged-in user on channel ``dashboard``. Use
@@ -109,8 +109,10 @@ import io
 import json
 import logging
 import os
+import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -163,13 +165,74 @@ def _url_for(setting: str, cwd: str) -> str:
     return database_url(setting or None)
 
 
-@st.cache_resource(show_spinner=False)
-def _engine_for(url: str) -> Engine:
-    from budget.ledger.migrate import upgrade
+class _Memo:
+    """Values kept in this process per key: at most ``max_entries``, each ``ttl`` seconds.
 
-    eng = make_engine(url)
-    upgrade(eng)
-    return eng
+    What ``st.cache_resource`` gave the dashboard's reads (one shared object per key, made
+    once even when two sessions ask for it at the same moment, a size and a time limit),
+    for the price of a dict lookup: ``st.cache_resource`` keys each call on Streamlit's hash
+    of every argument, with an ``inspect.signature`` per argument, about 0.2 to 0.35 ms a
+    lookup, and a page makes several of them on every rerun. Keys here are plain tuples of
+    hashable values (the callers build them).
+    """
+
+    def __init__(self, max_entries: int | None = None, ttl: float | None = None) -> None:
+        self._max, self._ttl = max_entries, ttl
+        self._values: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._making: dict[Any, threading.Lock] = {}  # one lock per key being computed
+
+    def _hit(self, key: Any) -> tuple[bool, Any]:
+        found = self._values.get(key)
+        if found is None or found[0] < time.monotonic():
+            return False, None
+        self._values.move_to_end(key)
+        return True, found[1]
+
+    def get(self, key: Any, make: Callable[[], T]) -> T:
+        """The value kept for ``key``, made with ``make()`` (once) when there is none."""
+        with self._lock:
+            hit, value = self._hit(key)
+            if hit:
+                return value
+            making = self._making.setdefault(key, threading.Lock())
+        with making:  # another session making the same value: wait for it, do not redo it
+            with self._lock:
+                hit, value = self._hit(key)
+                if hit:
+                    return value
+            try:
+                value = make()
+                with self._lock:
+                    expires = time.monotonic() + self._ttl if self._ttl else float("inf")
+                    self._values[key] = (expires, value)
+                    self._values.move_to_end(key)
+                    while self._max is not None and len(self._values) > self._max:
+                        self._values.popitem(last=False)
+                return value
+            finally:
+                with self._lock:
+                    self._making.pop(key, None)
+
+    def clear(self) -> None:
+        """Forget every value."""
+        with self._lock:
+            self._values.clear()
+
+
+#: Engines and session factories, one per database URL for the life of the process.
+_RESOURCES = _Memo()
+
+
+def _engine_for(url: str) -> Engine:
+    def make() -> Engine:
+        from budget.ledger.migrate import upgrade
+
+        eng = make_engine(url)
+        upgrade(eng)
+        return eng
+
+    return _RESOURCES.get(("engine", url), make)
 
 
 def engine() -> Engine:
@@ -177,9 +240,8 @@ def engine() -> Engine:
     return _engine_for(db_url())
 
 
-@st.cache_resource(show_spinner=False)
 def _factory_for(url: str) -> sessionmaker[Session]:
-    return make_session_factory(_engine_for(url))
+    return _RESOURCES.get(("factory", url), lambda: make_session_factory(_engine_for(url)))
 
 
 def session_factory() -> sessionmaker[Session]:
@@ -212,24 +274,30 @@ def write_uow() -> UnitOfWork:
     return UnitOfWork(session_factory(), user=_username(), channel="dashboard", write=True)
 
 
-# A resource cache, not a data cache: st.cache_data pickles every result when it stores it
-# and unpickles a copy on every hit (half a second for the arrears of a twenty-year ledger,
-# on every rerun). The service layer returns frozen dataclasses that the pages only read,
-# so one shared object is safe; entries are keyed on the data version, so a write makes
-# new ones (and after_write() drops the old). Entries of versions no longer current (a
-# write from the CLI) are never read again: the time limit lets them go.
-@st.cache_resource(show_spinner=False, max_entries=256, ttl=dt.timedelta(hours=1))
+# Shared objects, not copies: st.cache_data pickles every result when it stores it and
+# unpickles a copy on every hit (half a second for the arrears of a twenty-year ledger, on
+# every rerun). The service layer returns frozen dataclasses that the pages only read, so
+# one shared object is safe; entries are keyed on the data version, so a write makes new
+# ones (and after_write() drops the old). Entries of versions no longer current (a write
+# from the CLI) are never read again: the time limit lets them go.
+_READS = _Memo(max_entries=256, ttl=3600.0)
+
+
 def _cached_call(
     url: str, module: str, name: str, version: int, args: tuple[Any, ...], kwargs: tuple[Any, ...]
 ) -> Any:
-    fn = getattr(importlib.import_module(module), name)
-    started = time.perf_counter()
-    try:
-        with UnitOfWork(_factory_for(url), user="dashboard", channel="dashboard", write=False) as uow:
-            return fn(uow, *args, **dict(kwargs))
-    finally:
-        SERVICE_TIME["seconds"] += time.perf_counter() - started
-        SERVICE_TIME["calls"] += 1
+    def read() -> Any:
+        fn = getattr(importlib.import_module(module), name)
+        started = time.perf_counter()
+        try:
+            with UnitOfWork(_factory_for(url), user="dashboard", channel="dashboard",
+                            write=False) as uow:
+                return fn(uow, *args, **dict(kwargs))
+        finally:
+            SERVICE_TIME["seconds"] += time.perf_counter() - started
+            SERVICE_TIME["calls"] += 1
+
+    return _READS.get((url, module, name, version, args, kwargs), read)
 
 
 def _hashable(value: Any) -> Any:
@@ -238,14 +306,30 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def _run_marker() -> Any:
-    """An object that lives exactly as long as the current script run (None outside one)."""
+_RUN_MEMO_ATTR = "_budget_run_memo"
+
+
+def _run_memo() -> dict[Any, Any] | None:
+    """A dict that lives exactly as long as the current script run (None outside one).
+
+    For values that cannot change during a run and cost something to read each time: the
+    data version (a query), the language and amount style (``st.session_state`` reads, each
+    a few microseconds, asked for by every ``t()``).
+    """
     ctx = get_script_run_ctx(suppress_warning=True)
-    # Streamlit makes a new coordinator at the start of every run (ScriptRunContext.reset).
-    return getattr(ctx, "parallel_coordinator", None) if ctx is not None else None
-
-
-_VERSION_ATTR = "_budget_data_version"
+    if ctx is None:
+        return None
+    # Streamlit makes a new coordinator at the start of every run (ScriptRunContext.reset):
+    # the memo of an earlier run is recognised by it and dropped. The coordinator itself is
+    # kept (not its id), so a later run's coordinator cannot be mistaken for it.
+    marker = getattr(ctx, "parallel_coordinator", None)
+    if marker is None:
+        return None
+    memo = getattr(ctx, _RUN_MEMO_ATTR, None)
+    if memo is None or memo[0] is not marker:
+        memo = (marker, {})
+        setattr(ctx, _RUN_MEMO_ATTR, memo)
+    return memo[1]
 
 
 def data_version() -> int:
@@ -255,18 +339,15 @@ def data_version() -> int:
     version cannot usefully change between two reads of the same run (a write from this
     run calls :func:`after_write`, which forgets it).
     """
-    marker = _run_marker()
-    ctx = get_script_run_ctx(suppress_warning=True)
     url = db_url()
-    memo = getattr(ctx, _VERSION_ATTR, None) if marker is not None else None
-    if memo is not None and memo[0] is marker and memo[1] == url:
-        return int(memo[2])
+    memo = _run_memo()
+    key = ("data_version", url)
+    if memo is not None and key in memo:
+        return int(memo[key])
     with read_uow() as uow:
         version = views.data_version(uow)
-    if marker is not None:
-        # The marker itself is kept (not its id): a later run's coordinator cannot be
-        # mistaken for it while it is referenced here.
-        setattr(ctx, _VERSION_ATTR, (marker, url, version))
+    if memo is not None:
+        memo[key] = version
     return version
 
 
@@ -286,10 +367,12 @@ def cached(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 # What pages derive from cached reads (a slice to show, sums, a frame, a chart's spec), kept
 # per data version like the reads themselves: a rerun then costs the same on a ledger of
-# ten thousand or of a million entries. ``_compute`` is left out of the key (underscore).
-@st.cache_resource(show_spinner=False, max_entries=256, ttl=dt.timedelta(hours=1))
-def _derived(url: str, version: int, key: tuple[Any, ...], _compute: Callable[[], Any]) -> Any:
-    return _compute()
+# ten thousand or of a million entries.
+_DERIVED = _Memo(max_entries=256, ttl=3600.0)
+
+
+def _derived(url: str, version: int, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    return _DERIVED.get((url, version, key), compute)
 
 
 def derived(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
@@ -306,16 +389,16 @@ def derived(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
 
 def clear_caches() -> None:
     """Forget every cached read and everything derived from them."""
-    _cached_call.clear()
-    _derived.clear()
+    _READS.clear()
+    _DERIVED.clear()
 
 
 def after_write() -> None:
     """Forget every cached read (the data changed)."""
     clear_caches()
-    ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is not None and hasattr(ctx, _VERSION_ATTR):
-        setattr(ctx, _VERSION_ATTR, None)
+    memo = _run_memo()
+    if memo is not None:
+        memo.pop(("data_version", db_url()), None)
 
 
 # --------------------------------------------------------------------------- user
@@ -372,10 +455,25 @@ def _catalogue(language: str) -> dict[str, str]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def lang() -> str:
-    """The interface language chosen in the sidebar (default ``BUDGET_LANG`` or en)."""
+def _per_run(name: str, read: Callable[[], T]) -> T:
+    """``read()`` once per script run (every time outside one)."""
+    memo = _run_memo()
+    if memo is None:
+        return read()
+    if name not in memo:
+        memo[name] = read()
+    return memo[name]  # type: ignore[no-any-return]
+
+
+def _chosen_lang() -> str:
     chosen = st.session_state.get("lang") or os.environ.get("BUDGET_LANG", "en")
     return chosen if chosen in LANGUAGES else "en"
+
+
+def lang() -> str:
+    """The interface language chosen in the sidebar (default ``BUDGET_LANG`` or en)."""
+    # Widget values are fixed for the whole run (a change in the browser makes a new run).
+    return _per_run("lang", _chosen_lang)
 
 
 def t(key: str, **values: Any) -> str:
@@ -389,10 +487,14 @@ def t(key: str, **values: Any) -> str:
     return text
 
 
-def amount_style() -> str:
-    """``en`` (1,234,567.89) or ``be`` (1.234.567,89), chosen in the sidebar."""
+def _chosen_style() -> str:
     style = st.session_state.get("amount_style") or os.environ.get("BUDGET_AMOUNT_STYLE", "en")
     return style if style in ("en", "be") else "en"
+
+
+def amount_style() -> str:
+    """``en`` (1,234,567.89) or ``be`` (1.234.567,89), chosen in the sidebar."""
+    return _per_run("amount_style", _chosen_style)
 
 
 def fmt_amount(amount: Decimal | None, currency: str | None = None) -> str:
@@ -498,6 +600,12 @@ def chart(key: tuple[Any, ...], build: Callable[[], Any], *, container: Any = No
 _ARROW: dict[int, tuple[Any, Any]] = {}
 
 
+def _unique_columns(df: pd.DataFrame) -> None:
+    """Refuse a frame with two equal column names (a catalogue with two equal headers)."""
+    if df.columns.duplicated().any():
+        raise ValueError(f"duplicate column names: {list(df.columns[df.columns.duplicated()])}")
+
+
 def _arrow_of(df: pd.DataFrame) -> Any:
     """``df`` as the Arrow table ``st.dataframe`` would make of it, made once per frame.
 
@@ -511,11 +619,13 @@ def _arrow_of(df: pd.DataFrame) -> Any:
     try:
         from streamlit.dataframe_util import convert_pandas_df_to_arrow_table
     except ImportError:  # another Streamlit: let st.dataframe convert it
+        _unique_columns(df)
         return df
     key = id(df)
     hit = _ARROW.get(key)
     if hit is not None and hit[0]() is df:
         return hit[1]
+    _unique_columns(df)
     table = convert_pandas_df_to_arrow_table(df)
     _ARROW[key] = (weakref.ref(df), table)
     weakref.finalize(df, _ARROW.pop, key, None)
@@ -533,14 +643,12 @@ def money_table(
     on_select: str = "ignore",
 ) -> Any:
     """Show ``df`` with right-aligned, thousand-separated amounts (exact Decimals kept)."""
-    if df.columns.duplicated().any():  # a catalogue with two equal headers: keep both visible
-        raise ValueError(f"duplicate column names: {list(df.columns[df.columns.duplicated()])}")
     amount_cols = [c for c in amount_cols if c in df.columns]
     pct_cols = [c for c in pct_cols if c in df.columns]
     config: dict[str, Any] = dict(column_config or {})
     data: Any = df
     if amount_style() == "en":
-        data = _arrow_of(df)
+        data = _arrow_of(df)  # checks the column names once per frame
         # The grid formats numbers itself ("%,.2f" → 1,234,567.89): cheap, and the values
         # stay exact Decimals (Arrow decimal128), numeric, right-aligned, sorted by value.
         for col in amount_cols:
@@ -550,6 +658,7 @@ def money_table(
     else:
         # The grid has no Belgian number format: the display values come from a Styler
         # (the underlying values stay Decimals, so sorting is still numeric).
+        _unique_columns(df)
         shown = df.copy()
         for col in amount_cols:
             shown[col] = shown[col].astype(object)

@@ -22,13 +22,16 @@ with c.guard():
         c.empty_state("ab.empty", year=year)
         st.stop()
     flags = {a.warning: c.t(f"ab.flag_{a.warning}") for a in abs_ if a.warning}
-    for a in abs_:
-        if a.warning in ("blocks", "warns", "payment_credits"):
-            st.warning(c.t(f"ab.warn_{a.warning}", ab=a.code, label=a.label,
-                           available=c.fmt_amount(a.available),
-                           paid=c.fmt_amount(a.paid_in_year),
-                           credits=c.fmt_amount(a.payment_credits)),
-                       icon=":material/warning:")
+
+    def warning_texts() -> list[str]:
+        """The availability warnings' texts (once per data version, date and language)."""
+        return [c.t(f"ab.warn_{a.warning}", ab=a.code, label=a.label,
+                    available=c.fmt_amount(a.available), paid=c.fmt_amount(a.paid_in_year),
+                    credits=c.fmt_amount(a.payment_credits))
+                for a in abs_ if a.warning in ("blocks", "warns", "payment_credits")]
+
+    for text in c.derived(("ab_warnings", year, as_of), warning_texts):
+        st.warning(text, icon=":material/warning:")
     amount_cols = [c.t("col.commitment_credits"), c.t("col.committed"), c.t("col.available"),
                    c.t("col.payment_credits"), c.t("col.paid_in_year"),
                    c.t("col.payment_available")]
@@ -56,9 +59,9 @@ with c.guard():
 
     st.divider()
     st.subheader(c.t("ab.history"))
-    labels = {a.code: a.label for a in abs_}
-    ab = st.selectbox(c.t("col.ab"), list(labels), key="ab_pick",
-                      format_func=lambda k: f"{k} — {labels.get(k, '')}")
+    labels = c.derived(("ab_labels", year, as_of), lambda: {a.code: f"{a.code} — {a.label}"
+                                                            for a in abs_})
+    ab = st.selectbox(c.t("col.ab"), list(labels), key="ab_pick", format_func=labels.__getitem__)
 
     def history_frame() -> pd.DataFrame:
         hist = c.cached(views.credit_history, year, ab=ab, directorates=scope)
@@ -79,12 +82,16 @@ with c.guard():
     else:
         c.money_table(h, [c.t("col.amount_eur")], key="ab_hist")
         c.excel_download(h, f"credits-{ab}-{year}", [c.t("col.amount_eur")], key="ab_hist_xlsx")
-    ovr = [o for o in c.cached(views.overrides, year) if o.ab == ab]
-    if ovr:
-        st.markdown(f"**{c.t('ab.overrides')}**")
-        o = pd.DataFrame([{
+
+    def overrides_frame() -> pd.DataFrame:
+        """The line's availability overrides of the year (once per data version)."""
+        return pd.DataFrame([{
             c.t("col.date"): x.created_at.date(), c.t("col.control"): c.t(f"control.{x.control_mode}"),
             c.t("col.available"): x.available, c.t("col.requested"): x.requested,
             c.t("col.reason"): x.reason, c.t("col.user"): x.created_by,
-        } for x in ovr])
+        } for x in c.cached(views.overrides, year) if x.ab == ab])
+
+    o = c.derived(("ab_overrides", year, ab), overrides_frame)
+    if not o.empty:
+        st.markdown(f"**{c.t('ab.overrides')}**")
         c.money_table(o, [c.t("col.available"), c.t("col.requested")], key="ab_ovr")

@@ -22,23 +22,31 @@ as_of = c.as_of_selector(year, "fx_as_of", container=cols[1])
 
 with c.guard():
     st.subheader(c.t("fx.exposure"))
-    exp = c.cached(views.exposure, as_of=as_of, directorates=scope)
-    if not exp:
+    amount_cols = [c.t("col.open_cur"), c.t("col.open_eur_committed"), c.t("col.open_eur_now"),
+                   c.t("col.difference")]
+
+    def exposure() -> SimpleNamespace | None:
+        """The exposure table and the latent difference (once per data version and date)."""
+        exp = c.cached(views.exposure, as_of=as_of, directorates=scope)
+        if not exp:
+            return None
+        return SimpleNamespace(
+            frame=pd.DataFrame([{
+                c.t("col.currency"): e.currency, c.t("col.open_cur"): e.open,
+                c.t("col.open_eur_committed"): e.open_eur_committed,
+                c.t("col.rate"): str(e.rate) if e.rate is not None else c.t("fx.no_rate"),
+                c.t("col.rate_date"): e.rate_date, c.t("col.open_eur_now"): e.open_eur_now,
+                c.t("col.difference"): e.difference,
+            } for e in exp]),
+            latent=sum((e.difference for e in exp if e.difference is not None), ZERO))
+
+    ex = c.derived(("fx_exposure", as_of), exposure)
+    if ex is None:
         c.empty_state("fx.no_exposure")
     else:
-        amount_cols = [c.t("col.open_cur"), c.t("col.open_eur_committed"), c.t("col.open_eur_now"),
-                       c.t("col.difference")]
-        df = pd.DataFrame([{
-            c.t("col.currency"): e.currency, c.t("col.open_cur"): e.open,
-            c.t("col.open_eur_committed"): e.open_eur_committed,
-            c.t("col.rate"): str(e.rate) if e.rate is not None else c.t("fx.no_rate"),
-            c.t("col.rate_date"): e.rate_date, c.t("col.open_eur_now"): e.open_eur_now,
-            c.t("col.difference"): e.difference,
-        } for e in exp])
-        latent = sum((e.difference for e in exp if e.difference is not None), ZERO)
-        st.metric(c.t("fx.latent"), c.fmt_amount(latent, "EUR"))
-        c.money_table(df, amount_cols, key="fx_exp")
-        c.excel_download(df, f"exposure-{as_of}", amount_cols, key="fx_exp_xlsx")
+        st.metric(c.t("fx.latent"), c.fmt_amount(ex.latent, "EUR"))
+        c.money_table(ex.frame, amount_cols, key="fx_exp")
+        c.excel_download(ex.frame, f"exposure-{as_of}", amount_cols, key="fx_exp_xlsx")
         st.caption(c.t("fx.exposure_caption"))
 
     st.subheader(c.t("fx.realised", year=year))
@@ -76,28 +84,36 @@ with c.guard():
                          cols_d, key="fx_diff_xlsx")
         st.caption(c.t("fx.gain_sign"))
 
+    def rates_used() -> pd.DataFrame:
+        """The year's payments per currency with their effective rate (once per version)."""
+        used = c.cached(dv.rates_used, year, as_of=as_of, directorates=scope)
+        return pd.DataFrame([{
+            c.t("col.currency"): x.currency, c.t("col.payments"): x.payments,
+            c.t("col.amount"): x.amount, c.t("col.amount_eur"): x.amount_eur,
+            c.t("col.effective_rate"): str(x.average_rate) if x.average_rate else "–",
+        } for x in used])
+
+    def latest_rates() -> pd.DataFrame:
+        """The latest rate of each currency on the date (once per data version and date)."""
+        latest = c.cached(dv.latest_rates, as_of)
+        return pd.DataFrame([{
+            c.t("col.currency"): x.currency, c.t("col.rate"): str(x.rate),
+            c.t("col.rate_date"): x.rate_date, c.t("col.source"): x.source,
+        } for x in latest])
+
     cl, cr = st.columns(2)
     with cl:
         st.subheader(c.t("fx.used", year=year))
-        used = c.cached(dv.rates_used, year, as_of=as_of, directorates=scope)
-        if not used:
+        u = c.derived(("fx_used", year, as_of), rates_used)
+        if u.empty:
             c.empty_state("fx.no_payments")
         else:
-            u = pd.DataFrame([{
-                c.t("col.currency"): x.currency, c.t("col.payments"): x.payments,
-                c.t("col.amount"): x.amount, c.t("col.amount_eur"): x.amount_eur,
-                c.t("col.effective_rate"): str(x.average_rate) if x.average_rate else "–",
-            } for x in used])
             c.money_table(u, [c.t("col.amount"), c.t("col.amount_eur")], key="fx_used")
     with cr:
         st.subheader(c.t("fx.latest"))
-        latest = c.cached(dv.latest_rates, as_of)
-        if not latest:
+        lr = c.derived(("fx_latest", as_of), latest_rates)
+        if lr.empty:
             c.empty_state("fx.no_rates")
         else:
-            lr = pd.DataFrame([{
-                c.t("col.currency"): x.currency, c.t("col.rate"): str(x.rate),
-                c.t("col.rate_date"): x.rate_date, c.t("col.source"): x.source,
-            } for x in latest])
-            st.dataframe(lr, hide_index=True, width="stretch")
+            c.money_table(lr, key="fx_latest")
             st.caption(c.t("fx.rate_convention"))

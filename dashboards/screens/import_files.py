@@ -141,11 +141,11 @@ with c.guard():
     # ------------------------------------------------------------------ history + undo
     st.divider()
     st.subheader(c.t("imports.history"))
-    batches = c.cached(views.import_batches, 200)
-    if not batches:
-        c.empty_state("imports.no_history")
-    else:
-        hist = pd.DataFrame([{
+
+    def history() -> tuple[pd.DataFrame, dict[int, str]]:
+        """The batch history and the batches that can be undone (once per data version)."""
+        batches = c.cached(views.import_batches, 200)
+        frame = pd.DataFrame([{
             c.t("col.batch"): b.id, c.t("col.date"): b.created_at.strftime("%Y-%m-%d %H:%M"),
             c.t("col.user"): b.created_by, c.t("col.kind"): kind_label(b.kind)
             if b.kind in KINDS else b.kind,
@@ -154,13 +154,19 @@ with c.guard():
                 c.t("imports.undo_of", batch=b.undoes_batch_id) if b.undoes_batch_id
                 else c.t("imports.undone_by", batch=b.undone_by) if b.undone_by else ""),
         } for b in batches])
-        st.dataframe(hist, hide_index=True, width="stretch")
-        undoable = [b for b in batches if not b.undoes_batch_id and not b.undone_by]
+        undoable = {b.id: f"#{b.id} · {b.file_name} · {b.created_by}" for b in batches
+                    if not b.undoes_batch_id and not b.undone_by}
+        return frame, undoable
+
+    hist, undoable = c.derived(("import_history",), history)
+    if hist.empty:
+        c.empty_state("imports.no_history")
+    else:
+        c.money_table(hist, key="imp_hist")
         if undoable:
             with st.form("undo"):
-                labels = {b.id: f"#{b.id} · {b.file_name} · {b.created_by}" for b in undoable}
-                bid = st.selectbox(c.t("imports.undo_pick"), list(labels),
-                                   format_func=labels.get, key="undo_batch")
+                bid = st.selectbox(c.t("imports.undo_pick"), list(undoable),
+                                   format_func=undoable.get, key="undo_batch")
                 reason = st.text_input(c.t("col.reason"), key="undo_reason")
                 if st.form_submit_button(c.t("imports.undo"), icon=":material/undo:"):
                     if not reason.strip():

@@ -61,10 +61,12 @@ def table() -> SimpleNamespace:
 
 
 def choices() -> SimpleNamespace:
-    """The filters' options and the organisations' names (once per data version)."""
+    """The filters' options and the detail selector's labels (once per data version)."""
     rows = c.cached(dv.organisation_status, year, as_of=as_of, directorates=scope)
     return SimpleNamespace(
-        count=len(rows), codes=[r.code for r in rows], names={r.code: r.name for r in rows},
+        count=len(rows), codes=[r.code for r in rows],
+        # The detail selector's option labels, made once (not one f-string per option and rerun).
+        labels={r.code: f"{r.code} — {r.name}" for r in rows},
         directorates=sorted({r.directorate for r in rows}),
         currencies=sorted({cur for r in rows for cur in (r.assessed or {r.currency: 0})}))
 
@@ -147,9 +149,8 @@ with c.guard():
     st.divider()
     st.subheader(c.t("orgs.detail"))
     options = tab.codes or opts.codes
-    names = opts.names
     code = st.selectbox(c.t("col.organisation"), options, key="org_detail",
-                        format_func=lambda k: f"{k} — {names.get(k, '')}")
+                        format_func=opts.labels.__getitem__)
     if code:
         d = c.derived(("org_detail", code, year, as_of), lambda: detail(code))
         info = d.info
