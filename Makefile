@@ -21,11 +21,11 @@ setup: $(VENV)/.installed
 demo: setup
 	$(BIN)/budget db upgrade
 	$(BIN)/budget demo
-	BUDGET_DEMO=1 $(BIN)/streamlit run dashboards/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	BUDGET_DEMO=1 $(BIN)/streamlit run dashboards/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false --runner.postScriptGC false
 
 ## make dashboard: the dashboard on the configured database, with log-in
 dashboard: setup
-	$(BIN)/streamlit run dashboards/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(BIN)/streamlit run dashboards/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false --runner.postScriptGC false
 
 ## make test: set up and run the whole test suite
 test: setup
