@@ -22,7 +22,11 @@ as_of = c.as_of_selector(year, "ov_as_of", container=right)
 def figures() -> SimpleNamespace:
     """What the page shows, worked out once per data version and selection."""
     ex = c.cached(views.execution, year, "directorate", as_of=as_of, directorates=scope)
-    arr = c.cached(views.arrears, as_of, directorates=scope)
+    horizon = as_of + dt.timedelta(days=30)
+    # The figures and only the lines shown: the overdue total, the largest lines falling due
+    # in the next 30 days (the download reads them all when clicked), the ten largest open
+    # commitments. Not every open line of a twenty-year ledger.
+    arr = c.cached(views.arrears_view, as_of, directorates=scope, top=c.SHOWN_ROWS, due_by=(horizon,))
     this = c.cached(views.monthly, year, as_of=as_of, directorates=scope)
     # Last year read once, whole: its curve beside this year's, and its December
     # cumulation is the caption's full-year committed and paid (the year's late entries
@@ -54,15 +58,14 @@ def figures() -> SimpleNamespace:
          for r in rows]
         + [{"directorate": r.key, "what": c.t("fig.paid_on_commitments"), "EUR": float(r.paid)}
            for r in rows])
-    opened = c.cached(views.open_commitments, as_of=as_of, year=year, directorates=scope)
-    top = c.frame(opened[:10], {
+    opened = c.cached(views.open_commitments, as_of=as_of, year=year, directorates=scope, limit=10)
+    top = c.frame(opened, {
         c.t("col.reference"): lambda o: o.reference,
         c.t("col.organisation"): lambda o: o.organisation,
         c.t("col.currency"): lambda o: o.currency, c.t("col.open_cur"): lambda o: o.open,
         c.t("col.open_eur"): lambda o: o.open_eur,
     })
-    horizon = as_of + dt.timedelta(days=30)
-    due = [x for x in arr.not_yet_due if x.due_date <= horizon]
+    due = arr.due[0]
     due_cols = {
         c.t("col.due_date"): lambda x: x.due_date,
         c.t("col.organisation"): lambda x: x.organisation,
@@ -70,14 +73,24 @@ def figures() -> SimpleNamespace:
         c.t("col.outstanding"): lambda x: x.outstanding,
         c.t("col.outstanding_eur"): lambda x: x.outstanding_eur,
     }
-    shown_due = c.largest(due, lambda x: x.outstanding_eur)
     return SimpleNamespace(
-        tot=tot, overdue_total=arr.total_eur, overdue_lines=len(arr.overdue),
+        tot=tot, overdue_total=arr.summary.total_eur, overdue_lines=arr.summary.overdue_count,
         curve=pd.DataFrame(points), rules=rules,
         last_committed=last[-1].cumulative_committed, last_paid=last[-1].cumulative_paid,
         by_directorate=by_directorate, bars=bars, top=top,
-        due=due, due_cols=due_cols, due_shown=len(shown_due), due_frame=c.frame(shown_due, due_cols),
+        horizon=horizon, due_count=due.count, due_cols=due_cols, due_shown=len(due.lines),
+        due_frame=c.frame(due.lines, due_cols),
     )
+
+
+def every_due_line(f: SimpleNamespace) -> object:
+    """Every line falling due in the next 30 days, for the download, read when clicked."""
+    read = c.later(views.arrears, as_of, directorates=scope)
+
+    def build() -> pd.DataFrame:
+        return c.frame([x for x in read().not_yet_due if x.due_date <= f.horizon], f.due_cols)
+
+    return build
 
 
 def curve_chart(f: SimpleNamespace) -> alt.LayerChart:
@@ -161,11 +174,10 @@ with c.guard():
                 c.excel_download(f.top, f"largest-open-{year}", key="ov_open_xlsx")
         with cr:
             st.subheader(c.t("overview.due_30"))
-            if not f.due:
+            if not f.due_count:
                 c.empty_state("overview.nothing_due")
             else:
-                c.shown_caption(f.due_shown, len(f.due), "what.due_lines")
+                c.shown_caption(f.due_shown, f.due_count, "what.due_lines")
                 c.money_table(f.due_frame, [c.t("col.outstanding"), c.t("col.outstanding_eur")],
                               key="ov_due")
-                c.excel_download(lambda: c.frame(f.due, f.due_cols), f"due-30-days-{as_of}",
-                                 key="ov_due_xlsx")
+                c.excel_download(every_due_line(f), f"due-30-days-{as_of}", key="ov_due_xlsx")

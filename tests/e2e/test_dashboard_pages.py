@@ -132,6 +132,26 @@ def test_overview_headline_figures_equal_the_service_layer(monkeypatch, demo_db,
     assert tot.committed > 0 and overdue > 0
 
 
+def test_overview_lists_equal_the_service_layers_full_lists(monkeypatch, demo_db, demo_factory):
+    """The page reads only the lines it shows; they are the full lists' largest, to the cent."""
+    at = app(monkeypatch, demo_db, OFFICER)
+    at.run()
+    no_errors(at)
+    horizon = TODAY + dt.timedelta(days=30)
+    with UnitOfWork(demo_factory, write=False) as uow:
+        due = [x for x in views.arrears(uow, TODAY).not_yet_due if x.due_date <= horizon]
+        largest = views.open_commitments(uow, as_of=TODAY, year=YEAR)[:10]
+    top = table(at, "Reference", "Open EUR")
+    assert list(top["Reference"]) == [o.reference for o in largest]
+    assert [dec(v) for v in top["Open EUR"]] == [o.open_eur for o in largest]
+    if due:
+        shown = table(at, "Due date", "Outstanding EUR")
+        assert len(shown) == len(due)
+        assert sum(dec(v) for v in shown["Outstanding EUR"]) == sum(x.outstanding_eur for x in due)
+    else:
+        assert any("Nothing falls due" in m.value for m in at.info), [m.value for m in at.info]
+
+
 def test_the_as_of_date_and_the_year_change_the_overview_figures(monkeypatch, demo_db, demo_factory):
     at = app(monkeypatch, demo_db, OFFICER)
     at.run()
