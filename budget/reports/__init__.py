@@ -124,6 +124,9 @@ def _render_beside(report: MonthlyReport, wanted: tuple[str, ...], lang: str) ->
             out["xlsx"] = receiver.recv_bytes()
         except EOFError:  # the child failed: render here (and raise its error, if any)
             out["xlsx"] = _render_one(report, "xlsx", lang)
+    except BaseException:
+        child.terminate()  # the PDF failed or the user interrupted: the workbook is not wanted
+        raise
     finally:
         receiver.close()
         child.join()
@@ -131,14 +134,20 @@ def _render_beside(report: MonthlyReport, wanted: tuple[str, ...], lang: str) ->
 
 
 def _child_render(report: MonthlyReport, fmt: str, lang: str, sender: Connection) -> None:
-    """In the forked child: render one file and send its bytes (nothing on failure)."""
+    """In the forked child: render one file and send its bytes (nothing on failure).
+
+    The collector stays off until the child exits: a collection here could finalise an
+    object holding one of the parent's database connections, inherited by the fork, and
+    close it under the parent's feet.
+    """
+    gc.disable()
     try:
         data = _render_one(report, fmt, lang)
-    except BaseException:  # the parent renders again and raises it
+        sender.send_bytes(data)
+    except BaseException:  # the parent renders again and raises it, or has gone
+        pass
+    finally:
         sender.close()
-        return
-    sender.send_bytes(data)
-    sender.close()
 
 
 def generate_with_report(

@@ -214,3 +214,21 @@ def test_both_files_rendered_side_by_side_equal_the_files_rendered_in_turn(ledge
     monkeypatch.setattr(xlsx, "render_xlsx", fails_in_the_child)
     again = reports._render_beside(report, ("pdf", "xlsx"), "fr")
     assert _workbook_cells(again["xlsx"]) == _workbook_cells(in_turn["xlsx"])
+
+
+def test_a_pdf_that_fails_beside_the_forked_workbook_raises_and_leaves_no_child(ledger, monkeypatch):
+    import multiprocessing
+
+    import budget.reports as reports
+    import budget.reports.pdf as pdf
+
+    seed_report_ledger(ledger.factory)
+    report = monthly_report(ledger.factory, MONTH)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the PDF could not be drawn")
+
+    monkeypatch.setattr(pdf, "render_pdf", broken)
+    with pytest.raises(RuntimeError, match="could not be drawn"):
+        reports._render_beside(report, ("pdf", "xlsx"), "en")
+    assert multiprocessing.active_children() == []
