@@ -179,7 +179,7 @@ def db_current(c: Context) -> None:
 @db.command("check-balances")
 @pass_ctx
 def db_check_balances(c: Context) -> None:
-    """Compare the open-item projections with a full recomputation from the entries."""
+    """Compare the projections (open items, ledger totals) with a full recomputation from the entries."""
     from budget.services import balances
 
     with c.uow(write=False) as uow:
@@ -188,21 +188,21 @@ def db_check_balances(c: Context) -> None:
         for d in drift[:50]:
             click.echo(str(d), err=True)
         raise Refused(
-            f"{len(drift)} open item(s) differ from the entries: run `budget db rebuild-balances`")
-    click.echo("open items agree with the entries")
+            f"{len(drift)} projection row(s) differ from the entries: run `budget db rebuild-balances`")
+    click.echo("open items and ledger totals agree with the entries")
 
 
 @db.command("rebuild-balances")
 @pass_ctx
 def db_rebuild_balances(c: Context) -> None:
-    """Recompute the open-item projections from the entries (after a restore, for instance)."""
+    """Recompute the projections (open items, ledger totals) from the entries (after a restore, for instance)."""
     from budget.services import balances
 
     with c.uow() as uow:
         balances.rebuild(uow.session)
-        uow.audit("rebuild", "open_items")
+        uow.audit("rebuild", "projections")
         uow.commit()
-    click.echo("open items rebuilt from the entries")
+    click.echo("open items and ledger totals rebuilt from the entries")
 
 
 # ---------------------------------------------------------------------------- demo

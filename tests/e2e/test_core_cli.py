@@ -302,9 +302,13 @@ def test_check_balances_finds_drifted_open_items_and_rebuild_repairs_them(demo_u
                 "DELETE FROM open_commitment_item WHERE commitment_id = "
                 "(SELECT MIN(commitment_id) FROM open_commitment_item)")).rowcount
         assert removed == 1
+        with engine.begin() as conn:  # and a total a cent off
+            conn.execute(text("UPDATE ledger_total SET amount_eur = amount_eur + 1 WHERE kind = 'paid' "
+                              "AND entry_month = (SELECT MAX(entry_month) FROM ledger_total WHERE kind = 'paid')"))
         damaged = CliRunner().invoke(cli, ["--db", demo_url, "db", "check-balances"])
         assert damaged.exit_code == 1
         assert "open_commitment_item" in damaged.output and "rebuild-balances" in damaged.output
+        assert "ledger_total" in damaged.output
         rebuilt = invoke(demo_url, "db", "rebuild-balances")
         assert rebuilt.exit_code == 0 and "rebuilt" in rebuilt.output
         assert invoke(demo_url, "db", "check-balances").exit_code == 0
