@@ -1,12 +1,13 @@
 """Monthly report speed: both files for one month, demo ledger vs the 1,000,000-entry ledger.
 
     .venv/bin/python benchmarks/bench_reports.py [--entries 1000000] [--month YYYY-MM]
-                                                 [--synthetic-db PATH] [--repeat 3]
+                                                 [--synthetic-db PATH] [--repeat 5]
 
 Prints, measured in the same run on SQLite: the time to build the report data and render
 the PDF and the workbook for one month on the demo ledger (``budget.demo.load_demo``) and on
 the synthetic ledger (``benchmarks/synthetic.py build_synthetic``), the split between data,
-PDF and Excel, and the ratio synthetic / demo (target <= 3). The synthetic database is kept
+PDF and Excel, and the ratio synthetic / demo (target <= 3), of the medians and per pair of
+runs (the two ledgers are measured in turn, run by run). The synthetic database is kept
 under benchmarks/out/ (git-ignored) and reused when it is already there, since building a
 million entries takes minutes and is not what is measured.
 """
@@ -54,9 +55,13 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def measure(factory, month: str, repeat: int) -> tuple[float, float, dict[str, float], MonthlyReport, dict[str, int]]:
-    """Median wall and CPU seconds for data + both files, the split of the median run, the
-    report and the files' sizes.
+Run = tuple[float, float, dict[str, float], dict[str, int]]
+
+
+def one_run(factory, month: str, keep: dict[str, MonthlyReport], side: str) -> Run:
+    """Wall and CPU seconds for data + both files, their split and the files' sizes; the
+    report is left in ``keep[side]`` (one per ledger: the runs' reports are not all kept
+    alive, which would make every later garbage collection slower).
 
     Both files are rendered by one ``render(report, ("pdf", "xlsx"))`` call, as the CLI
     does (the workbook in a forked child beside the PDF when the machine has a second
@@ -67,26 +72,28 @@ def measure(factory, month: str, repeat: int) -> tuple[float, float, dict[str, f
     machine's cores are shared, and wall time then counts the other processes' turns too
     (SQLite runs in this process, so its reads are in the CPU time).
     """
-    runs = []
-    for _ in range(repeat):
-        c0, t0 = _cpu(), time.perf_counter()
-        report = monthly_report(factory, month)
-        c1, t1 = _cpu(), time.perf_counter()
-        files = render(report, ("pdf", "xlsx"))
-        c2, t2 = _cpu(), time.perf_counter()
-        t3 = time.perf_counter()
-        render(report, ("pdf",))
-        t4 = time.perf_counter()
-        render(report, ("xlsx",))
-        t5 = time.perf_counter()
-        runs.append((t2 - t0, c2 - c0,
-                     {"data": t1 - t0, "files": t2 - t1, "pdf": t4 - t3, "xlsx": t5 - t4,
-                      "data_cpu": c1 - c0, "files_cpu": c2 - c1},
-                     report, {"pdf": len(files["pdf"]), "xlsx": len(files["xlsx"])}))
-    runs.sort(key=lambda r: r[0])
-    median = runs[len(runs) // 2]
+    c0, t0 = _cpu(), time.perf_counter()
+    report = monthly_report(factory, month)
+    c1, t1 = _cpu(), time.perf_counter()
+    files = render(report, ("pdf", "xlsx"))
+    c2, t2 = _cpu(), time.perf_counter()
+    t3 = time.perf_counter()
+    render(report, ("pdf",))
+    t4 = time.perf_counter()
+    render(report, ("xlsx",))
+    t5 = time.perf_counter()
+    keep[side] = report
+    return (t2 - t0, c2 - c0,
+            {"data": t1 - t0, "files": t2 - t1, "pdf": t4 - t3, "xlsx": t5 - t4,
+             "data_cpu": c1 - c0, "files_cpu": c2 - c1},
+            {"pdf": len(files["pdf"]), "xlsx": len(files["xlsx"])})
+
+
+def summary(runs: list[Run]) -> tuple[float, float, dict[str, float], dict[str, int]]:
+    """Median wall and CPU seconds, and the split and sizes of the median run."""
+    median = sorted(runs, key=lambda r: r[0])[len(runs) // 2]
     return (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs), median[2],
-            median[3], median[4])
+            median[3])
 
 
 def describe(report: MonthlyReport) -> str:
@@ -103,7 +110,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--month", default=None, help="Month to report (default: last full month)")
     parser.add_argument("--synthetic-db", type=Path, default=None)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     today = dt.date.today()
 
@@ -111,36 +118,48 @@ def main() -> None:
         from budget.demo import load_demo
 
         demo_url = f"sqlite:///{tmp}/demo.db"
-        engine = make_engine(demo_url)
-        upgrade(engine)
-        demo_factory = make_session_factory(engine)
+        demo_engine = make_engine(demo_url)
+        upgrade(demo_engine)
+        demo_factory = make_session_factory(demo_engine)
         load_demo(demo_factory, today=today)
         month = args.month or report_month(demo_factory, today)
         render(monthly_report(demo_factory, month))  # warm-up: imports, fonts, matplotlib
-        demo_s, demo_cpu, demo_split, demo_report, demo_sizes = measure(demo_factory, month, args.repeat)
+
+        OUT.mkdir(parents=True, exist_ok=True)
+        path = args.synthetic_db or OUT / f"synthetic-{args.entries}.db"
+        url = f"sqlite:///{path}"
+        if not path.exists():
+            from benchmarks.synthetic import build_synthetic
+
+            print(f"building the synthetic ledger ({args.entries:,} entries) at {path} ...", flush=True)
+            t0 = time.perf_counter()
+            # Built under another name and renamed when complete: a failed build is never reused.
+            partial = path.with_name(path.name + ".building")
+            for leftover in path.parent.glob(partial.name + "*"):
+                leftover.unlink()
+            build_synthetic(f"sqlite:///{partial}", args.entries)
+            os.replace(partial, path)
+            print(f"  built in {time.perf_counter() - t0:.0f} s (not part of the measure)", flush=True)
+        engine = make_engine(url)
+        upgrade(engine)
+        synth_factory = make_session_factory(engine)
+        synth_month = args.month or report_month(synth_factory, today)
+        monthly_report(synth_factory, synth_month)  # warm-up: this engine's statement cache
+
+        # The two ledgers in turn, run by run: a change of the machine's speed during the
+        # benchmark (its cores are shared) then weighs on both sides of each ratio.
+        demo_runs: list[Run] = []
+        synth_runs: list[Run] = []
+        reports: dict[str, MonthlyReport] = {}
+        for _ in range(args.repeat):
+            demo_runs.append(one_run(demo_factory, month, reports, "demo"))
+            synth_runs.append(one_run(synth_factory, synth_month, reports, "synthetic"))
         engine.dispose()
-
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = args.synthetic_db or OUT / f"synthetic-{args.entries}.db"
-    url = f"sqlite:///{path}"
-    if not path.exists():
-        from benchmarks.synthetic import build_synthetic
-
-        print(f"building the synthetic ledger ({args.entries:,} entries) at {path} ...", flush=True)
-        t0 = time.perf_counter()
-        # Built under another name and renamed when complete: a failed build is never reused.
-        partial = path.with_name(path.name + ".building")
-        for leftover in path.parent.glob(partial.name + "*"):
-            leftover.unlink()
-        build_synthetic(f"sqlite:///{partial}", args.entries)
-        os.replace(partial, path)
-        print(f"  built in {time.perf_counter() - t0:.0f} s (not part of the measure)", flush=True)
-    engine = make_engine(url)
-    upgrade(engine)
-    synth_factory = make_session_factory(engine)
-    synth_month = args.month or report_month(synth_factory, today)
-    synth_s, synth_cpu, synth_split, synth_report, synth_sizes = measure(synth_factory, synth_month, args.repeat)
-    engine.dispose()
+        demo_engine.dispose()
+    demo_s, demo_cpu, demo_split, demo_sizes = summary(demo_runs)
+    synth_s, synth_cpu, synth_split, synth_sizes = summary(synth_runs)
+    demo_report, synth_report = reports["demo"], reports["synthetic"]
+    pairs = sorted(s[0] / d[0] for d, s in zip(demo_runs, synth_runs, strict=True))
 
     def line(name: str, month_: str, seconds: float, cpu: float, split: dict[str, float],
              sizes: dict[str, int]) -> str:
@@ -158,7 +177,8 @@ def main() -> None:
     print(f"{'':<22} {describe(synth_report)}")
     ratio = synth_s / demo_s
     print(f"ratio synthetic / demo: {ratio:.2f} (target <= 3) -> {'OK' if ratio <= 3 else 'ABOVE TARGET'}"
-          f"; in CPU time: {synth_cpu / demo_cpu:.2f}")
+          f"; in CPU time: {synth_cpu / demo_cpu:.2f}; per pair of runs measured back to back: "
+          f"{', '.join(f'{r:.2f}' for r in pairs)} (median {statistics.median(pairs):.2f})")
 
 
 if __name__ == "__main__":
