@@ -10,6 +10,7 @@ import datetime as dt
 import gc
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -96,13 +97,13 @@ def _can_fork() -> bool:
     only a second process works beside this one. It must be forked (it then has the report
     without copying it through a pipe, and no module to import again), from a process
     with no other thread (a thread holding a lock at the moment of the fork would leave
-    the child waiting on it forever: a Streamlit server renders in turn), and there must
-    be a second core to run on.
+    the child waiting on it forever: a Streamlit server renders in turn), on Linux (macOS's
+    system libraries are not safe to fork, which is why Python spawns there), and there
+    must be a second core to run on.
     """
-    if threading.active_count() != 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if not sys.platform.startswith("linux") or threading.active_count() != 1:
         return False
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return cores > 1
+    return len(os.sched_getaffinity(0)) > 1
 
 
 def _render_beside(report: MonthlyReport, wanted: tuple[str, ...], lang: str) -> dict[str, bytes]:

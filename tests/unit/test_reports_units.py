@@ -172,12 +172,18 @@ def test_a_process_with_other_threads_renders_in_turn(monkeypatch):
 
     import budget.reports as reports
 
+    monkeypatch.setattr(reports.sys, "platform", "linux")
+    monkeypatch.setattr(reports.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert reports._can_fork(), "the CLI: one thread, two cores"
     monkeypatch.setattr(threading, "active_count", lambda: 3)
     assert not reports._can_fork()
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(reports.os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    monkeypatch.setattr(reports.os, "cpu_count", lambda: 1)
     assert not reports._can_fork(), "one core: nothing to gain"
+    monkeypatch.setattr(reports.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(reports.sys, "platform", "darwin")
+    assert not reports._can_fork(), "macOS's system libraries are not safe to fork"
 
 
 def test_pdf_text_cells_are_plain_strings_when_they_fit_and_escaped_paragraphs_when_they_wrap():
