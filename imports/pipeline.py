@@ -343,36 +343,55 @@ def _load_once(factory: Factory, raw: RawFile, kind: str, opts: ImportOptions, u
         counts = dict.fromkeys(("new", "unchanged", "conflict", "corrected"), 0)
         for item in items:  # one pass: a 100,000-row file has 100,000 items
             counts[item.status] += len(item.rows)
-        result.rows_new = counts["new"]
-        result.rows_unchanged = counts["unchanged"]
-        result.rows_conflict = counts["conflict"]
-        result.rows_corrected = counts["corrected"]
+        _count(result, counts)
         for item in items:
             if item.status == "conflict":
                 first = item.rows[0]
                 key_col = _KEY_COLUMN[kind]
-                result.problems.append(Problem(first.sheet, first.row, first.headers.get(key_col, key_col),
-                                               p.display(first.raw.get(key_col)),
-                                               f"conflict: already recorded with other values ({item.diff}); "
-                                               "load with --corrections to record a reversing entry and "
-                                               "the new one"))
+                result.problems.append(_conflict(first.sheet, first.row, first.headers.get(key_col, key_col),
+                                                 first.raw.get(key_col), item.diff))
         result._items = items  # rows are built on demand (a 100,000-row preview is costly)
         to_write = [i for i in items if i.status in ("new", "corrected")]
-        if not to_write and result.problems:
-            return _refused(result)
-        if not to_write:
-            result.message = (f"Nothing to load: all {result.rows_read} rows of {raw.name} are already "
-                              "in the ledger (already loaded).")
-            return result
-        bulk.open_batch(uow, kind, raw.name, raw.sha256, rows_read=result.rows_read,
-                        rows_new=result.rows_new, rows_unchanged=result.rows_unchanged,
-                        rows_conflict=result.rows_conflict, rows_corrected=result.rows_corrected)
-        result.batch = uow.batch_id
+        ended = _open_batch(uow, kind, raw, result, bool(to_write))
+        if ended is not None:
+            return ended
         # Written through the service layer even when problems are already known: its
         # refusals (unknown codes, credits, open amounts, rates...) are problems too, and
         # all of them are reported at once. The unit of work then rolls back.
         handler.write(uow, to_write, result, opts, raw.name)
         return _finish(uow, result, opts, raw.name)
+
+
+def _count(result: ImportResult, counts: dict[str, int]) -> None:
+    """Rows per status (new, unchanged, conflict, corrected) into the result."""
+    result.rows_new = counts["new"]
+    result.rows_unchanged = counts["unchanged"]
+    result.rows_conflict = counts["conflict"]
+    result.rows_corrected = counts["corrected"]
+
+
+def _conflict(sheet: str, row: int, column: str, value: Any, diff: str) -> Problem:
+    """The problem of a row whose key is already recorded with other values."""
+    return Problem(sheet, row, column, p.display(value),
+                   f"conflict: already recorded with other values ({diff}); load with --corrections "
+                   "to record a reversing entry and the new one")
+
+
+def _open_batch(uow: UnitOfWork, kind: str, raw: RawFile, result: ImportResult, anything_to_write: bool
+                ) -> ImportResult | None:
+    """Open the import batch the rows will be written under; or, with nothing to write, the
+    load's end: refused if there are problems, else "nothing to load" (a re-load)."""
+    if not anything_to_write:
+        if result.problems:
+            return _refused(result)
+        result.message = (f"Nothing to load: all {result.rows_read} rows of {raw.name} are already "
+                          "in the ledger (already loaded).")
+        return result
+    bulk.open_batch(uow, kind, raw.name, raw.sha256, rows_read=result.rows_read,
+                    rows_new=result.rows_new, rows_unchanged=result.rows_unchanged,
+                    rows_conflict=result.rows_conflict, rows_corrected=result.rows_corrected)
+    result.batch = uow.batch_id
+    return None
 
 
 def _finish(uow: UnitOfWork, result: ImportResult, opts: Any, name: str) -> ImportResult:
@@ -854,30 +873,17 @@ def _load_payments(factory: Factory, raw: RawFile, header: Header, opts: ImportO
         counts = dict.fromkeys(("unchanged", "conflict", "corrected"), 0)
         for s, _, _ in status.values():
             counts[s] += 1
-        result.rows_new = len(kept) - sum(counts.values())
-        result.rows_unchanged = counts["unchanged"]
-        result.rows_conflict = counts["conflict"]
-        result.rows_corrected = counts["corrected"]
+        _count(result, {**counts, "new": len(kept) - sum(counts.values())})
         for i, (s, _, diff) in status.items():
             if s == "conflict":
-                result.problems.append(Problem(cols.sheet, cols.rows[i], cols.headers.get("reference", "reference"),
-                                               p.display(cols.raw["reference"][i]),
-                                               f"conflict: already recorded with other values ({diff}); "
-                                               "load with --corrections to record a reversing entry and "
-                                               "the new one"))
+                result.problems.append(_conflict(cols.sheet, cols.rows[i], cols.headers.get("reference", "reference"),
+                                                 cols.raw["reference"][i], diff))
         # rows are built on demand (a 100,000-row preview is costly)
         result._rows_fn = lambda: _column_rows(cols, kept, status)
         to_write = kept if not status else [i for i in kept if status.get(i, ("new",))[0] in ("new", "corrected")]
-        if not to_write and result.problems:
-            return _refused(result)
-        if not to_write:
-            result.message = (f"Nothing to load: all {result.rows_read} rows of {raw.name} are already "
-                              "in the ledger (already loaded).")
-            return result
-        bulk.open_batch(uow, "payments", raw.name, raw.sha256, rows_read=result.rows_read,
-                        rows_new=result.rows_new, rows_unchanged=result.rows_unchanged,
-                        rows_conflict=result.rows_conflict, rows_corrected=result.rows_corrected)
-        result.batch = uow.batch_id
+        ended = _open_batch(uow, "payments", raw, result, bool(to_write))
+        if ended is not None:
+            return ended
         # Written through the service layer even when problems are already known: its
         # refusals are problems too, and all of them are reported at once. The unit of
         # work then rolls back.
