@@ -476,9 +476,20 @@ def lang() -> str:
     return _per_run("lang", _chosen_lang)
 
 
+#: Counts that take the singular, per language (French says "0 ligne", English "0 rows").
+_SINGULAR: dict[str, tuple[int, ...]] = {"en": (1,), "nl": (1,), "fr": (0, 1)}
+
+
 def t(key: str, **values: Any) -> str:
-    """Interface text for ``key`` in the chosen language, with ``{name}`` values filled."""
-    text = _catalogue(lang()).get(key) or _catalogue("en").get(key) or key
+    """Interface text for ``key`` in the chosen language, with ``{name}`` values filled.
+
+    A text counting ``n`` things has its singular under ``key.one``, used when ``n`` takes
+    the singular in the language.
+    """
+    language = lang()
+    if values.get("n") in _SINGULAR.get(language, (1,)) and (key + ".one") in _catalogue("en"):
+        key += ".one"
+    text = _catalogue(language).get(key) or _catalogue("en").get(key) or key
     if values:
         try:
             return text.format(**values)

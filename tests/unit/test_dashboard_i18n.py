@@ -48,3 +48,20 @@ def test_statuses_roles_and_kinds_have_their_labels():
         assert f"status.{status}" in en
     for role in ("viewer", "officer", "admin"):
         assert f"role.{role}" in en
+
+
+def test_a_count_of_one_reads_in_the_singular_in_every_language(monkeypatch):
+    from dashboards import common
+
+    en = catalogue("en")
+    for key in (k for k in en if k.endswith(".one")):
+        assert placeholders(en[key]) == placeholders(en[key.removesuffix(".one")]), key
+    monkeypatch.setattr(common, "lang", lambda: "en")
+    assert common.t("imports.loaded", batch=3, n=1) == "Loaded as batch #3: 1 row written."
+    assert common.t("imports.loaded", batch=3, n=2) == "Loaded as batch #3: 2 rows written."
+    assert common.t("imports.confirm", n=0) == "Confirm and load 0 rows"
+    monkeypatch.setattr(common, "lang", lambda: "fr")
+    assert common.t("imports.confirm", n=0) == "Confirmer et charger 0 ligne"
+    assert common.t("fig.lines", n=12) == "12 lignes d'appel"
+    monkeypatch.setattr(common, "lang", lambda: "nl")
+    assert common.t("fig.lines", n=1) == "1 oproeplijn"
