@@ -66,6 +66,12 @@ LABELS: dict[str, tuple[str, str, str]] = {
                     "classeur Excel (feuille \u00ab\u00a0{sheet}\u00a0\u00bb)",
                     "\u2026 en {n} andere regels, EUR {amount}, opgelijst in de Excel-werkmap "
                     "(blad \u201c{sheet}\u201d)"),
+    "others_line_one": ("\u2026 and 1 more line, EUR {amount}, listed in the Excel workbook "
+                        "(sheet \u201c{sheet}\u201d)",
+                        "\u2026 et 1 autre ligne, {amount} EUR, d\u00e9taill\u00e9e dans le "
+                        "classeur Excel (feuille \u00ab\u00a0{sheet}\u00a0\u00bb)",
+                        "\u2026 en 1 andere regel, EUR {amount}, opgelijst in de Excel-werkmap "
+                        "(blad \u201c{sheet}\u201d)"),
     "top_note": ("The {shown} largest of {count} lines by \u201c{column}\u201d (absolute value); "
                  "the others are summed in one line, so the total covers every line.",
                  "Les {shown} lignes les plus importantes sur {count} selon \u00ab\u00a0{column}"

@@ -101,8 +101,9 @@ def _selection(
     if not highlight.more:
         return highlight.lines, None, ()
     others = dict(highlight.others.values)
-    label = t("others_line", lang, n=integer(highlight.more, lang),
-              amount=amount(others[highlight.ranked_by], lang), sheet=sheet)
+    # ("highlight.more" is never 0 here: French's singular 0 does not arise.)
+    label = t("others_line_one" if highlight.more == 1 else "others_line", lang,
+              n=integer(highlight.more, lang), amount=amount(others[highlight.ranked_by], lang), sheet=sheet)
     note = t("top_note", lang, shown=integer(len(highlight.lines), lang),
              count=integer(highlight.count, lang), column=rank_label)
     return highlight.lines, Others(label, others), (note,)

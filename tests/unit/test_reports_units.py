@@ -208,3 +208,17 @@ def test_pdf_text_cells_are_plain_strings_when_they_fit_and_escaped_paragraphs_w
     assert names[0] == "UNICEF" and names[1] == "<b>bold</b> & co"  # drawn as they are
     assert isinstance(names[2], Paragraph)
     assert "&lt;" not in names[1]
+
+
+@pytest.mark.parametrize(("top", "lang", "expected"), [
+    (4, "en", "… and 1 more line, EUR 0.01,"),
+    (3, "en", "… and 2 more lines, EUR 10.01,"),
+    (4, "fr", "… et 1 autre ligne, 0,01 EUR,"),
+    (4, "nl", "… en 1 andere regel, EUR 0,01,"),
+])
+def test_the_pdf_line_for_the_others_counts_them_in_the_singular_or_the_plural(top, lang, expected):
+    from budget.reports.layout import _selection
+
+    capped = highlight(_LINES, _total(_LINES), "eur", top)
+    _, others, _ = _selection(capped, _LINES, True, "Sheet", "EUR", lang)
+    assert others is not None and others.label.startswith(expected), others.label
