@@ -51,6 +51,23 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+def _year_note(factory: Any, year: int) -> str | None:
+    """A warning when the ledger holds nothing for the report's fiscal year (a typo such as
+    1926 for 2026, or a year not loaded yet): the report is still written, since open items
+    and arrears of earlier years may be what is wanted, but its year figures are zero."""
+    from budget.services import dashboard_views
+    from budget.uow import UnitOfWork
+
+    with UnitOfWork(factory, channel="report", write=False) as uow:
+        years = dashboard_views.fiscal_years(uow)
+    if year in years:
+        return None
+    held = f"it holds {years[0]}–{years[-1]}" if len(years) > 1 else (
+        f"it holds {years[0]}" if years else "it is empty")
+    return (f"the ledger has no credits, assessments or commitments for {year} ({held}): "
+            f"the report's figures for the year are zero.")
+
+
 @click.group("report")
 def report() -> None:
     """Monthly reports: a PDF for the hierarchy, an Excel workbook for the analysts."""
@@ -89,13 +106,17 @@ def monthly(ctx: click.Context, month: str, directorate: str | None, formats: st
             target = out_dir / file_name(rep, fmt, lang.lower())
             _write_atomically(target, data)
             written[fmt] = str(target)
+        note = _year_note(factory, rep.header.year)
     except BudgetError as exc:
         raise _Refused(str(exc)) from None
     except OSError as exc:
         raise _Refused(f"cannot write the report: {exc.strerror or exc} ({exc.filename or out_dir})") from None
+    if note:
+        click.echo(f"warning: {note}", err=True)
     if as_json:
         click.echo(json.dumps({"month": rep.period, "directorates": rep.header.directorates,
-                               "files": written, "fingerprint": rep.fingerprint}, indent=2))
+                               "files": written, "fingerprint": rep.fingerprint,
+                               "warnings": [note] if note else []}, indent=2))
         return
     for written_path in written.values():
         click.echo(written_path)

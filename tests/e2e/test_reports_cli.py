@@ -78,3 +78,19 @@ def test_a_malformed_month_or_format_is_a_usage_error_with_exit_2(ledger, tmp_pa
     assert run(ledger, "--month", MONTH, "--format", "docx", "--out", out).exit_code == 2
     assert run(ledger, "--month", MONTH, "--lang", "de", "--out", out).exit_code == 2
     assert not (tmp_path / "out").exists()
+
+
+def test_a_month_of_a_year_the_ledger_does_not_hold_is_written_with_a_warning(ledger, tmp_path):
+    """1925 for 2025: the files are written (open items of earlier years may be wanted), and
+    stderr says the year's figures are zero, naming the years the ledger holds."""
+    seed_report_ledger(ledger.factory)
+    result = run(ledger, "--month", "1925-10", "--out", str(tmp_path / "out"), "--json")
+    assert result.exit_code == 0, result.output
+    assert "warning: the ledger has no credits, assessments or commitments for 1925 (it holds 20" in result.stderr
+    out = json.loads(result.stdout)
+    assert out["warnings"] and "1925" in out["warnings"][0]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "monthly-report-1925-10-en.pdf", "monthly-report-1925-10-en.xlsx"]
+    # A month of a year with data: no warning.
+    result = run(ledger, "--month", MONTH, "--out", str(tmp_path / "out"), "--json")
+    assert result.stderr == "" and json.loads(result.stdout)["warnings"] == []
