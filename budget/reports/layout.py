@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from budget.reports.i18n import amount, integer, month_short, t
-from budget.reports.monthly import Highlight, MonthlyReport, Totals
+from budget.reports.monthly import Highlight, Highlights, MonthLists, MonthlyReport, Totals
 
 Kind = Literal["text", "code", "figures", "amount", "amount_cur", "percent", "date", "int", "year",
                "rate", "mixed"]
@@ -82,6 +82,19 @@ SUMMARY_LABELS = {"paid": "paid_on_commitments", "overdue_eur": "overdue_total",
                   "available": "available"}
 
 
+#: The report's tables in reading order (see :func:`sections`). Each is a sheet of the
+#: workbook named by :func:`sheet_name`, so the workbook can make its sheets, in this order,
+#: before it has the tables (it writes the long lists first).
+SECTION_KEYS: tuple[str, ...] = ("summary", "directorate", "allocation", "organisation", "payments",
+                                 "open", "ageing", "overdue", "fx_month", "fx_year", "exposure",
+                                 "chart_data")
+
+
+def sheet_name(key: str, lang: str) -> str:
+    """The workbook's sheet for the table ``key`` (Excel allows 31 characters)."""
+    return t(f"sh_{key}", lang)[:31]
+
+
 def _tot(totals: Totals, *keys: str) -> dict[str, Any]:
     values = dict(totals.values)
     return {k: values[k] for k in keys if k in values}
@@ -92,11 +105,12 @@ def _status(key: str, lang: str) -> str:
 
 
 def _selection(
-    highlight: Highlight, every: Sequence[Any], pdf: bool, sheet: str, rank_label: str, lang: str
+    highlight: Highlight | None, every: Sequence[Any], sheet: str, rank_label: str, lang: str
 ) -> tuple[Sequence[Any], Others | None, tuple[str, ...]]:
-    """The lines a long list shows: all of them in the workbook; in the PDF the report's
-    selection (the largest), with the line summing the others and a note saying so."""
-    if not pdf:
+    """The lines a long list shows: all of them in the workbook (no ``highlight``); in the
+    PDF the report's selection (the largest), with the line summing the others and a note
+    saying so."""
+    if highlight is None:
         return every, None, ()
     if not highlight.more:
         return highlight.lines, None, ()
@@ -110,14 +124,20 @@ def _selection(
 
 
 def sections(report: MonthlyReport, lang: str = "en", *, pdf: bool = False) -> list[Section]:
-    """Every table of the report, in reading order.
+    """Every table of the report, in reading order (their keys: :data:`SECTION_KEYS`).
 
     With ``pdf``, the long lists (payments, open commitments, overdue lines, exchange
     differences) hold the report's selection of their largest lines and an "others" line;
     otherwise (the workbook) every line.
     """
+    return [*head_sections(report, lang),
+            *list_sections(report.lists, report.highlights if pdf else None, lang),
+            *tail_sections(report, lang)]
+
+
+def head_sections(report: MonthlyReport, lang: str = "en") -> list[Section]:
+    """The summary and the execution by directorate, allocation and organisation."""
     L = lambda key: t(key, lang)  # noqa: E731 - a short alias keeps the tables readable
-    hl = report.highlights
     s = report.summary
     out: list[Section] = []
 
@@ -206,8 +226,19 @@ def sections(report: MonthlyReport, lang: str = "en", *, pdf: bool = False) -> l
                        if c in currencies})
     out.append(Section("organisation", L("sec_organisation"), L("sh_organisation"),
                        tuple(org_cols), org_rows, org_totals))
+    return out
 
-    lines, others, notes = _selection(hl.payments, report.payments, pdf, L("sh_payments"),
+
+def list_sections(lists: MonthLists, highlights: Highlights | None = None, lang: str = "en") -> list[Section]:
+    """The long lists: payments of the month, open commitments, ageing, overdue lines,
+    exchange differences and exposure. With ``highlights`` (the PDF), each long list holds
+    the report's selection of its largest lines and an "others" line; without, every line.
+    """
+    L = lambda key: t(key, lang)  # noqa: E731 - a short alias keeps the tables readable
+    hl = highlights
+    out: list[Section] = []
+
+    lines, others, notes = _selection(None if hl is None else hl.payments, lists.payments, L("sh_payments"),
                                       L("amount_eur"), lang)
     out.append(Section(
         "payments", L("sec_payments"), L("sh_payments"),
@@ -226,10 +257,10 @@ def sections(report: MonthlyReport, lang: str = "en", *, pdf: bool = False) -> l
         [(p.entry_date, p.reference, p.commitment, p.fiscal_year, p.organisation,
           p.organisation_name, p.directorate, p.currency, p.amount, p.rate, p.amount_eur,
           L("reversal") if p.reversal else "") for p in lines],
-        _tot(report.payments_total, "amount_eur"), others=others, notes=notes,
+        _tot(lists.payments_total, "amount_eur"), others=others, notes=notes,
     ))
 
-    lines, others, notes = _selection(hl.open_commitments, report.open_commitments, pdf,
+    lines, others, notes = _selection(None if hl is None else hl.open_commitments, lists.open_commitments,
                                       L("sh_open"), L("open_eur"), lang)
     out.append(Section(
         "open", L("sec_open"), L("sh_open"),
@@ -251,7 +282,7 @@ def sections(report: MonthlyReport, lang: str = "en", *, pdf: bool = False) -> l
         [(c.reference, c.entry_date, c.fiscal_year, c.organisation, c.organisation_name,
           c.directorate, c.ab, c.currency, c.committed, c.paid, c.open, c.rate, c.committed_eur,
           c.paid_eur, c.open_eur) for c in lines],
-        _tot(report.open_commitments_total, "committed_eur", "paid_eur", "open_eur"),
+        _tot(lists.open_commitments_total, "committed_eur", "paid_eur", "open_eur"),
         others=others, notes=notes,
     ))
 
@@ -260,12 +291,12 @@ def sections(report: MonthlyReport, lang: str = "en", *, pdf: bool = False) -> l
         (Column("bucket", L("ageing"), "code", 14),
          Column("lines", L("lines"), "int", 8, "sum"),
          Column("outstanding_eur", L("outstanding_eur"), "amount", 16, "sum")),
-        [(a.bucket, a.lines, a.outstanding_eur) for a in report.ageing],
-        {"lines": int(report.ageing_total["lines"] or 0),
-         "outstanding_eur": report.ageing_total["outstanding_eur"]},
+        [(a.bucket, a.lines, a.outstanding_eur) for a in lists.ageing],
+        {"lines": int(lists.ageing_total["lines"] or 0),
+         "outstanding_eur": lists.ageing_total["outstanding_eur"]},
     ))
 
-    lines, others, notes = _selection(hl.overdue, report.overdue, pdf, L("sh_overdue"),
+    lines, others, notes = _selection(None if hl is None else hl.overdue, lists.overdue, L("sh_overdue"),
                                       L("outstanding_eur"), lang)
     out.append(Section(
         "overdue", L("sec_overdue"), L("sh_overdue"),
@@ -285,13 +316,13 @@ def sections(report: MonthlyReport, lang: str = "en", *, pdf: bool = False) -> l
         [(o.organisation, o.organisation_name, o.directorate, o.reference, o.fiscal_year,
           o.due_date, o.days_overdue, o.bucket, o.currency, o.assessed, o.paid, o.outstanding,
           o.outstanding_eur) for o in lines],
-        _tot(report.overdue_total, "outstanding_eur"), others=others, notes=notes,
+        _tot(lists.overdue_total, "outstanding_eur"), others=others, notes=notes,
     ))
 
     for key, every, total, highlight in (
-            ("fx_month", report.fx_month, report.fx_month_total, hl.fx_month),
-            ("fx_year", report.fx_year, report.fx_year_total, hl.fx_year)):
-        lines, others, notes = _selection(highlight, every, pdf, L(f"sh_{key}"),
+            ("fx_month", lists.fx_month, lists.fx_month_total, None if hl is None else hl.fx_month),
+            ("fx_year", lists.fx_year, lists.fx_year_total, None if hl is None else hl.fx_year)):
+        lines, others, notes = _selection(highlight, every, L(f"sh_{key}"),
                                           L("gain_eur"), lang)
         out.append(Section(
             key, L(f"sec_{key}"), L(f"sh_{key}"),
@@ -318,10 +349,16 @@ def sections(report: MonthlyReport, lang: str = "en", *, pdf: bool = False) -> l
          Column("open_eur_now", L("open_now_eur"), "amount", 16, "sum"),
          Column("difference", L("latent"), "amount", 15, "sum")),
         [(e.currency, e.open, e.rate, e.rate_date, e.open_eur_committed, e.open_eur_now,
-          e.difference) for e in report.exposure],
-        _tot(report.exposure_total, "open_eur_committed", "open_eur_now", "difference"),
+          e.difference) for e in lists.exposure],
+        _tot(lists.exposure_total, "open_eur_committed", "open_eur_now", "difference"),
     ))
+    return out
 
+
+def tail_sections(report: MonthlyReport, lang: str = "en") -> list[Section]:
+    """The data of the PDF's charts (a sheet of the workbook only)."""
+    L = lambda key: t(key, lang)  # noqa: E731 - a short alias keeps the tables readable
+    out: list[Section] = []
     chart_rows = []
     for curve in (report.curve_last_year, report.curve_this_year):
         for m in curve.months:

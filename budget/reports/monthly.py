@@ -15,8 +15,8 @@ import hashlib
 import heapq
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, is_dataclass, replace
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
@@ -260,6 +260,35 @@ class Highlights:
 
 
 @dataclass(frozen=True)
+class MonthLists:
+    """The report's long lists, every line, with their totals.
+
+    They are read before the rest of the report: on a large ledger they are most of the
+    workbook, which can then be written while the rest is read (``on_lists`` of
+    :func:`build_monthly`). The report has the same fields (:attr:`MonthlyReport.lists`).
+    """
+
+    payments: tuple[PaymentLine, ...]
+    payments_total: Totals
+    open_commitments: tuple[OpenCommitment, ...]
+    open_commitments_total: Totals
+    overdue: tuple[OutstandingLine, ...]
+    overdue_total: Totals
+    ageing: tuple[AgeingLine, ...]
+    ageing_total: Totals
+    fx_month: tuple[ExchangeDifference, ...]
+    fx_month_total: Totals
+    fx_year: tuple[ExchangeDifference, ...]
+    fx_year_total: Totals
+    exposure: tuple[ExposureLine, ...]
+    exposure_total: Totals
+
+
+#: The fields of :class:`MonthLists` that hold lines (the others are their totals).
+LINE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(MonthLists) if not f.name.endswith("_total"))
+
+
+@dataclass(frozen=True)
 class MonthlyReport:
     """Everything the monthly PDF and workbook show, with the totals they print."""
 
@@ -296,6 +325,21 @@ class MonthlyReport:
     @property
     def period(self) -> str:
         return f"{self.header.year:04d}-{self.header.month:02d}"
+
+    @property
+    def lists(self) -> MonthLists:
+        """The long lists and their totals."""
+        return MonthLists(**{f.name: getattr(self, f.name) for f in fields(MonthLists)})
+
+    def without_lines(self) -> MonthlyReport:
+        """This report without the long lists' lines (their totals and the PDF's selection
+        stay): what is sent to a process that has the lines already, a thirtieth of the
+        report on a large ledger. :meth:`with_lists` puts them back."""
+        no_lines: dict[str, Any] = {name: () for name in LINE_FIELDS}
+        return replace(self, **no_lines)
+
+    def with_lists(self, lists: MonthLists) -> MonthlyReport:
+        return replace(self, **_fields_of(lists))
 
 
 # --------------------------------------------------------------------------- building
@@ -376,6 +420,7 @@ def build_monthly(
     directorates: Sequence[str] | None = None,
     generated_at: dt.datetime | None = None,
     top: int = PDF_TOP,
+    on_lists: Callable[[MonthLists], None] | None = None,
 ) -> MonthlyReport:
     """Build the monthly report of ``month`` (``YYYY-MM``) as of its last day.
 
@@ -386,6 +431,8 @@ def build_monthly(
         generated_at: the generation time printed on the report (default: now, UTC).
         top: how many lines of each long list the PDF prints (the largest); the workbook
             has every line.
+        on_lists: called with the long lists as soon as they are read, before the rest
+            (the CLI starts writing the workbook then).
 
     Raises:
         ValidationError: a malformed month.
@@ -406,12 +453,18 @@ def build_monthly(
         batches=batches, data_version=views.data_version(uow),
     )
 
+    # The long lists first (see MonthLists). The arrears serve the summary and the
+    # organisations' statuses too.
+    arrears = views.arrears(uow, end, directorates=scope)
+    lists = _read_lists(uow, year, start, end, scope, arrears)
+    if on_lists is not None:
+        on_lists(lists)
+
     # Executive summary: this year at the month end against the same month end last year.
     # One execution read by organisation serves the summary, the organisation table and the
     # directorate table (every organisation belongs to one directorate, so the directorate
     # rows are exact sums of the organisation rows: one read of the year fewer).
     last_end = month_end(year - 1, mon)
-    arrears = views.arrears(uow, end, directorates=scope)
     by_org = views.execution(uow, year, "organisation", as_of=end, directorates=scope)
     current = _figures(uow, year, end, scope, arrears, by_org)
     previous = _figures(uow, year - 1, last_end, scope)
@@ -448,23 +501,6 @@ def build_monthly(
             due_date=due_date, status=_status(r, pending),
         ))
 
-    payments = tuple(report_views.payments_between(uow, start, end, directorates=scope))
-    open_ = tuple(views.open_commitments(uow, as_of=end, directorates=scope))
-    overdue = tuple(arrears.overdue)
-    buckets = arrears.buckets
-    ageing = tuple(
-        AgeingLine(b, buckets[b], sum(1 for o in overdue if o.bucket == b)) for b in AGEING_BUCKETS
-    )
-    fx_year = tuple(views.exchange_differences(uow, year=year, end=end, directorates=scope))
-    # The month's differences are the year's dated in the month (one read instead of two).
-    fx_month = tuple(x for x in fx_year if x.entry_date >= start)
-    exposure = tuple(_exposure_line(e) for e in views.exposure_of(uow, open_, as_of=end))
-
-    payments_total = _totals(payments, "amount_eur")
-    open_total = _totals(open_, "committed_eur", "paid_eur", "open_eur")
-    overdue_total = _totals(overdue, "outstanding_eur")
-    fx_month_total = _totals(fx_month, "committed_eur", "gain_eur")
-    fx_year_total = _totals(fx_year, "committed_eur", "gain_eur")
     report = MonthlyReport(
         header=header,
         summary=summary,
@@ -480,33 +516,55 @@ def build_monthly(
         by_organisation_total=_totals(organisations_, "assessed_eur", "committed", "paid", "open",
                                       paid_rate=("paid", "committed")),
         by_organisation_assessed=_per_currency(organisations_),
-        payments=payments,
-        payments_total=payments_total,
-        open_commitments=open_,
-        open_commitments_total=open_total,
-        overdue=overdue,
-        overdue_total=overdue_total,
-        ageing=ageing,
-        ageing_total=Totals((("outstanding_eur", arrears.total_eur),
-                             ("lines", Decimal(len(overdue))))),
-        fx_month=fx_month,
-        fx_month_total=fx_month_total,
-        fx_year=fx_year,
-        fx_year_total=fx_year_total,
-        exposure=exposure,
-        exposure_total=_exposure_total(exposure),
+        **_fields_of(lists),
         curve_this_year=_curve(uow, year, mon, end, scope),
         curve_last_year=_curve(uow, year - 1, 12, end, scope),
         highlights=Highlights(
-            payments=highlight(payments, payments_total, "amount_eur", top),
-            open_commitments=highlight(open_, open_total, "open_eur", top),
-            overdue=highlight(overdue, overdue_total, "outstanding_eur", top),
-            fx_month=highlight(fx_month, fx_month_total, "gain_eur", top),
-            fx_year=highlight(fx_year, fx_year_total, "gain_eur", top),
+            payments=highlight(lists.payments, lists.payments_total, "amount_eur", top),
+            open_commitments=highlight(lists.open_commitments, lists.open_commitments_total,
+                                       "open_eur", top),
+            overdue=highlight(lists.overdue, lists.overdue_total, "outstanding_eur", top),
+            fx_month=highlight(lists.fx_month, lists.fx_month_total, "gain_eur", top),
+            fx_year=highlight(lists.fx_year, lists.fx_year_total, "gain_eur", top),
         ),
         fingerprint="",
     )
     return _with_fingerprint(report)
+
+
+def _fields_of(lists: MonthLists) -> dict[str, Any]:
+    return {f.name: getattr(lists, f.name) for f in fields(lists)}
+
+
+def _read_lists(
+    uow: UnitOfWork, year: int, start: dt.date, end: dt.date, scope: Sequence[str] | None,
+    arrears: views.Arrears,
+) -> MonthLists:
+    payments = tuple(report_views.payments_between(uow, start, end, directorates=scope))
+    open_ = tuple(views.open_commitments(uow, as_of=end, directorates=scope))
+    overdue = tuple(arrears.overdue)
+    ageing = tuple(AgeingLine(b, arrears.buckets[b], sum(1 for o in overdue if o.bucket == b))
+                   for b in AGEING_BUCKETS)
+    fx_year = tuple(views.exchange_differences(uow, year=year, end=end, directorates=scope))
+    # The month's differences are the year's dated in the month (one read instead of two).
+    fx_month = tuple(x for x in fx_year if x.entry_date >= start)
+    exposure = tuple(_exposure_line(e) for e in views.exposure_of(uow, open_, as_of=end))
+    return MonthLists(
+        payments=payments,
+        payments_total=_totals(payments, "amount_eur"),
+        open_commitments=open_,
+        open_commitments_total=_totals(open_, "committed_eur", "paid_eur", "open_eur"),
+        overdue=overdue,
+        overdue_total=_totals(overdue, "outstanding_eur"),
+        ageing=ageing,
+        ageing_total=Totals((("outstanding_eur", arrears.total_eur), ("lines", Decimal(len(overdue))))),
+        fx_month=fx_month,
+        fx_month_total=_totals(fx_month, "committed_eur", "gain_eur"),
+        fx_year=fx_year,
+        fx_year_total=_totals(fx_year, "committed_eur", "gain_eur"),
+        exposure=exposure,
+        exposure_total=_exposure_total(exposure),
+    )
 
 
 def _per_currency(lines: Sequence[OrganisationLine]) -> tuple[tuple[str, Decimal], ...]:
@@ -642,12 +700,14 @@ def monthly_report(
     user: str = "report",
     generated_at: dt.datetime | None = None,
     top: int = PDF_TOP,
+    on_lists: Callable[[MonthLists], None] | None = None,
 ) -> MonthlyReport:
-    """Build the report in its own read-only unit of work (one consistent snapshot)."""
+    """Build the report in its own read-only unit of work (one consistent snapshot); see
+    :func:`build_monthly`."""
     with UnitOfWork(session_factory, user=user, channel="report", write=False) as uow:
         if uow.session.get_bind().dialect.name == "postgresql":
             # Every read of the report sees the same committed state (SQLite's read
             # transaction in WAL mode is already one snapshot).
             uow.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         return build_monthly(uow, month, directorates=directorates, generated_at=generated_at,
-                            top=top)
+                             top=top, on_lists=on_lists)

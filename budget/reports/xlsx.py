@@ -23,8 +23,18 @@ from xlsxwriter.worksheet import Worksheet
 
 from budget.reports.i18n import date as fmt_date
 from budget.reports.i18n import period_label, t
-from budget.reports.layout import Column, Pct, Section, scope_label, sections
-from budget.reports.monthly import MonthlyReport
+from budget.reports.layout import (
+    SECTION_KEYS,
+    Column,
+    Pct,
+    Section,
+    head_sections,
+    list_sections,
+    scope_label,
+    sheet_name,
+    tail_sections,
+)
+from budget.reports.monthly import MonthLists, MonthlyReport
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -168,8 +178,7 @@ def _column_writer(ws: Worksheet, kind: str, f: _Formats) -> Writer:
     return general
 
 
-def _write_section(wb: Workbook, section: Section, f: _Formats, lang: str) -> None:
-    ws = wb.add_worksheet(section.sheet)
+def _write_section(ws: Worksheet, section: Section, f: _Formats, lang: str) -> None:
     columns = [c for c in section.columns if c.xlsx]
     for j, col in enumerate(columns):
         numeric = col.kind in ("amount", "amount_cur", "percent", "rate", "int", "year", "mixed")
@@ -231,8 +240,10 @@ def _col(columns: list[Column], key: str) -> Column:
     return next(c for c in columns if c.key == key)
 
 
-def _write_readme(wb: Workbook, report: MonthlyReport, secs: list[Section], lang: str, f: _Formats) -> None:
-    ws = wb.add_worksheet(t("sec_readme", lang)[:31])
+def _write_readme(ws: Worksheet, report: MonthlyReport, sheets: list[tuple[str, str]], lang: str,
+                  f: _Formats) -> None:
+    """The "Read me" sheet: the report's header, how to read it, and its sheets
+    (``sheets``: sheet name and title of each table)."""
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 100)
     h = report.header
@@ -285,35 +296,72 @@ def _write_readme(wb: Workbook, report: MonthlyReport, secs: list[Section], lang
     row += 1
     ws.write_string(row, 0, t("readme_sheets", lang), f.bold)
     row += 1
-    for s in secs:
-        ws.write_string(row, 0, s.sheet, f.text)
-        ws.write_string(row, 1, s.title, f.text)
+    for sheet, title in sheets:
+        ws.write_string(row, 0, sheet, f.text)
+        ws.write_string(row, 1, title, f.text)
         row += 1
+
+
+class WorkbookWriter:
+    """The workbook, written in two steps: the long lists (:meth:`write_lists`), then the
+    rest of the report (:meth:`finish`).
+
+    On a large ledger the long lists are most of the workbook's cells, and the report reads
+    them first: the CLI writes them in a second process while this one reads the rest of
+    the report (:mod:`budget.reports`). The sheets are made at the start, in reading order
+    (an XlsxWriter workbook keeps its sheets in the order they were added), and filled in
+    any order.
+    """
+
+    def __init__(self, lang: str = "en") -> None:
+        self.lang = lang
+        self._buffer = io.BytesIO()
+        self._wb = xlsxwriter.Workbook(self._buffer, {
+            "in_memory": True,
+            # Data text must never become a formula, a link or a number behind our back.
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "remove_timezone": True,
+            "default_format_properties": dict(BASE_FORMAT),
+        })
+        self._f = _Formats(self._wb)
+        self._readme = self._wb.add_worksheet(t("sec_readme", lang)[:31])
+        self._sheets = {key: self._wb.add_worksheet(sheet_name(key, lang)) for key in SECTION_KEYS}
+        #: Title of each table written (the "Read me" sheet lists them).
+        self._titles: dict[str, str] = {}
+        self._lists_written = False
+
+    def _write(self, secs: list[Section]) -> None:
+        for s in secs:
+            _write_section(self._sheets[s.key], s, self._f, self.lang)
+            self._titles[s.key] = s.title
+
+    def write_lists(self, lists: MonthLists) -> None:
+        """Write the long lists' sheets (every line)."""
+        self._write(list_sections(lists, None, self.lang))
+        self._lists_written = True
+
+    def finish(self, report: MonthlyReport) -> bytes:
+        """Write the rest of ``report`` (its long lists too, unless :meth:`write_lists` has)
+        and the "Read me" sheet; return the workbook's bytes."""
+        lang = self.lang
+        if not self._lists_written:
+            self.write_lists(report.lists)
+        self._write(head_sections(report, lang) + tail_sections(report, lang))
+        self._wb.set_properties({
+            "title": f"{t('subtitle', lang)} – {report.period}",
+            "subject": t("title", lang),
+            "author": "M0.0",
+            "company": "FPS Foreign Affairs",
+            "comments": f"sha256 {report.fingerprint}",
+        })
+        _write_readme(self._readme, report, [(self._sheets[k].name, self._titles[k]) for k in SECTION_KEYS],
+                      lang, self._f)
+        self._wb.close()
+        return self._buffer.getvalue()
 
 
 def render_xlsx(report: MonthlyReport, lang: str = "en") -> bytes:
     """The workbook's bytes."""
-    buffer = io.BytesIO()
-    secs = sections(report, lang)
-    wb = xlsxwriter.Workbook(buffer, {
-        "in_memory": True,
-        # Data text must never become a formula, a link or a number behind our back.
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
-        "remove_timezone": True,
-        "default_format_properties": dict(BASE_FORMAT),
-    })
-    wb.set_properties({
-        "title": f"{t('subtitle', lang)} – {report.period}",
-        "subject": t("title", lang),
-        "author": "M0.0",
-        "company": "FPS Foreign Affairs",
-        "comments": f"sha256 {report.fingerprint}",
-    })
-    f = _Formats(wb)
-    _write_readme(wb, report, secs, lang, f)
-    for s in secs:
-        _write_section(wb, s, f, lang)
-    wb.close()
-    return buffer.getvalue()
+    return WorkbookWriter(lang).finish(report)

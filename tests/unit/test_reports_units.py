@@ -220,5 +220,5 @@ def test_the_pdf_line_for_the_others_counts_them_in_the_singular_or_the_plural(t
     from budget.reports.layout import _selection
 
     capped = highlight(_LINES, _total(_LINES), "eur", top)
-    _, others, _ = _selection(capped, _LINES, True, "Sheet", "EUR", lang)
+    _, others, _ = _selection(capped, _LINES, "Sheet", "EUR", lang)
     assert others is not None and others.label.startswith(expected), others.label
