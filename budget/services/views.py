@@ -20,6 +20,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Date,
+    Engine,
     and_,
     bindparam,
     case,
@@ -63,6 +64,36 @@ def _d(value: Any) -> Decimal:
 def data_version(uow: UnitOfWork) -> int:
     """A number that changes with every write (the last audit line): a cache key."""
     return int(uow.session.scalar(select(func.coalesce(func.max(AuditLog.id), 0))) or 0)
+
+
+@lru_cache(maxsize=8)
+def _data_version_sql(dialect: Any) -> str:
+    return str(select(func.coalesce(func.max(AuditLog.id), 0)).compile(
+        dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+def data_version_of(engine: Engine) -> int:
+    """:func:`data_version` read straight on a pooled connection, without a unit of work.
+
+    The same query (an index seek), for a caller that checks the version on every request
+    (the dashboard, on every script run): an ORM session with its BEGIN and ROLLBACK cost
+    about twenty times the query. Each call reads the latest committed data, so a write
+    from another process is seen at once: on SQLite the connection is in autocommit mode
+    (see ``budget.ledger.db``), and returning a PostgreSQL connection to the pool ends its
+    transaction.
+    """
+    sql = _data_version_sql(engine.dialect)
+    conn = engine.raw_connection()
+    try:
+        cursor = conn.cursor()
+        try:
+            cursor.execute(sql)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    finally:
+        conn.close()  # back to the pool (rolled back there)
+    return int(row[0] or 0) if row else 0
 
 
 # --------------------------------------------------------------------------- execution

@@ -117,3 +117,27 @@ def test_the_rates_used_are_the_same_read_with_or_without_a_directorate_limit(le
         assert [(r.currency, r.payments, r.amount) for r in whole] == [("USD", 1, Decimal("103500.00"))]
         assert dv.rates_used(uow, YEAR, directorates=["M1"]) == []
 
+
+
+def test_the_data_version_read_on_a_pooled_connection_sees_another_processs_write_at_once(ledger):
+    """The dashboard checks the version on every run without a unit of work: a write
+    committed elsewhere (here another engine, as the CLI would be) must show on the next
+    check, and it must equal the unit of work's reading."""
+    from budget.ledger.db import make_engine, make_session_factory
+    from budget.uow import UnitOfWork
+
+    with ledger.uow(write=False) as uow:
+        before = views.data_version(uow)
+    assert views.data_version_of(ledger.engine) == before
+    assert views.data_version_of(ledger.engine) == before  # the pooled connection, again
+    elsewhere = make_engine(ledger.url)
+    try:
+        with UnitOfWork(make_session_factory(elsewhere), user="cli", channel="cli") as uow:
+            uow.audit("test", "nothing")
+            uow.commit()
+    finally:
+        elsewhere.dispose()
+    after = views.data_version_of(ledger.engine)
+    assert after > before
+    with ledger.uow(write=False) as uow:
+        assert views.data_version(uow) == after
