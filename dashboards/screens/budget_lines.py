@@ -21,7 +21,10 @@ with c.guard():
     if not abs_:
         c.empty_state("ab.empty", year=year)
         st.stop()
-    flags = {a.warning: c.t(f"ab.flag_{a.warning}") for a in abs_ if a.warning}
+    # The warning flags' texts, once per data version and language (every line's warning
+    # is worked out from its figures).
+    flags = c.derived(("ab_flags", year, as_of),
+                      lambda: {a.warning: c.t(f"ab.flag_{a.warning}") for a in abs_ if a.warning})
 
     def warning_texts() -> list[str]:
         """The availability warnings' texts (once per data version, date and language)."""

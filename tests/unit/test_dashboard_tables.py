@@ -1,0 +1,43 @@
+"""What the dashboard's tables keep between reruns (``dashboards.common``): the column
+formats and Arrow tables made once per frame, and column formats that reach the browser
+exactly as Streamlit's own ``NumberColumn`` would."""
+
+from __future__ import annotations
+
+import gc
+
+import pandas as pd
+import streamlit as st
+from streamlit.elements.lib.column_config_utils import (
+    _convert_column_config_to_json,
+    process_config_mapping,
+)
+
+from dashboards import common as c
+
+
+def test_the_compact_number_formats_send_the_browser_the_same_column_config():
+    amounts, pcts = ["Committed", "Paid"], ["% paid"]
+    full = {col: st.column_config.NumberColumn(col, format="%,.2f") for col in amounts}
+    full.update({col: st.column_config.NumberColumn(col, format="%.1f %%") for col in pcts})
+    compact = c._number_formats(amounts, pcts)
+    assert _convert_column_config_to_json(process_config_mapping(compact)) == \
+        _convert_column_config_to_json(process_config_mapping(full))
+
+
+def test_what_is_made_of_a_frame_is_made_once_and_forgotten_with_the_frame():
+    df = pd.DataFrame({"a": [1, 2]})
+    made = []
+    first = c._per_frame(df, "thing", lambda: made.append(1) or ["value"])
+    again = c._per_frame(df, "thing", lambda: made.append(1) or ["other"])
+    assert again is first and made == [1]
+    key = id(df)
+    del df
+    gc.collect()
+    assert key not in c._PER_FRAME
+
+
+def test_another_frame_gets_its_own_values():
+    one, two = pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [1]})
+    assert c._per_frame(one, "x", lambda: "one") == "one"
+    assert c._per_frame(two, "x", lambda: "two") == "two"
