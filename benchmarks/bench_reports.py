@@ -107,10 +107,10 @@ def describe(report: MonthlyReport) -> str:
     h = report.highlights
     capped = sum(1 for x in (h.payments, h.open_commitments, h.overdue, h.fx_month, h.fx_year) if x.more)
     return (f"{_count(len(report.by_organisation), 'organisation', 'organisations')}, "
-            f"{_count(len(report.payments), 'payment', 'payments')} in the month, "
-            f"{_count(len(report.open_commitments), 'open commitment', 'open commitments')}, "
-            f"{_count(len(report.overdue), 'overdue line', 'overdue lines')}, "
-            f"{_count(len(report.fx_year), 'exchange difference', 'exchange differences')} in the year "
+            f"{_count(len(report.lists.payments), 'payment', 'payments')} in the month, "
+            f"{_count(len(report.lists.open_commitments), 'open commitment', 'open commitments')}, "
+            f"{_count(len(report.lists.overdue), 'overdue line', 'overdue lines')}, "
+            f"{_count(len(report.lists.fx_year), 'exchange difference', 'exchange differences')} in the year "
             f"({_count(capped, 'list', 'lists')} capped to their {PDF_TOP} largest lines in the PDF, "
             f"every line in the workbook)")
 

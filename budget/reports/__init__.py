@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
@@ -189,7 +190,7 @@ def _child_workbook(lists: MonthLists, lang: str, rest: Connection, sender: Conn
     try:
         writer = WorkbookWriter(lang)
         writer.write_lists(lists)
-        report = rest.recv().with_lists(lists)
+        report = replace(rest.recv(), lists=lists)
         sender.send_bytes(writer.finish(report))
     except BaseException:  # the parent renders again and raises it, or has gone
         pass

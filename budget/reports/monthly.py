@@ -265,7 +265,7 @@ class MonthLists:
 
     They are read before the rest of the report: on a large ledger they are most of the
     workbook, which can then be written while the rest is read (``on_lists`` of
-    :func:`build_monthly`). The report has the same fields (:attr:`MonthlyReport.lists`).
+    :func:`build_monthly`).
     """
 
     payments: tuple[PaymentLine, ...]
@@ -302,20 +302,9 @@ class MonthlyReport:
     by_organisation_total: Totals
     #: Assessed amounts of all organisations per currency (the per-currency columns' totals).
     by_organisation_assessed: tuple[tuple[str, Decimal], ...]
-    payments: tuple[PaymentLine, ...]
-    payments_total: Totals
-    open_commitments: tuple[OpenCommitment, ...]
-    open_commitments_total: Totals
-    overdue: tuple[OutstandingLine, ...]
-    overdue_total: Totals
-    ageing: tuple[AgeingLine, ...]
-    ageing_total: Totals
-    fx_month: tuple[ExchangeDifference, ...]
-    fx_month_total: Totals
-    fx_year: tuple[ExchangeDifference, ...]
-    fx_year_total: Totals
-    exposure: tuple[ExposureLine, ...]
-    exposure_total: Totals
+    #: Payments of the month, open commitments, overdue lines, ageing, exchange differences
+    #: and exposure: every line, with their totals.
+    lists: MonthLists
     curve_this_year: Curve
     curve_last_year: Curve
     #: What the PDF prints of the long lists (derived from them; not in the fingerprint).
@@ -326,20 +315,12 @@ class MonthlyReport:
     def period(self) -> str:
         return f"{self.header.year:04d}-{self.header.month:02d}"
 
-    @property
-    def lists(self) -> MonthLists:
-        """The long lists and their totals."""
-        return MonthLists(**{f.name: getattr(self, f.name) for f in fields(MonthLists)})
-
     def without_lines(self) -> MonthlyReport:
         """This report without the long lists' lines (their totals and the PDF's selection
         stay): what is sent to a process that has the lines already, a thirtieth of the
-        report on a large ledger. :meth:`with_lists` puts them back."""
+        report on a large ledger. ``replace(report, lists=...)`` puts them back."""
         no_lines: dict[str, Any] = {name: () for name in LINE_FIELDS}
-        return replace(self, **no_lines)
-
-    def with_lists(self, lists: MonthLists) -> MonthlyReport:
-        return replace(self, **_fields_of(lists))
+        return replace(self, lists=replace(self.lists, **no_lines))
 
 
 # --------------------------------------------------------------------------- building
@@ -516,7 +497,7 @@ def build_monthly(
         by_organisation_total=_totals(organisations_, "assessed_eur", "committed", "paid", "open",
                                       paid_rate=("paid", "committed")),
         by_organisation_assessed=_per_currency(organisations_),
-        **_fields_of(lists),
+        lists=lists,
         curve_this_year=_curve(uow, year, mon, end, scope),
         curve_last_year=_curve(uow, year - 1, 12, end, scope),
         highlights=Highlights(
@@ -530,10 +511,6 @@ def build_monthly(
         fingerprint="",
     )
     return _with_fingerprint(report)
-
-
-def _fields_of(lists: MonthLists) -> dict[str, Any]:
-    return {f.name: getattr(lists, f.name) for f in fields(lists)}
 
 
 def _read_lists(
@@ -673,12 +650,14 @@ def fingerprint_of(report: MonthlyReport) -> str:
     header = {f.name: getattr(report.header, f.name) for f in fields(report.header)
               if f.name not in ("generated_at", "batches", "data_version")}
     data: dict[str, Any] = {}
-    for f in fields(report):
-        if f.name in ("header", "fingerprint", "highlights"):
+    # The long lists' fields stand beside the others (as they did before MonthLists).
+    named = [(f.name, getattr(report, f.name)) for f in fields(report) if f.name != "lists"]
+    named += [(f.name, getattr(report.lists, f.name)) for f in fields(report.lists)]
+    for name, value in named:
+        if name in ("header", "fingerprint", "highlights"):
             continue
-        value = getattr(report, f.name)
         is_list = isinstance(value, tuple) and bool(value) and is_dataclass(value[0])
-        data[f.name] = _rows(value) if is_list else value
+        data[name] = _rows(value) if is_list else value
     data["header"] = header
     # json's C encoder walks the data; only Decimals, dates and the few small dataclasses
     # (summary, totals, curves) reach _scalar.

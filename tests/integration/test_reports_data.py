@@ -46,13 +46,13 @@ def test_report_figures_equal_the_service_layer_figures_exactly(ledger):
         for r in by_dir.rows]
     assert report.by_directorate_total["committed"] == by_dir.totals.committed
     assert report.by_organisation_total["committed"] == ex.totals.committed
-    assert report.overdue_total["outstanding_eur"] == arrears.total_eur == cur.overdue_eur
-    assert dict((a.bucket, a.outstanding_eur) for a in report.ageing) == arrears.buckets
-    assert report.open_commitments_total["open_eur"] == sum((c.open_eur for c in opened), ZERO)
-    assert report.fx_year_total["gain_eur"] == sum((d.gain_eur for d in fx_year), ZERO)
-    assert list(report.fx_month) == fx_month and fx_month
+    assert report.lists.overdue_total["outstanding_eur"] == arrears.total_eur == cur.overdue_eur
+    assert dict((a.bucket, a.outstanding_eur) for a in report.lists.ageing) == arrears.buckets
+    assert report.lists.open_commitments_total["open_eur"] == sum((c.open_eur for c in opened), ZERO)
+    assert report.lists.fx_year_total["gain_eur"] == sum((d.gain_eur for d in fx_year), ZERO)
+    assert list(report.lists.fx_month) == fx_month and fx_month
     # Payments listed for the month add up to what the monthly curve counts as paid in it.
-    assert report.payments_total["amount_eur"] == month[9].paid_in_year
+    assert report.lists.payments_total["amount_eur"] == month[9].paid_in_year
     assert report.curve_this_year.months[-1].cumulative_paid == ex.totals.paid_in_year
     assert report.curve_this_year.months[-1].cumulative_committed == ex.totals.committed
 
@@ -71,8 +71,8 @@ def test_report_of_the_demo_month_equals_the_service_layer(ledger):
     assert report.summary.current.paid_in_year == ex.totals.paid_in_year
     assert report.summary.current.available == ex.totals.available
     assert report.by_organisation_total["open"] == ex.totals.open
-    assert report.overdue_total["outstanding_eur"] == arrears.total_eur
-    assert report.payments_total["amount_eur"] == paid
+    assert report.lists.overdue_total["outstanding_eur"] == arrears.total_eur
+    assert report.lists.payments_total["amount_eur"] == paid
     assert len(report.by_organisation) == len(ex.rows) >= 40
 
 
@@ -115,11 +115,11 @@ def test_the_pdf_selection_of_each_long_list_plus_its_others_line_equals_the_lis
     seed_report_ledger(ledger.factory)
     report = monthly_report(ledger.factory, MONTH, top=2)
     h = report.highlights
-    lists = ((h.payments, report.payments, report.payments_total),
-             (h.open_commitments, report.open_commitments, report.open_commitments_total),
-             (h.overdue, report.overdue, report.overdue_total),
-             (h.fx_month, report.fx_month, report.fx_month_total),
-             (h.fx_year, report.fx_year, report.fx_year_total))
+    lists = ((h.payments, report.lists.payments, report.lists.payments_total),
+             (h.open_commitments, report.lists.open_commitments, report.lists.open_commitments_total),
+             (h.overdue, report.lists.overdue, report.lists.overdue_total),
+             (h.fx_month, report.lists.fx_month, report.lists.fx_month_total),
+             (h.fx_year, report.lists.fx_year, report.lists.fx_year_total))
     assert sum(1 for sel, _, _ in lists if sel.more) >= 3, "the seed has lists longer than 2"
     for sel, every, total in lists:
         assert sel.count == len(every) and len(sel.lines) == min(2, len(every))
@@ -141,7 +141,7 @@ def test_a_directorate_report_holds_only_that_directorate(ledger):
     report = monthly_report(ledger.factory, MONTH, directorates=["m1"])
     assert report.header.directorates == ("M1",)
     assert {o.directorate for o in report.by_organisation} == {"M1"}
-    assert {p.directorate for p in report.payments} == {"M1"}
+    assert {p.directorate for p in report.lists.payments} == {"M1"}
     assert [d.code for d in report.by_directorate] == ["M1"]
     assert report.summary.current.commitment_credits == Decimal("8000000.00")
     with ledger.uow(write=False) as uow:
@@ -167,5 +167,5 @@ def test_payments_of_the_month_include_reversals_as_negative_lines(ledger):
 def test_an_empty_ledger_gives_a_report_of_zeros(ledger):
     report = monthly_report(ledger.factory, "2026-01")
     assert report.summary.current.committed == ZERO
-    assert report.by_organisation == () and report.payments == ()
+    assert report.by_organisation == () and report.lists.payments == ()
     assert report.summary.current.commitment_rate is None

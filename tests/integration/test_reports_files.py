@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from dataclasses import replace
 from decimal import Decimal
 
 import openpyxl
@@ -140,17 +141,17 @@ def test_a_capped_pdf_list_adds_up_with_its_others_line_and_the_workbook_keeps_e
     assert f"The 2 largest of {sel.count} lines by “Open EUR”" in section
     assert (f"… and {sel.more} more lines, EUR {fmt(sel.others['open_eur'])}, listed in the Excel "
             f"workbook (sheet “Open commitments”)") in section
-    total = report.open_commitments_total
+    total = report.lists.open_commitments_total
     for key in ("committed_eur", "open_eur"):
         assert fmt(sel.others[key]) in section and fmt(total[key]) in section
         assert sum((getattr(c, key) for c in sel.lines), Decimal(0)) + sel.others[key] == total[key]
     shown = {c.reference for c in sel.lines}
     assert all(ref in section for ref in shown)
-    assert not any(c.reference in section for c in report.open_commitments if c.reference not in shown)
+    assert not any(c.reference in section for c in report.lists.open_commitments if c.reference not in shown)
     # The workbook lists every line, and its SUM's cached value is the same total.
     ws = openpyxl.load_workbook(io.BytesIO(files["xlsx"]), data_only=True)["Open commitments"]
     refs = [ws.cell(r, 1).value for r in range(2, ws.max_row)]
-    assert refs == [c.reference for c in report.open_commitments]
+    assert refs == [c.reference for c in report.lists.open_commitments]
     headers = [c.value for c in ws[1]]
     assert ws.cell(ws.max_row, 1).value == "Total"
     assert Decimal(str(ws.cell(ws.max_row, headers.index("Open EUR") + 1).value)) == total["open_eur"]
@@ -249,11 +250,12 @@ def test_the_workbook_written_lists_first_equals_the_workbook_written_at_once(le
     seed_report_ledger(ledger.factory)
     report = monthly_report(ledger.factory, MONTH, generated_at=GENERATED_AT)
     light = report.without_lines()
-    assert not light.payments and not light.open_commitments and light.payments_total == report.payments_total
-    assert light.with_lists(report.lists) == report
+    assert not light.lists.payments and not light.lists.open_commitments
+    assert light.lists.payments_total == report.lists.payments_total
+    assert replace(light, lists=report.lists) == report
     writer = WorkbookWriter("nl")
     writer.write_lists(report.lists)
-    assert _workbook_cells(writer.finish(light.with_lists(report.lists))) == \
+    assert _workbook_cells(writer.finish(replace(light, lists=report.lists))) == \
         _workbook_cells(render_xlsx(report, "nl"))
 
 
