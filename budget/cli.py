@@ -20,6 +20,7 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from budget import config
 from budget.config import current_user, database_url
 from budget.errors import BudgetError
 from budget.ledger.db import make_engine, make_session_factory
@@ -710,12 +711,10 @@ LAZY_GROUPS: dict[str, str] = {
 
 def main() -> None:
     """Console-script entry point: no traceback reaches the officer (BUDGET_DEBUG=1 shows it)."""
-    import os
-
     try:
         cli(prog_name="budget", standalone_mode=True)
     except Exception as exc:  # last resort at the edge; Click handled its own errors already
-        if os.environ.get("BUDGET_DEBUG"):
+        if config.get("BUDGET_DEBUG"):
             raise
         click.echo(f"error: unexpected {type(exc).__name__}: {exc} (BUDGET_DEBUG=1 shows details)", err=True)
         sys.exit(1)

@@ -1,11 +1,79 @@
-"""Settings, from ``BUDGET_*`` environment variables with documented defaults."""
+"""Settings: every ``BUDGET_*`` environment variable, its default and its meaning, in one registry.
+
+Modules read a setting with :func:`get` (``config.get("BUDGET_MAX_RATE_AGE_DAYS")``), never
+``os.environ`` directly, so the README's settings table can be checked against
+:data:`SETTINGS` by a test. A value that does not parse is refused with a one-line
+:class:`~budget.errors.ConfigurationError` naming the setting.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from budget.errors import ConfigurationError
 
 DEFAULT_SQLITE_PATH = Path("var") / "budget.db"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One ``BUDGET_*`` setting: its name, default (as written in the environment), meaning."""
+
+    name: str
+    default: str
+    meaning: str
+    parse: Callable[[str], Any] = str
+
+
+def _flag(text: str) -> bool:
+    return text.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError("must be positive")
+    return value
+
+
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in (
+        Setting("BUDGET_DATABASE_URL", "",
+                "SQLAlchemy URL (`sqlite:///path.db`, `postgresql://user:pw@host/db`); empty: "
+                "the SQLite file `var/budget.db` under the working directory"),
+        Setting("BUDGET_USER", "", "who the CLI acts as in the audit log; empty: the login name"),
+        Setting("BUDGET_DEMO", "", "`1`: the dashboard logs in as the demo officer (demo only)", _flag),
+        Setting("BUDGET_LANG", "en", "the dashboard's language before the user picks one (`en`, `fr`, `nl`)"),
+        Setting("BUDGET_AMOUNT_STYLE", "en", "amount format on the dashboard before the user picks one "
+                "(`en`: 1,234.56; `be`: 1.234,56)"),
+        Setting("BUDGET_DEBUG", "", "`1`: the CLI prints the traceback of an unexpected error", _flag),
+        Setting("BUDGET_MAX_RATE_AGE_DAYS", "7",
+                "a conversion uses the last rate on or before its day only if it was published at most "
+                "this many days earlier", _positive_int),
+        Setting("BUDGET_IMPORT_MAX_BYTES", str(100 * 1024 * 1024), "largest import file accepted, in bytes",
+                _positive_int),
+        Setting("BUDGET_IMPORT_MAX_UNCOMPRESSED", str(1024 * 1024 * 1024),
+                "largest uncompressed size of a workbook or zip, all members together, in bytes", _positive_int),
+        Setting("BUDGET_IMPORT_MAX_RATIO", "200", "largest compression ratio of a zip member", _positive_int),
+        Setting("BUDGET_TEST_POSTGRES_URL", "", "PostgreSQL server for the tests; empty: the PostgreSQL half "
+                "is skipped"),
+    )
+}
+
+
+def get(name: str) -> Any:
+    """The value of setting ``name``, parsed; its default when the variable is unset or empty."""
+    setting = SETTINGS[name]
+    raw = os.environ.get(name, "").strip() or setting.default
+    try:
+        return setting.parse(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"{name}={raw!r} is not valid: {exc}.") from None
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -14,7 +82,7 @@ def database_url(explicit: str | None = None) -> str:
     The default SQLite file lives under the working directory; its folder is created on
     first use. ``postgresql://`` URLs are given the psycopg 3 driver.
     """
-    url = explicit or os.environ.get("BUDGET_DATABASE_URL") or ""
+    url = explicit or get("BUDGET_DATABASE_URL")
     if not url:
         path = Path.cwd() / DEFAULT_SQLITE_PATH
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,4 +96,4 @@ def database_url(explicit: str | None = None) -> str:
 
 def current_user() -> str:
     """Who the CLI acts as: ``BUDGET_USER``, else the login name."""
-    return os.environ.get("BUDGET_USER") or os.environ.get("USER") or "cli"
+    return get("BUDGET_USER") or os.environ.get("USER") or "cli"

@@ -84,3 +84,7 @@ class AuthenticationError(BudgetError):
 
 class PermissionDeniedError(BudgetError):
     """The user's role does not allow this operation."""
+
+
+class ConfigurationError(BudgetError):
+    """A ``BUDGET_*`` setting holds a value that does not parse."""

@@ -11,11 +11,11 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import streamlit as st
 
+from budget import config
 from budget.errors import AuthenticationError, BudgetError
 from budget.services import users as user_service
 from dashboards import common as c
@@ -25,7 +25,7 @@ DEMO_USER = c.CurrentUser("demo", "officer", None, demo=True)
 
 def demo_mode() -> bool:
     """True when the quick start's demo mode is on (``BUDGET_DEMO=1``)."""
-    return os.environ.get("BUDGET_DEMO", "").strip().lower() in ("1", "true", "yes")
+    return bool(config.get("BUDGET_DEMO"))
 
 
 def oidc_configured() -> bool:

@@ -123,6 +123,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from budget import config
 from budget.config import database_url
 from budget.errors import BudgetError
 from budget.ledger.db import make_engine, make_session_factory
@@ -158,7 +159,7 @@ T = TypeVar("T")
 def db_url() -> str:
     """The database URL the dashboard reads (``BUDGET_DATABASE_URL`` or var/budget.db)."""
     # Asked for by every cached read: worked out once per setting (it creates the folder).
-    return _url_for(os.environ.get("BUDGET_DATABASE_URL") or "", os.getcwd())
+    return _url_for(config.get("BUDGET_DATABASE_URL"), os.getcwd())
 
 
 @functools.lru_cache(maxsize=16)
@@ -476,7 +477,7 @@ def _per_run(name: str, read: Callable[[], T]) -> T:
 
 
 def _chosen_lang() -> str:
-    chosen = st.session_state.get("lang") or os.environ.get("BUDGET_LANG", "en")
+    chosen = st.session_state.get("lang") or config.get("BUDGET_LANG")
     return chosen if chosen in LANGUAGES else "en"
 
 
@@ -509,7 +510,7 @@ def t(key: str, **values: Any) -> str:
 
 
 def _chosen_style() -> str:
-    style = st.session_state.get("amount_style") or os.environ.get("BUDGET_AMOUNT_STYLE", "en")
+    style = st.session_state.get("amount_style") or config.get("BUDGET_AMOUNT_STYLE")
     return style if style in ("en", "be") else "en"
 
 

@@ -22,15 +22,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from budget import config
 from budget.errors import BudgetError
 
 #: Largest file accepted (bytes). ``BUDGET_IMPORT_MAX_BYTES`` overrides it.
-MAX_FILE_BYTES = int(os.environ.get("BUDGET_IMPORT_MAX_BYTES", 100 * 1024 * 1024))
+MAX_FILE_BYTES = config.get("BUDGET_IMPORT_MAX_BYTES")
 #: Largest total uncompressed size of a zip-based workbook (bytes).
-MAX_UNCOMPRESSED = int(os.environ.get("BUDGET_IMPORT_MAX_UNCOMPRESSED", 1024 * 1024 * 1024))
+MAX_UNCOMPRESSED = config.get("BUDGET_IMPORT_MAX_UNCOMPRESSED")
 #: Largest compression ratio of one member larger than 1 MB uncompressed. Real sheets
 #: compress 5-30x; the crafted bombs measured here are above 1000x.
-MAX_RATIO = int(os.environ.get("BUDGET_IMPORT_MAX_RATIO", 200))
+MAX_RATIO = config.get("BUDGET_IMPORT_MAX_RATIO")
 
 ENCRYPTED = "the workbook is encrypted (password-protected); save it without a password."
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
