@@ -506,6 +506,8 @@ def credit(
 @click.option("--end", type=DATE, required=True, help="Period end.")
 @click.option("--due", type=DATE, required=True, help="Due date.")
 @click.option("--year", type=int, default=None, help="Fiscal year charged (default: year of start).")
+@click.option("--received", type=DATE, default=None,
+              help="Date the call was received (default: the earlier of today and --due).")
 @pass_ctx
 def assess(
     c: Context,
@@ -516,6 +518,7 @@ def assess(
     end: dt.datetime,
     due: dt.datetime,
     year: int | None,
+    received: dt.datetime | None,
 ) -> None:
     """Register an organisation's assessment (call for contributions)."""
     from budget.services import register_assessment
@@ -537,9 +540,10 @@ def assess(
             period_end=end.date(),
             due_date=due.date(),
             fiscal_year=year,
+            received=_date(received),
         ),
     )
-    click.echo(f"assessment {row.reference} registered")
+    click.echo(f"assessment {row.reference} registered (received {row.entry_date.isoformat()})")
 
 
 @cli.command("commit")
@@ -674,13 +678,12 @@ def pay(
 @click.argument("entity", type=click.Choice(["credit", "assessment", "commitment", "adjustment", "payment"]))
 @click.argument("entry_id", type=int)
 @click.option("--reason", required=True)
-@click.option("--date", "day", type=DATE, default=None)
 @pass_ctx
-def reverse_cmd(c: Context, entity: str, entry_id: int, reason: str, day: dt.datetime | None) -> None:
-    """Cancel an entry with a linked reversing entry (nothing is ever deleted)."""
+def reverse_cmd(c: Context, entity: str, entry_id: int, reason: str) -> None:
+    """Cancel an entry with a linked reversing entry on the entry's own date (nothing is deleted)."""
     from budget.services import reverse
 
-    row = _write(c, lambda uow: reverse(uow, entity, entry_id, reason=reason, entry_date=_date(day)))
+    row = _write(c, lambda uow: reverse(uow, entity, entry_id, reason=reason))
     click.echo(f"{entity} {entry_id} reversed by entry {row.id}")
 
 

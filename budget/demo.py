@@ -350,7 +350,7 @@ def _stream_year(
         period_end=end,
         due_date=due,
         fiscal_year=year,
-        entry_date=notice,
+        received=notice,
     )
     counts["assessments"] += 1
     commit_day = _weekday(max(notice + dt.timedelta(days=rng.randint(4, 15)), dt.date(year, 1, 2)))
@@ -412,7 +412,7 @@ def _credit_returned(uow: UnitOfWork, today: dt.date) -> None:
         period_end=dt.date(year, 6, 30),
         due_date=day,
         fiscal_year=year,
-        entry_date=day,
+        received=day,
         note="credits returned from closed peacekeeping missions",
     )
 
@@ -436,7 +436,7 @@ def _december_commitment(uow: UnitOfWork, today: dt.date, counts: dict[str, int]
         period_end=dt.date(last + 1, 6, 30),
         due_date=dt.date(last + 1, 1, 3),
         fiscal_year=last,
-        entry_date=notice,
+        received=notice,
     )
     quote = rate_on(uow, "USD", dt.date(last, 12, 10))
     commit(

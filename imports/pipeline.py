@@ -700,7 +700,7 @@ class _Assessments(_Handler):
         for item in items:
             first = item.rows[0]
             for r in item.rows[1:]:
-                for col in ("year", "period_start", "period_end", "due_date"):
+                for col in ("year", "period_start", "period_end", "due_date", "received"):
                     if r.values.get(col) != first.values.get(col):
                         result.problems.append(Problem(
                             r.sheet, r.row, r.headers.get(col, col), p.display(r.raw.get(col)),
@@ -730,7 +730,8 @@ class _Assessments(_Handler):
             if lines != fact.lines:
                 diffs.append(f"lines {_fmt_lines(fact.lines)} → {_fmt_lines(lines)}")
             for name, a, b in (("period", (fact.period_start, fact.period_end), (start, end)),
-                               ("year", fact.fiscal_year, year), ("due date", fact.due_date, first.values["due_date"])):
+                               ("year", fact.fiscal_year, year), ("due date", fact.due_date, first.values["due_date"]),
+                               ("received", fact.received, first.values.get("received") or fact.received)):
                 if a != b:
                     diffs.append(f"{name} {_fmt(a)} → {_fmt(b)}")
             _settle(item, diffs, opts)
@@ -748,7 +749,7 @@ class _Assessments(_Handler):
             _guarded(uow, first, result, lambda i=item, f=first, s=start, e=end, y=year: entries.register_assessment(
                 uow, i.key[0], i.key[1], [(r.values["currency"], r.values["amount"]) for r in i.rows],
                 period_start=s, period_end=e, due_date=f.values["due_date"], fiscal_year=y,
-                source_sheet=f.sheet, source_rows=[r.row for r in i.rows]))
+                received=f.values.get("received"), source_sheet=f.sheet, source_rows=[r.row for r in i.rows]))
 
 
 def _fmt_lines(lines: dict[str, Decimal]) -> str:

@@ -142,6 +142,11 @@ SPECS: dict[str, KindSpec] = {
             _c("due_date", "date", "due date|due|echeance|date d'echeance|date echeance|"
                "vervaldatum|vervaldag|payable by|a payer avant", help="Due date.",
                example="2025-01-31"),
+            _c("received", "date", "received|date received|received on|date of receipt|"
+               "date de reception|recu le|date reception|ontvangen op|ontvangstdatum|"
+               "datum ontvangst", required=False,
+               help="Date the call was received (default: the earlier of today and the due "
+               "date); every figure as of a date counts the call from then.", example="2025-01-05"),
         ),
         one_of=(("year", "period_start"),),
     ),

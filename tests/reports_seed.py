@@ -79,8 +79,7 @@ def seed_report_ledger(factory, *, many_organisations: int = 0) -> None:
         uow.commit()
     with UnitOfWork(factory, user="seed", channel="test") as uow:
         # A payment made in the month then reversed in the same month.
-        reverse(uow, "payment", _payment_id(uow, f"PAY-{Y}-NATO-2"), reason="wrong amount",
-                entry_date=dt.date(Y, 10, 20))
+        reverse(uow, "payment", _payment_id(uow, f"PAY-{Y}-NATO-2"), reason="wrong amount")
         uow.commit()
 
 
@@ -97,7 +96,7 @@ def _year_entries(uow, y: int) -> None:
     # UN regular budget, USD, due end of January, paid in two instalments (exchange difference).
     register_assessment(uow, "UN-RB", f"ST/ADM/{y}", [("USD", "4140000.00")],
                         period_start=d(y, 1, 1), period_end=d(y, 12, 31), due_date=d(y, 1, 31),
-                        entry_date=d(y, 1, 10))
+                        received=d(y, 1, 10))
     commit(uow, f"ENG-{y}-UNRB", "UN-RB", entry_date=d(y, 1, 20), currency="USD",
            amount="4140000.00", assessment_reference=f"ST/ADM/{y}")
     record_payment(uow, f"PAY-{y}-UNRB-1", f"ENG-{y}-UNRB", entry_date=d(y, 3, 5), amount="2000000.00")
@@ -105,14 +104,14 @@ def _year_entries(uow, y: int) -> None:
     # Peacekeeping July-June, assessed in August, partly paid, overdue by the month end.
     register_assessment(uow, "UN-PKO", f"PKO/{y}-{y + 1}", [("USD", "9876543.21")],
                         period_start=d(y, 7, 1), period_end=d(y + 1, 6, 30), due_date=d(y, 9, 1),
-                        fiscal_year=y, entry_date=d(y, 8, 2))
+                        fiscal_year=y, received=d(y, 8, 2))
     commit(uow, f"ENG-{y}-PKO", "UN-PKO", entry_date=d(y, 8, 10), currency="USD",
            amount="9876543.21", assessment_reference=f"PKO/{y}-{y + 1}")
     record_payment(uow, f"PAY-{y}-PKO-1", f"ENG-{y}-PKO", entry_date=d(y, 10, 15), amount="3000000.00")
     # UNESCO: split USD + CHF, committed, not paid, due in December (to pay).
     register_assessment(uow, "UNESCO", f"UNESCO/{y}", [("USD", "1234567.89"), ("CHF", "456789.10")],
                         period_start=d(y, 1, 1), period_end=d(y, 12, 31), due_date=d(y, 12, 1),
-                        entry_date=d(y, 9, 1))
+                        received=d(y, 9, 1))
     commit(uow, f"ENG-{y}-UNESCO-USD", "UNESCO", entry_date=d(y, 9, 5), currency="USD",
            amount="1234567.89", assessment_reference=f"UNESCO/{y}")
     commit(uow, f"ENG-{y}-UNESCO-CHF", "UNESCO", entry_date=d(y, 9, 5), currency="CHF",
@@ -120,7 +119,7 @@ def _year_entries(uow, y: int) -> None:
     # NATO: EUR, paid in full in February; a second payment in October is reversed.
     register_assessment(uow, "NATO", f"NATO/{y}", [("EUR", "5432109.87")],
                         period_start=d(y, 1, 1), period_end=d(y, 12, 31), due_date=d(y, 2, 15),
-                        entry_date=d(y, 1, 5))
+                        received=d(y, 1, 5))
     commit(uow, f"ENG-{y}-NATO", "NATO", entry_date=d(y, 1, 6), amount_eur="5432109.87",
            assessment_reference=f"NATO/{y}")
     record_payment(uow, f"PAY-{y}-NATO-1", f"ENG-{y}-NATO", entry_date=d(y, 2, 10), amount="5000000.00")
@@ -128,14 +127,14 @@ def _year_entries(uow, y: int) -> None:
     # OSCE: EUR, overdue for more than 90 days, nothing paid, committed.
     register_assessment(uow, "OSCE", f"OSCE/{y}", [("EUR", "765432.10")],
                         period_start=d(y, 1, 1), period_end=d(y, 12, 31), due_date=d(y, 3, 31),
-                        entry_date=d(y, 2, 1))
+                        received=d(y, 2, 1))
     commit(uow, f"ENG-{y}-OSCE", "OSCE", entry_date=d(y, 2, 3), amount_eur="765432.10",
            assessment_reference=f"OSCE/{y}")
     # Council of Europe and the formula-named organisation: paid in full in EUR.
     for org, amount in (("COE", "2222222.22"), ("EVIL", "1111.11")):
         register_assessment(uow, org, f"{org}/{y}", [("EUR", amount)],
                             period_start=d(y, 1, 1), period_end=d(y, 12, 31), due_date=d(y, 4, 30),
-                            entry_date=d(y, 3, 1))
+                            received=d(y, 3, 1))
         commit(uow, f"ENG-{y}-{org}", org, entry_date=d(y, 3, 2), amount_eur=amount,
                assessment_reference=f"{org}/{y}")
         record_payment(uow, f"PAY-{y}-{org}", f"ENG-{y}-{org}", entry_date=d(y, 10, 30), amount=amount)

@@ -345,12 +345,12 @@ def list_sections(lists: MonthLists, highlights: Highlights | None = None, lang:
          Column("open", L("open_cur"), "amount_cur", 15),
          Column("rate", L("rate"), "rate", 9),
          Column("rate_date", L("rate_date"), "date", 9),
-         Column("open_eur_committed", L("open_committed_eur"), "amount", 16, "sum"),
-         Column("open_eur_now", L("open_now_eur"), "amount", 16, "sum"),
+         Column("eur_booked", L("open_committed_eur"), "amount", 16, "sum"),
+         Column("eur_at_rate", L("open_now_eur"), "amount", 16, "sum"),
          Column("difference", L("latent"), "amount", 15, "sum")),
-        [(e.currency, e.open, e.rate, e.rate_date, e.open_eur_committed, e.open_eur_now,
+        [(e.currency, e.open, e.rate, e.rate_date, e.eur_booked, e.eur_at_rate,
           e.difference) for e in lists.exposure],
-        _tot(lists.exposure_total, "open_eur_committed", "open_eur_now", "difference"),
+        _tot(lists.exposure_total, "eur_booked", "eur_at_rate", "difference"),
     ))
     return out
 

@@ -195,17 +195,6 @@ class AgeingLine:
 
 
 @dataclass(frozen=True)
-class ExposureLine:
-    currency: str
-    open: Decimal
-    open_eur_committed: Decimal
-    rate: Decimal | None
-    rate_date: dt.date | None
-    open_eur_now: Decimal | None
-    difference: Decimal | None
-
-
-@dataclass(frozen=True)
 class ChartMonth:
     """One month of the cumulative curve (EUR; floats are derived only when plotting)."""
 
@@ -280,7 +269,7 @@ class MonthLists:
     fx_month_total: Totals
     fx_year: tuple[ExchangeDifference, ...]
     fx_year_total: Totals
-    exposure: tuple[ExposureLine, ...]
+    exposure: tuple[Exposure, ...]
     exposure_total: Totals
 
 
@@ -525,7 +514,7 @@ def _read_lists(
     fx_year = tuple(views.exchange_differences(uow, year=year, end=end, directorates=scope))
     # The month's differences are the year's dated in the month (one read instead of two).
     fx_month = tuple(x for x in fx_year if x.entry_date >= start)
-    exposure = tuple(_exposure_line(e) for e in views.exposure_of(uow, open_, as_of=end))
+    exposure = tuple(views.exposure_of(uow, open_, as_of=end))
     return MonthLists(
         payments=payments,
         payments_total=_totals(payments, "amount_eur"),
@@ -592,18 +581,13 @@ def highlight(lines: Sequence[Any], total: Totals, rank: str, top: int) -> Highl
     return Highlight(shown, len(lines), others, rank)
 
 
-def _exposure_line(e: Exposure) -> ExposureLine:
-    return ExposureLine(e.currency, e.open, e.open_eur_committed, e.rate, e.rate_date,
-                        e.open_eur_now, e.difference)
-
-
-def _exposure_total(lines: Sequence[ExposureLine]) -> Totals:
+def _exposure_total(lines: Sequence[Exposure]) -> Totals:
     # A currency without a rate has no EUR value now: the total of those columns is then
     # unknown rather than silently short.
-    complete = all(x.open_eur_now is not None for x in lines)
+    complete = all(x.eur_at_rate is not None for x in lines)
     return Totals((
-        ("open_eur_committed", _sum(lines, "open_eur_committed")),
-        ("open_eur_now", sum((x.open_eur_now or ZERO for x in lines), ZERO) if complete else None),
+        ("eur_booked", _sum(lines, "eur_booked")),
+        ("eur_at_rate", sum((x.eur_at_rate or ZERO for x in lines), ZERO) if complete else None),
         ("difference", sum((x.difference or ZERO for x in lines), ZERO) if complete else None),
     ))
 

@@ -44,8 +44,8 @@ from budget.ledger.models import (
     Payment,
     utcnow,
 )
-from budget.money import ALL_CURRENCIES, CENT, fmt, money, normalise_currency, to_eur
-from budget.services import entries
+from budget.money import ALL_CURRENCIES, CENT, fmt, money, normalise_currency
+from budget.services import entries, fx
 from budget.uow import UnitOfWork
 
 CHUNK = 900  # bound parameters per IN (...) list: well under SQLite's and PostgreSQL's limits
@@ -288,6 +288,7 @@ class AssessmentFact:
     period_end: dt.date
     due_date: dt.date
     lines: dict[str, Decimal]
+    received: dt.date
 
 
 def assessment_facts(uow: UnitOfWork) -> dict[tuple[str, str], AssessmentFact]:
@@ -305,7 +306,7 @@ def assessment_facts(uow: UnitOfWork) -> dict[tuple[str, str], AssessmentFact]:
             lines[aid][cur] = amount
     return {
         (code, a.reference): AssessmentFact(a.id, a.fiscal_year, a.period_start, a.period_end,
-                                            a.due_date, dict(lines[a.id]))
+                                            a.due_date, dict(lines[a.id]), a.entry_date)
         for a, code in found
     }
 
@@ -934,33 +935,10 @@ def _convert(
     book: _RateBook | _QuoteCache, cur: str, value: Decimal, amount_eur: Decimal | None,
     rate_used: Decimal | None, entry_date: dt.date,
 ) -> tuple[Decimal, Decimal, dt.date | None, str]:
-    """``entries._conversion`` with the stored rates preloaded."""
-    from budget.errors import MissingExchangeRateError
-    from budget.money import rate as as_rate
-
-    if cur == "EUR":
-        eur = value if amount_eur is None else _money(amount_eur)
-        if eur != value:
-            raise ValidationError(f"A EUR amount of {fmt(value)} cannot be worth EUR {fmt(eur)}.")
-        return value, _PAR, None, "par"
-    if amount_eur is not None:
-        eur = money(amount_eur)
-        if (eur > 0) != (value > 0) or eur == 0:
-            raise ValidationError(f"EUR amount {fmt(eur)} does not match {cur} {fmt(value)}.")
-        if rate_used is not None:
-            return eur, as_rate(rate_used), None, "given"
-        return eur, (value / eur).quantize(Decimal("1E-10")), None, "computed"
-    if rate_used is not None:
-        r = as_rate(rate_used)
-        return to_eur(value, cur, r), r, None, "given"
-    quote = book.on(cur, entry_date)
-    if quote is None:
-        raise MissingExchangeRateError(
-            f"No {cur} exchange rate is published on or before {entry_date.isoformat()}: "
-            "load the ECB reference rates first (budget import fx FILE)."
-        )
-    r, published, source = quote
-    return to_eur(value, cur, r), r, published, source
+    """:func:`budget.services.fx.convert` with the stored rates preloaded in ``book``."""
+    c = fx.convert(cur, value, entry_date, amount_eur=amount_eur, given_rate=rate_used,
+                   lookup=lambda currency, day: fx.usable_quote(currency, day, book.on(currency, day)))
+    return c.eur, c.rate, c.rate_date, c.source
 
 
 # --------------------------------------------------------------------------- batches

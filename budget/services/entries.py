@@ -39,8 +39,8 @@ from budget.ledger.models import (
     Organisation,
     Payment,
 )
-from budget.money import ZERO, fmt, money, normalise_currency, positive, rate, round_cents, to_eur
-from budget.services.fx import rate_on
+from budget.money import ZERO, fmt, money, normalise_currency, positive, round_cents, to_eur
+from budget.services.fx import convert, rate_on
 from budget.services.reference import check_open_year, get_allocation, get_organisation
 from budget.uow import UnitOfWork
 
@@ -281,13 +281,16 @@ def register_assessment(
     period_end: dt.date,
     due_date: dt.date,
     fiscal_year: int | None = None,
-    entry_date: dt.date | None = None,
+    received: dt.date | None = None,
     note: str | None = None,
     source_sheet: str | None = None,
     source_rows: Sequence[int | None] | None = None,
 ) -> Assessment:
     """Register an organisation's call for contributions with one or more currency lines.
 
+    ``received`` is the business date of the call (the day it was received): every "as of"
+    figure counts the assessment from that day, whenever it is typed. Unknown, it is the
+    earlier of today and the due date (a call is in hand by its due date at the latest).
     A negative line is a credit returned by the organisation. Each line's EUR equivalent is
     taken at the ECB rate in force on the due date (the last published on or before it).
     """
@@ -301,6 +304,7 @@ def register_assessment(
         raise ValidationError(f"Assessment {ref} has no amount.")
     year = _year(fiscal_year if fiscal_year is not None else period_start.year)
     check_open_year(uow, year)
+    received_on = received_date(received, due_date)
     parsed: list[tuple[str, Decimal]] = []
     for cur, amount in lines:
         c = normalise_currency(cur)
@@ -319,7 +323,7 @@ def register_assessment(
         ) from None
     row = Assessment(
         organisation_id=org.id, reference=ref, fiscal_year=year, period_start=period_start,
-        period_end=period_end, due_date=due_date, entry_date=entry_date or today(), note=note,
+        period_end=period_end, due_date=due_date, entry_date=received_on, note=note,
         revision=revision, source_sheet=source_sheet,
         source_row=(source_rows or [None])[0], **uow.stamp(),
     )
@@ -339,6 +343,15 @@ def register_assessment(
     uow.audit("register", "assessment", row.id, organisation=org.code, reference=ref,
               lines={c: str(v) for c, v in parsed})
     return row
+
+
+def received_date(received: dt.date | None, due_date: dt.date) -> dt.date:
+    """The business date of an assessment: the day given, else the earlier of today and its due date."""
+    if received is not None:
+        if received > today():
+            raise ValidationError(f"The date received ({received.isoformat()}) is in the future.")
+        return received
+    return min(today(), due_date)
 
 
 def find_assessment(uow: UnitOfWork, organisation: Organisation, reference: str) -> Assessment:
@@ -371,23 +384,10 @@ def _conversion(
     amount_eur: object | None,
     given_rate: object | None,
 ) -> tuple[Decimal, Decimal, dt.date | None, str]:
-    """EUR amount, rate, rate date and source for a foreign-currency amount."""
-    if currency == "EUR":
-        eur = amount if amount_eur is None else money(amount_eur)
-        if eur != amount:
-            raise ValidationError(f"A EUR amount of {fmt(amount)} cannot be worth EUR {fmt(eur)}.")
-        return amount, Decimal(1), None, "par"
-    if amount_eur is not None:
-        eur = money(amount_eur)
-        if (eur > 0) != (amount > 0) or eur == 0:
-            raise ValidationError(f"EUR amount {fmt(eur)} does not match {currency} {fmt(amount)}.")
-        r = rate(given_rate) if given_rate is not None else (amount / eur).quantize(Decimal("1E-10"))
-        return eur, r, None, "given" if given_rate is not None else "computed"
-    if given_rate is not None:
-        r = rate(given_rate)
-        return to_eur(amount, currency, r), r, None, "given"
-    quote = rate_on(uow, currency, on)
-    return to_eur(amount, currency, quote.rate), quote.rate, quote.published, quote.source
+    """EUR amount, rate, rate date and source (:func:`budget.services.fx.convert` on stored rates)."""
+    c = convert(currency, amount, on, amount_eur=amount_eur, given_rate=given_rate,
+                lookup=lambda cur, day: rate_on(uow, cur, day))
+    return c.eur, c.rate, c.rate_date, c.source
 
 
 def commit(
@@ -776,9 +776,12 @@ def reverse(
     entry_id: int,
     *,
     reason: str,
-    entry_date: dt.date | None = None,
 ) -> Any:
     """Cancel an entry by recording its negative, linked to it by ``reverses_id``.
+
+    The reversal carries the business date of the entry it cancels (DOMAIN.md: a correction
+    belongs to the date of what it corrects), so correcting a March 2025 payment in 2026
+    changes 2025's figures and leaves 2026's alone; when and by whom is in the audit log.
 
     Refused when the entry is already reversed, is itself a reversal, or when live later
     entries depend on it (payments on a commitment, commitments on an assessment): those
@@ -810,7 +813,6 @@ def reverse(
         )
     year = _entry_year(entry)
     check_open_year(uow, year)
-    on = entry_date or today()
     if isinstance(entry, CreditMovement) and entry.credit_type == "commitment" and entry.amount > 0:
         allocation = entry.ab
         control = _check_availability(uow, allocation, entry.fiscal_year, entry.amount, None,
@@ -852,7 +854,7 @@ def reverse(
             )
             _record_override(uow, commitment.ab, commitment.fiscal_year, fx_control,
                              commitment_id=commitment.id)
-    mirror = _mirror(uow, entry, on, reason.strip())
+    mirror = _mirror(uow, entry, reason.strip())
     uow.session.add(mirror)
     uow.session.flush()
     if isinstance(entry, Assessment):
@@ -862,7 +864,7 @@ def reverse(
                 amount_eur=-line.amount_eur, rate=line.rate, rate_date=line.rate_date,
             ))
     for fx in fx_rows:
-        uow.session.add(_mirror(uow, fx, on, f"{entity} {entry.reference} reversed"))
+        uow.session.add(_mirror(uow, fx, f"{entity} {entry.reference} reversed"))
     uow.session.flush()
     uow.audit("reverse", model.__tablename__, entry.id, reversal_id=mirror.id, reason=reason)
     return mirror
@@ -878,10 +880,11 @@ def _entry_year(entry: Any) -> int:
 
 _NEGATED = ("amount", "amount_eur")
 _COPIED_SKIP = {"id", "reverses_id", "created_at", "created_by", "channel", "batch_id",
-                "source_sheet", "source_row", "entry_date", "reason"}
+                "source_sheet", "source_row", "reason"}
 
 
-def _mirror(uow: UnitOfWork, entry: Any, on: dt.date, reason: str) -> Any:
+def _mirror(uow: UnitOfWork, entry: Any, reason: str) -> Any:
+    """The negative of ``entry``, on the entry's own business date, linked by ``reverses_id``."""
     model = type(entry)
     values: dict[str, Any] = {}
     for column in model.__table__.columns:
@@ -890,7 +893,7 @@ def _mirror(uow: UnitOfWork, entry: Any, on: dt.date, reason: str) -> Any:
             continue
         value = getattr(entry, name)
         values[name] = -value if name in _NEGATED and value is not None else value
-    return model(**values, reverses_id=entry.id, entry_date=on, reason=reason, **uow.stamp())
+    return model(**values, reverses_id=entry.id, reason=reason, **uow.stamp())
 
 
 def live_entries(uow: UnitOfWork, entity: str) -> list[Any]:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from budget.errors import MissingExchangeRateError
+from budget import config
+from budget.errors import MissingExchangeRateError, ValidationError
 from budget.ledger.models import ExchangeRate
-from budget.money import normalise_currency, rate
+from budget.money import fmt, money, normalise_currency, rate, to_eur
 from budget.uow import UnitOfWork
 
 ONE = Decimal(1)
@@ -28,11 +29,40 @@ class RateQuote:
     source: str
 
 
-def rate_on(uow: UnitOfWork, currency: str, on: dt.date) -> RateQuote:
-    """The rate (units per EUR) in force on ``on``; EUR is 1.
+def max_rate_age() -> dt.timedelta:
+    """How old the last published rate may be for a day (``BUDGET_MAX_RATE_AGE_DAYS``)."""
+    return dt.timedelta(days=config.get("BUDGET_MAX_RATE_AGE_DAYS"))
+
+
+def usable_quote(currency: str, on: dt.date, found: tuple[Decimal, dt.date, str] | None) -> RateQuote:
+    """The rule for every conversion: the last rate on or before ``on`` (``found``: its value,
+    publication date and source), provided it was published at most
+    ``BUDGET_MAX_RATE_AGE_DAYS`` days before ``on`` (weekends and TARGET holidays have no
+    rate; a gap longer than that means the rates were not loaded).
 
     Raises:
-        MissingExchangeRateError: nothing published for ``currency`` on or before ``on``.
+        MissingExchangeRateError: nothing published on or before ``on``, or only an older rate.
+    """
+    if found is None:
+        raise MissingExchangeRateError(
+            f"No {currency} exchange rate is published on or before {on.isoformat()}: "
+            "load the ECB reference rates (budget import fx FILE) or give the rate."
+        )
+    value, published, source = found
+    if on - published > max_rate_age():
+        raise MissingExchangeRateError(
+            f"The last {currency} rate before {on.isoformat()} was published on {published.isoformat()}, "
+            f"more than {max_rate_age().days} days earlier: load the ECB reference rates "
+            "(budget import fx FILE) or give the rate."
+        )
+    return RateQuote(currency, on, value, published, source)
+
+
+def rate_on(uow: UnitOfWork, currency: str, on: dt.date) -> RateQuote:
+    """The rate (units per EUR) in force on ``on``; EUR is 1 (rule: :func:`usable_quote`).
+
+    Raises:
+        MissingExchangeRateError: no rate published on or before ``on``, or only a stale one.
     """
     cur = normalise_currency(currency)
     if cur == "EUR":
@@ -43,20 +73,56 @@ def rate_on(uow: UnitOfWork, currency: str, on: dt.date) -> RateQuote:
         .order_by(ExchangeRate.rate_date.desc())
         .limit(1)
     ).first()
-    if row is None:
-        raise MissingExchangeRateError(
-            f"No {cur} exchange rate is published on or before {on.isoformat()}: "
-            "load the ECB reference rates first (budget import fx FILE)."
-        )
-    return RateQuote(cur, on, row.rate, row.rate_date, row.source)
+    return usable_quote(cur, on, None if row is None else (row.rate, row.rate_date, row.source))
 
 
-def latest_rate(uow: UnitOfWork, currency: str) -> RateQuote | None:
-    """The newest rate known for ``currency`` (None when there is none)."""
-    try:
-        return rate_on(uow, currency, dt.date.max)
-    except MissingExchangeRateError:
-        return None
+@dataclass(frozen=True)
+class Conversion:
+    """An amount's EUR equivalent, with the rate used, its publication date and its source."""
+
+    eur: Decimal
+    rate: Decimal
+    rate_date: dt.date | None
+    source: str
+
+
+def convert(
+    currency: str,
+    amount: Decimal,
+    on: dt.date,
+    *,
+    amount_eur: object | None,
+    given_rate: object | None,
+    lookup: Callable[[str, dt.date], RateQuote],
+) -> Conversion:
+    """The one rule converting an entry's amount to EUR (one-row and bulk paths alike).
+
+    EUR is at par (an EUR amount given must equal it). Otherwise the EUR amount given wins
+    (its rate is the one given, or the one the two amounts imply), then a rate given, then
+    ``lookup(currency, on)`` (:func:`rate_on` or a preloaded book applying :func:`usable_quote`).
+    """
+    if currency == "EUR":
+        eur = amount if amount_eur is None else money(amount_eur)
+        if eur != amount:
+            raise ValidationError(f"A EUR amount of {fmt(amount)} cannot be worth EUR {fmt(eur)}.")
+        return Conversion(amount, ONE, None, "par")
+    if amount_eur is not None:
+        eur = money(amount_eur)
+        if (eur > 0) != (amount > 0) or eur == 0:
+            raise ValidationError(f"EUR amount {fmt(eur)} does not match {currency} {fmt(amount)}.")
+        if given_rate is not None:
+            return Conversion(eur, rate(given_rate), None, "given")
+        return Conversion(eur, implied_rate(amount, eur), None, "computed")
+    if given_rate is not None:
+        r = rate(given_rate)
+        return Conversion(to_eur(amount, currency, r), r, None, "given")
+    quote = lookup(currency, on)
+    return Conversion(to_eur(amount, currency, quote.rate), quote.rate, quote.published, quote.source)
+
+
+def implied_rate(amount: Decimal, amount_eur: Decimal) -> Decimal:
+    """The rate (units per EUR) that two amounts of one value imply, to ten decimals."""
+    return (amount / amount_eur).quantize(Decimal("1E-10"))
 
 
 def record_rates(

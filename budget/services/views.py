@@ -49,7 +49,7 @@ from budget.ledger.models import (
     Organisation,
 )
 from budget.ledger.types import Money
-from budget.money import ZERO, json_amount, ratio, round_cents
+from budget.money import ZERO, json_amount, ratio, round_cents, to_eur
 from budget.services import balances
 from budget.uow import UnitOfWork
 
@@ -829,7 +829,21 @@ class OpenCommitment:
 
     @property
     def open_eur(self) -> Decimal:
+        """Commitment credits still held: committed EUR less the EUR paid (at payment rates)."""
         return self.committed_eur - self.paid_eur
+
+    @property
+    def open_eur_booked(self) -> Decimal:
+        """The open part at the commitment's own rate: committed EUR x open / committed."""
+        return booked_eur(self.open, self.committed, self.committed_eur)
+
+
+def booked_eur(open_amount: Decimal, committed: Decimal, committed_eur: Decimal) -> Decimal:
+    """What ``open_amount`` of a commitment of ``committed`` (worth ``committed_eur``) is worth
+    at the commitment's own rate, to the cent (realised differences play no part)."""
+    if committed == 0:
+        return ZERO
+    return round_cents(committed_eur * open_amount / committed)
 
 
 def open_commitments(
@@ -1049,70 +1063,65 @@ def exchange_difference_view(
 
 @dataclass(frozen=True)
 class Exposure:
-    """Open foreign-currency commitments of one currency, valued at the latest rate."""
+    """What is still to pay on open commitments in one foreign currency, as booked and at the
+    rate in force on the day (``rate`` None: no usable rate that day)."""
 
     currency: str
     open: Decimal
-    open_eur_committed: Decimal
+    eur_booked: Decimal
     rate: Decimal | None
     rate_date: dt.date | None
-    open_eur_now: Decimal | None
+    eur_at_rate: Decimal | None
 
     @property
     def difference(self) -> Decimal | None:
-        """Committed EUR minus EUR at today's rate: positive is a latent gain."""
-        if self.open_eur_now is None:
+        """EUR at the day's rate minus EUR as booked: positive is a latent loss (more EUR needed)."""
+        if self.eur_at_rate is None:
             return None
-        return self.open_eur_committed - self.open_eur_now
+        return self.eur_at_rate - self.eur_booked
+
+    def to_json(self) -> dict[str, Any]:
+        def amount(value: Decimal | None) -> str | None:
+            return None if value is None else json_amount(value)
+
+        return {"currency": self.currency, "open": json_amount(self.open),
+                "eur_booked": json_amount(self.eur_booked), "rate": None if self.rate is None else str(self.rate),
+                "rate_date": None if self.rate_date is None else self.rate_date.isoformat(),
+                "eur_at_rate": amount(self.eur_at_rate), "difference": amount(self.difference)}
 
 
 def exposure(
     uow: UnitOfWork, *, as_of: dt.date | None = None, directorates: Sequence[str] | None = None
 ) -> list[Exposure]:
-    """Open foreign-currency commitments per currency at the last rate on or before ``as_of``."""
-    # Summed in SQL per currency: the exposure needs the totals, not thousands of lines.
-    sums = _open_commitment_sums(as_of)
-    rows = uow.session.execute(
-        select(Commitment.currency,
-               type_coerce(func.sum(sums.c.committed - sums.c.paid), Money),
-               type_coerce(func.sum(sums.c.committed_eur - sums.c.paid_eur), Money))
-        .select_from(sums)
-        .join(Commitment, Commitment.id == sums.c.commitment_id)
-        .join(Organisation, Organisation.id == Commitment.organisation_id)
-        .where(Commitment.currency != "EUR", _org_filter(directorates), _upto(Commitment.entry_date, as_of))
-        .group_by(Commitment.currency)
-        .having(func.count() > 0)
-    )
-    return _valued(uow, {cur: (_d(open_), _d(eur)) for cur, open_, eur in rows}, as_of)
+    """Open foreign-currency commitments per currency as of ``as_of`` (default today), as
+    booked and at the rate in force that day."""
+    day = as_of or dt.date.today()
+    return exposure_of(uow, _open_commitments(uow, as_of=day, directorates=directorates, foreign_only=True),
+                       as_of=day)
 
 
 def exposure_of(
     uow: UnitOfWork, commitments: Sequence[OpenCommitment], *, as_of: dt.date | None = None
 ) -> list[Exposure]:
     """:func:`exposure` of open commitments already read (a report reads them once)."""
+    from budget.errors import MissingExchangeRateError
+    from budget.services.fx import rate_on
+
+    day = as_of or dt.date.today()
     per: dict[str, tuple[Decimal, Decimal]] = {}
     for c in commitments:
         if c.currency != "EUR":
             amount, eur = per.get(c.currency, (ZERO, ZERO))
-            per[c.currency] = (amount + c.open, eur + c.open_eur)
-    return _valued(uow, per, as_of)
-
-
-def _valued(
-    uow: UnitOfWork, per: dict[str, tuple[Decimal, Decimal]], as_of: dt.date | None
-) -> list[Exposure]:
-    """Open (amount, committed EUR) per currency valued at the last rate on or before ``as_of``."""
-    from budget.errors import MissingExchangeRateError
-    from budget.services.fx import rate_on
-
+            per[c.currency] = (amount + c.open, eur + c.open_eur_booked)
     out = []
-    for cur, (open_amount, committed) in sorted(per.items()):
+    for cur, (open_amount, booked) in sorted(per.items()):
         try:
-            quote = rate_on(uow, cur, as_of or dt.date.max)
-            now = round_cents(open_amount / quote.rate)
-            out.append(Exposure(cur, open_amount, committed, quote.rate, quote.published, now))
+            quote = rate_on(uow, cur, day)
         except MissingExchangeRateError:
-            out.append(Exposure(cur, open_amount, committed, None, None, None))
+            out.append(Exposure(cur, open_amount, booked, None, None, None))
+            continue
+        out.append(Exposure(cur, open_amount, booked, quote.rate, quote.published,
+                            to_eur(open_amount, cur, quote.rate)))
     return out
 
 

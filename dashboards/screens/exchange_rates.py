@@ -33,9 +33,9 @@ with c.guard():
         return SimpleNamespace(
             frame=pd.DataFrame([{
                 c.t("col.currency"): e.currency, c.t("col.open_cur"): e.open,
-                c.t("col.open_eur_committed"): e.open_eur_committed,
+                c.t("col.open_eur_committed"): e.eur_booked,
                 c.t("col.rate"): str(e.rate) if e.rate is not None else c.t("fx.no_rate"),
-                c.t("col.rate_date"): e.rate_date, c.t("col.open_eur_now"): e.open_eur_now,
+                c.t("col.rate_date"): e.rate_date, c.t("col.open_eur_now"): e.eur_at_rate,
                 c.t("col.difference"): e.difference,
             } for e in exp]),
             latent=sum((e.difference for e in exp if e.difference is not None), ZERO))

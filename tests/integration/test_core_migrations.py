@@ -134,7 +134,7 @@ def test_upgrading_a_ledger_with_entries_derives_its_open_items(empty_engine: En
                       entry_date=dt.date(2026, 1, 2))
         register_assessment(uow, "UN-RB", "AS-1", [("EUR", Decimal("600"))], fiscal_year=2026,
                             period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 12, 31),
-                            due_date=dt.date(2026, 2, 1), entry_date=dt.date(2026, 1, 10))
+                            due_date=dt.date(2026, 2, 1), received=dt.date(2026, 1, 10))
         commit(uow, "C-1", "UN-RB", entry_date=dt.date(2026, 1, 15), amount_eur=Decimal("600"),
                assessment_reference="AS-1")
         record_payment(uow, "P-1", "C-1", entry_date=dt.date(2026, 3, 1), amount=Decimal("250"))

@@ -154,7 +154,7 @@ def test_concurrent_payments_on_one_assessment_keep_the_projections_exact(ledger
         record_credit(uow, "AB-1", 2026, "commitment", Decimal("100000"), entry_date=dt.date(2026, 1, 2))
         register_assessment(uow, "ORG", "AS-1", [("EUR", Decimal("8000"))], fiscal_year=2026,
                             period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 12, 31),
-                            due_date=dt.date(2026, 3, 1), entry_date=dt.date(2026, 1, 5))
+                            due_date=dt.date(2026, 3, 1), received=dt.date(2026, 1, 5))
         for i in range(4):
             commit(uow, f"C-{i}", "ORG", entry_date=dt.date(2026, 1, 10), amount_eur=Decimal("2000"),
                    assessment_reference="AS-1")

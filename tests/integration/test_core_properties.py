@@ -370,7 +370,7 @@ class LedgerMachine(RuleBasedStateMachine):
                                    (missing, errors.MissingExchangeRateError)])
         row = self._apply(predicted, lambda uow: register_assessment(
             uow, org, reference, lines, period_start=START, period_end=dt.date(Y, 12, 31),
-            due_date=due_date, entry_date=due_date))
+            due_date=due_date, received=due_date))
         if row is not None:
             expected = {cur: (value, half_up(value / ecb_rate(cur, due_date)))  # type: ignore[operator]
                         for cur, value in lines}
@@ -557,12 +557,10 @@ class LedgerMachine(RuleBasedStateMachine):
         entry = entries[pick % len(entries)]
         if not entry.live:
             self._apply(Refused(errors.AlreadyReversedError), lambda uow: reverse(
-                uow, kind, entry.id, reason="again", entry_date=dt.date(Y, 12, 31)))
+                uow, kind, entry.id, reason="again"))
             return
-        on = dt.date(entry.day.year, 12, 31) if isinstance(entry, MPayment) else dt.date(Y, 12, 31)
         predicted = self._predict(self._reversal_checks(kind, entry))
-        mirror = self._apply(predicted, lambda uow: reverse(uow, kind, entry.id,
-                                                            reason="correction", entry_date=on))
+        mirror = self._apply(predicted, lambda uow: reverse(uow, kind, entry.id, reason="correction"))
         if mirror is not None:
             assert mirror.reverses_id == entry.id
             entry.live = False
@@ -734,16 +732,16 @@ def reverse_everything(ledger: Any) -> None:
         for ab in AB_MODE:
             set_control_mode(uow, ab, "warn")
         for p in live_entries(uow, "payment"):
-            reverse(uow, "payment", p.id, reason="unwind", entry_date=dt.date(p.entry_date.year, 12, 31))
+            reverse(uow, "payment", p.id, reason="unwind")
         adjustments = [a for a in live_entries(uow, "adjustment") if a.kind == "adjustment"]
         # Decreases first: undoing an increase first could leave less committed than paid.
         for a in sorted(adjustments, key=lambda a: a.amount):
-            reverse(uow, "adjustment", a.id, reason="unwind", entry_date=dt.date(Y, 12, 31))
+            reverse(uow, "adjustment", a.id, reason="unwind")
         for entity in ("commitment", "assessment"):
             for e in live_entries(uow, entity):
-                reverse(uow, entity, e.id, reason="unwind", entry_date=dt.date(Y, 12, 31))
+                reverse(uow, entity, e.id, reason="unwind")
         for cr in sorted(live_entries(uow, "credit"), key=lambda c: c.amount):
-            reverse(uow, "credit", cr.id, reason="unwind", entry_date=dt.date(cr.fiscal_year, 12, 31))
+            reverse(uow, "credit", cr.id, reason="unwind")
         uow.commit()
 
 

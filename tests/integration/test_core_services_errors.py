@@ -49,10 +49,10 @@ def seed(ledger: Any) -> None:
         register_organisation(uow, OrganisationInput("UN-RB", "United Nations regular budget", "M2", "USD", AB))
         register_organisation(uow, OrganisationInput("OSCE", "OSCE", "M1", "EUR", AB_WARN))
         register_organisation(uow, OrganisationInput("WIPO", "WIPO", "M4", "CHF", AB))
-        record_credit(uow, AB, Y, "commitment", "100000.00", entry_date=dt.date(Y, 1, 1))
-        record_credit(uow, AB, Y, "payment", "50000.00", entry_date=dt.date(Y, 1, 1))
-        record_credit(uow, AB_WARN, Y, "commitment", "1000.00", entry_date=dt.date(Y, 1, 1))
-        record_credit(uow, AB_WARN, Y, "payment", "1000.00", entry_date=dt.date(Y, 1, 1))
+        record_credit(uow, AB, Y, "commitment", "100000.00")
+        record_credit(uow, AB, Y, "payment", "50000.00")
+        record_credit(uow, AB_WARN, Y, "commitment", "1000.00")
+        record_credit(uow, AB_WARN, Y, "payment", "1000.00")
         record_rates(uow, [
             ("USD", dt.date(Y, 1, 3), D("1.0350")),  # a Friday
             ("USD", dt.date(Y, 1, 6), D("1.0400")),  # the Monday after
@@ -61,7 +61,7 @@ def seed(ledger: Any) -> None:
         ])
         register_assessment(uow, "UN-RB", "ST/ADM/2025/1", [("USD", "20700.00")],
                             period_start=dt.date(Y, 1, 1), period_end=dt.date(Y, 12, 31),
-                            due_date=dt.date(Y, 1, 31), entry_date=dt.date(Y, 1, 10))
+                            due_date=dt.date(Y, 1, 31))
         commit(uow, "ENG-1", "UN-RB", entry_date=dt.date(Y, 1, 15), currency="USD",
                amount="20700.00", assessment_reference="ST/ADM/2025/1")
         record_payment(uow, "PAY-1", "ENG-1", entry_date=dt.date(Y, 1, 20), amount="10000.00")
@@ -194,9 +194,9 @@ def test_reversal_with_dependent_entries_is_refused_and_names_them(ledger):
     with ledger.uow() as uow:
         cid = find_commitment(uow, "ENG-1").id
         aid = find_commitment(uow, "ENG-1").assessment_id
-    refused(ledger, lambda uow: reverse(uow, "commitment", cid, reason="typo", entry_date=dt.date(Y, 3, 1)),
+    refused(ledger, lambda uow: reverse(uow, "commitment", cid, reason="typo"),
             errors.DependentEntriesError, "payment PAY-1")
-    refused(ledger, lambda uow: reverse(uow, "assessment", aid, reason="typo", entry_date=dt.date(Y, 3, 1)),
+    refused(ledger, lambda uow: reverse(uow, "assessment", aid, reason="typo"),
             errors.DependentEntriesError, "commitment ENG-1")
 
 
@@ -204,12 +204,12 @@ def test_reversing_twice_or_reversing_a_reversal_is_refused(ledger):
     seed(ledger)
     with ledger.uow() as uow:
         pid = uow.session.scalar(select(Payment.id).where(Payment.reference == "PAY-1"))
-        mirror = reverse(uow, "payment", pid, reason="wrong amount", entry_date=dt.date(Y, 3, 1))
+        mirror = reverse(uow, "payment", pid, reason="wrong amount")
         mid = mirror.id
         uow.commit()
-    refused(ledger, lambda uow: reverse(uow, "payment", pid, reason="again", entry_date=dt.date(Y, 3, 1)),
+    refused(ledger, lambda uow: reverse(uow, "payment", pid, reason="again"),
             errors.AlreadyReversedError, "already reversed")
-    refused(ledger, lambda uow: reverse(uow, "payment", mid, reason="again", entry_date=dt.date(Y, 3, 1)),
+    refused(ledger, lambda uow: reverse(uow, "payment", mid, reason="again"),
             errors.AlreadyReversedError, "itself a reversal")
 
 
@@ -242,7 +242,7 @@ def test_warn_mode_credit_reduction_below_committed_records_an_override(ledger):
     seed(ledger)
     with ledger.uow() as uow:
         commit(uow, "ENG-W", "OSCE", entry_date=dt.date(Y, 3, 1), amount_eur="800.00")
-        record_credit(uow, AB_WARN, Y, "commitment", "300.00", "blocked", entry_date=dt.date(Y, 4, 1))
+        record_credit(uow, AB_WARN, Y, "commitment", "300.00", "blocked")
         uow.commit()
     with ledger.uow(write=False) as uow:
         (o,) = views.overrides(uow, Y)
@@ -254,7 +254,7 @@ def test_payments_beyond_payment_credits_pass_with_a_warning(ledger):
     with ledger.uow() as uow:
         commit(uow, "ENG-W", "OSCE", entry_date=dt.date(Y, 3, 1), amount_eur="1000.00")
         first = record_payment(uow, "PAY-W1", "ENG-W", entry_date=dt.date(Y, 3, 2), amount="1000.00")
-        record_credit(uow, AB_WARN, Y, "payment", "1.00", "blocked", entry_date=dt.date(Y, 3, 3))
+        record_credit(uow, AB_WARN, Y, "payment", "1.00", "blocked")
         commit(uow, "ENG-W2", "OSCE", entry_date=dt.date(Y, 3, 1), amount_eur="0.01",
                override_reason="test")
         second = record_payment(uow, "PAY-W2", "ENG-W2", entry_date=dt.date(Y, 3, 4), amount="0.01")
@@ -388,7 +388,7 @@ def test_reversing_a_closing_decrease_reopens_the_commitment_and_its_euro_residu
         adj = adjust_commitment(uow, "ENG-1", "-10700.00", entry_date=dt.date(Y, 3, 1), reason="assessment reduced")
         uow.commit()
     with ledger.uow() as uow:
-        reverse(uow, "adjustment", adj.entry.id, reason="reduction cancelled", entry_date=dt.date(Y, 3, 2))
+        reverse(uow, "adjustment", adj.entry.id, reason="reduction cancelled")
         uow.commit()
     with ledger.uow(write=False) as uow:
         (open_one,) = views.open_commitments(uow)

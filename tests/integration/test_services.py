@@ -138,7 +138,7 @@ def test_reversal_of_everything_returns_figures_to_zero(ledger):
 
             for e in live_entries(uow, entity):
                 if getattr(e, "kind", "adjustment") == "adjustment":
-                    reverse(uow, entity, e.id, reason="clean up", entry_date=dt.date(Y, 12, 31))
+                    reverse(uow, entity, e.id, reason="clean up")
         uow.commit()
     with ledger.uow(write=False) as uow:
         t = views.execution(uow, Y, "ab").totals
