@@ -805,20 +805,15 @@ class _Commitments(_Handler):
               opts: ImportOptions, file_name: str) -> None:
         if not _reverse_corrected(uow, items, result, "commitment", file_name):
             return
-        rows = [item.rows[0] for item in items]
-        inputs = [
-            bulk.CommitmentInput(
-                v["reference"], v["organisation"], v["date"], v.get("amount_eur"), v.get("currency"),
-                v.get("amount"), v.get("rate"), v["ab"], v.get("assessment_reference"), r.sheet, r.row)
-            for r in rows
-            for v in (r.values,)
-        ]
-        # One pass for the whole file (see budget.services.bulk.record_commitments): the
-        # checks of ``commit`` with the ledger read once, not a dozen queries per row.
-        outcome = bulk.record_commitments(uow, inputs, write=not result.problems)
-        for pr in outcome.problems:
-            result.problems.append(_problem(rows[pr.index], pr.error, pr.field))
-        result.warnings.extend(outcome.warnings)
+        for item in items:
+            r = item.rows[0]
+            v = r.values
+            res = _guarded(uow, r, result, lambda v=v, r=r: entries.commit(
+                uow, v["reference"], v["organisation"], entry_date=v["date"], amount_eur=v.get("amount_eur"),
+                currency=v.get("currency"), amount=v.get("amount"), rate_used=v.get("rate"), ab=v["ab"],
+                assessment_reference=v.get("assessment_reference"), source_sheet=r.sheet, source_row=r.row))
+            if res is not None:
+                result.warnings.extend(res.warnings)
 
 
 # --------------------------------------------------------------------------- payments

@@ -73,16 +73,17 @@ def _year(value: object) -> int:
 _REVERSALS: dict[type, Any] = {}
 
 
-def live(model: type[E], *conditions: Any) -> Any:
-    """SELECT of the live entries of ``model``: not a reversal and not reversed."""
+def _live_conditions(model: type[E]) -> tuple[Any, ...]:
+    """Conditions keeping the live entries of ``model``: not a reversal and not reversed."""
     rev = _REVERSALS.get(model)
     if rev is None:  # building an alias is costly; one per model is enough
         rev = _REVERSALS[model] = aliased(model, name=f"{model.__tablename__}_reversal")
-    return select(model).where(
-        *conditions,
-        model.reverses_id.is_(None),
-        ~exists().where(rev.reverses_id == model.id),
-    )
+    return model.reverses_id.is_(None), ~exists().where(rev.reverses_id == model.id)
+
+
+def live(model: type[E], *conditions: Any) -> Any:
+    """SELECT of the live entries of ``model``: not a reversal and not reversed."""
+    return select(model).where(*conditions, *_live_conditions(model))
 
 
 def _next_revision(uow: UnitOfWork, model: type[E], *key: Any) -> int:
@@ -426,18 +427,26 @@ def commit(
     year = _year(fiscal_year if fiscal_year is not None else entry_date.year)
     check_open_year(uow, year)
     assessment = find_assessment(uow, org, assessment_reference) if assessment_reference else None
-    cur = normalise_currency(currency or (None if amount is None and amount_eur is not None else org.currency) or "EUR")
-    if amount is None:
-        if cur != "EUR":
-            raise ValidationError(f"Commitment {ref}: give the {cur} amount, not only the EUR one.")
-        if amount_eur is None:
-            raise ValidationError(f"Commitment {ref} has no amount.")
-        amount = amount_eur
-    value = positive(money(amount, cur), f"Commitment {ref}: the amount")
-    if assessment is not None and cur not in {line.currency for line in assessment.lines}:
-        raise ValidationError(
-            f"Commitment {ref}: assessment {assessment.reference} has no {cur} line."
-        )
+    warnings: list[str] = []
+    if amount is None and amount_eur is not None and assessment is not None:
+        cur, value = _eur_only_line(uow, ref, assessment, currency)
+    else:
+        cur = normalise_currency(currency or (None if amount is None and amount_eur is not None else org.currency)
+                                 or "EUR")
+        if amount is None:
+            if cur != "EUR":
+                raise ValidationError(f"Commitment {ref}: give the {cur} amount, not only the EUR one.")
+            if amount_eur is None:
+                raise ValidationError(f"Commitment {ref} has no amount.")
+            amount = amount_eur
+        value = positive(money(amount, cur), f"Commitment {ref}: the amount")
+        if assessment is not None and cur not in {line.currency for line in assessment.lines}:
+            raise ValidationError(f"Commitment {ref}: assessment {assessment.reference} has no {cur} line.")
+    if assessment is not None:
+        left = uncommitted(uow, assessment, cur)
+        if value > left:
+            warnings.append(f"Commitment {ref} of {cur} {fmt(value)} is more than the {cur} {fmt(max(left, ZERO))} "
+                            f"of assessment {assessment.reference} not yet committed.")
     eur, r, _, _ = _conversion(uow, cur, value, entry_date, amount_eur, rate_used)
     positive(eur, f"Commitment {ref}: the EUR amount")
     try:
@@ -455,14 +464,53 @@ def commit(
     uow.session.flush()
     _record_override(uow, allocation, year, control, commitment_id=row.id)
     uow.audit("commit", "commitment", row.id, reference=ref, organisation=org.code,
-              ab=allocation.code, year=year, currency=cur, amount=value, amount_eur=eur)
-    warnings = []
+              ab=allocation.code, year=year, currency=cur, amount=value, amount_eur=eur,
+              warnings=warnings or None)
     if control.exceeded:
         warnings.append(
             f"Commitment {ref} exceeds the EUR {fmt(control.available)} available on AB "
             f"{allocation.code} for {year} ({control.override_reason})."
         )
     return WriteResult(row, warnings)
+
+
+def uncommitted(uow: UnitOfWork, assessment: Assessment, currency: str) -> Decimal:
+    """The part of an assessment's ``currency`` line not yet committed: the line less the
+    live commitments linked to the assessment in that currency, with their adjustments.
+    Negative when more is committed than assessed; zero when there is no such line."""
+    line = sum((x.amount for x in assessment.lines if x.currency == currency), ZERO)
+    ids = select(Commitment.id).where(*_live_conditions(Commitment), Commitment.assessment_id == assessment.id,
+                                      Commitment.currency == currency)
+    committed = uow.session.scalar(select(func.coalesce(func.sum(Commitment.amount), 0)).where(Commitment.id.in_(ids)))
+    adjusted = uow.session.scalar(select(func.coalesce(func.sum(CommitmentAdjustment.amount), 0))
+                                  .where(CommitmentAdjustment.commitment_id.in_(ids)))
+    return line - Decimal(committed or 0) - Decimal(adjusted or 0)
+
+
+def _eur_only_line(uow: UnitOfWork, ref: str, assessment: Assessment, currency: str | None) -> tuple[str, Decimal]:
+    """Currency and amount of a commitment given in EUR only for an assessment (as the
+    federal accounting system exports them): the assessment's line in ``currency``, or its
+    single currency line, for the part not yet committed; the EUR amount given then fixes
+    the commitment's budget rate. A split assessment needs the currency."""
+    currencies = sorted({x.currency for x in assessment.lines if x.amount > 0})
+    if currency is not None:
+        cur = normalise_currency(currency)
+        if cur not in currencies:
+            raise ValidationError(f"Commitment {ref}: assessment {assessment.reference} has no {cur} line.")
+    elif len(currencies) == 1:
+        cur = currencies[0]
+    else:
+        raise ValidationError(
+            f"Commitment {ref}: assessment {assessment.reference} is split ({', '.join(currencies)}); "
+            "give the currency of the line committed (--currency, or the currency column)."
+        )
+    left = uncommitted(uow, assessment, cur)
+    if left <= 0:
+        raise ValidationError(
+            f"Commitment {ref}: the {cur} line of assessment {assessment.reference} is already committed; "
+            f"give the {cur} amount."
+        )
+    return cur, left
 
 
 def find_commitment(uow: UnitOfWork, reference: str) -> Commitment:
