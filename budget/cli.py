@@ -308,37 +308,6 @@ def arrears(c: Context, as_of: dt.datetime | None, directorates: tuple[str, ...]
         click.echo(f"  {bucket:>7} days: EUR {fmt(amount)}")
 
 
-@cli.group()
-def fx() -> None:
-    """Exchange rates."""
-
-
-@fx.command("rate")
-@click.argument("currency")
-@click.argument("day", type=DATE)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_ctx
-def fx_rate(c: Context, currency: str, day: dt.datetime, as_json: bool) -> None:
-    """The rate used for DAY: the last one published on or before it."""
-    from budget.services.fx import rate_on
-
-    with c.uow(write=False) as uow:
-        quote = rate_on(uow, currency, day.date())
-    if as_json:
-        emit_json(
-            {
-                "currency": quote.currency,
-                "date": quote.date.isoformat(),
-                "rate": str(quote.rate),
-                "published": quote.published.isoformat(),
-            }
-        )
-    else:
-        click.echo(
-            f"1 EUR = {quote.rate} {quote.currency} on {quote.date} (published {quote.published}, {quote.source})"
-        )
-
-
 @cli.command("commitments")
 @click.option("--year", type=int, default=None, help="Only commitments of this fiscal year.")
 @click.option("--organisation", default=None, help="Only this organisation.")
@@ -709,6 +678,11 @@ LAZY_GROUPS: dict[str, str] = {
     "import": "imports.cli:import_group",
     "users": "budget.users_cli:users",
     "report": "budget.reports.cli:report",
+    "fx": "budget.cli_reads:fx",
+    "exposure": "budget.cli_reads:exposure",
+    "assessments": "budget.cli_reads:assessments_group",
+    "credits": "budget.cli_reads:credits_group",
+    "audit": "budget.cli_reads:audit",
 }
 
 

@@ -47,6 +47,7 @@ from budget.ledger.models import (
     OpenAssessmentItem,
     OpenCommitmentItem,
     Organisation,
+    Payment,
 )
 from budget.ledger.types import Money
 from budget.money import ZERO, json_amount, ratio, round_cents, to_eur
@@ -977,6 +978,16 @@ class ExchangeDifference:
     committed_eur: Decimal
     #: Positive: a gain (less EUR paid than committed); negative: a loss.
     gain_eur: Decimal
+    commitment_rate: Decimal | None = None
+    #: The settling payment's rate (None: realised by a decrease that closed the commitment).
+    payment_rate: Decimal | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"date": self.entry_date.isoformat(), "commitment": self.commitment, "payment": self.payment,
+                "organisation": self.organisation, "directorate": self.directorate, "currency": self.currency,
+                "commitment_rate": None if self.commitment_rate is None else str(self.commitment_rate),
+                "payment_rate": None if self.payment_rate is None else str(self.payment_rate),
+                "committed_eur": json_amount(self.committed_eur), "gain_eur": json_amount(self.gain_eur)}
 
 
 def exchange_differences(
@@ -1004,9 +1015,11 @@ def _differences(uow: UnitOfWork, cond: list[Any], limit: int | None = None) -> 
     stmt = (
         select(CommitmentAdjustment.entry_date, Commitment.reference, CommitmentAdjustment.reference,
                Organisation.code, Organisation.directorate_code, Commitment.currency,
-               Commitment.amount_eur, CommitmentAdjustment.amount_eur, CommitmentAdjustment.id)
+               Commitment.amount_eur, CommitmentAdjustment.amount_eur, CommitmentAdjustment.id,
+               Commitment.rate, Payment.rate)
         .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
         .join(Organisation, Organisation.id == Commitment.organisation_id)
+        .outerjoin(Payment, Payment.id == CommitmentAdjustment.payment_id)
         .where(*cond)
     )
     if limit is None:
@@ -1019,9 +1032,9 @@ def _differences(uow: UnitOfWork, cond: list[Any], limit: int | None = None) -> 
         ExchangeDifference(
             entry_date=day, commitment=com_ref, payment=adj_ref.removeprefix("FX-"),
             organisation=ocode, directorate=dcode, currency=cur, committed_eur=committed_eur,
-            gain_eur=-adj_eur,
+            gain_eur=-adj_eur, commitment_rate=com_rate, payment_rate=pay_rate,
         )
-        for day, com_ref, adj_ref, ocode, dcode, cur, committed_eur, adj_eur, _id in rows
+        for day, com_ref, adj_ref, ocode, dcode, cur, committed_eur, adj_eur, _id, com_rate, pay_rate in rows
     ]
 
 

@@ -1,0 +1,189 @@
+"""Read commands of the `budget` CLI for what the dashboard shows: exposure, exchange rates and
+differences, assessments, credit history and the audit trail. Each has ``--json``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import click
+
+from budget.cli import DATE, Context, _date, _table, emit_json, pass_ctx
+from budget.money import ZERO, fmt, json_amount
+
+
+@click.group()
+def fx() -> None:
+    """Exchange rates and exchange differences."""
+
+
+@fx.command("rate")
+@click.argument("currency")
+@click.argument("day", type=DATE)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def fx_rate(c: Context, currency: str, day: dt.datetime, as_json: bool) -> None:
+    """The rate used for DAY: the last one published on or before it, if recent enough."""
+    from budget.services.fx import rate_on
+
+    with c.uow(write=False) as uow:
+        quote = rate_on(uow, currency, day.date())
+    if as_json:
+        emit_json({"currency": quote.currency, "date": quote.date.isoformat(), "rate": str(quote.rate),
+                   "published": quote.published.isoformat()})
+    else:
+        click.echo(
+            f"1 EUR = {quote.rate} {quote.currency} on {quote.date} (published {quote.published}, {quote.source})"
+        )
+
+
+@fx.command("differences")
+@click.option("--year", type=int, required=True, help="Year of the settlements.")
+@click.option("--month", default=None, metavar="YYYY-MM", help="Only this month.")
+@click.option("--directorate", "directorates", multiple=True, help="Limit to a directorate (repeat).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def fx_differences(c: Context, year: int, month: str | None, directorates: tuple[str, ...], as_json: bool) -> None:
+    """Every exchange difference realised in a year (or month): payment, commitment, rates, amount."""
+    from budget.services.views import exchange_differences
+
+    start = end = None
+    if month is not None:
+        start, end = _month(month)
+    with c.uow(write=False) as uow:
+        lines = exchange_differences(uow, year=year, start=start, end=end, directorates=list(directorates) or None)
+    gains = sum((x.gain_eur for x in lines if x.gain_eur > 0), ZERO)
+    losses = sum((x.gain_eur for x in lines if x.gain_eur < 0), ZERO)
+    if as_json:
+        emit_json({"year": year, "month": month, "differences": [x.to_json() for x in lines],
+                   "gains_eur": _amount(gains), "losses_eur": _amount(losses)})
+        return
+    _table(["date", "commitment", "payment", "organisation", "currency", "commitment rate", "payment rate",
+            "gain (+) / loss (-) EUR"],
+           [[str(x.entry_date), x.commitment, x.payment, x.organisation, x.currency, str(x.commitment_rate or ""),
+             str(x.payment_rate or ""), fmt(x.gain_eur)] for x in lines], right={5, 6, 7})
+    click.echo(f"\ngains EUR {fmt(gains)}, losses EUR {fmt(losses)}")
+
+
+@click.command("exposure")
+@click.option("--as-of", type=DATE, default=None, help="Day (default today).")
+@click.option("--directorate", "directorates", multiple=True, help="Limit to a directorate (repeat).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def exposure(c: Context, as_of: dt.datetime | None, directorates: tuple[str, ...], as_json: bool) -> None:
+    """What is still to pay in foreign currencies on open commitments, as booked and at the day's rate."""
+    from budget.services.views import exposure as compute
+
+    day = _date(as_of) or dt.date.today()
+    with c.uow(write=False) as uow:
+        lines = compute(uow, as_of=day, directorates=list(directorates) or None)
+    complete = all(x.eur_at_rate is not None for x in lines)
+    booked = sum((x.eur_booked for x in lines), ZERO)
+    at_rate = sum((x.eur_at_rate or ZERO for x in lines), ZERO) if complete else None
+    total = {"eur_booked": _amount(booked), "eur_at_rate": _amount(at_rate),
+             "difference": _amount(None if at_rate is None else at_rate - booked)}
+    if as_json:
+        emit_json({"as_of": day.isoformat(), "currencies": [x.to_json() for x in lines], "total": total})
+        return
+    click.echo(f"Foreign-currency exposure as of {day} (difference: + is a latent loss)")
+    _table(["currency", "open", "EUR booked", "rate", "rate date", "EUR at rate", "difference"],
+           [[x.currency, fmt(x.open), fmt(x.eur_booked), str(x.rate or "no rate"), str(x.rate_date or ""),
+             _text(x.eur_at_rate), _text(x.difference)] for x in lines], right={1, 2, 3, 5, 6})
+    click.echo(f"total: EUR {fmt(booked)} booked, EUR {_text(at_rate)} at the day's rates")
+
+
+@click.group("assessments")
+def assessments_group() -> None:
+    """Assessments (calls for contributions)."""
+
+
+@assessments_group.command("list")
+@click.option("--year", type=int, default=None, help="Fiscal year.")
+@click.option("--organisation", default=None, help="One organisation.")
+@click.option("--directorate", "directorates", multiple=True, help="Limit to a directorate (repeat).")
+@click.option("--as-of", type=DATE, default=None, help="Only those received on or before this day.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def assessments_list(c: Context, year: int | None, organisation: str | None, directorates: tuple[str, ...],
+                     as_of: dt.datetime | None, as_json: bool) -> None:
+    """Live assessments with their dates received and due, lines and source."""
+    from budget.services.assessments import assessments
+
+    with c.uow(write=False) as uow:
+        rows = assessments(uow, year=year, organisation=organisation, directorates=list(directorates) or None,
+                           as_of=_date(as_of))
+    if as_json:
+        emit_json([r.to_json() for r in rows])
+        return
+    _table(["organisation", "reference", "year", "received", "due", "lines", "EUR", "source"],
+           [[r.organisation, r.reference, str(r.fiscal_year), str(r.received), str(r.due_date),
+             ", ".join(f"{cur} {fmt(v)}" for cur, v in r.lines.items()), fmt(r.eur), r.source] for r in rows],
+           right={6})
+
+
+@click.group("credits")
+def credits_group() -> None:
+    """Budget credits."""
+
+
+@credits_group.command("history")
+@click.option("--year", type=int, required=True, help="Fiscal year.")
+@click.option("--ab", default=None, help="One basic allocation.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def credits_history(c: Context, year: int, ab: str | None, as_json: bool) -> None:
+    """Every credit movement of a year: provisional, initial, adjustments, reallocations, blocked."""
+    from budget.services.views import credit_history
+
+    with c.uow(write=False) as uow:
+        lines = credit_history(uow, year, ab=ab)
+    if as_json:
+        emit_json([{"ab": x.ab, "fiscal_year": x.fiscal_year, "credit_type": x.credit_type, "stage": x.stage,
+                    "reference": x.reference, "date": x.entry_date.isoformat(), "amount": _amount(x.amount),
+                    "reversal": x.reversal, "note": x.note} for x in lines])
+        return
+    _table(["date", "AB", "type", "stage", "reference", "EUR", "reversal"],
+           [[str(x.entry_date), x.ab, x.credit_type, x.stage, x.reference, fmt(x.amount), "yes" if x.reversal else ""]
+            for x in lines], right={5})
+
+
+@click.command("audit")
+@click.option("--from", "start", type=DATE, default=None, help="First day (UTC).")
+@click.option("--to", "end", type=DATE, default=None, help="Last day (UTC).")
+@click.option("--user", default=None)
+@click.option("--entity", default=None, help="commitment, payment, assessment, import_batch...")
+@click.option("--batch", type=int, default=None, help="One import batch.")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def audit(c: Context, start: dt.datetime | None, end: dt.datetime | None, user: str | None, entity: str | None,
+          batch: int | None, limit: int, as_json: bool) -> None:
+    """Who did what and when, through which door and import batch (newest first)."""
+    from budget.services.audit import audit_trail
+
+    with c.uow(write=False) as uow:
+        lines = audit_trail(uow, start=_date(start), end=_date(end), user=user, entity=entity, batch=batch,
+                            limit=limit)
+    if as_json:
+        emit_json([x.to_json() for x in lines])
+        return
+    _table(["at (UTC)", "user", "channel", "action", "entity", "id", "batch"],
+           [[x.at.isoformat(sep=" ", timespec="seconds"), x.user, x.channel, x.action, x.entity, x.entity_id or "",
+             "" if x.batch_id is None else str(x.batch_id)] for x in lines])
+
+
+def _month(text: str) -> tuple[dt.date, dt.date]:
+    try:
+        first = dt.datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a month like 2026-10", param_hint="--month") from None
+    nxt = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, nxt - dt.timedelta(days=1)
+
+
+def _amount(value: Decimal | None) -> str | None:
+    return None if value is None else json_amount(value)
+
+
+def _text(value: Decimal | None) -> str:
+    return "–" if value is None else fmt(value)
