@@ -208,6 +208,7 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "st_overdue": ("overdue", "en retard", "achterstallig"),
     "st_to_pay": ("to pay", "à payer", "te betalen"),
     "st_not_assessed": ("not yet assessed", "pas encore appelé", "nog niet opgevraagd"),
+    "st_credit": ("credit to use", "crédit à utiliser", "krediet te gebruiken"),
     # charts
     "chart_cumulative": ("Cumulative commitments and payments against credits (EUR million)",
                          "Engagements et paiements cumulés face aux crédits (millions EUR)",

@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from budget.errors import ValidationError
 from budget.money import ZERO, ratio
-from budget.services import report_views, views
+from budget.services import report_views, status, views
 from budget.services.report_views import PaymentLine
+from budget.services.status import payment_status
 from budget.services.views import (
     AGEING_BUCKETS,
     ExchangeDifference,
@@ -44,7 +45,7 @@ HEADER_BATCHES = 5
 #: workbook lists them all.
 PDF_TOP = 25
 
-STATUSES: tuple[str, ...] = ("paid", "partly_paid", "overdue", "to_pay", "not_assessed")
+STATUSES = status.STATUSES
 
 
 def parse_month(value: str | dt.date) -> tuple[int, int]:
@@ -352,22 +353,6 @@ def _summary(current: Figures, previous: Figures) -> Summary:
     return Summary(current, previous, tuple(lines))
 
 
-def _status(line: views.ExecutionRow, outstanding: list[OutstandingLine]) -> str:
-    """paid / partly paid / overdue / to pay / not yet assessed, as of the report date."""
-    if not line.assessed:
-        if line.committed == 0:
-            return "not_assessed"
-        # Committed without an assessment on file: judge by what is open on the commitments.
-        if line.open == 0:
-            return "paid"
-        return "partly_paid" if line.paid > 0 else "to_pay"
-    if any(o.overdue for o in outstanding):
-        return "overdue"
-    if not outstanding:
-        return "paid"
-    return "partly_paid" if any(o.paid > 0 for o in outstanding) or line.paid > 0 else "to_pay"
-
-
 def _curve(
     uow: UnitOfWork, year: int, upto_month: int, as_of: dt.date, directorates: Sequence[str] | None
 ) -> Curve:
@@ -458,6 +443,9 @@ def build_monthly(
     for o in (*arrears.overdue, *arrears.not_yet_due):
         if o.fiscal_year == year:
             left.setdefault(o.organisation, []).append(o)
+    credit: dict[str, Decimal] = {}
+    for (code, _cur), (_amount, eur) in views.credits_available(uow, end, directorates=scope).items():
+        credit[code] = credit.get(code, ZERO) + eur
     organisations_ = []
     for r in by_org.rows:
         pending = left.get(r.key, [])
@@ -468,7 +456,7 @@ def build_monthly(
             code=r.key, name=r.name, directorate=r.directorate or "",
             assessed=tuple(sorted(r.assessed.items())), assessed_eur=r.assessed_eur,
             committed=r.committed, paid=r.paid, open=r.open, paid_rate=r.paid_rate,
-            due_date=due_date, status=_status(r, pending),
+            due_date=due_date, status=payment_status(r.assessed, pending, r.paid, credit.get(r.key, ZERO)),
         ))
 
     report = MonthlyReport(

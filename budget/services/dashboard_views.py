@@ -29,12 +29,13 @@ from budget.ledger.models import (
     Payment,
 )
 from budget.money import ZERO, ratio
-from budget.services import views
+from budget.services import status, views
 from budget.services.reference import closest
+from budget.services.status import payment_status
 from budget.uow import UnitOfWork
 
 #: Organisation statuses, in the order a budget officer triages them.
-STATUSES: tuple[str, ...] = ("overdue", "partly_paid", "to_pay", "paid", "not_assessed")
+STATUSES = status.STATUSES
 
 
 # --------------------------------------------------------------------------- status
@@ -80,19 +81,6 @@ class OrganisationStatus:
         return ratio(self.paid, self.committed)
 
 
-def _status(assessed_eur: Decimal, lines: list[views.OutstandingLine], has_assessment: bool) -> str:
-    if not has_assessment:
-        return "not_assessed"
-    if any(x.overdue for x in lines):
-        return "overdue"
-    if not lines:
-        return "paid"
-    left = sum((x.outstanding_eur for x in lines), ZERO)
-    if any(x.paid > 0 for x in lines) or left < assessed_eur:
-        return "partly_paid"
-    return "to_pay"
-
-
 def organisation_status(
     uow: UnitOfWork,
     year: int,
@@ -109,6 +97,9 @@ def organisation_status(
     day = as_of or dt.date.today()
     ex = views.execution(uow, year, "organisation", as_of=as_of, directorates=directorates)
     lines = views.outstanding(uow, day, directorates=directorates, year=year)
+    credit: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for (code, _cur), (_amount, eur) in views.credits_available(uow, day, directorates=directorates).items():
+        credit[code] += eur
     per_org: dict[str, list[views.OutstandingLine]] = defaultdict(list)
     for line in lines:
         per_org[line.organisation].append(line)
@@ -126,7 +117,6 @@ def organisation_status(
     out = []
     for row in ex.rows:
         mine = per_org.get(row.key, [])
-        has = row.key in due_all and (row.assessed_eur != 0 or bool(row.assessed))
         due = min((x.due_date for x in mine), default=due_all.get(row.key))
         out.append(OrganisationStatus(
             code=row.key, name=row.name, directorate=row.directorate or "",
@@ -134,7 +124,7 @@ def organisation_status(
             assessed_eur=row.assessed_eur, committed=row.committed, paid=row.paid,
             outstanding_eur=sum((x.outstanding_eur for x in mine), ZERO),
             overdue_eur=sum((x.outstanding_eur for x in mine if x.overdue), ZERO),
-            due_date=due, status=_status(row.assessed_eur, mine, has),
+            due_date=due, status=payment_status(row.assessed, mine, row.paid, credit.get(row.key, ZERO)),
             paid_in_year=row.paid_in_year,
         ))
     return out

@@ -428,8 +428,9 @@ def commit(
     check_open_year(uow, year)
     assessment = find_assessment(uow, org, assessment_reference) if assessment_reference else None
     warnings: list[str] = []
-    if amount is None and amount_eur is not None and assessment is not None:
-        cur, value = _eur_only_line(uow, ref, assessment, currency)
+    line_currency = _eur_only_currency(ref, assessment, currency) if amount is None and assessment else None
+    if line_currency not in (None, "EUR") and amount_eur is not None and assessment is not None:
+        cur, value = line_currency, _uncommitted_part(uow, ref, assessment, line_currency)
     else:
         cur = normalise_currency(currency or (None if amount is None and amount_eur is not None else org.currency)
                                  or "EUR")
@@ -487,30 +488,34 @@ def uncommitted(uow: UnitOfWork, assessment: Assessment, currency: str) -> Decim
     return line - Decimal(committed or 0) - Decimal(adjusted or 0)
 
 
-def _eur_only_line(uow: UnitOfWork, ref: str, assessment: Assessment, currency: str | None) -> tuple[str, Decimal]:
-    """Currency and amount of a commitment given in EUR only for an assessment (as the
-    federal accounting system exports them): the assessment's line in ``currency``, or its
-    single currency line, for the part not yet committed; the EUR amount given then fixes
-    the commitment's budget rate. A split assessment needs the currency."""
+def _eur_only_currency(ref: str, assessment: Assessment, currency: str | None) -> str:
+    """The currency of a commitment given in EUR only for an assessment (as the federal
+    accounting system exports them): ``currency`` if given (the assessment must have that
+    line), else the assessment's single currency line; a split assessment needs the currency."""
     currencies = sorted({x.currency for x in assessment.lines if x.amount > 0})
     if currency is not None:
         cur = normalise_currency(currency)
         if cur not in currencies:
             raise ValidationError(f"Commitment {ref}: assessment {assessment.reference} has no {cur} line.")
-    elif len(currencies) == 1:
-        cur = currencies[0]
-    else:
-        raise ValidationError(
-            f"Commitment {ref}: assessment {assessment.reference} is split ({', '.join(currencies)}); "
-            "give the currency of the line committed (--currency, or the currency column)."
-        )
-    left = uncommitted(uow, assessment, cur)
+        return cur
+    if len(currencies) == 1:
+        return currencies[0]
+    raise ValidationError(
+        f"Commitment {ref}: assessment {assessment.reference} is split ({', '.join(currencies)}); "
+        "give the currency of the line committed (--currency, or the currency column)."
+    )
+
+
+def _uncommitted_part(uow: UnitOfWork, ref: str, assessment: Assessment, currency: str) -> Decimal:
+    """The amount of an EUR-only commitment in the assessment's ``currency``: the part of the
+    line not yet committed (the EUR amount given then fixes the commitment's budget rate)."""
+    left = uncommitted(uow, assessment, currency)
     if left <= 0:
         raise ValidationError(
-            f"Commitment {ref}: the {cur} line of assessment {assessment.reference} is already committed; "
-            f"give the {cur} amount."
+            f"Commitment {ref}: the {currency} line of assessment {assessment.reference} is already committed; "
+            f"give the {currency} amount."
         )
-    return cur, left
+    return left
 
 
 def find_commitment(uow: UnitOfWork, reference: str) -> Commitment:

@@ -35,6 +35,7 @@ from sqlalchemy.orm import aliased
 from budget.errors import ValidationError
 from budget.ledger.models import (
     Assessment,
+    AssessmentLine,
     AuditLog,
     AvailabilityOverride,
     BasicAllocation,
@@ -597,7 +598,21 @@ def _outstanding_rows(
     uow: UnitOfWork, as_of: dt.date, directorates: Sequence[str] | None, year: int | None
 ) -> list[tuple[Any, ...]]:
     """(organisation code, name, directorate, reference, currency, assessed, assessed EUR,
-    due date, fiscal year, paid) of the lines open as of ``as_of``, amounts in integer cents."""
+    due date, fiscal year, paid or credited) of the lines open as of ``as_of``, net of the
+    credits returned (:func:`net_credits`), amounts in integer cents."""
+    out = _outstanding_rows_before_credits(uow, as_of, directorates)
+    credits = _credit_cents(uow, as_of, directorates)
+    if credits:
+        out = net_credits(out, credits)[0]
+    if year is not None:
+        out = [r for r in out if r[8] == year]
+    return out
+
+
+def _outstanding_rows_before_credits(
+    uow: UnitOfWork, as_of: dt.date, directorates: Sequence[str] | None
+) -> list[tuple[Any, ...]]:
+    """The rows of :func:`_outstanding_rows` before credits returned are set against them."""
     # The open lines come from the maintained projection (a few thousand rows, whatever the
     # ledger's length); the lines touched by an entry dated after ``as_of`` are recomputed as
     # of that date from the entries, so a past date gives exactly the full query's answer.
@@ -615,8 +630,6 @@ def _outstanding_rows(
     recomputed = balances.assessment_sums(as_of, changed)
     both = union_all(current, recomputed).subquery()
     cond = [_org_filter(directorates)]
-    if year is not None:
-        cond.append(both.c.fiscal_year == year)
     rows = uow.session.execute(
         select(Organisation.code, Organisation.name, Organisation.directorate_code,
                both.c.reference, both.c.currency, type_coerce(both.c.assessed, BigInteger),
@@ -634,6 +647,72 @@ def _outstanding_rows(
         if amount > 0 and amount > settled:
             out.append((ocode, oname, dcode, ref, cur, amount, eur, due, fy, settled))
     return out
+
+
+def _credit_cents(
+    uow: UnitOfWork, as_of: dt.date, directorates: Sequence[str] | None
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """Credits returned, as of ``as_of``: (organisation code, currency) -> (amount, EUR) in
+    positive cents, from the assessment lines whose (organisation, reference, currency) nets
+    below zero (a reversed credit nets to zero)."""
+    credited = (
+        select(Assessment.organisation_id.label("oid"), Assessment.reference.label("ref"),
+               AssessmentLine.currency.label("cur"))
+        .join(Assessment, Assessment.id == AssessmentLine.assessment_id)
+        .where(AssessmentLine.amount < 0, Assessment.entry_date <= as_of).distinct().subquery()
+    )
+    net = (
+        select(Organisation.code, AssessmentLine.currency,
+               type_coerce(func.sum(AssessmentLine.amount), BigInteger),
+               type_coerce(func.sum(AssessmentLine.amount_eur), BigInteger))
+        .select_from(credited)
+        .join(Assessment, and_(Assessment.organisation_id == credited.c.oid, Assessment.reference == credited.c.ref))
+        .join(AssessmentLine, and_(AssessmentLine.assessment_id == Assessment.id,
+                                   AssessmentLine.currency == credited.c.cur))
+        .join(Organisation, Organisation.id == Assessment.organisation_id)
+        .where(Assessment.entry_date <= as_of, _org_filter(directorates))
+        .group_by(Organisation.code, Assessment.reference, AssessmentLine.currency)
+    )
+    out: dict[tuple[str, str], tuple[int, int]] = {}
+    for code, cur, amount, eur in uow.session.execute(net):
+        if int(amount) < 0:
+            a, e = out.get((code, cur), (0, 0))
+            out[(code, cur)] = (a - int(amount), e - int(eur))
+    return out
+
+
+def net_credits(
+    rows: list[tuple[Any, ...]], credits: dict[tuple[str, str], tuple[int, int]]
+) -> tuple[list[tuple[Any, ...]], dict[tuple[str, str], tuple[int, int]]]:
+    """The rule for credits returned (DOMAIN.md): set against what the organisation is owed in
+    the same currency, oldest due date first; what is left is a credit to use, never a
+    negative arrear. ``rows`` as :func:`_outstanding_rows` (cents, ``settled`` at index 9);
+    returns the rows still open and the credit left per (organisation, currency)."""
+    left = {k: v[0] for k, v in credits.items()}
+    out = []
+    for r in sorted(rows, key=lambda r: (r[7], r[3], r[4])):
+        key = (r[0], r[4])
+        take = min(left.get(key, 0), r[5] - r[9])
+        if take:
+            left[key] -= take
+            r = (*r[:9], r[9] + take)
+        if r[5] > r[9]:
+            out.append(r)
+    remaining = {k: (a, _share_half_up(credits[k][1], a, credits[k][0])) for k, a in left.items() if a > 0}
+    return out, remaining
+
+
+def credits_available(
+    uow: UnitOfWork, as_of: dt.date, *, directorates: Sequence[str] | None = None
+) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+    """Credit left to use per (organisation, currency) as of ``as_of``: (amount, EUR at the
+    credit lines' own rates), after :func:`net_credits` against what is owed."""
+    credits = _credit_cents(uow, as_of, directorates)
+    if not credits:
+        return {}
+    rows = _outstanding_rows_before_credits(uow, as_of, directorates)
+    _, left = net_credits(rows, credits)
+    return {k: (_cents(a), _cents(e)) for k, (a, e) in sorted(left.items())}
 
 
 @dataclass(frozen=True)

@@ -243,3 +243,58 @@ def test_credit_history_lists_every_movement_of_the_year(ledger):
     out = json.loads(invoke(ledger.url, "credits", "history", "--year", "2025", "--json").stdout)
     assert [(x["credit_type"], x["stage"], x["amount"]) for x in out] == [
         ("commitment", "initial", "500000.00"), ("payment", "initial", "500000.00")]
+
+
+def credit_returned(uow: Any) -> None:
+    """UN-RB returns USD 30,000.00 (an unspent balance), received and due 1 March 2025."""
+    register_assessment(uow, "UN-RB", "CR/2024", [("USD", "-30000.00")],
+                        period_start=dt.date(Y - 1, 1, 1), period_end=dt.date(Y - 1, 12, 31), fiscal_year=Y,
+                        due_date=dt.date(Y, 3, 1), received=dt.date(Y, 3, 1))
+
+
+def status_of(uow: Any, day: dt.date, code: str = "UN-RB") -> str:
+    from budget.services.dashboard_views import organisation_status
+
+    return next(o.status for o in organisation_status(uow, Y, as_of=day) if o.code == code)
+
+
+def test_a_credit_returned_is_set_against_what_is_owed_from_the_day_it_is_received(ledger):
+    seed(ledger)
+    with ledger.uow() as uow:
+        assess_un(uow)
+        credit_returned(uow)
+        uow.commit()
+    with ledger.uow(write=False) as uow:
+        february = views.arrears(uow, dt.date(Y, 2, 28))
+        march = views.arrears(uow, dt.date(Y, 3, 31))
+        status = status_of(uow, dt.date(Y, 3, 31))
+        left = views.credits_available(uow, dt.date(Y, 3, 31))
+    assert [x.outstanding for x in february.overdue] == [D("100000.00")]
+    [line] = march.overdue
+    # 100,000 - 30,000 = 70,000 left; its EUR share: 96,153.85 x 70% = 67,307.695 -> 67,307.70
+    assert (line.outstanding, line.outstanding_eur) == (D("70000.00"), D("67307.70"))
+    assert march.total_eur == D("67307.70") and left == {}
+    assert status == "overdue"
+
+
+def test_a_credit_left_over_is_a_credit_to_use_never_a_negative_arrear(ledger):
+    seed(ledger)
+    with ledger.uow() as uow:
+        assess_un(uow)
+        commit(uow, "ENG-1", "UN-RB", entry_date=dt.date(Y, 1, 15), currency="USD", amount="100000.00",
+               assessment_reference="ST/ADM/2025/1")
+        record_payment(uow, "PAY-1", "ENG-1", entry_date=dt.date(Y, 2, 3), amount="100000.00")
+        credit_returned(uow)
+        uow.commit()
+    with ledger.uow(write=False) as uow:
+        march = views.arrears(uow, dt.date(Y, 3, 31))
+        left = views.credits_available(uow, dt.date(Y, 3, 31))
+        statuses = (status_of(uow, dt.date(Y, 2, 28)), status_of(uow, dt.date(Y, 3, 31)))
+        from budget.reports.monthly import build_monthly
+
+        report = build_monthly(uow, "2025-03")
+    assert march.overdue == [] and march.total_eur == D("0.00")
+    # USD 30,000 at the rate of its due date (Saturday 1 March: Friday's 1.04) = EUR 28,846.15
+    assert left == {("UN-RB", "USD"): (D("30000.00"), D("28846.15"))}
+    assert statuses == ("paid", "credit")
+    assert next(o.status for o in report.by_organisation if o.code == "UN-RB") == "credit"
