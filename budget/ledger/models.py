@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
@@ -274,8 +276,17 @@ class CommitmentAdjustment(Base, Entry):
     amount: Mapped[Decimal] = mapped_column(Money)
     amount_eur: Mapped[Decimal] = mapped_column(Money)
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"))
+    #: The fiscal year whose commitment credits it is charged to, when not the commitment's
+    #: own: an exchange difference realised after the commitment's year was closed goes to
+    #: the year of the payment (a closed year does not move). See :func:`charged_year`.
+    fiscal_year: Mapped[int | None] = mapped_column(Integer)
 
     commitment: Mapped[Commitment] = relationship()
+
+
+def charged_year() -> Any:
+    """SQL expression: the fiscal year an adjustment is charged to (needs ``Commitment`` joined)."""
+    return func.coalesce(CommitmentAdjustment.fiscal_year, Commitment.fiscal_year)
 
 
 class Payment(Base, Entry):

@@ -73,6 +73,7 @@ from budget.ledger.models import (
     OpenAssessmentItem,
     OpenCommitmentItem,
     Payment,
+    charged_year,
 )
 from budget.ledger.types import Money
 
@@ -561,7 +562,7 @@ def total_sources(window: Any, skip: tuple[str, ...] = ()) -> list[Select[Any]]:
                 Commitment.currency, entry_month(Commitment.entry_date), Commitment.amount,
                 Commitment.amount_eur)
         .where(window(Commitment)),
-        grouped(Commitment.fiscal_year, "adjustment", Commitment.organisation_id, Commitment.ab_id,
+        grouped(charged_year(), "adjustment", Commitment.organisation_id, Commitment.ab_id,
                 Commitment.currency, entry_month(CommitmentAdjustment.entry_date),
                 CommitmentAdjustment.amount, CommitmentAdjustment.amount_eur)
         .select_from(CommitmentAdjustment)

@@ -27,6 +27,7 @@ from budget.ledger.models import (
     ExchangeRate,
     Organisation,
     Payment,
+    charged_year,
 )
 from budget.money import ZERO, ratio
 from budget.services import status, views
@@ -445,11 +446,11 @@ def organisation_years(
         .group_by(Commitment.fiscal_year)
     ))
     adjusted = _pairs(s.execute(
-        select(Commitment.fiscal_year, func.sum(CommitmentAdjustment.amount_eur))
+        select(charged_year(), func.sum(CommitmentAdjustment.amount_eur))
         .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
         .join(Organisation, Organisation.id == Commitment.organisation_id)
         .where(org, views._upto(CommitmentAdjustment.entry_date, as_of))
-        .group_by(Commitment.fiscal_year)
+        .group_by(charged_year())
     ))
     paid = _pairs(s.execute(
         select(Commitment.fiscal_year, func.sum(Payment.amount_eur))

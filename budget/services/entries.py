@@ -38,10 +38,11 @@ from budget.ledger.models import (
     CreditMovement,
     Organisation,
     Payment,
+    charged_year,
 )
 from budget.money import ZERO, fmt, money, normalise_currency, positive, round_cents, to_eur
 from budget.services.fx import convert, rate_on
-from budget.services.reference import check_open_year, get_allocation, get_organisation
+from budget.services.reference import check_open_year, get_allocation, get_organisation, is_closed
 from budget.uow import UnitOfWork
 
 E = TypeVar("E", CreditMovement, Assessment, Commitment, CommitmentAdjustment, Payment)
@@ -189,7 +190,7 @@ def committed_on(uow: UnitOfWork, ab_id: int, year: int) -> Decimal:
     adj = uow.session.scalar(
         select(func.coalesce(func.sum(CommitmentAdjustment.amount_eur), 0))
         .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
-        .where(Commitment.ab_id == ab_id, Commitment.fiscal_year == year)
+        .where(Commitment.ab_id == ab_id, charged_year() == year)
     )
     return (Decimal(base or 0) + Decimal(adj or 0)).quantize(Decimal("0.01"))
 
@@ -745,10 +746,14 @@ def _release_exchange_difference(
     recorded as an override when it goes beyond the available credits).
     """
     allocation = commitment.ab
+    # A closed year does not move: realised after the commitment's year was closed, the
+    # difference is charged to the commitment credits of the year it is realised in.
+    year = commitment.fiscal_year if not is_closed(uow, commitment.fiscal_year) else on.year
+    check_open_year(uow, year)
     control = Control(ZERO, ZERO, allocation.control_mode)
     if difference < 0:
         _lock_allocation(uow, allocation)
-        control = Control(available_on(uow, allocation.id, commitment.fiscal_year), -difference,
+        control = Control(available_on(uow, allocation.id, year), -difference,
                           allocation.control_mode, "exchange loss on settlement")
     top = uow.session.scalar(
         select(func.max(CommitmentAdjustment.revision)).where(
@@ -760,11 +765,12 @@ def _release_exchange_difference(
     adj = CommitmentAdjustment(
         commitment_id=commitment.id, reference=reference, kind="exchange_difference", entry_date=on,
         amount=ZERO, amount_eur=-difference, payment_id=payment_id, reason=reason,
+        fiscal_year=None if year == commitment.fiscal_year else year,
         revision=0 if top is None else top + 1, **uow.stamp(),
     )
     uow.session.add(adj)
     uow.session.flush()
-    _record_override(uow, allocation, commitment.fiscal_year, control, adjustment_id=adj.id)
+    _record_override(uow, allocation, year, control, adjustment_id=adj.id)
     uow.audit("exchange_difference", "commitment", commitment.id, reference=commitment.reference,
               source=reference, amount_eur=difference)
 
@@ -927,7 +933,7 @@ def _entry_year(entry: Any) -> int:
     if isinstance(entry, Payment):
         return entry.entry_date.year
     if isinstance(entry, CommitmentAdjustment):
-        return entry.commitment.fiscal_year
+        return entry.fiscal_year or entry.commitment.fiscal_year
     return int(entry.fiscal_year)
 
 

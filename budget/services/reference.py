@@ -184,9 +184,14 @@ def register_organisation(uow: UnitOfWork, org: OrganisationInput) -> tuple[Orga
     return existing, False
 
 
+def is_closed(uow: UnitOfWork, year: int) -> bool:
+    """True when fiscal ``year`` is closed."""
+    return uow.session.get(FiscalYearClosure, year) is not None
+
+
 def check_open_year(uow: UnitOfWork, year: int) -> None:
     """Raise ``ClosedPeriodError`` when fiscal ``year`` is closed."""
-    if uow.session.get(FiscalYearClosure, year) is not None:
+    if is_closed(uow, year):
         raise ClosedPeriodError(f"Fiscal year {year} is closed: no entry can be added to it.")
 
 

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
 
 import budget.ledger.types
 
@@ -52,14 +51,9 @@ def upgrade() -> None:
     op.create_index('ix_commitment_date', 'commitment', ['entry_date'], unique=False)
     op.create_index('ix_commitment_adjustment_date', 'commitment_adjustment', ['entry_date'], unique=False)
 
-    # The projections are derived data: fill them from the entries already there. This uses
-    # the application's definition of "open" on purpose (unlike seed data, which migrations
-    # freeze): a later change of that definition ships with a migration that rebuilds again.
-    from budget.services import balances
-
-    session = Session(bind=op.get_bind())
-    balances.rebuild(session, ("open_items",))
-    session.flush()
+    # The projections are derived data, filled from the entries with the application's
+    # definition: by the newest migration that changes a definition (0005), since the
+    # application's code may read columns that do not exist yet at this revision.
 
 
 def downgrade() -> None:

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
 
 import budget.ledger.types
 
@@ -38,15 +37,9 @@ def _create(month_column: str) -> None:
 
 
 def upgrade() -> None:
-    # Derived data: the table is made again with its new key and filled from the entries
-    # with the application's definition (see 0002).
+    # Derived data: the table is made again with its new key; 0005 fills it (see 0002).
     op.drop_table('ledger_total')
     _create('entry_month')
-    from budget.services import balances
-
-    session = Session(bind=op.get_bind())
-    balances.rebuild(session, ("totals",))
-    session.flush()
 
 
 def downgrade() -> None:

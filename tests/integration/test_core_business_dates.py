@@ -298,3 +298,30 @@ def test_a_credit_left_over_is_a_credit_to_use_never_a_negative_arrear(ledger):
     assert left == {("UN-RB", "USD"): (D("30000.00"), D("28846.15"))}
     assert statuses == ("paid", "credit")
     assert next(o.status for o in report.by_organisation if o.code == "UN-RB") == "credit"
+
+
+def test_a_closed_year_does_not_move_when_a_later_payment_realises_an_exchange_difference(ledger):
+    from budget.services import close_year
+
+    seed(ledger)
+    with ledger.uow() as uow:
+        record_credit(uow, AB, Y - 1, "commitment", "200000.00")
+        commit(uow, "ENG-2024", "UN-RB", entry_date=dt.date(Y - 1, 12, 10), currency="USD", amount="100000.00",
+               rate_used="1.0400")  # EUR 96,153.85
+        close_year(uow, Y - 1)
+        uow.commit()
+    with ledger.uow(write=False) as uow:
+        before = views.execution(uow, Y - 1, "ab").totals
+    with ledger.uow() as uow:  # paid in 2025 at 1.10: EUR 90,909.09, a gain of 5,244.76
+        result = record_payment(uow, "PAY-1", "ENG-2024", entry_date=dt.date(Y, 1, 20), amount="100000.00",
+                                rate_used="1.1000")
+        uow.commit()
+    assert result.exchange_difference == D("5244.76")
+    with ledger.uow(write=False) as uow:
+        after = views.execution(uow, Y - 1, "ab").totals
+        this_year = views.execution(uow, Y, "ab").totals
+        differences = views.exchange_differences(uow, year=Y)
+    assert (after.committed, after.commitment_credits) == (before.committed, before.commitment_credits)
+    assert after.committed == D("96153.85")
+    assert this_year.committed == D("-5244.76")  # the gain is released on 2025's credits
+    assert [(d.commitment, d.gain_eur) for d in differences] == [("ENG-2024", D("5244.76"))]
