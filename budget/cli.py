@@ -24,6 +24,7 @@ from budget import config
 from budget.config import current_user, database_url
 from budget.errors import BudgetError
 from budget.ledger.db import make_engine, make_session_factory
+from budget.ledger.types import Money
 from budget.money import fmt, json_amount
 from budget.uow import UnitOfWork
 
@@ -222,150 +223,42 @@ def demo(c: Context, today: dt.datetime | None) -> None:
     click.echo(result.message)
 
 
-# ---------------------------------------------------------------------------- reads
-
-
-@cli.command()
-@click.option("--year", type=int, required=True, help="Fiscal year.")
-@click.option(
-    "--by",
-    type=click.Choice(["organisation", "directorate", "ab", "currency"]),
-    default="organisation",
-    show_default=True,
-)
-@click.option("--as-of", type=DATE, default=None, help="Only entries dated on or before this day.")
-@click.option("--directorate", "directorates", multiple=True, help="Limit to these directorates.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_ctx
-def summary(
-    c: Context, year: int, by: str, as_of: dt.datetime | None, directorates: tuple[str, ...], as_json: bool
-) -> None:
-    """Execution of a fiscal year: credits, committed, paid, open, available."""
-    from budget.services.views import execution
-
-    with c.uow(write=False) as uow:
-        ex = execution(uow, year, by, as_of=_date(as_of), directorates=list(directorates) or None)
-    if as_json:
-        emit_json(ex.to_json())
-        return
-    t = ex.totals
-    click.echo(f"Fiscal year {year}, by {by}" + (f", as of {ex.as_of}" if ex.as_of else ""))
-    head = ["key", "name", "committed", "paid", "open", "paid in year"]
-    rows = [[r.key, r.name[:40], fmt(r.committed), fmt(r.paid), fmt(r.open), fmt(r.paid_in_year)] for r in ex.rows]
-    if by == "ab":
-        head += ["credits", "available"]
-        for row, r in zip(rows, ex.rows, strict=True):
-            row += [fmt(r.commitment_credits), fmt(r.available)]
-    rows.append(
-        ["TOTAL", "", fmt(t.committed), fmt(t.paid), fmt(t.open), fmt(t.paid_in_year)]
-        + ([fmt(t.commitment_credits), fmt(t.available)] if by == "ab" else [])
-    )
-    _table(head, rows, right=set(range(2, len(head))))
-    rate = t.commitment_rate
-    click.echo(
-        f"\nCommitment credits EUR {fmt(t.commitment_credits)}; committed EUR {fmt(t.committed)}"
-        + (f" ({rate:.2%})" if rate is not None else "")
-        + f"; available EUR {fmt(t.available)}.\nPayment credits EUR {fmt(t.payment_credits)}; "
-        f"paid in {year} EUR {fmt(t.paid_in_year)}."
-    )
-
-
-@cli.command()
-@click.option("--as-of", type=DATE, default=None, help="Day of the ageing (default: today).")
-@click.option("--directorate", "directorates", multiple=True, help="Limit to these directorates.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_ctx
-def arrears(c: Context, as_of: dt.datetime | None, directorates: tuple[str, ...], as_json: bool) -> None:
-    """Overdue assessments with ageing buckets (0-30, 31-90, 91-365, > 365 days)."""
-    from budget.services.views import arrears as compute
-
-    day = _date(as_of) or dt.date.today()
-    with c.uow(write=False) as uow:
-        result = compute(uow, day, directorates=list(directorates) or None)
-    if as_json:
-        emit_json(result.to_json())
-        return
-    click.echo(f"Arrears as of {day}: EUR {fmt(result.total_eur)} overdue")
-    _table(
-        ["organisation", "reference", "due", "days", "bucket", "currency", "outstanding", "EUR"],
-        [
-            [
-                x.organisation,
-                x.reference,
-                str(x.due_date),
-                str(x.days_overdue),
-                x.bucket or "",
-                x.currency,
-                fmt(x.outstanding),
-                fmt(x.outstanding_eur),
-            ]
-            for x in result.overdue
-        ],
-        right={3, 6, 7},
-    )
-    click.echo("")
-    for bucket, amount in result.buckets.items():
-        click.echo(f"  {bucket:>7} days: EUR {fmt(amount)}")
-
-
-@cli.command("commitments")
-@click.option("--year", type=int, default=None, help="Only commitments of this fiscal year.")
-@click.option("--organisation", default=None, help="Only this organisation.")
-@click.option("--json", "as_json", is_flag=True)
-@pass_ctx
-def commitments_cmd(c: Context, year: int | None, organisation: str | None, as_json: bool) -> None:
-    """Open commitments (something still to pay), largest first."""
-    from budget.services.views import open_commitments
-
-    with c.uow(write=False) as uow:
-        rows = open_commitments(uow, year=year, organisation=organisation.upper() if organisation else None)
-    if as_json:
-        emit_json(
-            [
-                {
-                    "reference": r.reference,
-                    "organisation": r.organisation,
-                    "ab": r.ab,
-                    "fiscal_year": r.fiscal_year,
-                    "currency": r.currency,
-                    "committed": r.committed,
-                    "paid": r.paid,
-                    "open": r.open,
-                    "open_eur": r.open_eur,
-                }
-                for r in rows
-            ]
-        )
-        return
-    _table(
-        ["reference", "organisation", "year", "currency", "committed", "paid", "open", "open EUR"],
-        [
-            [
-                r.reference,
-                r.organisation,
-                str(r.fiscal_year),
-                r.currency,
-                fmt(r.committed),
-                fmt(r.paid),
-                fmt(r.open),
-                fmt(r.open_eur),
-            ]
-            for r in rows
-        ],
-        right={4, 5, 6, 7},
-    )
-
-
 # ---------------------------------------------------------------------------- writes
 
 
-def _write(c: Context, action: Callable[[UnitOfWork], Any]) -> Any:
+def _write(c: Context, action: Callable[[UnitOfWork], Any], *, as_json: bool = False) -> Any:
+    """Run a write in its unit of work and commit it; warnings go to stderr, or with
+    ``as_json`` the entry recorded and the warnings are printed as JSON."""
     with c.uow() as uow:
         result = action(uow)
         uow.commit()
-    for warning in getattr(result, "warnings", []) or []:
-        click.echo(f"warning: {warning}", err=True)
+        if as_json:
+            entry = getattr(result, "entry", result)
+            emit_json({"recorded": _entry_json(entry), "warnings": list(getattr(result, "warnings", []) or []),
+                       "exchange_difference": getattr(result, "exchange_difference", None)})
+    if not as_json:
+        for warning in getattr(result, "warnings", []) or []:
+            click.echo(f"warning: {warning}", err=True)
     return result
+
+
+def _entry_json(entry: Any) -> dict[str, Any]:
+    """Every column of an entry written: amounts as decimal strings, rates in full."""
+    out: dict[str, Any] = {"entity": entry.__tablename__}
+    for column in entry.__table__.columns:
+        value = getattr(entry, column.key)
+        if isinstance(column.type, Money) and value is not None:
+            value = json_amount(value)
+        elif isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, dt.date | dt.datetime):
+            value = value.isoformat()
+        out[column.key] = value
+    return out
+
+
+#: ``--json`` of the write commands.
+json_option = click.option("--json", "as_json", is_flag=True, help="Print what was recorded as JSON.")
 
 
 @cli.group()
@@ -437,6 +330,7 @@ def org_add(
 @click.option("--amount", required=True, help="EUR amount (signed for adjustments and reallocations).")
 @click.option("--date", "day", type=DATE, default=None)
 @click.option("--reference", default="")
+@json_option
 @pass_ctx
 def credit(
     c: Context,
@@ -447,6 +341,7 @@ def credit(
     amount: str,
     day: dt.datetime | None,
     reference: str,
+    as_json: bool,
 ) -> None:
     """Record a movement of commitment or payment credits on an AB."""
     from budget.services import record_credit
@@ -456,7 +351,10 @@ def credit(
         lambda uow: record_credit(
             uow, ab_code, year, credit_type, amount, stage, entry_date=_date(day), reference=reference
         ),
+        as_json=as_json,
     )
+    if as_json:
+        return
     click.echo(f"credit movement {row.id}: {stage} {credit_type} EUR {fmt(row.amount)} on {ab_code} {year}")
 
 
@@ -477,6 +375,7 @@ def credit(
 @click.option("--year", type=int, default=None, help="Fiscal year charged (default: year of start).")
 @click.option("--received", type=DATE, default=None,
               help="Date the call was received (default: the earlier of today and --due).")
+@json_option
 @pass_ctx
 def assess(
     c: Context,
@@ -488,6 +387,7 @@ def assess(
     due: dt.datetime,
     year: int | None,
     received: dt.datetime | None,
+    as_json: bool,
 ) -> None:
     """Register an organisation's assessment (call for contributions)."""
     from budget.services import register_assessment
@@ -511,7 +411,10 @@ def assess(
             fiscal_year=year,
             received=_date(received),
         ),
+        as_json=as_json,
     )
+    if as_json:
+        return
     click.echo(f"assessment {row.reference} registered (received {row.entry_date.isoformat()})")
 
 
@@ -527,6 +430,7 @@ def assess(
 @click.option("--year", type=int, default=None)
 @click.option("--assessment", default=None, help="Reference of the assessment it commits.")
 @click.option("--override", default=None, help="Reason to commit beyond the available credits.")
+@json_option
 @pass_ctx
 def commit_cmd(
     c: Context,
@@ -541,6 +445,7 @@ def commit_cmd(
     year: int | None,
     assessment: str | None,
     override: str | None,
+    as_json: bool,
 ) -> None:
     """Commit credits for an organisation (availability control applies)."""
     from budget.services import commit
@@ -561,18 +466,22 @@ def commit_cmd(
             assessment_reference=assessment,
             override_reason=override,
         ),
+        as_json=as_json,
     )
+    if as_json:
+        return
     e = res.entry
     click.echo(f"commitment {e.reference}: {e.currency} {fmt(e.amount)} = EUR {fmt(e.amount_eur)}")
 
 
-@cli.command()
+@cli.command(context_settings={"ignore_unknown_options": True})  # AMOUNT may be -45000
 @click.argument("commitment")
 @click.argument("amount")
 @click.option("--date", "day", type=DATE, required=True)
 @click.option("--reason", required=True)
 @click.option("--amount-eur", default=None)
 @click.option("--override", default=None)
+@json_option
 @pass_ctx
 def adjust(
     c: Context,
@@ -582,6 +491,7 @@ def adjust(
     reason: str,
     amount_eur: str | None,
     override: str | None,
+    as_json: bool,
 ) -> None:
     """Increase (positive AMOUNT) or decrease (negative) a commitment, in its currency."""
     from budget.services import adjust_commitment
@@ -597,7 +507,10 @@ def adjust(
             amount_eur=amount_eur,
             override_reason=override,
         ),
+        as_json=as_json,
     )
+    if as_json:
+        return
     click.echo(f"adjustment {res.entry.reference}: EUR {fmt(res.entry.amount_eur)}")
 
 
@@ -609,6 +522,7 @@ def adjust(
 @click.option("--currency", default=None)
 @click.option("--amount-eur", default=None)
 @click.option("--rate", default=None)
+@json_option
 @pass_ctx
 def pay(
     c: Context,
@@ -619,6 +533,7 @@ def pay(
     currency: str | None,
     amount_eur: str | None,
     rate: str | None,
+    as_json: bool,
 ) -> None:
     """Record a payment on a commitment (never beyond what is open)."""
     from budget.services import record_payment
@@ -635,7 +550,10 @@ def pay(
             amount_eur=amount_eur,
             rate_used=rate,
         ),
+        as_json=as_json,
     )
+    if as_json:
+        return
     e = res.entry
     click.echo(f"payment {e.reference}: {e.currency} {fmt(e.amount)} = EUR {fmt(e.amount_eur)} (rate {e.rate})")
     if res.exchange_difference is not None:
@@ -647,12 +565,15 @@ def pay(
 @click.argument("entity", type=click.Choice(["credit", "assessment", "commitment", "adjustment", "payment"]))
 @click.argument("entry_id", type=int)
 @click.option("--reason", required=True)
+@json_option
 @pass_ctx
-def reverse_cmd(c: Context, entity: str, entry_id: int, reason: str) -> None:
+def reverse_cmd(c: Context, entity: str, entry_id: int, reason: str, as_json: bool) -> None:
     """Cancel an entry with a linked reversing entry on the entry's own date (nothing is deleted)."""
     from budget.services import reverse
 
-    row = _write(c, lambda uow: reverse(uow, entity, entry_id, reason=reason))
+    row = _write(c, as_json=as_json, action=lambda uow: reverse(uow, entity, entry_id, reason=reason))
+    if as_json:
+        return
     click.echo(f"{entity} {entry_id} reversed by entry {row.id}")
 
 
@@ -679,6 +600,9 @@ LAZY_GROUPS: dict[str, str] = {
     "users": "budget.users_cli:users",
     "report": "budget.reports.cli:report",
     "fx": "budget.cli_reads:fx",
+    "summary": "budget.cli_reads:summary",
+    "arrears": "budget.cli_reads:arrears",
+    "commitments": "budget.cli_reads:commitments_cmd",
     "exposure": "budget.cli_reads:exposure",
     "assessments": "budget.cli_reads:assessments_group",
     "credits": "budget.cli_reads:credits_group",

@@ -11,6 +11,139 @@ import click
 from budget.cli import DATE, Context, _date, _table, emit_json, pass_ctx
 from budget.money import ZERO, fmt, json_amount
 
+# ---------------------------------------------------------------------------- reads
+
+
+@click.command()
+@click.option("--year", type=int, required=True, help="Fiscal year.")
+@click.option(
+    "--by",
+    type=click.Choice(["organisation", "directorate", "ab", "currency"]),
+    default="organisation",
+    show_default=True,
+)
+@click.option("--as-of", type=DATE, default=None, help="Only entries dated on or before this day.")
+@click.option("--directorate", "directorates", multiple=True, help="Limit to these directorates.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def summary(
+    c: Context, year: int, by: str, as_of: dt.datetime | None, directorates: tuple[str, ...], as_json: bool
+) -> None:
+    """Execution of a fiscal year: credits, committed, paid, open, available."""
+    from budget.services.views import execution
+
+    with c.uow(write=False) as uow:
+        ex = execution(uow, year, by, as_of=_date(as_of), directorates=list(directorates) or None)
+    if as_json:
+        emit_json(ex.to_json())
+        return
+    t = ex.totals
+    click.echo(f"Fiscal year {year}, by {by}" + (f", as of {ex.as_of}" if ex.as_of else ""))
+    head = ["key", "name", "committed", "paid", "open", "paid in year"]
+    rows = [[r.key, r.name[:40], fmt(r.committed), fmt(r.paid), fmt(r.open), fmt(r.paid_in_year)] for r in ex.rows]
+    if by == "ab":
+        head += ["credits", "available"]
+        for row, r in zip(rows, ex.rows, strict=True):
+            row += [fmt(r.commitment_credits), fmt(r.available)]
+    rows.append(
+        ["TOTAL", "", fmt(t.committed), fmt(t.paid), fmt(t.open), fmt(t.paid_in_year)]
+        + ([fmt(t.commitment_credits), fmt(t.available)] if by == "ab" else [])
+    )
+    _table(head, rows, right=set(range(2, len(head))))
+    rate = t.commitment_rate
+    click.echo(
+        f"\nCommitment credits EUR {fmt(t.commitment_credits)}; committed EUR {fmt(t.committed)}"
+        + (f" ({rate:.2%})" if rate is not None else "")
+        + f"; available EUR {fmt(t.available)}.\nPayment credits EUR {fmt(t.payment_credits)}; "
+        f"paid in {year} EUR {fmt(t.paid_in_year)}."
+    )
+
+
+@click.command()
+@click.option("--as-of", type=DATE, default=None, help="Day of the ageing (default: today).")
+@click.option("--directorate", "directorates", multiple=True, help="Limit to these directorates.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def arrears(c: Context, as_of: dt.datetime | None, directorates: tuple[str, ...], as_json: bool) -> None:
+    """Overdue assessments with ageing buckets (0-30, 31-90, 91-365, > 365 days)."""
+    from budget.services.views import arrears as compute
+
+    day = _date(as_of) or dt.date.today()
+    with c.uow(write=False) as uow:
+        result = compute(uow, day, directorates=list(directorates) or None)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    click.echo(f"Arrears as of {day}: EUR {fmt(result.total_eur)} overdue")
+    _table(
+        ["organisation", "reference", "due", "days", "bucket", "currency", "outstanding", "EUR"],
+        [
+            [
+                x.organisation,
+                x.reference,
+                str(x.due_date),
+                str(x.days_overdue),
+                x.bucket or "",
+                x.currency,
+                fmt(x.outstanding),
+                fmt(x.outstanding_eur),
+            ]
+            for x in result.overdue
+        ],
+        right={3, 6, 7},
+    )
+    click.echo("")
+    for bucket, amount in result.buckets.items():
+        click.echo(f"  {bucket:>7} days: EUR {fmt(amount)}")
+
+
+@click.command("commitments")
+@click.option("--year", type=int, default=None, help="Only commitments of this fiscal year.")
+@click.option("--organisation", default=None, help="Only this organisation.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def commitments_cmd(c: Context, year: int | None, organisation: str | None, as_json: bool) -> None:
+    """Open commitments (something still to pay), largest first."""
+    from budget.services.views import open_commitments
+
+    with c.uow(write=False) as uow:
+        rows = open_commitments(uow, year=year, organisation=organisation.upper() if organisation else None)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "reference": r.reference,
+                    "organisation": r.organisation,
+                    "ab": r.ab,
+                    "fiscal_year": r.fiscal_year,
+                    "currency": r.currency,
+                    "committed": r.committed,
+                    "paid": r.paid,
+                    "open": r.open,
+                    "open_eur": r.open_eur,
+                }
+                for r in rows
+            ]
+        )
+        return
+    _table(
+        ["reference", "organisation", "year", "currency", "committed", "paid", "open", "open EUR"],
+        [
+            [
+                r.reference,
+                r.organisation,
+                str(r.fiscal_year),
+                r.currency,
+                fmt(r.committed),
+                fmt(r.paid),
+                fmt(r.open),
+                fmt(r.open_eur),
+            ]
+            for r in rows
+        ],
+        right={4, 5, 6, 7},
+    )
+
 
 @click.group()
 def fx() -> None:

@@ -325,3 +325,20 @@ def test_a_closed_year_does_not_move_when_a_later_payment_realises_an_exchange_d
     assert after.committed == D("96153.85")
     assert this_year.committed == D("-5244.76")  # the gain is released on 2025's credits
     assert [(d.commitment, d.gain_eur) for d in differences] == [("ENG-2024", D("5244.76"))]
+
+
+def test_write_commands_print_what_they_recorded_as_json_and_adjust_takes_a_negative_amount(ledger):
+    seed(ledger)
+    committed = invoke(ledger.url, "commit", "ENG-1", "UN-RB", "--date", "2025-01-15", "--currency", "USD",
+                       "--amount", "100000.00", "--json")
+    assert committed.exit_code == 0, committed.output
+    out = json.loads(committed.stdout)
+    assert out["recorded"]["entity"] == "commitment"
+    assert (out["recorded"]["amount"], out["recorded"]["amount_eur"], out["recorded"]["rate"]) == (
+        "100000.00", "96153.85", "1.0400")
+    decreased = invoke(ledger.url, "adjust", "ENG-1", "-45000", "--date", "2025-02-03", "--reason", "revised call",
+                       "--json")
+    assert decreased.exit_code == 0, decreased.output
+    # USD -45,000 at the commitment's rate 1.04 = EUR -43,269.23
+    assert (json.loads(decreased.stdout)["recorded"]["amount"],
+            json.loads(decreased.stdout)["recorded"]["amount_eur"]) == ("-45000.00", "-43269.23")
