@@ -44,7 +44,11 @@ def short_wait_engine(url: str, timeout_ms: int) -> Engine:
 
 @functools.lru_cache(maxsize=8)
 def _factory(url: str, timeout_ms: int) -> sessionmaker[Session]:
+    _made.add((url, timeout_ms))
     return make_session_factory(short_wait_engine(url, timeout_ms))
+
+
+_made: set[tuple[str, int]] = set()
 
 
 def uow(*, write: bool) -> UnitOfWork:
@@ -62,3 +66,9 @@ def read_uow() -> UnitOfWork:
 def record_uow() -> UnitOfWork:
     """The log-in's short write (the attempt recorded on the account)."""
     return uow(write=True)
+
+
+def dispose() -> None:
+    """Close the log-in engines' pooled connections (tests, and before a file is replaced)."""
+    for url, timeout_ms in list(_made):
+        _factory(url, timeout_ms).kw["bind"].dispose()
