@@ -12,34 +12,16 @@ in time is skipped (see :func:`budget.services.users.log_in`).
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import event
+from typing import TYPE_CHECKING
 
 from budget import config
-from budget.ledger.db import make_engine, make_session_factory
+from budget.busy import short_wait_engine
+from budget.ledger.db import make_session_factory
 from budget.uow import UnitOfWork
 from dashboards import common as c
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
-
-
-def short_wait_engine(url: str, timeout_ms: int) -> Engine:
-    """An engine on ``url`` whose lock waits give up after ``timeout_ms``."""
-    if url.startswith("sqlite"):
-        engine = make_engine(url, connect_args={"timeout": timeout_ms / 1000})
-
-        @event.listens_for(engine, "connect")
-        def _short_busy_timeout(dbapi_conn: Any, _record: Any) -> None:
-            # Runs after make_engine's own pragmas (listeners run in order), replacing 30 s.
-            cur = dbapi_conn.cursor()
-            cur.execute(f"PRAGMA busy_timeout={int(timeout_ms)}")
-            cur.close()
-
-        return engine
-    return make_engine(url, connect_args={"options": f"-c lock_timeout={int(timeout_ms)}"})
 
 
 @functools.lru_cache(maxsize=8)

@@ -139,7 +139,7 @@ def test_log_in_checks_the_password_while_a_long_write_holds_the_ledger(ledger):
     """The read needs no lock; the attempt's record gives up quickly and the answer stands."""
     if ledger.backend != "sqlite":
         pytest.skip("the write lock held from a second connection is SQLite's")
-    from dashboards.login_db import short_wait_engine
+    from budget.busy import short_wait_engine
 
     with ledger.uow() as uow:
         users.add_user(uow, "alice", PASSWORD, "officer")
@@ -199,7 +199,7 @@ def test_a_locked_sqlite_file_and_a_postgresql_lock_timeout_count_as_busy(ledger
 
 
 def short_wait_engine_for(url: str):
-    from dashboards.login_db import short_wait_engine
+    from budget.busy import short_wait_engine
 
     return short_wait_engine(url, 200)
 
