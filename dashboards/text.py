@@ -19,6 +19,11 @@ import re
 #: ASCII punctuation be escaped with a backslash, which then shows the character itself.
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&\"'=^%@/;?])")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\u0085\x0b\x0c]+")
+#: Where the browser's renderer still finds a bare address after the escapes (it links
+#: ``https://``, ``www.`` and ``name@host`` in the text it shows, seen in Chromium): an
+#: invisible word joiner there breaks the pattern and shows the same characters.
+_AUTOLINKS = re.compile(r"(?<=[A-Za-z])(?=\\:)|(?=\\@)|(?i:(?<=www)(?=\\\.))")
+WORD_JOINER = "\u2060"
 
 
 def md(value: object) -> str:
@@ -27,5 +32,5 @@ def md(value: object) -> str:
     Line breaks become spaces (a name or a message is one line; a break could start a new
     Markdown block such as a heading or a list).
     """
-    text = _LINE_BREAKS.sub(" ", str(value))
-    return _SPECIAL.sub(r"\\\1", text)
+    text = _SPECIAL.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    return _AUTOLINKS.sub(WORD_JOINER, text)
