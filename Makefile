@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
+# The dashboard answers on this machine only; HOST=0.0.0.0 serves it to the network.
+HOST   ?= 127.0.0.1
 # Test workers: two cores on the team's machines and in CI.
 WORKERS ?= 2
 
@@ -21,11 +23,11 @@ setup: $(VENV)/.installed
 demo: setup
 	$(BIN)/budget db upgrade
 	$(BIN)/budget demo
-	BUDGET_DEMO=1 $(BIN)/streamlit run dashboards/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false --runner.postScriptGC false
+	BUDGET_DEMO=1 $(BIN)/streamlit run dashboards/app.py --server.address $(HOST) --server.port $(PORT) --server.headless true --client.showErrorDetails none --browser.gatherUsageStats false --runner.postScriptGC false
 
 ## make dashboard: the dashboard on the configured database, with log-in
 dashboard: setup
-	$(BIN)/streamlit run dashboards/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false --runner.postScriptGC false
+	$(BIN)/streamlit run dashboards/app.py --server.address $(HOST) --server.port $(PORT) --server.headless true --client.showErrorDetails none --browser.gatherUsageStats false --runner.postScriptGC false
 
 ## make test: set up and run the whole test suite
 test: setup

@@ -60,6 +60,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("BUDGET_IMPORT_MAX_UNCOMPRESSED", str(1024 * 1024 * 1024),
                 "largest uncompressed size of a workbook or zip, all members together, in bytes", _positive_int),
         Setting("BUDGET_IMPORT_MAX_RATIO", "200", "largest compression ratio of a zip member", _positive_int),
+        Setting("BUDGET_LOGIN_BUSY_TIMEOUT_MS", "2000",
+                "how long a dashboard log-in waits for the ledger's write lock to record the attempt "
+                "before it goes on without recording it, in milliseconds", _positive_int),
         Setting("BUDGET_TEST_POSTGRES_URL", "", "PostgreSQL server for the tests; empty: the PostgreSQL half "
                 "is skipped"),
     )

@@ -19,6 +19,7 @@ from budget import config
 from budget.errors import AuthenticationError, BudgetError
 from budget.services import users as user_service
 from dashboards import common as c
+from dashboards import login_db, session
 
 DEMO_USER = c.CurrentUser("demo", "officer", None, demo=True)
 
@@ -96,20 +97,37 @@ def _password_login() -> c.CurrentUser:
             password = st.text_input(c.t("auth.password"), type="password", key="login_password")
             submitted = st.form_submit_button(c.t("auth.submit"), type="primary")
         if submitted:
-            try:
-                with c.write_uow() as uow:
-                    info = user_service.authenticate(uow, username, password)
-            except AuthenticationError as exc:
-                st.error(exc.message, icon=":material/lock:")
-            except BudgetError as exc:
-                c.show_error(exc)
-            else:
-                st.session_state["user"] = c.CurrentUser(info.username, info.role, info.directorates)
+            user = _check_password(username, password)
+            if user is not None:
+                st.session_state["user"] = user
                 st.session_state.pop("login_password", None)
                 st.rerun()
         st.caption(c.t("auth.help"))
     st.stop()
     raise AssertionError("unreachable")  # st.stop() raises
+
+
+def _check_password(username: str, password: str) -> c.CurrentUser | None:
+    """The user when the log-in is right; otherwise show why not (one line) and None.
+
+    The answer and its time are the same for an unknown name and a real one (same message,
+    same argon2 work, same slow-down per name and per client). The password is checked in
+    a read and the attempt recorded in a short write of its own (``login_db``): a long
+    import holding the write lock does not hold the log-in.
+    """
+    try:
+        info = user_service.log_in(login_db.read_uow, login_db.record_uow, username, password,
+                                   client=session.client_address())
+    except user_service.LoginThrottledError as exc:
+        st.error(c.t("auth.throttled", seconds=exc.seconds), icon=":material/lock:")
+    except AuthenticationError as exc:
+        disabled = exc.message == user_service.DISABLED_MESSAGE
+        st.error(c.t("auth.disabled" if disabled else "auth.wrong"), icon=":material/lock:")
+    except Exception as exc:  # the ledger busy, or anything else: a message, no traceback
+        c.show_error(exc)
+    else:
+        return c.CurrentUser(info.username, info.role, info.directorates)
+    return None
 
 
 def _oidc_login() -> c.CurrentUser:
@@ -126,7 +144,7 @@ def _oidc_login() -> c.CurrentUser:
     except BudgetError:
         info = None
     if info is None or not info.active:
-        st.error(c.t("auth.no_account", identity=identity))
+        st.error(c.t("auth.no_account", identity=identity))  # t() escapes the identity
         st.button(c.t("auth.logout"), on_click=st.logout)
         st.stop()
     user = c.CurrentUser(info.username, info.role, info.directorates)
@@ -135,7 +153,12 @@ def _oidc_login() -> c.CurrentUser:
 
 
 def logout() -> None:
-    """Forget the session's user (and end the OIDC session when there is one)."""
-    st.session_state.pop("user", None)
-    if oidc_configured() and _oidc_logged_in():
+    """Forget everything of the session's user (and end the OIDC session when there is one).
+
+    Not only the user: the next person on this browser must find nothing of the previous
+    one's work (reports, uploads, filters), see :func:`dashboards.session.clear_session`.
+    """
+    oidc = oidc_configured() and _oidc_logged_in()
+    session.clear_session()
+    if oidc:
         st.logout()

@@ -124,12 +124,14 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from budget import config
+from budget.busy import is_busy
 from budget.config import database_url
 from budget.errors import BudgetError
 from budget.ledger.db import make_engine, make_session_factory
 from budget.money import fmt
 from budget.services import dashboard_views, views
 from budget.uow import UnitOfWork
+from dashboards.text import md as md  # re-exported: pages escape their own strings with c.md
 
 if TYPE_CHECKING:  # the pages never touch SQLAlchemy themselves
     from sqlalchemy import Engine
@@ -494,6 +496,9 @@ _SINGULAR: dict[str, tuple[int, ...]] = {"en": (1,), "nl": (1,), "fr": (0, 1)}
 def t(key: str, **values: Any) -> str:
     """Interface text for ``key`` in the chosen language, with ``{name}`` values filled.
 
+    String values are escaped for Markdown (:func:`dashboards.text.md`); the result is for
+    Markdown places (titles, captions, messages, labels, metric values).
+
     A text counting ``n`` things has its singular under ``key.one``, used when ``n`` takes
     the singular in the language.
     """
@@ -502,8 +507,11 @@ def t(key: str, **values: Any) -> str:
         key += ".one"
     text = _catalogue(language).get(key) or _catalogue("en").get(key) or key
     if values:
+        # The texts are shown through Markdown: a value given as text (a name, a file name,
+        # a message) is escaped, so that it shows as typed and never as a link or an image.
+        shown = {k: md(v) if isinstance(v, str) else v for k, v in values.items()}
         try:
-            return text.format(**values)
+            return text.format(**shown)
         except (KeyError, IndexError, ValueError):
             return text
     return text
@@ -855,7 +863,10 @@ def empty_state(key: str = "common.empty", **values: Any) -> None:
 def show_error(exc: BaseException) -> None:
     """A readable message in the page for ``exc``; never a traceback."""
     if isinstance(exc, BudgetError):
-        st.error(exc.message, icon=":material/error:")
+        st.error(md(exc.message), icon=":material/error:")  # messages quote user values
+    elif is_busy(exc):
+        log.warning("the ledger is busy: %s", exc)
+        st.warning(t("common.busy"), icon=":material/hourglass_top:")
     else:
         log.exception("dashboard error", exc_info=exc)
         st.error(t("common.unexpected", error=type(exc).__name__), icon=":material/error:")

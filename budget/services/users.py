@@ -2,32 +2,39 @@
 
 Passwords are hashed with argon2id (``argon2-cffi``: salted, memory-hard, slow by design);
 the hash string carries its own parameters so they can be raised later. After
-``FREE_ATTEMPTS`` failed log-ins in a row an account must wait before the next attempt,
-twice as long after each further failure (capped at ``MAX_DELAY``); a success resets it.
+``FREE_ATTEMPTS`` failed log-ins in a row a user name (known or not) must wait before the
+next attempt, twice as long after each further failure, and so must a client trying many
+names (:mod:`budget.services.login_throttle`); a success resets the name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
+from budget.busy import is_busy
 from budget.errors import AuthenticationError, DuplicateEntryError, NotFoundError, ValidationError
 from budget.ledger.models import ROLES, AppUser, utcnow
+from budget.services.login_throttle import FREE_ATTEMPTS as FREE_ATTEMPTS  # re-exported
+from budget.services.login_throttle import MAX_DELAY as MAX_DELAY  # re-exported
+from budget.services.login_throttle import THROTTLE, LoginThrottle
+from budget.services.login_throttle import retry_delay as retry_delay  # re-exported
 from budget.services.reference import get_directorate
 from budget.uow import UnitOfWork
 
-#: Failed log-ins in a row allowed before the slow-down starts.
-FREE_ATTEMPTS = 3
-#: First wait after the free attempts, then doubled for each further failure.
-BASE_DELAY = dt.timedelta(seconds=2)
-MAX_DELAY = dt.timedelta(minutes=5)
 MIN_PASSWORD_LENGTH = 8
+#: The two refusals of a log-in (the dashboard shows them in the user's language).
+WRONG_MESSAGE = "Wrong user name or password."
+DISABLED_MESSAGE = "This account is disabled."
 
+log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
 # Verified against when the user name is unknown, so both cases take the same time.
 _DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
@@ -122,7 +129,7 @@ def add_user(
 
 
 def set_password(uow: UnitOfWork, username: str, password: str) -> UserInfo:
-    """Replace a user's password (and lift any log-in slow-down)."""
+    """Replace a user's password (and reset its count of failed log-ins)."""
     user = _get(uow, _username(username))
     user.password_hash = _hasher.hash(_password(password))
     user.failed_logins = 0
@@ -173,52 +180,120 @@ def get_user(uow: UnitOfWork, username: str) -> UserInfo:
     return _info(_get(uow, _username(username)))
 
 
-def retry_delay(failed_logins: int) -> dt.timedelta:
-    """How long an account waits after ``failed_logins`` failures in a row."""
-    if failed_logins < FREE_ATTEMPTS:
-        return dt.timedelta(0)
-    doublings = min(failed_logins - FREE_ATTEMPTS, 20)  # 2**20 × 2 s is far past the cap
-    return min(BASE_DELAY * (2**doublings), MAX_DELAY)
+class LoginThrottledError(AuthenticationError):
+    """Too many failed log-ins in a row for this user name or this client: wait."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"Too many failed log-ins in a row: try again in {seconds} s.")
+        self.seconds = seconds
 
 
-def authenticate(
-    uow: UnitOfWork, username: str, password: str, *, now: dt.datetime | None = None
-) -> UserInfo:
-    """Check a log-in; return the account or raise ``AuthenticationError``.
+@dataclass(frozen=True)
+class LoginCheck:
+    """What a log-in's password check found (read only; nothing recorded yet)."""
 
-    Commits the unit of work itself: a failed attempt must be counted even though the
-    log-in is refused (the caller's rollback would otherwise erase it). The message never
-    says whether the user name or the password was wrong.
-    """
-    now = now or utcnow()
+    username: str
+    user: UserInfo | None  # None: no account has this name
+    password_ok: bool
+    needs_rehash: bool
+
+    @property
+    def accepted(self) -> bool:
+        return self.user is not None and self.user.active and self.password_ok
+
+
+def check_password(uow: UnitOfWork, username: str, password: str) -> LoginCheck:
+    """Verify a log-in in a read: the same argon2 work whether the name exists or not."""
     name = str(username or "").strip()
     user = uow.session.scalar(select(AppUser).where(AppUser.username == name)) if name else None
     if user is None:
         _verify(_DUMMY_HASH, password or "")
-        raise AuthenticationError("Wrong user name or password.")
-    wait = retry_delay(int(user.failed_logins or 0))
-    if wait and user.last_failed_at is not None and now < user.last_failed_at + wait:
-        seconds = int((user.last_failed_at + wait - now).total_seconds()) + 1
-        raise AuthenticationError(
-            f"Too many failed log-ins in a row: try again in {seconds} s."
-        )
+        return LoginCheck(name, None, False, False)
     ok = _verify(user.password_hash, password or "")
-    if not ok or not user.active:
-        user.failed_logins = int(user.failed_logins or 0) + 1
-        user.last_failed_at = now
+    return LoginCheck(name, _info(user), ok, ok and _hasher.check_needs_rehash(user.password_hash))
+
+
+def record_login(uow: UnitOfWork, check: LoginCheck, password: str, now: dt.datetime) -> None:
+    """Note the attempt on the account (failures in a row, a rehash) and commit.
+
+    The account's counter is what ``budget users list`` shows; the slow-down itself is
+    decided by :mod:`budget.services.login_throttle`, the same for every name.
+    """
+    if check.user is not None:
+        user = _get(uow, check.user.username)
+        if not check.accepted:
+            user.failed_logins = int(user.failed_logins or 0) + 1
+            user.last_failed_at = now
+        elif user.failed_logins or check.needs_rehash:
+            user.failed_logins = 0
+            user.last_failed_at = None
+            if check.needs_rehash:
+                user.password_hash = _hasher.hash(password)
         uow.session.flush()
-        uow.commit()
-        if ok and not user.active:
-            raise AuthenticationError("This account is disabled.")
-        raise AuthenticationError("Wrong user name or password.")
-    if user.failed_logins or _hasher.check_needs_rehash(user.password_hash):
-        user.failed_logins = 0
-        user.last_failed_at = None
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
-        uow.session.flush()
-        uow.commit()
-    return _info(user)
+    uow.commit()
+
+
+def _refuse_while_throttled(throttle: LoginThrottle, keys: list[str], now: dt.datetime) -> None:
+    wait = throttle.wait(keys, now)
+    if wait > dt.timedelta(0):
+        raise LoginThrottledError(int(wait.total_seconds()) + 1)
+
+
+def _outcome(throttle: LoginThrottle, keys: list[str], check: LoginCheck,
+             now: dt.datetime) -> UserInfo:
+    if check.accepted and check.user is not None:
+        throttle.succeeded(check.username)
+        return replace(check.user, failed_logins=0)  # what record_login leaves on the account
+    throttle.failed(keys, now)
+    if check.password_ok and check.user is not None and not check.user.active:
+        raise AuthenticationError(DISABLED_MESSAGE)
+    raise AuthenticationError(WRONG_MESSAGE)
+
+
+def authenticate(
+    uow: UnitOfWork, username: str, password: str, *, now: dt.datetime | None = None,
+    client: str | None = None, throttle: LoginThrottle = THROTTLE,
+) -> UserInfo:
+    """Check a log-in in one unit of work; return the account or raise ``AuthenticationError``.
+
+    Commits the unit of work itself: a failed attempt must be counted even though the
+    log-in is refused (the caller's rollback would otherwise erase it). The message never
+    says whether the user name or the password was wrong, and an unknown name goes through
+    the same slow-down as a real one (``LoginThrottledError``). The dashboard uses
+    :func:`log_in`, which checks the password without the write lock.
+    """
+    now = now or utcnow()
+    keys = throttle.keys(str(username or ""), client)
+    _refuse_while_throttled(throttle, keys, now)
+    check = check_password(uow, username, password)
+    record_login(uow, check, password, now)
+    return _outcome(throttle, keys, check, now)
+
+
+def log_in(
+    read: Callable[[], UnitOfWork], write: Callable[[], UnitOfWork], username: str,
+    password: str, *, client: str | None = None, throttle: LoginThrottle = THROTTLE,
+    now: dt.datetime | None = None,
+) -> UserInfo:
+    """:func:`authenticate` for a server: the password is checked in a read, then the
+    attempt is recorded in a separate short write (``write`` should give up quickly).
+
+    A ledger busy with a long write does not hold the log-in: when the record cannot take
+    the lock, the attempt is still counted by the throttle and the answer is the same.
+    """
+    now = now or utcnow()
+    keys = throttle.keys(str(username or ""), client)
+    _refuse_while_throttled(throttle, keys, now)
+    with read() as uow:
+        check = check_password(uow, username, password)
+    try:
+        with write() as uow:  # opened for every name, so both take the same time
+            record_login(uow, check, password, now)
+    except SQLAlchemyError as exc:
+        if not is_busy(exc):
+            raise
+        log.warning("log-in attempt of %r not recorded: the ledger is busy", check.username)
+    return _outcome(throttle, keys, check, now)
 
 
 def _verify(hashed: str, password: str) -> bool:

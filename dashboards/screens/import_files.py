@@ -45,9 +45,9 @@ def show_result(result: pipeline.ImportResult) -> None:
     m[3].metric(c.t("imports.rows_conflict"), result.rows_conflict)
     if result.totals:
         st.caption(c.t("imports.totals") + " " + " · ".join(
-            c.fmt_amount(v, cur) for cur, v in result.totals.items()))
+            c.md(c.fmt_amount(v, cur)) for cur, v in result.totals.items()))
     for w in result.warnings:
-        st.warning(w, icon=":material/warning:")
+        st.warning(c.md(w), icon=":material/warning:")  # quotes the file's values
     if result.problems:
         st.error(c.t("imports.has_problems", n=len(result.problems)), icon=":material/error:")
         pf = problems_frame(result.problems)
@@ -131,7 +131,7 @@ with c.guard():
                     st.session_state.pop("imp_sig", None)
                     st.rerun()
                 elif done.ok:
-                    st.info(done.message or c.t("imports.nothing_new"))
+                    st.info(c.md(done.message) if done.message else c.t("imports.nothing_new"))
                 else:
                     st.error(c.t("imports.refused"))
                     show_result(done)

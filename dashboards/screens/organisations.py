@@ -154,7 +154,7 @@ with c.guard():
     if code:
         d = c.derived(("org_detail", code, year, as_of), lambda: detail(code))
         info = d.info
-        st.markdown(f"#### {info.name} ({info.code})")
+        st.markdown(f"#### {c.md(info.name)} ({c.md(info.code)})")  # names come from files
         st.caption(c.t("orgs.detail_caption", directorate=info.directorate,
                        currency=info.currency, ab=info.ab or "–", body=info.body or "–")
                    + " · " + c.t("orgs.detail_year", year=year))

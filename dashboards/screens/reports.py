@@ -81,7 +81,9 @@ with c.guard():
             report, files = generate_with_report(c.session_factory(), month, directorate,
                                                  ("pdf", "xlsx"), language, user=user.username)
         st.session_state["rep_result"] = {
-            "key": (month, chosen, language),
+            # The user is part of the key: a report is never shown to anyone but its maker
+            # (log-out clears the session as well; this holds even if a key survived).
+            "key": (user.username, user.directorates, month, chosen, language),
             "period": rt.period_label(report.header.year, report.header.month, language),
             "scope": ", ".join(report.header.directorates or ()) or rt.t("all_directorates", language),
             "fingerprint": report.fingerprint,
@@ -91,7 +93,7 @@ with c.guard():
         }
 
     result = st.session_state.get("rep_result")
-    if result and result["key"] == (month, chosen, language):
+    if result and result["key"] == (user.username, user.directorates, month, chosen, language):
         st.success(c.t("reports_page.ready", period=result["period"], scope=result["scope"]),
                    icon=":material/check_circle:")
         m = st.columns(4)

@@ -26,6 +26,9 @@ import pytest
 from budget.demo import load_demo
 from budget.ledger.db import make_engine, make_session_factory
 from budget.ledger.migrate import upgrade
+from budget.services import users
+from budget.services.reference import OrganisationInput, register_organisation
+from budget.uow import UnitOfWork
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +36,7 @@ ARTIFACTS = ROOT / "tmp" / "test-artifacts" / "dashboard"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "browser-test-password"
+HOSTILE = "[click me](https://evil.example/x) ![t](http://evil.example/b.png) <b>bold</b>"
 
 pytestmark = [
     pytest.mark.browser,
@@ -68,7 +72,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{tmp / 'ledger.db'}"
     engine = make_engine(url)
     upgrade(engine)
-    load_demo(make_session_factory(engine))
+    factory = make_session_factory(engine)
+    load_demo(factory)
+    with UnitOfWork(factory) as uow:  # a viewer of M2 and M3, and a name from a hostile file
+        users.add_user(uow, "victor", PASSWORD, "viewer", ["M2", "M3"])
+        register_organisation(uow, OrganisationInput("EVIL", HOSTILE, "M2"))
+        uow.commit()
     engine.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BUDGET_")}
     env.update(BUDGET_DATABASE_URL=url, HOME=str(tmp))
@@ -147,9 +156,9 @@ def workbook() -> bytes:
     return out.getvalue()
 
 
-def log_in(page: object, base: str) -> None:
+def log_in(page: object, base: str, name: str = "officer") -> None:
     page.goto(base)  # type: ignore[attr-defined]
-    page.get_by_label("User name").fill("officer")  # type: ignore[attr-defined]
+    page.get_by_label("User name").fill(name)  # type: ignore[attr-defined]
     page.get_by_label("Password", exact=True).fill(PASSWORD)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
     page.get_by_role("heading", name="Where the year stands").wait_for(timeout=60_000)  # type: ignore[attr-defined]
@@ -225,4 +234,58 @@ def test_a_deep_link_without_log_in_shows_the_log_in_form_only(server, browser):
     page.get_by_role("button", name="Log in").click()
     page.get_by_text("Wrong user name or password").wait_for(timeout=30_000)
     no_traceback(page, "log-in")
+    context.close()
+
+
+def test_log_out_leaves_nothing_for_the_next_user_and_hostile_names_stay_text(server, browser):
+    """An officer's all-directorates report is gone for the viewer who logs in next on the
+    same browser; an organisation named with Markdown shows as text, fetching nothing."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    log_in(page, server)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    nav.get_by_role("link", name="Reports", exact=True).click()
+    settle(page)
+    page.get_by_role("button", name="Generate the report").click()
+    page.get_by_role("button", name="Download the PDF").wait_for(timeout=90_000)
+    settle(page)
+    page.screenshot(path=str(ARTIFACTS / "12-officer-report.png"), full_page=True)
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log in").wait_for(timeout=60_000)
+    settle(page)
+    assert page.get_by_role("button", name="Download the PDF").count() == 0
+    page.get_by_label("User name").fill("victor")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.locator('[data-testid="stSidebarNav"]').wait_for(timeout=60_000)
+    settle(page)
+    nav.get_by_role("link", name="Reports", exact=True).click()
+    settle(page)
+    no_traceback(page, "viewer's reports")
+    page.screenshot(path=str(ARTIFACTS / "13-viewer-reports-after-log-out.png"), full_page=True)
+    assert page.get_by_role("button", name="Download the PDF").count() == 0
+    assert page.get_by_role("button", name="Download the Excel workbook").count() == 0
+    assert page.locator('[data-testid="stMetric"]').count() == 0
+
+    # The hostile name, in the viewer's own directorate M2.
+    nav.get_by_role("link", name="Organisations", exact=True).click()
+    page.get_by_role("heading", name="Organisations", exact=True).first.wait_for(timeout=60_000)
+    settle(page)
+    box = page.locator('[data-testid="stSelectbox"]', has_text="Organisation").last
+    box.click()
+    page.keyboard.type("EVIL")
+    page.keyboard.press("Enter")
+    settle(page)
+    page.screenshot(path=str(ARTIFACTS / "14-hostile-organisation-name.png"), full_page=True)
+    heading = page.locator("h4", has_text="[click me](https")
+    heading.first.wait_for(timeout=30_000)
+    no_traceback(page, "hostile name")
+    page.screenshot(path=str(ARTIFACTS / "14-hostile-organisation-name.png"), full_page=True)
+    assert page.locator('a[href*="evil.example"]').count() == 0
+    assert page.locator('img[src*="evil.example"]').count() == 0
+    assert page.locator("b", has_text="bold").count() == 0
+    assert not [u for u in requested if "evil.example" in u]
     context.close()
