@@ -82,9 +82,5 @@ class AuthenticationError(BudgetError):
     """Wrong user name or password, or the account is disabled."""
 
 
-class PermissionDeniedError(BudgetError):
-    """The user's role does not allow this operation."""
-
-
 class ConfigurationError(BudgetError):
     """A ``BUDGET_*`` setting holds a value that does not parse."""

@@ -239,14 +239,22 @@ LABELS: dict[str, tuple[str, str, str]] = {
         "vastlegging, en wordt aangerekend op de vereffeningskredieten."),
     "readme_fx": (
         "Foreign-currency amounts stay in their currency; EUR equivalents are at the rate of "
-        "the entry. Exposure values the open amounts at the last ECB rate on or before the "
-        "month end.",
+        "the entry. Open commitments (committed not yet paid, at commitment rates) are not "
+        "outstanding assessments (called not yet paid or credited, at the rate of each call's "
+        "due date); overdue is the outstanding part past its due date. Exposure values the open "
+        "commitments at the ECB rate in force at the month end against their booked EUR.",
         "Les montants en devises restent dans leur devise ; les contre-valeurs EUR sont au "
-        "taux de l'écriture. L'exposition valorise les montants ouverts au dernier taux BCE "
-        "publié au plus tard en fin de mois.",
+        "taux de l'écriture. Les engagements ouverts (engagé non encore payé, aux taux "
+        "d'engagement) ne sont pas les appels restant dus (appelé non encore payé ni crédité, "
+        "au taux de l'échéance de chaque appel) ; l'arriéré est la part restant due après "
+        "l'échéance. L'exposition valorise les engagements ouverts au taux BCE en vigueur en "
+        "fin de mois face à leur EUR comptabilisé.",
         "Bedragen in vreemde munt blijven in hun munt; tegenwaarden in EUR zijn tegen de koers "
-        "van de boeking. De valutapositie waardeert open bedragen tegen de laatste ECB-koers "
-        "op of vóór het einde van de maand."),
+        "van de boeking. Open vastleggingen (vastgelegd, nog niet betaald, tegen "
+        "vastleggingskoersen) zijn niet de openstaande oproepen (opgevraagd, nog niet betaald "
+        "of gecrediteerd, tegen de koers van de vervaldatum van elke oproep); achterstallig is "
+        "het openstaande deel na de vervaldatum. De valutapositie waardeert de open "
+        "vastleggingen tegen de ECB-koers van het einde van de maand t.o.v. hun geboekte EUR."),
     "readme_totals": (
         "Totals rows are SUM formulas over the lines above them (their values are stored, so "
         "they show without recalculation). Text from the data is stored as text, never as a "

@@ -228,19 +228,6 @@ def _ab_filter(directorates: Sequence[str] | None) -> ColumnElement[bool]:
     return BasicAllocation.directorate_code.in_(list(directorates))
 
 
-def _commitment_key(by: str) -> Any:
-    return {
-        "organisation": Organisation.code,
-        "directorate": Organisation.directorate_code,
-        "ab": BasicAllocation.code,
-        "currency": Commitment.currency,
-    }[by]
-
-
-def _grouped(uow: UnitOfWork, stmt: Any) -> dict[Any, tuple[Decimal, ...]]:
-    return {row[0]: tuple(_d(v) for v in row[1:]) for row in uow.session.execute(stmt)}
-
-
 def _totals(
     uow: UnitOfWork,
     year: int,

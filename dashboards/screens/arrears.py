@@ -27,7 +27,7 @@ def columns(with_days: bool) -> dict:
         c.t("col.directorate"): lambda x: x.directorate, c.t("col.reference"): lambda x: x.reference,
         c.t("col.year"): lambda x: x.fiscal_year, c.t("col.due_date"): lambda x: x.due_date,
         c.t("col.currency"): lambda x: x.currency, c.t("col.assessed"): lambda x: x.assessed,
-        c.t("col.paid"): lambda x: x.paid, c.t("col.outstanding"): lambda x: x.outstanding,
+        c.t("col.paid_cur"): lambda x: x.paid, c.t("col.outstanding"): lambda x: x.outstanding,
         c.t("col.outstanding_eur"): lambda x: x.outstanding_eur,
     }
     if with_days:
@@ -36,7 +36,7 @@ def columns(with_days: bool) -> dict:
     return cols
 
 
-AMOUNTS = ("col.assessed", "col.paid", "col.outstanding", "col.outstanding_eur")
+AMOUNTS = ("col.assessed", "col.paid_cur", "col.outstanding", "col.outstanding_eur")
 
 def month_and_quarter_ends(day: dt.date) -> tuple[dt.date, dt.date]:
     """The last day of ``day``'s month and of its quarter."""

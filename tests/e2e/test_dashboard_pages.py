@@ -278,8 +278,9 @@ def test_exchange_rates_page_equals_the_service(monkeypatch, demo_db, demo_facto
         exposure = views.exposure(uow, as_of=TODAY)
     net = sum((d.gain_eur for d in diffs if d.entry_date <= TODAY), Decimal(0))
     assert metric(at, "Net") == eur(net)
-    df = table(at, "Open EUR as committed")
-    assert [dec(v) for v in df["Open EUR as committed"]] == [e.open_eur_committed for e in exposure]
+    df = table(at, "Open EUR as booked")
+    assert [dec(v) for v in df["Open EUR as booked"]] == [e.eur_booked for e in exposure]
+    assert [dec(v) for v in df["Open EUR at the day's rate"]] == [e.eur_at_rate for e in exposure]
 
 
 def test_a_viewer_limited_to_a_directorate_sees_only_its_organisations(monkeypatch, demo_db, demo_factory):
