@@ -603,6 +603,7 @@ LAZY_GROUPS: dict[str, str] = {
     "summary": "budget.cli_reads:summary",
     "arrears": "budget.cli_reads:arrears",
     "commitments": "budget.cli_reads:commitments_cmd",
+    "organisations": "budget.cli_reads:organisations",
     "exposure": "budget.cli_reads:exposure",
     "assessments": "budget.cli_reads:assessments_group",
     "credits": "budget.cli_reads:credits_group",

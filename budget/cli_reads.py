@@ -145,6 +145,28 @@ def commitments_cmd(c: Context, year: int | None, organisation: str | None, as_j
     )
 
 
+@click.command("organisations")
+@click.option("--year", type=int, required=True, help="Fiscal year.")
+@click.option("--as-of", type=DATE, default=None, help="Day (default today).")
+@click.option("--directorate", "directorates", multiple=True, help="Limit to a directorate (repeat).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def organisations(c: Context, year: int, as_of: dt.datetime | None, directorates: tuple[str, ...],
+                  as_json: bool) -> None:
+    """Every organisation's year as of a day: assessed, committed, paid, outstanding, overdue, status."""
+    from budget.services.dashboard_views import organisation_status
+
+    day = _date(as_of) or dt.date.today()
+    with c.uow(write=False) as uow:
+        rows = organisation_status(uow, year, as_of=day, directorates=list(directorates) or None)
+    if as_json:
+        emit_json({"year": year, "as_of": day.isoformat(), "organisations": [r.to_json() for r in rows]})
+        return
+    _table(["code", "directorate", "assessed EUR", "committed", "paid", "outstanding EUR", "overdue EUR", "status"],
+           [[r.code, r.directorate, fmt(r.assessed_eur), fmt(r.committed), fmt(r.paid), fmt(r.outstanding_eur),
+             fmt(r.overdue_eur), r.status.replace("_", " ")] for r in rows], right={2, 3, 4, 5, 6})
+
+
 @click.group()
 def fx() -> None:
     """Exchange rates and exchange differences."""

@@ -29,7 +29,7 @@ from budget.ledger.models import (
     Payment,
     charged_year,
 )
-from budget.money import ZERO, ratio
+from budget.money import ZERO, json_amount, ratio
 from budget.services import status, views
 from budget.services.reference import closest
 from budget.services.status import payment_status
@@ -80,6 +80,15 @@ class OrganisationStatus:
     def paid_rate(self) -> Decimal | None:
         """Paid / committed (a fraction), None when nothing is committed."""
         return ratio(self.paid, self.committed)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "directorate": self.directorate, "currency": self.currency,
+                "assessed": {c: json_amount(v) for c, v in sorted(self.assessed.items())},
+                "assessed_eur": json_amount(self.assessed_eur), "committed": json_amount(self.committed),
+                "paid": json_amount(self.paid), "open": json_amount(self.open),
+                "paid_in_year": json_amount(self.paid_in_year), "outstanding_eur": json_amount(self.outstanding_eur),
+                "overdue_eur": json_amount(self.overdue_eur),
+                "due_date": None if self.due_date is None else self.due_date.isoformat(), "status": self.status}
 
 
 def organisation_status(

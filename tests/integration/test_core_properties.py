@@ -42,6 +42,7 @@ from sqlalchemy import select, text
 
 from budget import errors
 from budget.ledger.models import PROJECTIONS, Base
+from budget.money import round_cents
 from budget.services import (
     OrganisationInput,
     adjust_commitment,
@@ -131,6 +132,7 @@ class MAssessment:
     org: str
     reference: str
     lines: dict[str, tuple[Decimal, Decimal]]
+    due: dt.date = dt.date(Y, 1, 1)
     live: bool = True
 
 
@@ -374,7 +376,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if row is not None:
             expected = {cur: (value, half_up(value / ecb_rate(cur, due_date)))  # type: ignore[operator]
                         for cur, value in lines}
-            self.model.assessments.append(MAssessment(row.id, org, reference, expected))
+            self.model.assessments.append(MAssessment(row.id, org, reference, expected, due_date))
 
     @rule(
         reuse=st.integers(0, 5),
@@ -427,7 +429,10 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         row = result.entry
         assert (row.amount, row.amount_eur, row.rate) == (amount, eur, rate)
-        assert len(result.warnings) == (1 if exceeded else 0), result.warnings
+        beyond_assessed = assessment is not None and amount > assessment.lines[currency][0] - sum(
+            (c.committed for c in self.model.commitments
+             if c.live and c.assessment is assessment and c.currency == currency), ZERO)
+        assert len(result.warnings) == (1 if exceeded else 0) + (1 if beyond_assessed else 0), result.warnings
         linked = assessment if assessment is not None else None
         self.model.commitments.append(
             MCommitment(row.id, reference, org, ab, currency, amount, eur, rate, linked))  # type: ignore[arg-type]
@@ -648,6 +653,36 @@ class LedgerMachine(RuleBasedStateMachine):
         assert got == expected
 
     @invariant()
+    def arrears_and_exposure_as_of_past_dates_equal_the_entries_and_the_model(self) -> None:
+        """Arrears as of a day are the outstanding lines past due, bucketed without loss; the
+        exposure as of a day is what the entries leave open then in each foreign currency, and
+        today it is the model's, booked at each commitment's own rate."""
+        with self.ledger.uow(write=False) as uow:
+            for day in (dt.date(Y, 3, 31), dt.date(Y, 9, 30), dt.date(Y + 1, 1, 31)):
+                arrears = views.arrears(uow, day)
+                lines = {(x.organisation, x.reference, x.currency, x.outstanding)
+                         for x in (*arrears.overdue, *arrears.not_yet_due)}
+                assert lines == full_outstanding(uow, day), day
+                assert all(x.due_date < day for x in arrears.overdue), day
+                assert all(x.outstanding > 0 for x in (*arrears.overdue, *arrears.not_yet_due)), day
+                assert sum(arrears.buckets.values(), ZERO) == arrears.total_eur, day
+                currency_of = {c.reference: c.currency for c in self.model.commitments}
+                open_then: dict[str, Decimal] = defaultdict(lambda: ZERO)
+                for ref, committed, paid in full_open_commitments(uow, day):
+                    if currency_of[ref] != "EUR":
+                        open_then[currency_of[ref]] += committed - paid
+                assert {e.currency: e.open for e in views.exposure(uow, as_of=day)} == dict(open_then), day
+            today = {e.currency: (e.open, e.eur_booked) for e in views.exposure(uow, as_of=dt.date(Y + 1, 12, 31))}
+        expected: dict[str, tuple[Decimal, Decimal]] = {}
+        for c in self.model.commitments:
+            if c.live and c.currency != "EUR" and c.committed != c.paid:
+                left = c.committed - c.paid
+                booked = round_cents(c.committed_eur * left / c.committed)
+                amount, eur = expected.get(c.currency, (ZERO, ZERO))
+                expected[c.currency] = (amount + left, eur + booked)
+        assert today == expected
+
+    @invariant()
     def figures_as_of_past_dates_equal_the_entries_of_those_dates(self) -> None:
         """Execution as of a date = the maintained totals minus what came later; checked
         against the entries dated on or before it, summed directly."""
@@ -703,13 +738,33 @@ def full_open_commitments(uow: Any, day: dt.date) -> set[tuple[str, Decimal, Dec
 
 
 def full_outstanding(uow: Any, day: dt.date) -> set[tuple[str, str, str, Decimal]]:
-    """Outstanding lines as of ``day`` straight from the entries (no projection)."""
-    from budget.ledger.models import Organisation
+    """Outstanding lines as of ``day`` straight from the entries (no projection), with the
+    credits returned (keys netting below zero) set against the same organisation's lines in
+    the same currency, oldest due date first."""
+    from sqlalchemy import func
+
+    from budget.ledger.models import Assessment, AssessmentLine, Organisation
 
     codes = dict(uow.session.query(Organisation.id, Organisation.code).all())
+    credit: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for oid, cur, total in uow.session.execute(
+        select(Assessment.organisation_id, AssessmentLine.currency, func.sum(AssessmentLine.amount))
+        .join(Assessment, Assessment.id == AssessmentLine.assessment_id)
+        .where(Assessment.entry_date <= day)
+        .group_by(Assessment.organisation_id, Assessment.reference, AssessmentLine.currency)
+    ):
+        if Decimal(total) < 0:
+            credit[(codes[oid], cur)] -= Decimal(total)
     out = set()
-    for r in uow.session.execute(balances.assessment_sums(day)):
-        out.add((codes[r.organisation_id], r.reference, r.currency, r.assessed - r.paid))
+    rows = sorted(uow.session.execute(balances.assessment_sums(day)),
+                  key=lambda r: (r.due_date, r.reference, r.currency))
+    for r in rows:
+        key = (codes[r.organisation_id], r.currency)
+        left = r.assessed - r.paid
+        take = min(credit[key], left)
+        credit[key] -= take
+        if left - take > 0:
+            out.add((key[0], r.reference, r.currency, left - take))
     return out
 
 
@@ -859,21 +914,33 @@ def check_figures(ledger: Any, model: Model) -> None:
 
 
 def _model_outstanding(model: Model) -> dict[tuple[str, str, str], tuple[Decimal, Decimal, Decimal]]:
+    """(organisation, reference, currency) -> (assessed, paid or credited, outstanding EUR): a
+    credit returned (a key netting below zero) pays the organisation's lines in its currency,
+    oldest due date first."""
     assessed: dict[tuple[str, str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    due: dict[tuple[str, str, str], dt.date] = {}
     for a in model.assessments:
         if a.live:
             for cur, (amount, eur) in a.lines.items():
                 assessed[(a.org, a.reference, cur)][0] += amount
                 assessed[(a.org, a.reference, cur)][1] += eur
+                due[(a.org, a.reference, cur)] = a.due
     paid: dict[tuple[str, str, str], Decimal] = defaultdict(lambda: ZERO)
     for c in model.commitments:
         if c.assessment is not None:
             paid[(c.assessment.org, c.assessment.reference, c.currency)] += c.paid
+    credit: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for (org, _ref, cur), (amount, _eur) in assessed.items():
+        if amount < 0:
+            credit[(org, cur)] -= amount
     out = {}
-    for k, (amount, eur) in assessed.items():
-        left = amount - paid[k]
+    for k in sorted(assessed, key=lambda k: (due[k], k[1], k[2])):
+        amount, eur = assessed[k]
+        take = min(credit[(k[0], k[2])], max(amount - paid[k], ZERO)) if amount > 0 else ZERO
+        credit[(k[0], k[2])] -= take
+        left = amount - paid[k] - take
         if amount > 0 and left > 0:
-            out[k] = (amount, paid[k], half_up(eur * left / amount))
+            out[k] = (amount, paid[k] + take, half_up(eur * left / amount))
     return out
 
 
