@@ -12,15 +12,15 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import click
 from sqlalchemy import Engine, inspect
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from budget import config
+from budget import bounds, config
 from budget.config import current_user, database_url
 from budget.errors import BudgetError
 from budget.ledger.db import make_engine, make_session_factory
@@ -30,13 +30,45 @@ from budget.uow import UnitOfWork
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
+class FiscalYear(click.ParamType):
+    """A fiscal year the ledger holds (:func:`budget.bounds.fiscal_year`): a usage error otherwise."""
+
+    name = "year"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            return bounds.fiscal_year(value)
+        except BudgetError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+YEAR = FiscalYear()
+ENTRY_ID = click.IntRange(1, bounds.MAX_ID)
+
+
+def one_line(message: str) -> str:
+    """A message on one line, whatever the database or a library put in it."""
+    return " ".join(part.strip() for part in str(message).splitlines() if part.strip())
+
+
+def _database_refusal(exc: DBAPIError) -> str:
+    """One line for a database error that validation did not prevent (the limit it hit)."""
+    first = one_line(str(exc.orig).splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__)
+    if isinstance(exc, IntegrityError):
+        return ("the database refused the change (another user may have written the same entry "
+                f"at the same moment): {first}")
+    if isinstance(exc, OperationalError):
+        return f"database error: {first}"
+    return f"the database refused a value beyond what its columns hold: {first[:200]}"
+
+
 class Refused(click.ClickException):
     """A refusal by the rules or the data: one line on stderr, exit 1."""
 
     exit_code = 1
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"error: {self.message}", err=True)
+        click.echo(f"error: {one_line(self.message)}", err=True)
 
 
 class BudgetGroup(click.Group):
@@ -58,15 +90,15 @@ class BudgetGroup(click.Group):
             return super().invoke(ctx)
         except BudgetError as exc:
             raise Refused(str(exc)) from None
-        except IntegrityError as exc:
-            raise Refused(
-                "the database refused the change (another user may have written the same entry "
-                f"at the same moment): {str(exc.orig).splitlines()[0]}"
-            ) from None
-        except OperationalError as exc:
-            raise Refused(f"database error: {str(exc.orig).splitlines()[0]}") from None
+        except DBAPIError as exc:
+            raise Refused(_database_refusal(exc)) from None
         except SQLAlchemyError as exc:
-            raise Refused(f"database error: {exc}") from None
+            raise Refused(f"database error: {one_line(str(exc))[:300]}") from None
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise Refused(f"cannot use the file or database: {exc.strerror or exc}{where}") from None
+        except (OverflowError, InvalidOperation) as exc:
+            raise Refused(f"a number is out of the range the ledger can hold ({type(exc).__name__})") from None
 
 
 class Context:
@@ -226,7 +258,7 @@ def demo(c: Context, today: dt.datetime | None) -> None:
 
 
 @cli.command()
-@click.option("--year", type=int, required=True, help="Fiscal year.")
+@click.option("--year", type=YEAR, required=True, help="Fiscal year.")
 @click.option(
     "--by",
     type=click.Choice(["organisation", "directorate", "ab", "currency"]),
@@ -340,7 +372,7 @@ def fx_rate(c: Context, currency: str, day: dt.datetime, as_json: bool) -> None:
 
 
 @cli.command("commitments")
-@click.option("--year", type=int, default=None, help="Only commitments of this fiscal year.")
+@click.option("--year", type=YEAR, default=None, help="Only commitments of this fiscal year.")
 @click.option("--organisation", default=None, help="Only this organisation.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
@@ -457,7 +489,7 @@ def org_add(
 
 @cli.command()
 @click.argument("ab_code", metavar="AB")
-@click.option("--year", type=int, required=True)
+@click.option("--year", type=YEAR, required=True)
 @click.option("--type", "credit_type", type=click.Choice(["commitment", "payment"]), required=True)
 @click.option(
     "--stage",
@@ -505,7 +537,7 @@ def credit(
 @click.option("--start", type=DATE, required=True, help="Period start.")
 @click.option("--end", type=DATE, required=True, help="Period end.")
 @click.option("--due", type=DATE, required=True, help="Due date.")
-@click.option("--year", type=int, default=None, help="Fiscal year charged (default: year of start).")
+@click.option("--year", type=YEAR, default=None, help="Fiscal year charged (default: year of start).")
 @pass_ctx
 def assess(
     c: Context,
@@ -551,9 +583,11 @@ def assess(
 @click.option("--amount", default=None, help="Amount in --currency.")
 @click.option("--rate", default=None, help="Budget rate (units per EUR); default the ECB rate of --date.")
 @click.option("--ab", "ab_code", default=None)
-@click.option("--year", type=int, default=None)
+@click.option("--year", type=YEAR, default=None)
 @click.option("--assessment", default=None, help="Reference of the assessment it commits.")
 @click.option("--override", default=None, help="Reason to commit beyond the available credits.")
+@click.option("--force-rate", is_flag=True, help="Accept a --rate (or --amount-eur) outside the plausible band "
+              "around the last known rate (BUDGET_RATE_BAND).")
 @pass_ctx
 def commit_cmd(
     c: Context,
@@ -568,6 +602,7 @@ def commit_cmd(
     year: int | None,
     assessment: str | None,
     override: str | None,
+    force_rate: bool,
 ) -> None:
     """Commit credits for an organisation (availability control applies)."""
     from budget.services import commit
@@ -587,6 +622,7 @@ def commit_cmd(
             fiscal_year=year,
             assessment_reference=assessment,
             override_reason=override,
+            force_rate=force_rate,
         ),
     )
     e = res.entry
@@ -636,6 +672,8 @@ def adjust(
 @click.option("--currency", default=None)
 @click.option("--amount-eur", default=None)
 @click.option("--rate", default=None)
+@click.option("--force-rate", is_flag=True, help="Accept a --rate (or --amount-eur) outside the plausible band "
+              "around the last known rate (BUDGET_RATE_BAND).")
 @pass_ctx
 def pay(
     c: Context,
@@ -646,6 +684,7 @@ def pay(
     currency: str | None,
     amount_eur: str | None,
     rate: str | None,
+    force_rate: bool,
 ) -> None:
     """Record a payment on a commitment (never beyond what is open)."""
     from budget.services import record_payment
@@ -661,6 +700,7 @@ def pay(
             currency=currency,
             amount_eur=amount_eur,
             rate_used=rate,
+            force_rate=force_rate,
         ),
     )
     e = res.entry
@@ -672,7 +712,7 @@ def pay(
 
 @cli.command("reverse")
 @click.argument("entity", type=click.Choice(["credit", "assessment", "commitment", "adjustment", "payment"]))
-@click.argument("entry_id", type=int)
+@click.argument("entry_id", type=ENTRY_ID)
 @click.option("--reason", required=True)
 @click.option("--date", "day", type=DATE, default=None)
 @pass_ctx
@@ -690,7 +730,7 @@ def year() -> None:
 
 
 @year.command("close")
-@click.argument("fiscal_year", type=int)
+@click.argument("fiscal_year", type=YEAR)
 @pass_ctx
 def year_close(c: Context, fiscal_year: int) -> None:
     """Close a fiscal year: later entries for it are refused."""

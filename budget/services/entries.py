@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
+from budget import bounds
 from budget.errors import (
     AlreadyReversedError,
     DependentEntriesError,
@@ -40,7 +41,7 @@ from budget.ledger.models import (
     Payment,
 )
 from budget.money import ZERO, fmt, money, normalise_currency, positive, rate, round_cents, to_eur
-from budget.services.fx import rate_on
+from budget.services.fx import plausible_rate, rate_on
 from budget.services.reference import check_open_year, get_allocation, get_organisation
 from budget.uow import UnitOfWork
 
@@ -61,13 +62,7 @@ def _reference(value: object, what: str) -> str:
 
 
 def _year(value: object) -> int:
-    try:
-        year = int(str(value))
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"{value!r} is not a fiscal year.") from exc
-    if not 1990 <= year <= 2200:
-        raise ValidationError(f"Fiscal year {year} is out of range.")
-    return year
+    return bounds.fiscal_year(value)
 
 
 _REVERSALS: dict[type, Any] = {}
@@ -370,6 +365,7 @@ def _conversion(
     on: dt.date,
     amount_eur: object | None,
     given_rate: object | None,
+    force_rate: bool = False,
 ) -> tuple[Decimal, Decimal, dt.date | None, str]:
     """EUR amount, rate, rate date and source for a foreign-currency amount."""
     if currency == "EUR":
@@ -382,9 +378,10 @@ def _conversion(
         if (eur > 0) != (amount > 0) or eur == 0:
             raise ValidationError(f"EUR amount {fmt(eur)} does not match {currency} {fmt(amount)}.")
         r = rate(given_rate) if given_rate is not None else (amount / eur).quantize(Decimal("1E-10"))
+        plausible_rate(uow, currency, r, on, force=force_rate)
         return eur, r, None, "given" if given_rate is not None else "computed"
     if given_rate is not None:
-        r = rate(given_rate)
+        r = plausible_rate(uow, currency, rate(given_rate), on, force=force_rate)
         return to_eur(amount, currency, r), r, None, "given"
     quote = rate_on(uow, currency, on)
     return to_eur(amount, currency, quote.rate), quote.rate, quote.published, quote.source
@@ -407,6 +404,7 @@ def commit(
     note: str | None = None,
     source_sheet: str | None = None,
     source_row: int | None = None,
+    force_rate: bool = False,
 ) -> WriteResult:
     """Commit commitment credits on an AB for an organisation, under availability control.
 
@@ -438,7 +436,7 @@ def commit(
         raise ValidationError(
             f"Commitment {ref}: assessment {assessment.reference} has no {cur} line."
         )
-    eur, r, _, _ = _conversion(uow, cur, value, entry_date, amount_eur, rate_used)
+    eur, r, _, _ = _conversion(uow, cur, value, entry_date, amount_eur, rate_used, force_rate)
     positive(eur, f"Commitment {ref}: the EUR amount")
     try:
         revision = _next_revision(uow, Commitment, Commitment.reference == ref)
@@ -617,6 +615,7 @@ def record_payment(
     rate_used: object | None = None,
     source_sheet: str | None = None,
     source_row: int | None = None,
+    force_rate: bool = False,
 ) -> WriteResult:
     """Pay (part of) a commitment, never beyond what is open in the commitment currency.
 
@@ -645,7 +644,7 @@ def record_payment(
             f"Payment {ref} of {cur} {fmt(value)} exceeds the {cur} {fmt(position.open)} open "
             f"on commitment {commitment.reference}."
         )
-    eur, r, rate_date, rate_source = _conversion(uow, cur, value, entry_date, amount_eur, rate_used)
+    eur, r, rate_date, rate_source = _conversion(uow, cur, value, entry_date, amount_eur, rate_used, force_rate)
     row = Payment(
         reference=ref, entry_date=entry_date, commitment_id=commitment.id, currency=cur,
         amount=value, amount_eur=eur, rate=r, rate_date=rate_date, rate_source=rate_source,
@@ -787,7 +786,7 @@ def reverse(
     model = ENTITIES.get(entity)
     if model is None:
         raise ValidationError(f"Cannot reverse a {entity!r}; choose one of {', '.join(ENTITIES)}.")
-    entry = uow.session.get(model, entry_id)
+    entry = uow.session.get(model, bounds.entry_id(entry_id, entity))
     if entry is None:
         raise NotFoundError(f"No {entity} with id {entry_id}.")
     if not (reason or "").strip():

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from budget import bounds, config
 from budget.errors import MissingExchangeRateError
 from budget.ledger.models import ExchangeRate
 from budget.money import normalise_currency, rate
@@ -59,6 +60,43 @@ def latest_rate(uow: UnitOfWork, currency: str) -> RateQuote | None:
         return None
 
 
+def known_rate(uow: UnitOfWork, currency: str, on: dt.date) -> Decimal | None:
+    """The stored rate nearest ``on`` whatever its age: the last on or before it, else the
+    first after it (None when the ledger holds none): what a new rate is compared with."""
+    base = select(ExchangeRate.rate).where(ExchangeRate.currency == currency)
+    before = uow.session.scalar(
+        base.where(ExchangeRate.rate_date <= on).order_by(ExchangeRate.rate_date.desc()).limit(1))
+    if before is not None:
+        return before
+    return uow.session.scalar(base.where(ExchangeRate.rate_date > on).order_by(ExchangeRate.rate_date).limit(1))
+
+
+def plausible_rate(uow: UnitOfWork, currency: str, value: Decimal, on: dt.date, *, force: bool = False) -> Decimal:
+    """``value`` when it lies within ``BUDGET_RATE_BAND`` of the known rate of ``currency``
+    around ``on`` (or ``force`` is given); else :class:`~budget.bounds.ImplausibleRateError`."""
+    if not force and currency != "EUR":
+        bounds.rate_band(currency, value, known_rate(uow, currency, on), where=f"On {on.isoformat()}, the ")
+    return value
+
+
+def _check_bands(uow: UnitOfWork, rows: list[dict[str, object]], where: str) -> None:
+    """Each loaded rate against the one before it (in the file, else in the ledger)."""
+    by_currency: dict[str, list[dict[str, object]]] = {}
+    for row in rows:
+        by_currency.setdefault(str(row["currency"]), []).append(row)
+    factor = Decimal(config.get("BUDGET_RATE_BAND"))
+    for cur, items in by_currency.items():
+        items.sort(key=lambda r: r["rate_date"])  # type: ignore[arg-type,return-value]
+        previous = known_rate(uow, cur, items[0]["rate_date"])  # type: ignore[arg-type]
+        for row in items:
+            value: Decimal = row["rate"]  # type: ignore[assignment]
+            if previous is not None and not (value * factor >= previous and value <= previous * factor):
+                at = f"row {row['source_row']}, " if row.get("source_row") else ""
+                bounds.rate_band(cur, value, previous, override="BUDGET_RATE_BAND raised for this load",
+                                 where=f"{where}{at}{row['rate_date']}: the ")
+            previous = value
+
+
 def record_rates(
     uow: UnitOfWork,
     rates: Iterable[tuple[str, dt.date, Decimal] | tuple[str, dt.date, Decimal, int | None]],
@@ -83,7 +121,8 @@ def record_rates(
         code = codes.get(cur)
         if code is None:
             code = codes[cur] = normalise_currency(cur)
-        r = value if isinstance(value, Decimal) and value.is_finite() and value > 0 else rate(value)
+        r = bounds.rate_value(value, value) if isinstance(value, Decimal) and value.is_finite() and value > 0 \
+            else rate(value)
         rows.append({
             "currency": code,
             "rate_date": day,
@@ -93,6 +132,7 @@ def record_rates(
             "source_row": item[3] if len(item) > 3 else None,
         })
     if rows:
+        _check_bands(uow, rows, f"{source_sheet or source}, ")
         fast_insert(uow, ExchangeRate, rows)
         uow.audit("record_rates", "exchange_rate", None, count=len(rows), source=source)
     return len(rows)
