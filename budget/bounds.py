@@ -207,7 +207,7 @@ def text(value: object, what: str, limit: int, *, free: bool = False) -> str:
     if bad:
         raise OutOfBoundsError(
             f"{what} {_short(out)} holds a control or text-direction character "
-            f"(U+{ord(bad[0]):04X}), which names and codes may not contain.")
+            f"(U+{ord(bad[0]):04X}), which the ledger does not store.")
     return out
 
 
@@ -242,7 +242,9 @@ def _label(table: Any, key: str, values: Mapping[str, Any]) -> str:
     ref = values.get("reference") or values.get("code") or values.get("currency")
     head = table.name.replace("_", " ").capitalize()
     column = key.replace("_", " ")
-    return f"{head} {ref}: the {column}" if isinstance(ref, str) and ref else f"{head} {column}"
+    if isinstance(ref, str) and ref:
+        return f"{head} {_short(ref) if len(ref) > 30 or any(map(_is_hidden, ref)) else ref}: the {column}"
+    return f"{head} {column}"
 
 
 def _check(table: Any, key: str, kind: str, limit: int | None, free: bool, value: Any,

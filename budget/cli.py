@@ -95,10 +95,17 @@ class BudgetGroup(click.Group):
         except SQLAlchemyError as exc:
             raise Refused(f"database error: {one_line(str(exc))[:300]}") from None
         except OSError as exc:
-            where = f" ({exc.filename})" if exc.filename else ""
-            raise Refused(f"cannot use the file or database: {exc.strerror or exc}{where}") from None
+            raise Refused(_file_refusal(exc)) from None
         except (OverflowError, InvalidOperation) as exc:
             raise Refused(f"a number is out of the range the ledger can hold ({type(exc).__name__})") from None
+
+
+def _file_refusal(exc: OSError) -> str:
+    """One line for a file or folder the command cannot use (a database path, an output file)."""
+    if isinstance(exc, (FileExistsError, NotADirectoryError)) and exc.filename:
+        return f"cannot use {exc.filename} as a folder: it is a file, not a folder"
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"cannot use the file or database: {exc.strerror or exc}{where}"
 
 
 class Context:

@@ -126,7 +126,7 @@ def rate(value: object) -> Decimal:
     if not r.is_finite() or r <= 0:
         raise ValidationError(f"Exchange rate {value!r} must be a positive number.")
     bounds.rate_value(r, value)
-    return r.normalize() if r == r.to_integral_value() else r
+    return Decimal(int(r)) if r == r.to_integral_value() else r
 
 
 def to_eur(amount: Decimal, currency: str, units_per_eur: Decimal | None) -> Decimal:
