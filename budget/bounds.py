@@ -112,7 +112,7 @@ def rate_value(value: Decimal, shown: object) -> Decimal:
 
 def rate_band(
     currency: str, value: Decimal, known: Decimal | None, *, where: str = "", force: bool = False,
-    override: str = "--force-rate",
+    override: str = "give --force-rate",
 ) -> None:
     """Refuse a rate more than ``BUDGET_RATE_BAND`` times above or below the last known one.
 
@@ -129,7 +129,7 @@ def rate_band(
     raise ImplausibleRateError(
         f"{where}{currency} rate {_plain(value)} is outside the plausible band "
         f"{low:.6g}–{high:.6g} (the last known rate {_plain(known)} ÷/× {_plain(factor)}, "
-        f"BUDGET_RATE_BAND); if it is right, use {override}.")
+        f"BUDGET_RATE_BAND); if it is right, {override}.")
 
 
 def checked_arithmetic(what: str) -> Any:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from budget import bounds, config
-from budget.errors import MissingExchangeRateError
+from budget.errors import BudgetError, MissingExchangeRateError
 from budget.ledger.models import ExchangeRate
 from budget.money import normalise_currency, rate
 from budget.uow import UnitOfWork
@@ -92,8 +92,8 @@ def _check_bands(uow: UnitOfWork, rows: list[dict[str, object]], where: str) -> 
             value: Decimal = row["rate"]  # type: ignore[assignment]
             if previous is not None and not (value * factor >= previous and value <= previous * factor):
                 at = f"row {row['source_row']}, " if row.get("source_row") else ""
-                bounds.rate_band(cur, value, previous, override="BUDGET_RATE_BAND raised for this load",
-                                 where=f"{where}{at}{row['rate_date']}: the ")
+                bounds.rate_band(cur, value, previous, where=f"{where}{at}{row['rate_date']}: the ",
+                                 override="load the file with BUDGET_RATE_BAND set higher")
             previous = value
 
 
@@ -121,8 +121,12 @@ def record_rates(
         code = codes.get(cur)
         if code is None:
             code = codes[cur] = normalise_currency(cur)
-        r = bounds.rate_value(value, value) if isinstance(value, Decimal) and value.is_finite() and value > 0 \
-            else rate(value)
+        try:
+            r = bounds.rate_value(value, value) if isinstance(value, Decimal) and value.is_finite() and value > 0 \
+                else rate(value)
+        except BudgetError as exc:
+            at = f"row {item[3]}, " if len(item) > 3 and item[3] else ""
+            raise type(exc)(f"{source_sheet or source}, {at}{code} {day}: {exc}") from None
         rows.append({
             "currency": code,
             "rate_date": day,

@@ -291,3 +291,50 @@ def test_the_installed_script_refuses_absurd_values_in_one_line(ledger):
         done = subprocess.run([script, *argv], capture_output=True, text=True, timeout=120, env=env, check=False)
         assert done.returncode == 1, done.stderr
         assert len(done.stderr.strip().splitlines()) == 1 and "unexpected" not in done.stderr, done.stderr
+
+
+# --------------------------------------------------------------------------- imports
+
+
+def test_imports_refuse_hostile_values_naming_the_sheet_row_and_column(ledger, tmp_path):
+    """The same bounds on the import path: each problem names where it is; nothing is written."""
+    import imports_samples as samples
+
+    samples.seed(ledger, mode="warn")
+    before = ledger.snapshot()
+    files = {
+        "commitments": (samples.commitments_xlsx([
+            ["C-1", dt.date(2025, 2, 1), samples.AB_UN, "UN-RB", 5e12, "EUR", None, None],
+            ["C-2", dt.date(9999, 12, 31), samples.AB_UN, "UN-RB", 10, "EUR", None, None]]),
+            ["row 2, column amount_eur", "BUDGET_MAX_AMOUNT", "row 3, column date", "9999"]),
+        "organisations": (samples.xlsx({"Organisations": [
+            ["Code", "Name", "Directorate", "Currency", "AB"],
+            ["EVIL", "A\x1b[31mB", "M2", "EUR", ""], ["RLO", "United \u202eNations", "M2", "EUR", ""],
+            ["LONG", "N" * 400, "M2", "EUR", ""]]}),
+            ["row 2", "U+001B", "row 3", "U+202E", "row 4", "400 characters long; at most 300"]),
+        "fx": (samples.ecb_zip("Date,USD,CHF,\n2025-01-06,1e308,0.9391,\n"),
+               ["row 2, USD 2025-01-06", "not plausible"]),
+    }
+    for kind, (data, words) in files.items():
+        path = tmp_path / f"{kind}.{'zip' if kind == 'fx' else 'xlsx'}"
+        path.write_bytes(data)
+        result = invoke(ledger, "import", kind, str(path))
+        assert result.exit_code == 1, result.output
+        assert "unexpected" not in result.output and "Traceback" not in result.output and "[SQL" not in result.output
+        for word in words:
+            assert word in result.output, result.output
+    assert ledger.snapshot() == before
+    balances_agree(ledger)
+
+
+def test_an_ecb_file_with_a_rate_outside_the_band_is_refused_naming_its_row(ledger, tmp_path):
+    import imports_samples as samples
+
+    samples.seed(ledger)
+    before = ledger.snapshot()
+    path = tmp_path / "eurofxref.zip"
+    path.write_bytes(samples.ecb_zip("Date,USD,CHF,\n2025-01-07,1.0321,0.9393,\n2025-01-06,50,0.9391,\n"))
+    text = refused(invoke(ledger, "import", "fx", str(path)),
+                   "row 3, 2025-01-06: the USD rate 50", "BUDGET_RATE_BAND")
+    assert "0.1035–10.35" in text
+    assert ledger.snapshot() == before
