@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -265,23 +265,35 @@ def check_values(table: Any, values: Mapping[str, Any]) -> None:
         _check(table, key, kind, limit, free, values.get(key), values)
 
 
-def check_rows(table: Any, rows: Iterable[Mapping[str, Any]]) -> None:
+def check_rows(table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
     """:func:`check_values` over the distinct values of a bulk insert (cheap on 200,000 rates)."""
-    rows = list(rows)
-    for key, kind, limit, free in _column_checks(table):
-        seen: dict[Any, Mapping[str, Any]] = {}
-        for r in rows:
-            seen.setdefault(r.get(key), r)
-        for value, row in seen.items():
-            _check(table, key, kind, limit, free, value, row)
+    check_columns(table, {key: [r.get(key) for r in rows] for key, *_ in _column_checks(table)},
+                  sheets=[r.get("source_sheet") for r in rows], lines=[r.get("source_row") for r in rows])
 
 
-def check_columns(table: Any, columns: Mapping[str, Iterable[Any]]) -> None:
-    """:func:`check_values` over the distinct values of a bulk insert given as columns."""
+def check_columns(table: Any, columns: Mapping[str, Sequence[Any]], *, sheets: Sequence[Any] | None = None,
+                  lines: Sequence[Any] | None = None) -> None:
+    """:func:`check_values` over the distinct values of a bulk insert given as columns; a
+    refusal names the sheet and row of the first row holding the value (when the rows carry
+    their ``source_sheet``/``source_row``)."""
+    sheets = sheets if sheets is not None else columns.get("source_sheet")
+    lines = lines if lines is not None else columns.get("source_row")
     for key, kind, limit, free in _column_checks(table):
-        if key in columns:
-            for value in set(columns[key]):
+        if key not in columns:
+            continue
+        first: dict[Any, int] = {}
+        for index, value in enumerate(columns[key]):
+            first.setdefault(value, index)
+        for value, index in first.items():
+            try:
                 _check(table, key, kind, limit, free, value, {})
+            except OutOfBoundsError as exc:
+                sheet = sheets[index] if sheets is not None and len(sheets) > index else None
+                line = lines[index] if lines is not None and len(lines) > index else None
+                if line is None:
+                    raise
+                where = f"sheet {sheet}, row {line}" if sheet else f"row {line}"
+                raise OutOfBoundsError(f"{where}, column {key}: {exc}") from None
 
 
 @event.listens_for(Session, "before_flush")

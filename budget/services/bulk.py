@@ -152,7 +152,7 @@ def _insert_columns(uow: UnitOfWork, model: type, columns: dict[str, Sequence[An
     if not n:
         return 0
     table: Table = model.__table__  # type: ignore[attr-defined]
-    bounds.check_columns(table, {**{k: [v] for k, v in constants.items()}, **columns})
+    bounds.check_columns(table, {**{k: [v] * n for k, v in constants.items()}, **columns})
     conn = uow.session.connection()
     dialect = conn.dialect
     shared: dict[str, Any] = {"created_at": utcnow(), **uow.stamp(), **constants}

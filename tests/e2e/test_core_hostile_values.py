@@ -338,3 +338,31 @@ def test_an_ecb_file_with_a_rate_outside_the_band_is_refused_naming_its_row(ledg
                    "row 3, 2025-01-06: the USD rate 50", "BUDGET_RATE_BAND")
     assert "0.1035–10.35" in text
     assert ledger.snapshot() == before
+
+
+def test_a_payments_import_with_a_date_or_reference_out_of_bounds_names_its_row(ledger, tmp_path):
+    """The bulk path (one insert for all rows) is checked before the insert, row by row."""
+    import imports_samples as samples
+
+    samples.seed(ledger, mode="warn")
+    with ledger.uow() as uow:
+        from budget.services import commit
+
+        commit(uow, "C-2", "OSCE", entry_date=dt.date(2025, 1, 5), amount_eur="1000")
+        uow.commit()
+    before = ledger.snapshot()
+    cases = {
+        "date": ([["P-1", dt.date(2025, 3, 1), "C-2", 10, "EUR", None],
+                  ["P-2", dt.date(9999, 12, 31), "C-2", 10, "EUR", None]], ["row 3", "9999-12-31", "1990–2100"]),
+        "ansi": ([["P-3", dt.date(2025, 3, 1), "C-2", 10, "EUR", None],
+                  ["P-4\x1b[2J", dt.date(2025, 3, 1), "C-2", 10, "EUR", None]], ["row 3", "U+001B"]),
+    }
+    for name, (rows, words) in cases.items():
+        path = tmp_path / f"{name}.xlsx"
+        path.write_bytes(samples.payments_xlsx(rows))
+        result = invoke(ledger, "import", "payments", str(path))
+        assert result.exit_code == 1, result.output
+        assert "unexpected" not in result.output and "[SQL" not in result.output, result.output
+        for word in words:
+            assert word in result.output, result.output
+    assert ledger.snapshot() == before
