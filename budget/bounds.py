@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -267,33 +267,49 @@ def check_values(table: Any, values: Mapping[str, Any]) -> None:
 
 def check_rows(table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
     """:func:`check_values` over the distinct values of a bulk insert (cheap on 200,000 rates)."""
-    check_columns(table, {key: [r.get(key) for r in rows] for key, *_ in _column_checks(table)},
-                  sheets=[r.get("source_sheet") for r in rows], lines=[r.get("source_row") for r in rows])
-
-
-def check_columns(table: Any, columns: Mapping[str, Sequence[Any]], *, sheets: Sequence[Any] | None = None,
-                  lines: Sequence[Any] | None = None) -> None:
-    """:func:`check_values` over the distinct values of a bulk insert given as columns; a
-    refusal names the sheet and row of the first row holding the value (when the rows carry
-    their ``source_sheet``/``source_row``)."""
-    sheets = sheets if sheets is not None else columns.get("source_sheet")
-    lines = lines if lines is not None else columns.get("source_row")
+    if not rows:
+        return
+    keys = set(rows[0])
     for key, kind, limit, free in _column_checks(table):
-        if key not in columns:
-            continue
-        first: dict[Any, int] = {}
-        for index, value in enumerate(columns[key]):
-            first.setdefault(value, index)
-        for value, index in first.items():
-            try:
-                _check(table, key, kind, limit, free, value, {})
-            except OutOfBoundsError as exc:
-                sheet = sheets[index] if sheets is not None and len(sheets) > index else None
-                line = lines[index] if lines is not None and len(lines) > index else None
-                if line is None:
-                    raise
-                where = f"sheet {sheet}, row {line}" if sheet else f"row {line}"
-                raise OutOfBoundsError(f"{where}, column {key}: {exc}") from None
+        if key in keys:
+
+            def row_of(value: Any, key: str = key) -> Mapping[str, Any]:
+                return next(r for r in rows if r.get(key) == value)
+
+            _check_distinct(table, key, kind, limit, free, {r.get(key) for r in rows}, row_of)
+
+
+def check_columns(table: Any, columns: Mapping[str, Sequence[Any]]) -> None:
+    """:func:`check_values` over the distinct values of a bulk insert given as columns."""
+    for key, kind, limit, free in _column_checks(table):
+        if key in columns:
+            column = columns[key]
+
+            def row_of(value: Any, column: Sequence[Any] = column) -> Mapping[str, Any]:
+                index = list(column).index(value)
+                return {k: v[index] for k, v in columns.items() if k in ("source_sheet", "source_row")}
+
+            _check_distinct(table, key, kind, limit, free, set(column), row_of)
+
+
+def _check_distinct(table: Any, key: str, kind: str, limit: int | None, free: bool, values: set[Any],
+                    row_of: Callable[[Any], Mapping[str, Any]]) -> None:
+    """Check each distinct value (dates: only the earliest and the latest, the bounds being a
+    range); a refusal names the sheet and row of the first row holding the value, when the
+    rows carry their ``source_sheet``/``source_row``."""
+    if kind != "text":
+        days = [v for v in values if isinstance(v, dt.date)]
+        values = {min(days), max(days)} if days else set()
+    for value in values:
+        try:
+            _check(table, key, kind, limit, free, value, {})
+        except OutOfBoundsError as exc:
+            row = row_of(value)
+            line, sheet = row.get("source_row"), row.get("source_sheet")
+            if line is None:
+                raise
+            where = f"sheet {sheet}, row {line}" if sheet else f"row {line}"
+            raise OutOfBoundsError(f"{where}, column {key}: {exc}") from None
 
 
 @event.listens_for(Session, "before_flush")
