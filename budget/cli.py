@@ -12,15 +12,15 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import click
 from sqlalchemy import Engine, inspect
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from budget import config
+from budget import bounds, config
 from budget.config import current_user, database_url
 from budget.errors import BudgetError
 from budget.ledger.db import make_engine, make_session_factory
@@ -31,13 +31,45 @@ from budget.uow import UnitOfWork
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
+class FiscalYear(click.ParamType):
+    """A fiscal year the ledger holds (:func:`budget.bounds.fiscal_year`): a usage error otherwise."""
+
+    name = "year"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            return bounds.fiscal_year(value)
+        except BudgetError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+YEAR = FiscalYear()
+ENTRY_ID = click.IntRange(1, bounds.MAX_ID)
+
+
+def one_line(message: str) -> str:
+    """A message on one line, whatever the database or a library put in it."""
+    return " ".join(part.strip() for part in str(message).splitlines() if part.strip())
+
+
+def _database_refusal(exc: DBAPIError) -> str:
+    """One line for a database error that validation did not prevent (the limit it hit)."""
+    first = one_line(str(exc.orig).splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__)
+    if isinstance(exc, IntegrityError):
+        return ("the database refused the change (another user may have written the same entry "
+                f"at the same moment): {first}")
+    if isinstance(exc, OperationalError):
+        return f"database error: {first}"
+    return f"the database refused a value beyond what its columns hold: {first[:200]}"
+
+
 class Refused(click.ClickException):
     """A refusal by the rules or the data: one line on stderr, exit 1."""
 
     exit_code = 1
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"error: {self.message}", err=True)
+        click.echo(f"error: {one_line(self.message)}", err=True)
 
 
 class BudgetGroup(click.Group):
@@ -59,15 +91,22 @@ class BudgetGroup(click.Group):
             return super().invoke(ctx)
         except BudgetError as exc:
             raise Refused(str(exc)) from None
-        except IntegrityError as exc:
-            raise Refused(
-                "the database refused the change (another user may have written the same entry "
-                f"at the same moment): {str(exc.orig).splitlines()[0]}"
-            ) from None
-        except OperationalError as exc:
-            raise Refused(f"database error: {str(exc.orig).splitlines()[0]}") from None
+        except DBAPIError as exc:
+            raise Refused(_database_refusal(exc)) from None
         except SQLAlchemyError as exc:
-            raise Refused(f"database error: {exc}") from None
+            raise Refused(f"database error: {one_line(str(exc))[:300]}") from None
+        except OSError as exc:
+            raise Refused(_file_refusal(exc)) from None
+        except (OverflowError, InvalidOperation) as exc:
+            raise Refused(f"a number is out of the range the ledger can hold ({type(exc).__name__})") from None
+
+
+def _file_refusal(exc: OSError) -> str:
+    """One line for a file or folder the command cannot use (a database path, an output file)."""
+    if isinstance(exc, (FileExistsError, NotADirectoryError)) and exc.filename:
+        return f"cannot use {exc.filename} as a folder: it is a file, not a folder"
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"cannot use the file or database: {exc.strerror or exc}{where}"
 
 
 class Context:
@@ -319,7 +358,7 @@ def org_add(
 
 @cli.command()
 @click.argument("ab_code", metavar="AB")
-@click.option("--year", type=int, required=True)
+@click.option("--year", type=YEAR, required=True)
 @click.option("--type", "credit_type", type=click.Choice(["commitment", "payment"]), required=True)
 @click.option(
     "--stage",
@@ -372,7 +411,7 @@ def credit(
 @click.option("--start", type=DATE, required=True, help="Period start.")
 @click.option("--end", type=DATE, required=True, help="Period end.")
 @click.option("--due", type=DATE, required=True, help="Due date.")
-@click.option("--year", type=int, default=None, help="Fiscal year charged (default: year of start).")
+@click.option("--year", type=YEAR, default=None, help="Fiscal year charged (default: year of start).")
 @click.option("--received", type=DATE, default=None,
               help="Date the call was received (default: the earlier of today and --due).")
 @json_option
@@ -427,9 +466,11 @@ def assess(
 @click.option("--amount", default=None, help="Amount in --currency.")
 @click.option("--rate", default=None, help="Budget rate (units per EUR); default the ECB rate of --date.")
 @click.option("--ab", "ab_code", default=None)
-@click.option("--year", type=int, default=None)
+@click.option("--year", type=YEAR, default=None)
 @click.option("--assessment", default=None, help="Reference of the assessment it commits.")
 @click.option("--override", default=None, help="Reason to commit beyond the available credits.")
+@click.option("--force-rate", is_flag=True, help="Accept a --rate (or --amount-eur) outside the plausible band "
+              "around the last known rate (BUDGET_RATE_BAND).")
 @json_option
 @pass_ctx
 def commit_cmd(
@@ -446,6 +487,7 @@ def commit_cmd(
     assessment: str | None,
     override: str | None,
     as_json: bool,
+    force_rate: bool,
 ) -> None:
     """Commit credits for an organisation (availability control applies)."""
     from budget.services import commit
@@ -465,6 +507,7 @@ def commit_cmd(
             fiscal_year=year,
             assessment_reference=assessment,
             override_reason=override,
+            force_rate=force_rate,
         ),
         as_json=as_json,
     )
@@ -522,6 +565,8 @@ def adjust(
 @click.option("--currency", default=None)
 @click.option("--amount-eur", default=None)
 @click.option("--rate", default=None)
+@click.option("--force-rate", is_flag=True, help="Accept a --rate (or --amount-eur) outside the plausible band "
+              "around the last known rate (BUDGET_RATE_BAND).")
 @json_option
 @pass_ctx
 def pay(
@@ -534,6 +579,7 @@ def pay(
     amount_eur: str | None,
     rate: str | None,
     as_json: bool,
+    force_rate: bool,
 ) -> None:
     """Record a payment on a commitment (never beyond what is open)."""
     from budget.services import record_payment
@@ -549,6 +595,7 @@ def pay(
             currency=currency,
             amount_eur=amount_eur,
             rate_used=rate,
+            force_rate=force_rate,
         ),
         as_json=as_json,
     )
@@ -563,7 +610,7 @@ def pay(
 
 @cli.command("reverse")
 @click.argument("entity", type=click.Choice(["credit", "assessment", "commitment", "adjustment", "payment"]))
-@click.argument("entry_id", type=int)
+@click.argument("entry_id", type=ENTRY_ID)
 @click.option("--reason", required=True)
 @json_option
 @pass_ctx
@@ -583,7 +630,7 @@ def year() -> None:
 
 
 @year.command("close")
-@click.argument("fiscal_year", type=int)
+@click.argument("fiscal_year", type=YEAR)
 @pass_ctx
 def year_close(c: Context, fiscal_year: int) -> None:
     """Close a fiscal year: later entries for it are refused."""

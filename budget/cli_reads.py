@@ -8,14 +8,14 @@ from decimal import Decimal
 
 import click
 
-from budget.cli import DATE, Context, _date, _table, emit_json, pass_ctx
+from budget.cli import DATE, ENTRY_ID, YEAR, Context, _date, _table, emit_json, pass_ctx
 from budget.money import ZERO, fmt, json_amount
 
 # ---------------------------------------------------------------------------- reads
 
 
 @click.command()
-@click.option("--year", type=int, required=True, help="Fiscal year.")
+@click.option("--year", type=YEAR, required=True, help="Fiscal year.")
 @click.option(
     "--by",
     type=click.Choice(["organisation", "directorate", "ab", "currency"]),
@@ -98,7 +98,7 @@ def arrears(c: Context, as_of: dt.datetime | None, directorates: tuple[str, ...]
 
 
 @click.command("commitments")
-@click.option("--year", type=int, default=None, help="Only commitments of this fiscal year.")
+@click.option("--year", type=YEAR, default=None, help="Only commitments of this fiscal year.")
 @click.option("--organisation", default=None, help="Only this organisation.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
@@ -146,7 +146,7 @@ def commitments_cmd(c: Context, year: int | None, organisation: str | None, as_j
 
 
 @click.command("organisations")
-@click.option("--year", type=int, required=True, help="Fiscal year.")
+@click.option("--year", type=YEAR, required=True, help="Fiscal year.")
 @click.option("--as-of", type=DATE, default=None, help="Day (default today).")
 @click.option("--directorate", "directorates", multiple=True, help="Limit to a directorate (repeat).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -193,7 +193,7 @@ def fx_rate(c: Context, currency: str, day: dt.datetime, as_json: bool) -> None:
 
 
 @fx.command("differences")
-@click.option("--year", type=int, required=True, help="Year of the settlements.")
+@click.option("--year", type=YEAR, required=True, help="Year of the settlements.")
 @click.option("--month", default=None, metavar="YYYY-MM", help="Only this month.")
 @click.option("--directorate", "directorates", multiple=True, help="Limit to a directorate (repeat).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -253,7 +253,7 @@ def assessments_group() -> None:
 
 
 @assessments_group.command("list")
-@click.option("--year", type=int, default=None, help="Fiscal year.")
+@click.option("--year", type=YEAR, default=None, help="Fiscal year.")
 @click.option("--organisation", default=None, help="One organisation.")
 @click.option("--directorate", "directorates", multiple=True, help="Limit to a directorate (repeat).")
 @click.option("--as-of", type=DATE, default=None, help="Only those received on or before this day.")
@@ -282,7 +282,7 @@ def credits_group() -> None:
 
 
 @credits_group.command("history")
-@click.option("--year", type=int, required=True, help="Fiscal year.")
+@click.option("--year", type=YEAR, required=True, help="Fiscal year.")
 @click.option("--ab", default=None, help="One basic allocation.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_ctx
@@ -307,7 +307,7 @@ def credits_history(c: Context, year: int, ab: str | None, as_json: bool) -> Non
 @click.option("--to", "end", type=DATE, default=None, help="Last day (UTC).")
 @click.option("--user", default=None)
 @click.option("--entity", default=None, help="commitment, payment, assessment, import_batch...")
-@click.option("--batch", type=int, default=None, help="One import batch.")
+@click.option("--batch", type=ENTRY_ID, default=None, help="One import batch.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_ctx

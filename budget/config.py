@@ -40,6 +40,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _band(text: str) -> int:
+    value = int(text)
+    if value < 2:
+        raise ValueError("must be 2 or more")
+    return value
+
+
 SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in (
@@ -63,6 +70,14 @@ SETTINGS: dict[str, Setting] = {
         Setting("BUDGET_LOGIN_BUSY_TIMEOUT_MS", "2000",
                 "how long a dashboard log-in waits for the ledger's write lock to record the attempt "
                 "before it goes on without recording it, in milliseconds", _positive_int),
+        Setting("BUDGET_MAX_AMOUNT", str(10**12),
+                "largest amount of one entry, in any currency (below it: integer cents never overflow "
+                "the totals)", _positive_int),
+        Setting("BUDGET_RATE_BAND", "10",
+                "a rate typed or loaded must lie within this factor above or below the last known rate "
+                "of its currency (`--force-rate` overrides it for one entry)", _band),
+        Setting("BUDGET_MAX_FUTURE_DAYS", "366",
+                "no entry or rate may be dated more than this many days after today", _positive_int),
         Setting("BUDGET_TEST_POSTGRES_URL", "", "PostgreSQL server for the tests; empty: the PostgreSQL half "
                 "is skipped"),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from budget import bounds
 from budget.errors import NonPositiveAmountError, UnknownCurrencyError, ValidationError
 
 CENT = Decimal("0.01")
@@ -82,6 +83,7 @@ def D(value: object) -> Decimal:
         return Decimal(value)
     if isinstance(value, float):
         return Decimal(repr(value))
+    bounds.number_text(value)
     try:
         return Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as exc:
@@ -89,10 +91,12 @@ def D(value: object) -> Decimal:
 
 
 def money(value: object, currency: str = "EUR") -> Decimal:
-    """An exact amount in ``currency``: refuses more decimals than the currency has."""
+    """An exact amount in ``currency``: refuses more decimals than the currency has, and an
+    amount beyond ``BUDGET_MAX_AMOUNT`` (:func:`budget.bounds.amount`)."""
     amount = D(value)
     if not amount.is_finite():
         raise ValidationError(f"{value!r} is not an amount")
+    bounds.amount(amount, currency if currency in ALL_CURRENCIES else "")
     exponent = ALL_CURRENCIES.get(currency, 2)
     quantum = Decimal(1).scaleb(-exponent)
     if amount != amount.quantize(quantum, rounding=ROUND_HALF_UP):
@@ -115,11 +119,14 @@ def round_cents(value: Decimal) -> Decimal:
 
 
 def rate(value: object) -> Decimal:
-    """An exchange rate (units per EUR): a positive finite Decimal."""
+    """An exchange rate (units per EUR): a positive finite Decimal of plausible size and
+    precision (:func:`budget.bounds.rate_value`)."""
+    bounds.number_text(value, "The exchange rate")
     r = D(value)
     if not r.is_finite() or r <= 0:
         raise ValidationError(f"Exchange rate {value!r} must be a positive number.")
-    return r.normalize() if r == r.to_integral_value() else r
+    bounds.rate_value(r, value)
+    return Decimal(int(r)) if r == r.to_integral_value() else r
 
 
 def to_eur(amount: Decimal, currency: str, units_per_eur: Decimal | None) -> Decimal:
@@ -128,7 +135,9 @@ def to_eur(amount: Decimal, currency: str, units_per_eur: Decimal | None) -> Dec
         return amount
     if units_per_eur is None:
         raise ValidationError(f"A rate is needed to convert {currency} to EUR.")
-    return round_cents(amount / units_per_eur)
+    with bounds.checked_arithmetic(f"{currency} {amount} at rate {units_per_eur}"):
+        eur = round_cents(amount / units_per_eur)
+    return bounds.amount(eur, "EUR", f"{currency} {fmt(amount)} at rate {units_per_eur} makes")
 
 
 def sum_by_currency(pairs: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:

@@ -147,7 +147,7 @@ for _kind in KINDS:
 
 @import_group.command("history")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable list.")
-@click.option("--limit", type=int, default=None, help="Only the last N batches.")
+@click.option("--limit", type=click.IntRange(1, 2**31 - 1), default=None, help="Only the last N batches.")
 def history_command(as_json: bool, limit: int | None) -> None:
     """The import batches, newest first."""
     batches = pipeline.history(_factory(), limit)
@@ -173,7 +173,7 @@ def history_command(as_json: bool, limit: int | None) -> None:
 
 
 @import_group.command("undo")
-@click.argument("batch", type=int)
+@click.argument("batch", type=click.IntRange(1, 2**31 - 1))
 @click.option("--reason", help="Why (kept on every reversing entry).")
 def undo_command(batch: int, reason: str | None) -> None:
     """Reverse every entry of import batch BATCH (refused while later entries depend on it)."""

@@ -83,29 +83,36 @@ def report() -> None:
 @click.option("--lang", type=click.Choice(["en", "fr", "nl"], case_sensitive=False), default="en",
               show_default=True, help="Interface language of the report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the files written and the fingerprint as JSON.")
+@click.option("--force", is_flag=True, help="Replace report files that already exist.")
 @click.pass_context
 def monthly(ctx: click.Context, month: str, directorate: str | None, formats: str, out_dir: Path,
-            lang: str, as_json: bool) -> None:
-    """Write the monthly report of MONTH as PDF and/or Excel."""
+            lang: str, as_json: bool, force: bool) -> None:
+    """Write the monthly report of MONTH as PDF and/or Excel (never over an existing file
+    without --force)."""
+    from budget.bounds import fiscal_year
     from budget.config import current_user
     from budget.reports import check_formats, file_name, generate_with_report
     from budget.reports.monthly import parse_month
 
     try:
         wanted = check_formats(formats)
-        parse_month(month)
+        fiscal_year(parse_month(month)[0])
     except BudgetError as exc:
         raise click.UsageError(str(exc)) from None
     try:
         factory = _session_factory(ctx)
         rep, files = generate_with_report(factory, month, directorate, wanted, lang.lower(),
                                           user=current_user())
+        targets = {fmt: out_dir / file_name(rep, fmt, lang.lower()) for fmt in files}
+        existing = [str(t) for t in targets.values() if t.exists()]
+        if existing and not force:
+            raise _Refused(f"{', '.join(existing)} already exists: use --force to replace it, "
+                           "or --out for another folder")
         out_dir.mkdir(parents=True, exist_ok=True)
         written: dict[str, str] = {}
         for fmt, data in files.items():
-            target = out_dir / file_name(rep, fmt, lang.lower())
-            _write_atomically(target, data)
-            written[fmt] = str(target)
+            _write_atomically(targets[fmt], data)
+            written[fmt] = str(targets[fmt])
         note = _year_note(factory, rep.header.year)
     except BudgetError as exc:
         raise _Refused(str(exc)) from None

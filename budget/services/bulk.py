@@ -24,6 +24,7 @@ from sqlalchemy import Table, and_, delete, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.types import TypeDecorator
 
+from budget import bounds
 from budget.errors import (
     BudgetError,
     DependentEntriesError,
@@ -70,6 +71,7 @@ def fast_insert(uow: UnitOfWork, model: type, rows: Sequence[dict[str, Any]]) ->
     if not rows:
         return 0
     table: Table = model.__table__  # type: ignore[attr-defined]
+    bounds.check_rows(table, rows)
     conn = uow.session.connection()
     dialect = conn.dialect
     stamp = uow.stamp()
@@ -150,6 +152,7 @@ def _insert_columns(uow: UnitOfWork, model: type, columns: dict[str, Sequence[An
     if not n:
         return 0
     table: Table = model.__table__  # type: ignore[attr-defined]
+    bounds.check_columns(table, {**{k: [v] * n for k, v in constants.items()}, **columns})
     conn = uow.session.connection()
     dialect = conn.dialect
     shared: dict[str, Any] = {"created_at": utcnow(), **uow.stamp(), **constants}

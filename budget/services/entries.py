@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
+from budget import bounds
 from budget.errors import (
     AlreadyReversedError,
     DependentEntriesError,
@@ -41,7 +42,7 @@ from budget.ledger.models import (
     charged_year,
 )
 from budget.money import ZERO, fmt, money, normalise_currency, positive, round_cents, to_eur
-from budget.services.fx import convert, rate_on
+from budget.services.fx import convert, plausible_rate, rate_on
 from budget.services.reference import check_open_year, get_allocation, get_organisation, is_closed
 from budget.uow import UnitOfWork
 
@@ -62,13 +63,7 @@ def _reference(value: object, what: str) -> str:
 
 
 def _year(value: object) -> int:
-    try:
-        year = int(str(value))
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"{value!r} is not a fiscal year.") from exc
-    if not 1990 <= year <= 2200:
-        raise ValidationError(f"Fiscal year {year} is out of range.")
-    return year
+    return bounds.fiscal_year(value)
 
 
 _REVERSALS: dict[type, Any] = {}
@@ -385,10 +380,13 @@ def _conversion(
     on: dt.date,
     amount_eur: object | None,
     given_rate: object | None,
+    force_rate: bool = False,
 ) -> tuple[Decimal, Decimal, dt.date | None, str]:
-    """EUR amount, rate, rate date and source (:func:`budget.services.fx.convert` on stored rates)."""
+    """EUR amount, rate, rate date and source (:func:`budget.services.fx.convert` on stored rates;
+    a rate given or implied must be plausible unless ``force_rate``)."""
     c = convert(currency, amount, on, amount_eur=amount_eur, given_rate=given_rate,
-                lookup=lambda cur, day: rate_on(uow, cur, day))
+                lookup=lambda cur, day: rate_on(uow, cur, day),
+                check_rate=lambda cur, r, day: plausible_rate(uow, cur, r, day, force=force_rate))
     return c.eur, c.rate, c.rate_date, c.source
 
 
@@ -409,6 +407,7 @@ def commit(
     note: str | None = None,
     source_sheet: str | None = None,
     source_row: int | None = None,
+    force_rate: bool = False,
 ) -> WriteResult:
     """Commit commitment credits on an AB for an organisation, under availability control.
 
@@ -449,7 +448,7 @@ def commit(
         if value > left:
             warnings.append(f"Commitment {ref} of {cur} {fmt(value)} is more than the {cur} {fmt(max(left, ZERO))} "
                             f"of assessment {assessment.reference} not yet committed.")
-    eur, r, _, _ = _conversion(uow, cur, value, entry_date, amount_eur, rate_used)
+    eur, r, _, _ = _conversion(uow, cur, value, entry_date, amount_eur, rate_used, force_rate)
     positive(eur, f"Commitment {ref}: the EUR amount")
     try:
         revision = _next_revision(uow, Commitment, Commitment.reference == ref)
@@ -671,6 +670,7 @@ def record_payment(
     rate_used: object | None = None,
     source_sheet: str | None = None,
     source_row: int | None = None,
+    force_rate: bool = False,
 ) -> WriteResult:
     """Pay (part of) a commitment, never beyond what is open in the commitment currency.
 
@@ -699,7 +699,7 @@ def record_payment(
             f"Payment {ref} of {cur} {fmt(value)} exceeds the {cur} {fmt(position.open)} open "
             f"on commitment {commitment.reference}."
         )
-    eur, r, rate_date, rate_source = _conversion(uow, cur, value, entry_date, amount_eur, rate_used)
+    eur, r, rate_date, rate_source = _conversion(uow, cur, value, entry_date, amount_eur, rate_used, force_rate)
     row = Payment(
         reference=ref, entry_date=entry_date, commitment_id=commitment.id, currency=cur,
         amount=value, amount_eur=eur, rate=r, rate_date=rate_date, rate_source=rate_source,
@@ -849,7 +849,7 @@ def reverse(
     model = ENTITIES.get(entity)
     if model is None:
         raise ValidationError(f"Cannot reverse a {entity!r}; choose one of {', '.join(ENTITIES)}.")
-    entry = uow.session.get(model, entry_id)
+    entry = uow.session.get(model, bounds.entry_id(entry_id, entity))
     if entry is None:
         raise NotFoundError(f"No {entity} with id {entry_id}.")
     if not (reason or "").strip():

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from budget import config
-from budget.errors import MissingExchangeRateError, ValidationError
+from budget import bounds, config
+from budget.errors import BudgetError, MissingExchangeRateError, ValidationError
 from budget.ledger.models import ExchangeRate
 from budget.money import fmt, money, normalise_currency, rate, to_eur
 from budget.uow import UnitOfWork
@@ -94,12 +94,14 @@ def convert(
     amount_eur: object | None,
     given_rate: object | None,
     lookup: Callable[[str, dt.date], RateQuote],
+    check_rate: Callable[[str, Decimal, dt.date], object] | None = None,
 ) -> Conversion:
     """The one rule converting an entry's amount to EUR (one-row and bulk paths alike).
 
     EUR is at par (an EUR amount given must equal it). Otherwise the EUR amount given wins
     (its rate is the one given, or the one the two amounts imply), then a rate given, then
     ``lookup(currency, on)`` (:func:`rate_on` or a preloaded book applying :func:`usable_quote`).
+    ``check_rate(currency, rate, on)`` vets a rate given or implied (:func:`plausible_rate`).
     """
     if currency == "EUR":
         eur = amount if amount_eur is None else money(amount_eur)
@@ -110,11 +112,14 @@ def convert(
         eur = money(amount_eur)
         if (eur > 0) != (amount > 0) or eur == 0:
             raise ValidationError(f"EUR amount {fmt(eur)} does not match {currency} {fmt(amount)}.")
-        if given_rate is not None:
-            return Conversion(eur, rate(given_rate), None, "given")
-        return Conversion(eur, implied_rate(amount, eur), None, "computed")
+        r = rate(given_rate) if given_rate is not None else implied_rate(amount, eur)
+        if check_rate is not None:
+            check_rate(currency, r, on)
+        return Conversion(eur, r, None, "given" if given_rate is not None else "computed")
     if given_rate is not None:
         r = rate(given_rate)
+        if check_rate is not None:
+            check_rate(currency, r, on)
         return Conversion(to_eur(amount, currency, r), r, None, "given")
     quote = lookup(currency, on)
     return Conversion(to_eur(amount, currency, quote.rate), quote.rate, quote.published, quote.source)
@@ -123,6 +128,43 @@ def convert(
 def implied_rate(amount: Decimal, amount_eur: Decimal) -> Decimal:
     """The rate (units per EUR) that two amounts of one value imply, to ten decimals."""
     return (amount / amount_eur).quantize(Decimal("1E-10"))
+
+
+def known_rate(uow: UnitOfWork, currency: str, on: dt.date) -> Decimal | None:
+    """The stored rate nearest ``on`` whatever its age: the last on or before it, else the
+    first after it (None when the ledger holds none): what a new rate is compared with."""
+    base = select(ExchangeRate.rate).where(ExchangeRate.currency == currency)
+    before = uow.session.scalar(
+        base.where(ExchangeRate.rate_date <= on).order_by(ExchangeRate.rate_date.desc()).limit(1))
+    if before is not None:
+        return before
+    return uow.session.scalar(base.where(ExchangeRate.rate_date > on).order_by(ExchangeRate.rate_date).limit(1))
+
+
+def plausible_rate(uow: UnitOfWork, currency: str, value: Decimal, on: dt.date, *, force: bool = False) -> Decimal:
+    """``value`` when it lies within ``BUDGET_RATE_BAND`` of the known rate of ``currency``
+    around ``on`` (or ``force`` is given); else :class:`~budget.bounds.ImplausibleRateError`."""
+    if not force and currency != "EUR":
+        bounds.rate_band(currency, value, known_rate(uow, currency, on), where=f"On {on.isoformat()}, the ")
+    return value
+
+
+def _check_bands(uow: UnitOfWork, rows: list[dict[str, object]], where: str) -> None:
+    """Each loaded rate against the one before it (in the file, else in the ledger)."""
+    by_currency: dict[str, list[dict[str, object]]] = {}
+    for row in rows:
+        by_currency.setdefault(str(row["currency"]), []).append(row)
+    factor = Decimal(config.get("BUDGET_RATE_BAND"))
+    for cur, items in by_currency.items():
+        items.sort(key=lambda r: r["rate_date"])  # type: ignore[arg-type,return-value]
+        previous = known_rate(uow, cur, items[0]["rate_date"])  # type: ignore[arg-type]
+        for row in items:
+            value: Decimal = row["rate"]  # type: ignore[assignment]
+            if previous is not None and not (value * factor >= previous and value <= previous * factor):
+                at = f"row {row['source_row']}, " if row.get("source_row") else ""
+                bounds.rate_band(cur, value, previous, where=f"{where}{at}{row['rate_date']}: the ",
+                                 override="load the file with BUDGET_RATE_BAND set higher")
+            previous = value
 
 
 def record_rates(
@@ -149,7 +191,12 @@ def record_rates(
         code = codes.get(cur)
         if code is None:
             code = codes[cur] = normalise_currency(cur)
-        r = value if isinstance(value, Decimal) and value.is_finite() and value > 0 else rate(value)
+        try:
+            r = bounds.rate_value(value, value) if isinstance(value, Decimal) and value.is_finite() and value > 0 \
+                else rate(value)
+        except BudgetError as exc:
+            at = f"row {item[3]}, " if len(item) > 3 and item[3] else ""
+            raise type(exc)(f"{source_sheet or source}, {at}{code} {day}: {exc}") from None
         rows.append({
             "currency": code,
             "rate_date": day,
@@ -159,6 +206,7 @@ def record_rates(
             "source_row": item[3] if len(item) > 3 else None,
         })
     if rows:
+        _check_bands(uow, rows, f"{source_sheet or source}, ")
         fast_insert(uow, ExchangeRate, rows)
         uow.audit("record_rates", "exchange_rate", None, count=len(rows), source=source)
     return len(rows)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from budget import bounds
 from budget.errors import (
     ClosedPeriodError,
     UnknownAllocationError,
@@ -50,9 +51,10 @@ def _did_you_mean(word: str, candidates: list[str]) -> str:
     return f" Did you mean {', '.join(near)}?" if near else ""
 
 
-def code(value: object, what: str) -> str:
-    """A code trimmed and upper-cased; refuses an empty one."""
-    text = str(value or "").strip().upper()
+def code(value: object, what: str, limit: int = 40) -> str:
+    """A code trimmed and upper-cased; refuses an empty one, one longer than its column
+    (``limit``) and one holding control or text-direction characters."""
+    text = bounds.text(value or "", f"The {what} code", limit).upper()
     if not text:
         raise ValidationError(f"The {what} code is empty.")
     return text
@@ -68,8 +70,8 @@ def ensure_directorates(uow: UnitOfWork) -> None:
 
 
 def get_directorate(uow: UnitOfWork, dcode: object) -> Directorate:
-    text = str(dcode or "").strip().upper()
-    found = uow.session.get(Directorate, text)
+    text = bounds.text(dcode or "", "The directorate code", 200).upper()
+    found = uow.session.get(Directorate, text[:8]) if len(text) <= 8 else None
     if found is None:
         known = list(uow.session.scalars(select(Directorate.code)))
         raise UnknownDirectorateError(
@@ -116,7 +118,8 @@ def register_allocation(
         return existing
     dcode = get_directorate(uow, directorate).code if directorate else None
     ab = BasicAllocation(
-        code=text, label=label.strip(), directorate_code=dcode, control_mode=control_mode,
+        code=text, label=bounds.text(label, f"The label of AB {text}", 300), directorate_code=dcode,
+        control_mode=control_mode,
         **uow.stamp(),
     )
     uow.session.add(ab)
@@ -154,7 +157,7 @@ def register_organisation(uow: UnitOfWork, org: OrganisationInput) -> tuple[Orga
     reference data (not a financial entry) and the change is written to the audit log.
     """
     ocode = code(org.code, "organisation")
-    name = (org.name or "").strip()
+    name = bounds.text(org.name or "", f"The name of organisation {ocode}", 300)
     if not name:
         raise ValidationError(f"Organisation {ocode} has no name.")
     directorate = get_directorate(uow, org.directorate).code
@@ -165,7 +168,7 @@ def register_organisation(uow: UnitOfWork, org: OrganisationInput) -> tuple[Orga
         "directorate_code": directorate,
         "currency": currency,
         "ab_id": ab_id,
-        "body": (org.body or "").strip() or None,
+        "body": bounds.text(org.body or "", f"The body of organisation {ocode}", 200) or None,
     }
     existing = uow.session.scalar(select(Organisation).where(Organisation.code == ocode))
     if existing is None:
@@ -190,13 +193,14 @@ def is_closed(uow: UnitOfWork, year: int) -> bool:
 
 
 def check_open_year(uow: UnitOfWork, year: int) -> None:
-    """Raise ``ClosedPeriodError`` when fiscal ``year`` is closed."""
-    if is_closed(uow, year):
+    """Raise ``ClosedPeriodError`` when fiscal ``year`` is closed (or out of range)."""
+    if is_closed(uow, bounds.fiscal_year(year)):
         raise ClosedPeriodError(f"Fiscal year {year} is closed: no entry can be added to it.")
 
 
 def close_year(uow: UnitOfWork, year: int) -> None:
     """Close fiscal ``year``: later entries for it are refused (audited)."""
+    year = bounds.fiscal_year(year)
     if uow.session.get(FiscalYearClosure, year) is None:
         uow.session.add(FiscalYearClosure(fiscal_year=year, closed_by=uow.user))
         uow.session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 from reports_seed import MONTH, seed_report_ledger
@@ -82,16 +83,39 @@ def test_a_malformed_month_or_format_is_a_usage_error_with_exit_2(ledger, tmp_pa
 
 
 def test_a_month_of_a_year_the_ledger_does_not_hold_is_written_with_a_warning(ledger, tmp_path):
-    """1925 for 2025: the files are written (open items of earlier years may be wanted), and
+    """2015 for 2025: the files are written (open items of earlier years may be wanted), and
     stderr says the year's figures are zero, naming the years the ledger holds."""
     seed_report_ledger(ledger.factory)
-    result = run(ledger, "--month", "1925-10", "--out", str(tmp_path / "out"), "--json")
+    result = run(ledger, "--month", "2015-10", "--out", str(tmp_path / "out"), "--json")
     assert result.exit_code == 0, result.output
-    assert "warning: the ledger has no credits, assessments or commitments for 1925 (it holds 20" in result.stderr
+    assert "warning: the ledger has no credits, assessments or commitments for 2015 (it holds 20" in result.stderr
     out = json.loads(result.stdout)
-    assert out["warnings"] and "1925" in out["warnings"][0]
+    assert out["warnings"] and "2015" in out["warnings"][0]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "monthly-report-1925-10-en.pdf", "monthly-report-1925-10-en.xlsx"]
+        "monthly-report-2015-10-en.pdf", "monthly-report-2015-10-en.xlsx"]
     # A month of a year with data: no warning.
     result = run(ledger, "--month", MONTH, "--out", str(tmp_path / "out"), "--json")
     assert result.stderr == "" and json.loads(result.stdout)["warnings"] == []
+
+
+@pytest.mark.parametrize("month", ["0000-01", "1925-10", "9999-12", "2101-01"])
+def test_a_month_outside_the_fiscal_years_the_ledger_holds_is_a_usage_error(ledger, tmp_path, month):
+    result = run(ledger, "--month", month, "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2, result.output
+    assert "1990–2100" in result.output and "unexpected" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_existing_report_file_is_replaced_only_with_force(ledger, tmp_path):
+    seed_report_ledger(ledger.factory)
+    out = tmp_path / "out"
+    assert run(ledger, "--month", MONTH, "--format", "xlsx", "--out", str(out)).exit_code == 0
+    target = out / f"monthly-report-{MONTH}-en.xlsx"
+    target.write_bytes(b"the analyst's own notes")
+    refused = run(ledger, "--month", MONTH, "--format", "xlsx", "--out", str(out))
+    assert refused.exit_code == 1
+    assert refused.stderr.count("\n") == 1 and "already exists: use --force" in refused.stderr
+    assert target.read_bytes() == b"the analyst's own notes"
+    forced = run(ledger, "--month", MONTH, "--format", "xlsx", "--out", str(out), "--force")
+    assert forced.exit_code == 0, forced.output
+    assert target.read_bytes().startswith(b"PK")
