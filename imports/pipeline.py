@@ -71,7 +71,7 @@ from imports.extract import (
     identify,
     totals,
 )
-from imports.reader import RawFile, UnreadableFileError, open_source, read_sheets
+from imports.reader import RawFile, UnreadableFileError, open_source, read_sheets, read_workbook
 from imports.specs import KINDS, SPECS
 
 if TYPE_CHECKING:
@@ -312,8 +312,9 @@ def _load_once(factory: Factory, raw: RawFile, kind: str, opts: ImportOptions, u
     if kind == "fx":
         return _load_fx(factory, raw, opts, user, channel, result)
     spec = SPECS[kind]
-    sheets = read_sheets(raw, opts.sheet)
-    header, problems = choose_sheet(sheets, spec)
+    book = read_workbook(raw, opts.sheet)
+    result.warnings.extend(book.notes)  # what was left aside (hidden sheets)
+    header, problems = choose_sheet(book.sheets, spec)
     if header is None:
         result.problems = problems
         return _refused(result)

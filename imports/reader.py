@@ -315,7 +315,8 @@ def _book_in_child(raw: RawFile, want: str | None) -> Workbook:
     if status == "error":
         raise UnreadableFileError(payload)
     sheets, notes = payload
-    return Workbook([Sheet(n, rows, [((a, b), (c, d)) for (a, b), (c, d) in merged]) for n, rows, merged in sheets], notes)
+    return Workbook([Sheet(n, rows, [((a, b), (c, d)) for (a, b), (c, d) in merged])
+                     for n, rows, merged in sheets], notes)
 
 
 def child_main() -> None:

@@ -39,7 +39,8 @@ def sheet_xml(cells: Sequence[tuple[int, int, str]], dimension: str | None = Non
         rows.setdefault(r, []).append(f'<c r="{column_letters(c)}{r}"{kind}>{body}</c>')
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
     data = "".join(f'<row r="{r}">{"".join(cs)}</row>' for r, cs in sorted(rows.items()))
-    return f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{NS}">{dim}<sheetData>{data}</sheetData></worksheet>'
+    return (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{NS}">{dim}'
+            f"<sheetData>{data}</sheetData></worksheet>")
 
 
 def text(value: str) -> str:
