@@ -174,9 +174,11 @@ def check_xlsx(data: bytes, name: str, archive: zipfile.ZipFile) -> None:
                          f"{worst.rows:,} rows x {worst.cols:,} columns), above the {lim.cells:,} limit "
                          "(BUDGET_IMPORT_MAX_CELLS)")
     cells = sum(e.cells for _, e in extents)
-    if lengths and cells * longest > lim.text_bytes:
-        # The quick bound (every cell with the longest string) is too high: count exactly.
-        text = sum(_scan_sheet(data, members[n], lim, lengths)[0].shared_text for n, _ in extents)
+    if strings_member and cells * longest > lim.text_bytes:
+        # The quick bound (every cell with the longest string) is too high: count exactly,
+        # each string by its characters and each cell by the string it uses.
+        exact = _shared_string_chars(member_bytes(data, members[strings_member], lim.member_bytes))
+        text = sum(_scan_sheet(data, members[n], lim, exact)[0].shared_text for n, _ in extents)
         if text > lim.text_bytes:
             raise LimitError(f"its cells expand to {_mb(text)} of shared text, above the "
                              f"{_mb(lim.text_bytes)} limit (BUDGET_IMPORT_MAX_TEXT_BYTES)")
@@ -221,12 +223,17 @@ def _shared_string_lengths(data: bytes, info: zipfile.ZipInfo, lim: Limits) -> l
     lengths = list(map(len, pieces))
     for i, size in enumerate(lengths):
         if size > lim.string_chars:
-            chars = len(html.unescape(_TAG.sub(b"", pieces[i]).decode("utf-8", "replace")))
+            chars = _shared_string_chars(b"<si>" + pieces[i])[0]
             if chars > lim.string_chars:
                 raise LimitError(f"shared string {i + 1} is {chars:,} characters long, above the "
                                  f"{lim.string_chars:,} limit (Excel's own is 32,767; "
                                  "BUDGET_IMPORT_MAX_STRING_CHARS)")
     return lengths
+
+
+def _shared_string_chars(text: bytes) -> list[int]:
+    """The characters of each shared string (its texts, markup and entities resolved)."""
+    return [len(html.unescape(_TAG.sub(b"", piece).decode("utf-8", "replace"))) for piece in _SI.split(text)[1:]]
 
 
 def _column_number(letters: str) -> int:

@@ -300,8 +300,7 @@ def _book_in_child(raw: RawFile, want: str | None) -> Workbook:
     rows back; the .xlsx files (nearly all uploads) are checked instead and read in-process.
     """
     memory, seconds = config.get("BUDGET_IMPORT_READER_MEMORY"), config.get("BUDGET_IMPORT_READER_SECONDS")
-    code = (f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory})); "
-            "from imports.reader import child_main; child_main()")
+    code = f"from imports.reader import child_main; child_main({memory})"
     try:
         proc = subprocess.run([sys.executable, "-c", code], input=pickle.dumps((raw.name, raw.data, want)),
                               capture_output=True, timeout=seconds, check=False)
@@ -319,8 +318,16 @@ def _book_in_child(raw: RawFile, want: str | None) -> Workbook:
                      for n, rows, merged in sheets], notes)
 
 
-def child_main() -> None:
-    """The reading child: a pickled (name, bytes, sheet) on stdin, the sheets on stdout."""
+def child_main(memory: int) -> None:
+    """The reading child: a pickled (name, bytes, sheet) on stdin, the sheets on stdout.
+
+    Its address space is capped at ``memory`` bytes (or the parent's own cap, if lower).
+    """
+    import resource
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     name, data, want = pickle.loads(sys.stdin.buffer.read())
     try:
         book = _calamine_book(RawFile(name, data), want)
