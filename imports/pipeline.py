@@ -221,9 +221,10 @@ def load(
     if kind is None:
         kind = identify_kind(raw)
         if kind is None:
+            hidden = " ".join(f"Note: {n}." for n in read_workbook(raw).notes)
             raise UnreadableFileError(
                 f"{raw.name}: the columns match no known kind ({', '.join(KINDS)}); "
-                "name the kind, or download a template (budget import template KIND)."
+                f"name the kind, or download a template (budget import template KIND).{' ' + hidden if hidden else ''}"
             )
     for attempt in (1, 2):
         try:
