@@ -32,6 +32,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from defusedxml.ElementTree import iterparse
 
@@ -150,9 +151,11 @@ def check_xlsx(data: bytes, name: str, archive: zipfile.ZipFile) -> None:
     """
     lim = Limits.current()
     members = {i.filename: i for i in archive.infolist()}
-    sheets = _worksheet_members(data, members, lim)
-    strings_member = next((n for n in members if n.lower().endswith("sharedstrings.xml")), None)
-    lengths = _shared_string_lengths(data, members[strings_member], lim) if strings_member else []
+    sheets, strings = _worksheet_members(data, members, lim)
+    # Where calamine may find the shared strings: checked all, each index at its longest.
+    strings |= {n for n in members if n.lower().endswith("sharedstrings.xml")}
+    per_member = [_shared_string_lengths(data, members[n], lim) for n in sorted(strings)]
+    lengths = [max(sizes) for sizes in zip_longest(*per_member, fillvalue=0)]
     longest = max(lengths, default=0)
     extents: list[tuple[str, _Extent]] = []
     declared = 0
@@ -161,7 +164,7 @@ def check_xlsx(data: bytes, name: str, archive: zipfile.ZipFile) -> None:
             extent, dim = _scan_sheet(data, member, lim, None, bound=True)
             extents.append((member.filename, extent))
             declared += dim
-        elif member.filename != strings_member:
+        elif member.filename not in strings:
             for _chunk in inflate(data, member, lim.member_bytes):
                 pass  # only to prove it inflates to its declared size (check_zip bounds those)
     if declared > lim.cells:
@@ -177,45 +180,49 @@ def check_xlsx(data: bytes, name: str, archive: zipfile.ZipFile) -> None:
                          f"{worst.rows:,} rows x {worst.cols:,} columns), above the {lim.cells:,} limit "
                          "(BUDGET_IMPORT_MAX_CELLS)")
     cells = sum(e.cells for _, e in extents)
-    if strings_member and cells * longest > lim.text_bytes:
+    if strings and cells * longest > lim.text_bytes:
         # The quick bound (every cell with the longest string) is too high: count exactly,
         # each string by its characters and each cell by the string it uses.
-        exact = _shared_string_chars(member_bytes(data, members[strings_member], lim.member_bytes))
+        exact = [max(sizes) for sizes in zip_longest(
+            *(_shared_string_chars(member_bytes(data, members[n], lim.member_bytes)) for n in sorted(strings)),
+            fillvalue=0)]
         text = sum(_scan_sheet(data, members[n], lim, exact)[0].shared_text for n, _ in extents)
         if text > lim.text_bytes:
             raise LimitError(f"its cells expand to {_mb(text)} of shared text, above the "
                              f"{_mb(lim.text_bytes)} limit (BUDGET_IMPORT_MAX_TEXT_BYTES)")
 
 
-def _worksheet_members(data: bytes, members: dict[str, zipfile.ZipInfo], lim: Limits) -> set[str]:
-    """The members holding sheets: the workbook's relationship targets and ``xl/worksheets/``."""
+def _worksheet_members(data: bytes, members: dict[str, zipfile.ZipInfo], lim: Limits) -> tuple[set[str], set[str]]:
+    """The members holding sheets (the workbook's relationship targets and ``xl/worksheets/``)
+    and those its relationships name as shared strings."""
     count = 0
     info = members.get("xl/workbook.xml")
     if info is not None:
-        for _event, elem in iterparse(io.BytesIO(member_bytes(data, info, lim.member_bytes)),
-                                      forbid_dtd=True):
+        for _event, elem in iterparse(_Stream(inflate(data, info, lim.member_bytes)), forbid_dtd=True):
             if elem.tag.rsplit("}", 1)[-1] == "sheet":
                 count += 1
+                if count > lim.sheets:
+                    break
             elem.clear()
     if count > lim.sheets:
-        raise LimitError(f"it has {count:,} sheets, above the {lim.sheets:,} limit (BUDGET_IMPORT_MAX_SHEETS)")
+        raise LimitError(f"it has more than {lim.sheets:,} sheets, the limit (BUDGET_IMPORT_MAX_SHEETS)")
     out = {n for n in members if n.startswith("xl/worksheets/") and n.endswith(".xml")
            and "/_rels/" not in n}
+    strings: set[str] = set()
     rels = members.get("xl/_rels/workbook.xml.rels")
     if rels is not None:
-        for _event, elem in iterparse(io.BytesIO(member_bytes(data, rels, lim.member_bytes)),
-                                      forbid_dtd=True):
+        for _event, elem in iterparse(_Stream(inflate(data, rels, lim.member_bytes)), forbid_dtd=True):
             target, kind = elem.attrib.get("Target", ""), elem.attrib.get("Type", "")
-            if target and kind.endswith(("worksheet", "macrosheet", "dialogsheet")):
-                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-                if path in members:
-                    out.add(path)
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            if target and path in members and kind.endswith(("worksheet", "macrosheet", "dialogsheet")):
+                out.add(path)
+            elif target and path in members and kind.endswith("sharedStrings"):
+                strings.add(path)
             elem.clear()
     sheet_members = len(out)
     if sheet_members > lim.sheets:
-        raise LimitError(f"it has {sheet_members:,} sheets, above the {lim.sheets:,} limit "
-                         "(BUDGET_IMPORT_MAX_SHEETS)")
-    return out
+        raise LimitError(f"it has more than {lim.sheets:,} sheets, the limit (BUDGET_IMPORT_MAX_SHEETS)")
+    return out, strings
 
 
 def _shared_string_lengths(data: bytes, info: zipfile.ZipInfo, lim: Limits) -> list[int]:

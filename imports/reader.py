@@ -73,6 +73,8 @@ class RawFile:
 
     name: str
     data: bytes
+    #: the .xlsx limits were checked (a load that first recognises the kind reads twice)
+    limits_checked: bool = field(default=False, repr=False, compare=False)
 
     @cached_property
     def sha256(self) -> str:
@@ -275,10 +277,12 @@ def _checked_book(raw: RawFile, fmt: str, want: str | None) -> Workbook:
     """An .xlsx read here after :func:`imports.limits.check_xlsx`; an .xls or .ods in a child."""
     if fmt != "xlsx":
         return _book_in_child(raw, want)
-    try:
-        check_xlsx(raw.data, raw.name, check_zip(raw))
-    except LimitError as exc:
-        raise UnreadableFileError(f"{raw.name}: refused, {exc}.") from None
+    if not raw.limits_checked:
+        try:
+            check_xlsx(raw.data, raw.name, check_zip(raw))
+        except LimitError as exc:
+            raise UnreadableFileError(f"{raw.name}: refused, {exc}.") from None
+        raw.limits_checked = True
     return _calamine_book(raw, want)
 
 

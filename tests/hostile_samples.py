@@ -70,7 +70,8 @@ def payments_table(extra: int = 0) -> list[tuple[int, int, str]]:
 
 
 def xlsx(sheets: dict[str, str], shared: Sequence[str] | None = None, hidden: Sequence[str] = (),
-         extra: dict[str, bytes] | None = None, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+         extra: dict[str, bytes] | None = None, compression: int = zipfile.ZIP_DEFLATED,
+         strings_part: str = "sharedStrings.xml") -> bytes:
     """A minimal .xlsx from sheet XML texts (name -> XML), shared strings and other members."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression) as z:
@@ -99,9 +100,9 @@ def xlsx(sheets: dict[str, str], shared: Sequence[str] | None = None, hidden: Se
         rels = "".join(f'<Relationship Id="rId{i}" Type="{REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
                        for i in range(1, len(sheets) + 1))
         if shared is not None:
-            rels += f'<Relationship Id="rIdS" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/>'
+            rels += f'<Relationship Id="rIdS" Type="{REL}/sharedStrings" Target="{strings_part}"/>'
             items = "".join(f"<si><t>{escape(s)}</t></si>" for s in shared)
-            z.writestr("xl/sharedStrings.xml",
+            z.writestr(f"xl/{strings_part}",
                        f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{NS}" count="{len(shared)}" '
                        f'uniqueCount="{len(shared)}">{items}</sst>')
         z.writestr("xl/_rels/workbook.xml.rels",
