@@ -314,7 +314,11 @@ def _book_in_child(raw: RawFile, want: str | None) -> Workbook:
     if proc.returncode != 0 or not proc.stdout:
         raise UnreadableFileError(f"{raw.name}: reading needed more than {memory / 1e6:.0f} MB of memory "
                                   "(BUDGET_IMPORT_READER_MEMORY) or failed; the file is refused.")
-    status, payload = _SafeUnpickler(io.BytesIO(proc.stdout)).load()
+    try:
+        status, payload = _SafeUnpickler(io.BytesIO(proc.stdout)).load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
+        raise UnreadableFileError(f"{raw.name}: the reader sent back something unexpected; "
+                                  "the file is refused.") from None
     if status == "error":
         raise UnreadableFileError(payload)
     sheets, notes = payload
