@@ -78,6 +78,23 @@ SETTINGS: dict[str, Setting] = {
                 "of its currency (`--force-rate` overrides it for one entry)", _band),
         Setting("BUDGET_MAX_FUTURE_DAYS", "366",
                 "no entry or rate may be dated more than this many days after today", _positive_int),
+        Setting("BUDGET_IMPORT_MAX_MEMBER_BYTES", str(256 * 1024 * 1024),
+                "largest uncompressed size of any one member of a workbook or zip (a sheet, the shared "
+                "strings, an ECB CSV), in bytes", _positive_int),
+        Setting("BUDGET_IMPORT_MAX_SHEETS", "200", "most sheets a workbook may have", _positive_int),
+        Setting("BUDGET_IMPORT_MAX_CELLS", str(10_000_000),
+                "most cells read from one file: rows x columns from A1 to the last cell of each sheet "
+                "(declared and real), all sheets together; for a CSV, its fields", _positive_int),
+        Setting("BUDGET_IMPORT_MAX_STRING_CHARS", "32767",
+                "longest text of one cell (Excel's own limit is 32,767 characters)", _positive_int),
+        Setting("BUDGET_IMPORT_MAX_TEXT_BYTES", str(256 * 1024 * 1024),
+                "most text a workbook may expand to once every cell holds its shared string, in bytes",
+                _positive_int),
+        Setting("BUDGET_IMPORT_READER_MEMORY", str(2048 * 1024 * 1024),
+                "memory limit of the child process that reads .xls and .ods files (whose sizes cannot "
+                "be checked before reading), in bytes", _positive_int),
+        Setting("BUDGET_IMPORT_READER_SECONDS", "120",
+                "time limit of the child process that reads .xls and .ods files, in seconds", _positive_int),
         Setting("BUDGET_TEST_POSTGRES_URL", "", "PostgreSQL server for the tests; empty: the PostgreSQL half "
                 "is skipped"),
     )

@@ -20,10 +20,18 @@ from decimal import Decimal, InvalidOperation
 
 from defusedxml import ElementTree
 
+from budget import config
 from budget.money import ALL_CURRENCIES
 from imports import parsing as p
 from imports.extract import Problem
-from imports.reader import RawFile, UnreadableFileError, decode_text, detect_format, iter_zip_member
+from imports.reader import (
+    RawFile,
+    UnreadableFileError,
+    check_csv_fields,
+    decode_text,
+    detect_format,
+    iter_zip_member,
+)
 
 RateRow = tuple[str, dt.date, Decimal, int]  # currency, date, rate, source row (line)
 MISSING = {"", "N/A", "NA", "#N/A", "-"}
@@ -54,7 +62,29 @@ def _zip_names(raw: RawFile) -> list[str]:
 
 
 def read_rates(raw: RawFile) -> tuple[list[RateRow], list[Problem], str]:
-    """Every rate of an ECB file, the problems found, and the sheet label used in them."""
+    """Every rate of an ECB file, the problems found, and the sheet label used in them.
+
+    A zip's members are inflated under ``BUDGET_IMPORT_MAX_MEMBER_BYTES`` (checked as they
+    inflate, not as declared); a CSV or XML above ``BUDGET_IMPORT_MAX_CELLS`` fields or
+    elements is refused before it is parsed.
+    """
+    try:
+        return _read_rates(raw)
+    except MemoryError:
+        raise UnreadableFileError(f"{raw.name}: the file needs more memory than is available.") from None
+
+
+def _rate(value: str) -> Decimal | None:
+    """A plausible rate, or None."""
+    if len(value) > 40:
+        return None
+    try:
+        return p.checked_rate(Decimal(value))
+    except (InvalidOperation, p.CellError):
+        return None
+
+
+def _read_rates(raw: RawFile) -> tuple[list[RateRow], list[Problem], str]:
     fmt = detect_format(raw)
     if fmt == "zip":
         rates: list[RateRow] = []
@@ -62,7 +92,7 @@ def read_rates(raw: RawFile) -> tuple[list[RateRow], list[Problem], str]:
         found = False
         for name, data in iter_zip_member(raw, (".csv", ".xml")):
             found = True
-            r, pr, _ = read_rates(RawFile(name, data))
+            r, pr, _ = _read_rates(RawFile(name, data))
             rates += r
             problems += pr
         if not found:
@@ -79,6 +109,7 @@ def read_rates(raw: RawFile) -> tuple[list[RateRow], list[Problem], str]:
 
 def _read_csv(raw: RawFile) -> tuple[list[RateRow], list[Problem]]:
     text = decode_text(raw)
+    check_csv_fields(text, ",", raw.name)
     reader = csv.reader(io.StringIO(text), delimiter=",", skipinitialspace=True)
     try:
         header = next(reader)
@@ -117,18 +148,20 @@ def _read_csv(raw: RawFile) -> tuple[list[RateRow], list[Problem]]:
             value = cells[idx].strip()
             if value in MISSING:
                 continue
-            try:
-                number = Decimal(value)
-            except InvalidOperation:
-                number = Decimal(-1)
-            if not number.is_finite() or number <= 0:
-                problems.append(Problem(raw.name, line_no, code, value, "is not a positive rate"))
+            number = _rate(value)
+            if number is None:
+                problems.append(Problem(raw.name, line_no, code, value[:40],
+                                        "is not a positive rate (between 1E-6 and 1,000,000,000 per EUR)"))
                 continue
             out.append((code, day, number, line_no))
     return out, problems
 
 
 def _read_xml(raw: RawFile) -> tuple[list[RateRow], list[Problem]]:
+    limit = config.get("BUDGET_IMPORT_MAX_CELLS")
+    if raw.data.count(b"<") > limit:
+        raise UnreadableFileError(f"{raw.name}: refused, it has more than {limit:,} XML elements "
+                                  "(BUDGET_IMPORT_MAX_CELLS).")
     try:
         root = ElementTree.fromstring(raw.data, forbid_dtd=True)
     except Exception as exc:  # defusedxml raises ParseError or its own DefusedXmlException
@@ -154,12 +187,11 @@ def _read_xml(raw: RawFile) -> tuple[list[RateRow], list[Problem]]:
                 continue
             if value in MISSING:
                 continue
-            try:
-                number = Decimal(value)
-            except InvalidOperation:
-                number = Decimal(-1)
-            if not number.is_finite() or number <= 0:
-                problems.append(Problem(raw.name, None, code, value, f"rate of {day} is not a positive rate"))
+            number = _rate(value)
+            if number is None:
+                problems.append(Problem(raw.name, None, code, value[:40],
+                                        f"rate of {day} is not a positive rate (between 1E-6 and "
+                                        "1,000,000,000 per EUR)"))
                 continue
             out.append((code, day, number, n))
     if not out and not problems:

@@ -72,13 +72,16 @@ class Header:
     written: dict[str, str]  # canonical name -> header text as written
     score: int
     missing: list[str] = field(default_factory=list)
+    #: canonical name -> (0-based column, header as written) of the other cells naming it
+    duplicates: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
         return not self.missing
 
 
-def _match_row(cells: list[Any], spec: KindSpec) -> tuple[dict[str, int], dict[str, str]]:
+def _match_row(cells: list[Any], spec: KindSpec,
+               duplicates: dict[str, list[tuple[int, str]]] | None = None) -> tuple[dict[str, int], dict[str, str]]:
     lookup: dict[str, list[str]] = {}
     for col in spec.columns:
         for key in col.keys:
@@ -98,6 +101,8 @@ def _match_row(cells: list[Any], spec: KindSpec) -> tuple[dict[str, int], dict[s
             if name not in found:
                 found[name] = idx
                 written[name] = cell.strip()
+            elif duplicates is not None:
+                duplicates.setdefault(name, []).append((idx, cell.strip()))
     return found, written
 
 
@@ -113,13 +118,14 @@ def find_header(sheet: Sheet, spec: KindSpec) -> Header | None:
     """The best header row for ``spec`` in the first 30 rows of ``sheet`` (None: no match)."""
     best: Header | None = None
     for i, cells in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
-        found, written = _match_row(cells, spec)
+        duplicates: dict[str, list[tuple[int, str]]] = {}
+        found, written = _match_row(cells, spec, duplicates)
         if len(found) < 2:
             continue
         missing = _missing(spec, found)
         score = len(found) - 10 * len(missing)
         if best is None or score > best.score:
-            best = Header(sheet, i, found, written, score, missing)
+            best = Header(sheet, i, found, written, score, missing, duplicates)
     return best
 
 
@@ -162,7 +168,45 @@ def choose_sheet(sheets: list[Sheet], spec: KindSpec) -> tuple[Header | None, li
                               f"Required column {m!r} is missing from the header row "
                               f"(accepted headers: {_examples(spec, m)}).")
                       for m in best.missing]
-    return best, []
+    clashes = duplicated_columns(best)
+    return (None, clashes) if clashes else (best, [])
+
+
+def duplicated_columns(header: Header) -> list[Problem]:
+    """A column named twice in the header row is a problem unless both hold the same cells.
+
+    Reading the first one and ignoring the other would load one of two different amounts
+    without a word; identical copies (a column pasted twice) are harmless.
+    """
+    problems = []
+    data = header.sheet.rows[header.row_index + 1:]
+    for name, others in header.duplicates.items():
+        first = header.columns[name]
+        for idx, written in others:
+            differ = next((i for i, r in enumerate(data)
+                           if _cell(r, first) != _cell(r, idx)), None)
+            if differ is None:
+                continue
+            problems.append(Problem(
+                header.sheet.name, header.row_index + 1, written, None,
+                f"the {name} column appears twice in the header row (columns {column_letter(first)} "
+                f"{header.written[name]!r} and {column_letter(idx)} {written!r}) with different values "
+                f"(first at row {header.row_index + 2 + differ}); remove or rename one of them"))
+    return problems
+
+
+def _cell(row: list[Any], idx: int) -> Any:
+    value = row[idx] if idx < len(row) else None
+    return None if p.is_blank(value) else value
+
+
+def column_letter(idx: int) -> str:
+    """The Excel letters of a 0-based column index (0 -> A, 26 -> AA)."""
+    out, n = "", idx + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
 
 
 def _examples(spec: KindSpec, name: str) -> str:

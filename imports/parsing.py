@@ -233,11 +233,23 @@ for _n, _names in enumerate(
         _MONTHS[_name] = _n
 
 
+#: The years a budget date can fall in: outside them a date is a typo (a year 0202 or 9999),
+#: not a contribution, and reporting it beats carrying it into every figure.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
 def _make_date(year: int, month: int, day: int, raw: object) -> dt.date:
     try:
-        return dt.date(year, month, day)
+        day_ = dt.date(year, month, day)
     except ValueError as exc:
         raise CellError(f"is not a real date ({exc})") from None
+    return _plausible(day_)
+
+
+def _plausible(day: dt.date) -> dt.date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise CellError(f"is out of range (a date must fall in the years {FIRST_YEAR} to {LAST_YEAR})")
+    return day
 
 
 def parse_date(value: object) -> dt.date:
@@ -251,9 +263,9 @@ def parse_date(value: object) -> dt.date:
         CellError: empty, not a date, or impossible (31/02/2026).
     """
     if isinstance(value, dt.datetime):
-        return value.date()
+        return _plausible(value.date())
     if isinstance(value, dt.date):
-        return value
+        return _plausible(value)
     if isinstance(value, bool):
         raise CellError("is not a date")
     if isinstance(value, int | float):
@@ -263,7 +275,7 @@ def parse_date(value: object) -> dt.date:
         serial = int(value)
         if not 1 <= serial <= 2958465:
             raise CellError("is not a date")
-        return _EXCEL_EPOCH + dt.timedelta(days=serial)
+        return _plausible(_EXCEL_EPOCH + dt.timedelta(days=serial))
     if is_blank(value) or not isinstance(value, str):
         raise CellError("is empty" if is_blank(value) else "is not a date")
     text = value.strip()
@@ -280,7 +292,11 @@ def parse_date(value: object) -> dt.date:
             raise CellError("is not a date (unknown month name)")
         return _make_date(int(m[3]), month, int(m[1]), value)
     if re.fullmatch(r"\d+(?:\.0+)?", text):
-        return parse_date(int(float(text)))
+        # A serial written as text; a long run of digits is no date (and would overflow a float).
+        whole = text.split(".", 1)[0].lstrip("0") or "0"
+        if len(whole) > 7:
+            raise CellError("is not a date (too many digits for a day number)")
+        return parse_date(int(whole))
     raise CellError("is not a date (use dd/mm/yyyy, yyyy-mm-dd or '11 October 2024')")
 
 
@@ -348,12 +364,26 @@ def parse_rate(value: object) -> Decimal:
         number = Decimal(value)
     else:
         text = parse_text(value).replace(",", ".").replace(" ", "")
+        if len(text) > 40:
+            raise CellError("is not a rate")
         try:
             number = Decimal(text)
         except InvalidOperation:
             raise CellError("is not a rate") from None
+    return checked_rate(number)
+
+
+#: Units of a currency per EUR: the ECB history peaks near 2 million (Turkish lira before
+#: 2005); a rate far above that, or a tiny one, is a typo that would blow up every conversion.
+MIN_RATE, MAX_RATE = Decimal("1E-6"), Decimal("1E9")
+
+
+def checked_rate(number: Decimal) -> Decimal:
+    """``number`` when it is a plausible rate (positive, between 1E-6 and 1E9 per EUR)."""
     if not number.is_finite() or number <= 0:
         raise CellError("is not a positive rate")
+    if not MIN_RATE <= number <= MAX_RATE:
+        raise CellError(f"is not a plausible rate (between {MIN_RATE} and {MAX_RATE:,.0f} units per EUR)")
     return number
 
 

@@ -71,7 +71,7 @@ from imports.extract import (
     identify,
     totals,
 )
-from imports.reader import RawFile, UnreadableFileError, open_source, read_sheets
+from imports.reader import RawFile, UnreadableFileError, open_source, read_sheets, read_workbook
 from imports.specs import KINDS, SPECS
 
 if TYPE_CHECKING:
@@ -221,9 +221,10 @@ def load(
     if kind is None:
         kind = identify_kind(raw)
         if kind is None:
+            hidden = " ".join(f"Note: {n}." for n in read_workbook(raw).notes)
             raise UnreadableFileError(
                 f"{raw.name}: the columns match no known kind ({', '.join(KINDS)}); "
-                "name the kind, or download a template (budget import template KIND)."
+                f"name the kind, or download a template (budget import template KIND).{' ' + hidden if hidden else ''}"
             )
     for attempt in (1, 2):
         try:
@@ -312,8 +313,9 @@ def _load_once(factory: Factory, raw: RawFile, kind: str, opts: ImportOptions, u
     if kind == "fx":
         return _load_fx(factory, raw, opts, user, channel, result)
     spec = SPECS[kind]
-    sheets = read_sheets(raw, opts.sheet)
-    header, problems = choose_sheet(sheets, spec)
+    book = read_workbook(raw, opts.sheet)
+    result.warnings.extend(book.notes)  # what was left aside (hidden sheets)
+    header, problems = choose_sheet(book.sheets, spec)
     if header is None:
         result.problems = problems
         return _refused(result)

@@ -7,6 +7,15 @@ millisecond). Formulas are never evaluated (calamine hands the cached values) an
 never run (nothing here executes anything from the file). XML is parsed with ``defusedxml``.
 
 Every failure becomes :class:`UnreadableFileError` with one clear line (exit 2 in the CLI).
+
+Bounds (``BUDGET_IMPORT_*`` settings, read at each call): an .xlsx is checked member by
+member, sheet by sheet (extent, cells, shared strings) by :mod:`imports.limits` before
+calamine opens it, since calamine allocates a sheet from A1 to its last cell and an
+allocation failure aborts the process. An .xls or .ods file, whose sizes cannot be checked
+as cheaply, is read in a child process under a memory and time limit: if it dies, the file
+is refused and the server lives on. A CSV is refused above the cell limit before parsing.
+Hidden sheets are not read unless named (``--sheet``); :func:`read_workbook` says so in its
+``notes``.
 """
 
 from __future__ import annotations
@@ -15,6 +24,9 @@ import csv
 import hashlib
 import io
 import os
+import pickle
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,14 +36,11 @@ from typing import Any
 
 from budget import config
 from budget.errors import BudgetError
+from imports.limits import LimitError, check_xlsx, inflate
 
-#: Largest file accepted (bytes). ``BUDGET_IMPORT_MAX_BYTES`` overrides it.
-MAX_FILE_BYTES = config.get("BUDGET_IMPORT_MAX_BYTES")
-#: Largest total uncompressed size of a zip-based workbook (bytes).
-MAX_UNCOMPRESSED = config.get("BUDGET_IMPORT_MAX_UNCOMPRESSED")
-#: Largest compression ratio of one member larger than 1 MB uncompressed. Real sheets
-#: compress 5-30x; the crafted bombs measured here are above 1000x.
-MAX_RATIO = config.get("BUDGET_IMPORT_MAX_RATIO")
+# The ratio limit (BUDGET_IMPORT_MAX_RATIO) applies to members larger than 1 MB
+# uncompressed: real sheets compress 5-30x; the crafted bombs measured here are above 1000x.
+RATIO_FLOOR = 1024 * 1024
 
 ENCRYPTED = "the workbook is encrypted (password-protected); save it without a password."
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -51,11 +60,21 @@ class Sheet:
 
 
 @dataclass
+class Workbook:
+    """The sheets read, and notes on what was left aside (hidden sheets)."""
+
+    sheets: list[Sheet]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
 class RawFile:
     """The bytes of a file with its name and digest."""
 
     name: str
     data: bytes
+    #: the .xlsx limits were checked (a load that first recognises the kind reads twice)
+    limits_checked: bool = field(default=False, repr=False, compare=False)
 
     @cached_property
     def sha256(self) -> str:
@@ -64,6 +83,7 @@ class RawFile:
 
 def open_source(source: str | os.PathLike[str] | bytes | RawFile, filename: str | None = None) -> RawFile:
     """Read a path (refusing it above the size limit before reading) or wrap bytes."""
+    max_bytes = config.get("BUDGET_IMPORT_MAX_BYTES")
     if isinstance(source, RawFile):
         return source
     if isinstance(source, bytes | bytearray):
@@ -76,17 +96,17 @@ def open_source(source: str | os.PathLike[str] | bytes | RawFile, filename: str 
             size = path.stat().st_size
         except OSError as exc:
             raise UnreadableFileError(f"{name}: cannot open the file ({exc.strerror}).") from None
-        if size > MAX_FILE_BYTES:
+        if size > max_bytes:
             raise UnreadableFileError(
-                f"{name}: the file is {size / 1e6:.1f} MB, above the {MAX_FILE_BYTES / 1e6:.0f} MB limit."
+                f"{name}: the file is {size / 1e6:.1f} MB, above the {max_bytes / 1e6:.0f} MB limit."
             )
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise UnreadableFileError(f"{name}: cannot read the file ({exc.strerror}).") from None
-    if len(data) > MAX_FILE_BYTES:
+    if len(data) > max_bytes:
         raise UnreadableFileError(
-            f"{name}: the file is {len(data) / 1e6:.1f} MB, above the {MAX_FILE_BYTES / 1e6:.0f} MB limit."
+            f"{name}: the file is {len(data) / 1e6:.1f} MB, above the {max_bytes / 1e6:.0f} MB limit."
         )
     if not data:
         raise UnreadableFileError(f"{name}: the file is empty.")
@@ -100,21 +120,29 @@ def check_zip(raw: RawFile) -> zipfile.ZipFile:
         members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise UnreadableFileError(f"{raw.name}: the file is corrupt (not a valid zip/xlsx container).") from None
+    max_total, max_member = config.get("BUDGET_IMPORT_MAX_UNCOMPRESSED"), config.get("BUDGET_IMPORT_MAX_MEMBER_BYTES")
+    max_ratio = config.get("BUDGET_IMPORT_MAX_RATIO")
     total = 0
     for info in members:
         if info.flag_bits & 0x1:
             raise UnreadableFileError(f"{raw.name}: {ENCRYPTED}")
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > 1024 * 1024 and ratio > MAX_RATIO:
+        if info.file_size > RATIO_FLOOR and ratio > max_ratio:
             raise UnreadableFileError(
                 f"{raw.name}: refused as a possible zip bomb (member {info.filename} inflates "
                 f"{ratio:.0f}x to {info.file_size / 1e6:.0f} MB)."
             )
-    if total > MAX_UNCOMPRESSED:
+        if info.file_size > max_member:
+            raise UnreadableFileError(
+                f"{raw.name}: refused as a possible zip bomb (member {info.filename} is "
+                f"{info.file_size / 1e6:.1f} MB uncompressed, limit {max_member / 1e6:.1f} MB, "
+                "BUDGET_IMPORT_MAX_MEMBER_BYTES)."
+            )
+    if total > max_total:
         raise UnreadableFileError(
-            f"{raw.name}: refused as a possible zip bomb ({total / 1e6:.0f} MB uncompressed, "
-            f"limit {MAX_UNCOMPRESSED / 1e6:.0f} MB)."
+            f"{raw.name}: refused as a possible zip bomb ({total / 1e6:.1f} MB uncompressed, "
+            f"limit {max_total / 1e6:.1f} MB, BUDGET_IMPORT_MAX_UNCOMPRESSED)."
         )
     return archive
 
@@ -162,17 +190,31 @@ def decode_text(raw: RawFile) -> str:
             return raw.data.decode("latin-1")
 
 
-def read_csv_rows(text: str) -> list[list[Any]]:
-    """Rows of a CSV with ``,`` or ``;`` separators (``, `` as in the ECB daily file)."""
-    lines = [ln for ln in text.splitlines()[:40] if ln.strip()]
+def read_csv_rows(text: str, name: str = "the CSV file") -> list[list[Any]]:
+    """Rows of a CSV with ``,`` or ``;`` separators (``, `` as in the ECB daily file).
+
+    Refused before parsing above ``BUDGET_IMPORT_MAX_CELLS`` fields (each field is a Python
+    string: a 100 MB file of one-character fields would take several GB).
+    """
+    lines = [ln for ln in text[:1_000_000].splitlines()[:40] if ln.strip()]
     if not lines:
         return []
     delimiter = _sniff_delimiter(lines)
+    check_csv_fields(text, delimiter, name)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
     try:
         return [list(r) for r in reader]
     except csv.Error as exc:
-        raise UnreadableFileError(f"not a readable CSV file ({exc}).") from None
+        raise UnreadableFileError(f"{name}: not a readable CSV file ({exc}).") from None
+
+
+def check_csv_fields(text: str, delimiter: str, name: str = "the CSV file") -> None:
+    """Refuse a CSV with more fields (at most separators plus lines) than the cell limit."""
+    limit = config.get("BUDGET_IMPORT_MAX_CELLS")
+    fields = text.count(delimiter) + text.count("\n") + 1
+    if fields > limit:
+        raise UnreadableFileError(f"{name}: refused, it has up to {fields:,} fields, above the "
+                                  f"{limit:,} limit (BUDGET_IMPORT_MAX_CELLS).")
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
@@ -193,29 +235,115 @@ def _sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _calamine_sheets(raw: RawFile, want: str | None = None) -> list[Sheet]:
-    from python_calamine import CalamineWorkbook, SheetTypeEnum
+def _calamine_book(raw: RawFile, want: str | None) -> Workbook:
+    """The worksheets (hidden ones only when named), read by calamine in this process."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(raw.data))
-        names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
-        sheets = []
-        for name in names:
-            if want is not None and name != want:
+        out = Workbook([])
+        for meta in book.sheets_metadata:
+            if meta.typ != SheetTypeEnum.WorkSheet:
                 continue
-            sh = book.get_sheet_by_name(name)
+            if want is not None and not _same_sheet(meta.name, want):
+                out.sheets.append(Sheet(meta.name, []))  # named in "no sheet named" messages
+                continue
+            if want is None and meta.visible != SheetVisibleEnum.Visible:
+                out.notes.append(f"sheet {meta.name!r} is hidden and was not read (name it with --sheet "
+                                 "to read it)")
+                continue
+            sh = book.get_sheet_by_name(meta.name)
             rows = sh.to_python(skip_empty_area=False)
             merged = list(getattr(sh, "merged_cell_ranges", None) or [])
-            sheets.append(Sheet(name, list(rows), merged))  # rows are fresh lists already
+            out.sheets.append(Sheet(meta.name, list(rows), merged))  # rows are fresh lists already
         book.close()
-        return sheets
+        return out
     except UnreadableFileError:
         raise
+    except MemoryError:
+        raise UnreadableFileError(f"{raw.name}: the workbook needs more memory than is available.") from None
     except Exception as exc:  # calamine raises many types (CalamineError, PasswordError, ...)
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "password" in text.lower() or "encrypt" in text.lower() or type(exc).__name__ == "PasswordError":
             raise UnreadableFileError(f"{raw.name}: {ENCRYPTED}") from None
         raise UnreadableFileError(f"{raw.name}: the workbook is corrupt or unreadable ({text[:160]}).") from None
+
+
+def _same_sheet(name: str, want: str) -> bool:
+    return name == want or name.strip().lower() == want.strip().lower()
+
+
+def _checked_book(raw: RawFile, fmt: str, want: str | None) -> Workbook:
+    """An .xlsx read here after :func:`imports.limits.check_xlsx`; an .xls or .ods in a child."""
+    if fmt != "xlsx":
+        return _book_in_child(raw, want)
+    if not raw.limits_checked:
+        try:
+            check_xlsx(raw.data, raw.name, check_zip(raw))
+        except LimitError as exc:
+            raise UnreadableFileError(f"{raw.name}: refused, {exc}.") from None
+        raw.limits_checked = True
+    return _calamine_book(raw, want)
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    """What the reading child sends back: plain values and dates only."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "datetime" and name in ("date", "datetime", "time", "timedelta"):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not expected from the reader")
+
+
+def _book_in_child(raw: RawFile, want: str | None) -> Workbook:
+    """Read with calamine in a child process under an address-space and a time limit.
+
+    Why a child for .xls and .ods only: their sizes cannot be bounded cheaply before reading
+    (.ods repeats rows and columns by attribute, .xls is a binary stream), and a failed
+    allocation in calamine aborts the process. The child costs about 0.2 s plus sending the
+    rows back; the .xlsx files (nearly all uploads) are checked instead and read in-process.
+    """
+    memory, seconds = config.get("BUDGET_IMPORT_READER_MEMORY"), config.get("BUDGET_IMPORT_READER_SECONDS")
+    code = f"from imports.reader import child_main; child_main({memory})"
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], input=pickle.dumps((raw.name, raw.data, want)),
+                              capture_output=True, timeout=seconds, check=False)
+    except subprocess.TimeoutExpired:
+        raise UnreadableFileError(f"{raw.name}: reading took longer than {seconds} s "
+                                  "(BUDGET_IMPORT_READER_SECONDS); the file is refused.") from None
+    if proc.returncode != 0 or not proc.stdout:
+        raise UnreadableFileError(f"{raw.name}: reading needed more than {memory / 1e6:.0f} MB of memory "
+                                  "(BUDGET_IMPORT_READER_MEMORY) or failed; the file is refused.")
+    try:
+        status, payload = _SafeUnpickler(io.BytesIO(proc.stdout)).load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
+        raise UnreadableFileError(f"{raw.name}: the reader sent back something unexpected; "
+                                  "the file is refused.") from None
+    if status == "error":
+        raise UnreadableFileError(payload)
+    sheets, notes = payload
+    return Workbook([Sheet(n, rows, [((a, b), (c, d)) for (a, b), (c, d) in merged])
+                     for n, rows, merged in sheets], notes)
+
+
+def child_main(memory: int) -> None:
+    """The reading child: a pickled (name, bytes, sheet) on stdin, the sheets on stdout.
+
+    Its address space is capped at ``memory`` bytes (or the parent's own cap, if lower).
+    """
+    import resource
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    name, data, want = pickle.loads(sys.stdin.buffer.read())
+    try:
+        book = _calamine_book(RawFile(name, data), want)
+        out: tuple[str, Any] = ("ok", ([(s.name, s.rows, [list(map(list, m)) for m in s.merged])
+                                        for s in book.sheets], book.notes))
+    except UnreadableFileError as exc:
+        out = ("error", str(exc))
+    sys.stdout.buffer.write(pickle.dumps(out))
 
 
 def sheet_names(raw: RawFile) -> list[str]:
@@ -224,16 +352,22 @@ def sheet_names(raw: RawFile) -> list[str]:
 
 
 def read_sheets(raw: RawFile, sheet: str | None = None) -> list[Sheet]:
-    """Every worksheet of the file (or the one named), merged cells filled from their top-left.
+    """The sheets :func:`read_workbook` reads (without its notes)."""
+    return read_workbook(raw, sheet).sheets
+
+
+def read_workbook(raw: RawFile, sheet: str | None = None) -> Workbook:
+    """Every visible worksheet of the file (or the one named), merged cells filled from their
+    top-left; hidden sheets are left aside with a note unless named.
 
     Filling merged ranges makes a vertically merged "organisation" cell of a split
     assessment count for each of its lines; merged title cells stay title rows.
     """
     fmt = detect_format(raw)
     if fmt == "csv":
-        sheets = [Sheet(raw.name, read_csv_rows(decode_text(raw)))]
+        book = Workbook([Sheet(raw.name, read_csv_rows(decode_text(raw), raw.name))])
     elif fmt in ("xlsx", "ods", "xls"):
-        sheets = _calamine_sheets(raw)
+        book = _checked_book(raw, fmt, sheet)
     elif fmt == "zip":
         raise UnreadableFileError(
             f"{raw.name}: a zip archive that is not a workbook (only the ECB rates zip is read, as kind fx)."
@@ -243,15 +377,15 @@ def read_sheets(raw: RawFile, sheet: str | None = None) -> list[Sheet]:
             f"{raw.name}: an XML file that is not a workbook (only the ECB rates XML is read, as kind fx)."
         )
     if sheet is not None:
-        chosen = [s for s in sheets if s.name == sheet or s.name.strip().lower() == sheet.strip().lower()]
+        chosen = [s for s in book.sheets if _same_sheet(s.name, sheet)]
         if not chosen:
             raise UnreadableFileError(
-                f"{raw.name}: no sheet named {sheet!r} (sheets: {', '.join(s.name for s in sheets)})."
+                f"{raw.name}: no sheet named {sheet!r} (sheets: {', '.join(s.name for s in book.sheets)})."
             )
-        sheets = chosen
-    for s in sheets:
+        book.sheets = chosen[:1]
+    for s in book.sheets:
         _fill_merged(s)
-    return sheets
+    return book
 
 
 def _fill_merged(sheet: Sheet) -> None:
@@ -269,9 +403,14 @@ def _fill_merged(sheet: Sheet) -> None:
 
 
 def iter_zip_member(raw: RawFile, suffixes: tuple[str, ...]) -> Iterator[tuple[str, bytes]]:
-    """The members of a (checked) zip whose names end with one of ``suffixes``."""
+    """The members of a (checked) zip whose names end with one of ``suffixes``, each inflated
+    under the member limit and checked against its declared size."""
     archive = check_zip(raw)
+    limit = config.get("BUDGET_IMPORT_MAX_MEMBER_BYTES")
     for info in archive.infolist():
         if info.filename.lower().endswith(suffixes):
-            with archive.open(info) as fh:
-                yield info.filename, fh.read(MAX_UNCOMPRESSED + 1)
+            try:
+                data = b"".join(inflate(raw.data, info, limit))
+            except LimitError as exc:
+                raise UnreadableFileError(f"{raw.name}: refused, {exc}.") from None
+            yield info.filename, data

@@ -150,9 +150,7 @@ def test_a_zip_bomb_is_refused_before_any_reader_opens_it():
 
 
 def test_a_file_above_the_size_limit_is_refused(tmp_path, monkeypatch):
-    import imports.reader as reader
-
-    monkeypatch.setattr(reader, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setenv("BUDGET_IMPORT_MAX_BYTES", "1000")
     path = tmp_path / "big.csv"
     path.write_bytes(b"a;b\n" * 1000)
     with pytest.raises(UnreadableFileError, match=r"above the \d+ MB limit"):
