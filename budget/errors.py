@@ -10,6 +10,10 @@ from __future__ import annotations
 class BudgetError(Exception):
     """Base class: an operation refused by the rules of the ledger or by the data."""
 
+    #: The input field at fault, when a rule checking several names it (bulk loads map it to
+    #: the file's column).
+    field: str | None = None
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message

@@ -74,14 +74,15 @@ def read_rates(raw: RawFile) -> tuple[list[RateRow], list[Problem], str]:
         raise UnreadableFileError(f"{raw.name}: the file needs more memory than is available.") from None
 
 
-def _rate(value: str) -> Decimal | None:
-    """A plausible rate, or None."""
+def _rate(value: str) -> Decimal:
+    """A rate the ledger accepts (:func:`imports.parsing.checked_rate`), else ``CellError``."""
     if len(value) > 40:
-        return None
+        raise p.CellError("is not a rate")
     try:
-        return p.checked_rate(Decimal(value))
-    except (InvalidOperation, p.CellError):
-        return None
+        number = Decimal(value)
+    except InvalidOperation:
+        raise p.CellError("is not a rate") from None
+    return p.checked_rate(number)
 
 
 def _read_rates(raw: RawFile) -> tuple[list[RateRow], list[Problem], str]:
@@ -148,10 +149,10 @@ def _read_csv(raw: RawFile) -> tuple[list[RateRow], list[Problem]]:
             value = cells[idx].strip()
             if value in MISSING:
                 continue
-            number = _rate(value)
-            if number is None:
-                problems.append(Problem(raw.name, line_no, code, value[:40],
-                                        "is not a positive rate (between 1E-6 and 1,000,000,000 per EUR)"))
+            try:
+                number = _rate(value)
+            except p.CellError as exc:
+                problems.append(Problem(raw.name, line_no, code, value[:40], str(exc)))
                 continue
             out.append((code, day, number, line_no))
     return out, problems
@@ -187,11 +188,10 @@ def _read_xml(raw: RawFile) -> tuple[list[RateRow], list[Problem]]:
                 continue
             if value in MISSING:
                 continue
-            number = _rate(value)
-            if number is None:
-                problems.append(Problem(raw.name, None, code, value[:40],
-                                        f"rate of {day} is not a positive rate (between 1E-6 and "
-                                        "1,000,000,000 per EUR)"))
+            try:
+                number = _rate(value)
+            except p.CellError as exc:
+                problems.append(Problem(raw.name, None, code, value[:40], f"rate of {day}: {exc}"))
                 continue
             out.append((code, day, number, n))
     if not out and not problems:

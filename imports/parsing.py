@@ -14,6 +14,8 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from budget import bounds
+from budget.errors import BudgetError
 from budget.money import ALL_CURRENCIES
 
 DecimalMark = Literal["comma", "point"] | None
@@ -233,11 +235,6 @@ for _n, _names in enumerate(
         _MONTHS[_name] = _n
 
 
-#: The years a budget date can fall in: outside them a date is a typo (a year 0202 or 9999),
-#: not a contribution, and reporting it beats carrying it into every figure.
-FIRST_YEAR, LAST_YEAR = 1900, 2200
-
-
 def _make_date(year: int, month: int, day: int, raw: object) -> dt.date:
     try:
         day_ = dt.date(year, month, day)
@@ -247,9 +244,12 @@ def _make_date(year: int, month: int, day: int, raw: object) -> dt.date:
 
 
 def _plausible(day: dt.date) -> dt.date:
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise CellError(f"is out of range (a date must fall in the years {FIRST_YEAR} to {LAST_YEAR})")
-    return day
+    """The ledger's own bound on dates (:func:`budget.bounds.day`): a year 0202 or 9999 is a
+    typo, not a contribution, and reporting it beats carrying it into every figure."""
+    try:
+        return bounds.day(day, "the date")
+    except BudgetError as exc:
+        raise CellError(str(exc)) from None
 
 
 def parse_date(value: object) -> dt.date:
@@ -342,16 +342,16 @@ def parse_currency(value: object) -> str:
 
 
 def parse_year(value: object) -> int:
-    """A fiscal year (1990-2200) from a number or a text cell."""
+    """A fiscal year (:func:`budget.bounds.fiscal_year`) from a number or a text cell."""
     if _whole(value):
         value = int(value)  # type: ignore[call-overload]
     text = parse_text(value)
     if not re.fullmatch(r"\d{4}", text):
         raise CellError("is not a year")
-    year = int(text)
-    if not 1990 <= year <= 2200:
-        raise CellError("is out of range for a fiscal year")
-    return year
+    try:
+        return bounds.fiscal_year(text)
+    except BudgetError as exc:
+        raise CellError(str(exc)) from None
 
 
 def parse_rate(value: object) -> Decimal:
@@ -373,18 +373,14 @@ def parse_rate(value: object) -> Decimal:
     return checked_rate(number)
 
 
-#: Units of a currency per EUR: the ECB history peaks near 2 million (Turkish lira before
-#: 2005); a rate far above that, or a tiny one, is a typo that would blow up every conversion.
-MIN_RATE, MAX_RATE = Decimal("1E-6"), Decimal("1E9")
-
-
 def checked_rate(number: Decimal) -> Decimal:
-    """``number`` when it is a plausible rate (positive, between 1E-6 and 1E9 per EUR)."""
+    """``number`` when it is a rate the ledger accepts (:func:`budget.bounds.rate_value`)."""
     if not number.is_finite() or number <= 0:
         raise CellError("is not a positive rate")
-    if not MIN_RATE <= number <= MAX_RATE:
-        raise CellError(f"is not a plausible rate (between {MIN_RATE} and {MAX_RATE:,.0f} units per EUR)")
-    return number
+    try:
+        return bounds.rate_value(number, number)
+    except BudgetError as exc:
+        raise CellError(str(exc)) from None
 
 
 def display(value: object) -> str:

@@ -57,7 +57,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from budget import errors as E
 from budget.money import json_amount
-from budget.services import bulk, entries, fx, reference
+from budget.services import bulk, entries, fx, payments, reference
 from budget.uow import UnitOfWork
 from imports import parsing as p
 from imports.extract import (
@@ -458,6 +458,7 @@ _ERROR_COLUMN: list[tuple[type, str]] = [
 
 
 def _problem(row: Row, exc: E.BudgetError, column: str | None = None) -> Problem:
+    column = column or exc.field
     if column is None:
         for etype, col in _ERROR_COLUMN:
             if isinstance(exc, etype):
@@ -828,7 +829,7 @@ def _load_payments(factory: Factory, raw: RawFile, header: Header, opts: ImportO
     The same steps and outcomes as :func:`_load_once` for the other kinds: parse, drop the
     rows with a bad cell, refuse a reference twice in the file, compare with the ledger
     (unchanged / new / conflict / corrected), then check and write through
-    :func:`budget.services.bulk.record_payment_columns`; every problem is mapped back to
+    :func:`budget.services.payments.record_payment_columns`; every problem is mapped back to
     its sheet, Excel row, column and value. Rows are positions in a few lists rather than
     one object each.
     """
@@ -896,7 +897,7 @@ def _load_payments(factory: Factory, raw: RawFile, header: Header, opts: ImportO
             def pick(values: list[Any]) -> list[Any]:
                 return values if len(to_write) == n else [values[i] for i in to_write]
 
-            outcome = bulk.record_payment_columns(uow, bulk.PaymentColumns(
+            outcome = payments.record_payment_columns(uow, payments.PaymentColumns(
                 pick(refs), pick(v["commitment"]), pick(v["date"]), pick(v["amount"]), pick(v["currency"]),
                 pick(amount_eur), pick(rate) if rate is not None else None, cols.sheet, pick(cols.rows),
             ), write=not result.problems)

@@ -4,11 +4,11 @@ from budget.services.entries import (
     adjust_commitment,
     commit,
     record_credit,
-    record_payment,
     register_assessment,
     reverse,
 )
 from budget.services.fx import rate_on, record_rates
+from budget.services.payments import record_payment
 from budget.services.reference import (
     OrganisationInput,
     close_year,

@@ -9,7 +9,7 @@ work rolls back by default, leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from budget import bounds
 from budget.errors import (
     AlreadyReversedError,
+    BudgetError,
     DependentEntriesError,
     DuplicateEntryError,
     NotFoundError,
@@ -43,14 +44,27 @@ from budget.ledger.models import (
 )
 from budget.money import ZERO, fmt, money, normalise_currency, positive, round_cents, to_eur
 from budget.services.fx import convert, plausible_rate, rate_on
+from budget.services.positions import commitment_position
 from budget.services.reference import check_open_year, get_allocation, get_organisation, is_closed
 from budget.uow import UnitOfWork
 
 E = TypeVar("E", CreditMovement, Assessment, Commitment, CommitmentAdjustment, Payment)
+T = TypeVar("T")
 
 
 def today() -> dt.date:
     return dt.date.today()
+
+
+def tagged(field_name: str, check: Callable[[], T]) -> T:
+    """Run ``check``; a refusal it raises names ``field_name`` as the input at fault (unless it
+    names one already), so a bulk load can point at the file's column."""
+    try:
+        return check()
+    except BudgetError as exc:
+        if exc.field is None:
+            exc.field = field_name
+        raise
 
 
 def _reference(value: object, what: str) -> str:
@@ -440,7 +454,7 @@ def commit(
             if amount_eur is None:
                 raise ValidationError(f"Commitment {ref} has no amount.")
             amount = amount_eur
-        value = positive(money(amount, cur), f"Commitment {ref}: the amount")
+        value = tagged("amount", lambda: positive(money(amount, cur), f"Commitment {ref}: the amount"))
         if assessment is not None and cur not in {line.currency for line in assessment.lines}:
             raise ValidationError(f"Commitment {ref}: assessment {assessment.reference} has no {cur} line.")
     if assessment is not None:
@@ -448,7 +462,8 @@ def commit(
         if value > left:
             warnings.append(f"Commitment {ref} of {cur} {fmt(value)} is more than the {cur} {fmt(max(left, ZERO))} "
                             f"of assessment {assessment.reference} not yet committed.")
-    eur, r, _, _ = _conversion(uow, cur, value, entry_date, amount_eur, rate_used, force_rate)
+    eur, r, _, _ = tagged("amount_eur" if amount_eur is not None else "date",
+                          lambda: _conversion(uow, cur, value, entry_date, amount_eur, rate_used, force_rate))
     positive(eur, f"Commitment {ref}: the EUR amount")
     try:
         revision = _next_revision(uow, Commitment, Commitment.reference == ref)
@@ -523,46 +538,6 @@ def find_commitment(uow: UnitOfWork, reference: str) -> Commitment:
     if found is None:
         raise NotFoundError(f"No commitment {reference!r} is recorded.")
     return found
-
-
-@dataclass(frozen=True)
-class CommitmentPosition:
-    """Where a commitment stands, in its own currency and in EUR."""
-
-    committed: Decimal
-    committed_eur: Decimal
-    paid: Decimal
-    paid_eur: Decimal
-
-    @property
-    def open(self) -> Decimal:
-        return self.committed - self.paid
-
-    @property
-    def open_eur(self) -> Decimal:
-        return self.committed_eur - self.paid_eur
-
-
-def commitment_position(uow: UnitOfWork, commitment: Commitment) -> CommitmentPosition:
-    """Committed (with adjustments) and paid on one commitment, net of reversals."""
-    s = uow.session
-    cid = commitment.id
-    adj_amount, adj_eur = s.execute(
-        select(
-            func.coalesce(func.sum(CommitmentAdjustment.amount), 0),
-            func.coalesce(func.sum(CommitmentAdjustment.amount_eur), 0),
-        ).where(CommitmentAdjustment.commitment_id == cid)
-    ).one()
-    paid, paid_eur = s.execute(
-        select(func.coalesce(func.sum(Payment.amount), 0), func.coalesce(func.sum(Payment.amount_eur), 0))
-        .where(Payment.commitment_id == cid)
-    ).one()
-    return CommitmentPosition(
-        committed=commitment.amount + Decimal(adj_amount),
-        committed_eur=commitment.amount_eur + Decimal(adj_eur),
-        paid=Decimal(paid),
-        paid_eur=Decimal(paid_eur),
-    )
 
 
 def adjust_commitment(
@@ -658,67 +633,6 @@ def _count_adjustments(uow: UnitOfWork, commitment: Commitment) -> int:
 # --------------------------------------------------------------------------- payments
 
 
-def record_payment(
-    uow: UnitOfWork,
-    reference: str,
-    commitment_reference: str,
-    *,
-    entry_date: dt.date,
-    amount: object,
-    currency: str | None = None,
-    amount_eur: object | None = None,
-    rate_used: object | None = None,
-    source_sheet: str | None = None,
-    source_row: int | None = None,
-    force_rate: bool = False,
-) -> WriteResult:
-    """Pay (part of) a commitment, never beyond what is open in the commitment currency.
-
-    Without ``amount_eur`` or ``rate_used`` the EUR amount comes from the ECB rate of the
-    payment date, and the rate used is recorded. When a foreign-currency commitment is fully
-    paid, the difference between its committed and paid EUR is recorded as an exchange
-    difference that brings the commitment to what was really paid.
-    """
-    ref = _reference(reference, "payment")
-    commitment = find_commitment(uow, commitment_reference)
-    cur = normalise_currency(currency or commitment.currency)
-    if cur != commitment.currency:
-        raise ValidationError(
-            f"Payment {ref} is in {cur} but commitment {commitment.reference} is in "
-            f"{commitment.currency}: pay in the commitment currency."
-        )
-    value = positive(money(amount, cur), f"Payment {ref}: the amount")
-    check_open_year(uow, entry_date.year)
-    try:
-        revision = _next_revision(uow, Payment, Payment.reference == ref)
-    except DuplicateEntryError:
-        raise DuplicateEntryError(f"Payment {ref} is already recorded.") from None
-    position = commitment_position(uow, commitment)
-    if value > position.open:
-        raise OverPaymentError(
-            f"Payment {ref} of {cur} {fmt(value)} exceeds the {cur} {fmt(position.open)} open "
-            f"on commitment {commitment.reference}."
-        )
-    eur, r, rate_date, rate_source = _conversion(uow, cur, value, entry_date, amount_eur, rate_used, force_rate)
-    row = Payment(
-        reference=ref, entry_date=entry_date, commitment_id=commitment.id, currency=cur,
-        amount=value, amount_eur=eur, rate=r, rate_date=rate_date, rate_source=rate_source,
-        revision=revision, **_source(source_sheet, source_row), **uow.stamp(),
-    )
-    uow.session.add(row)
-    uow.session.flush()
-    uow.audit("pay", "payment", row.id, reference=ref, commitment=commitment.reference,
-              currency=cur, amount=value, amount_eur=eur, rate=r)
-    result = WriteResult(row)
-    if value == position.open and cur != "EUR":
-        difference = position.committed_eur - (position.paid_eur + eur)
-        if difference != 0:
-            result.exchange_difference = difference
-            _record_exchange_difference(uow, commitment, row, difference, entry_date)
-    result.warnings.extend(_payment_credit_warning(uow, commitment, entry_date.year))
-    return result
-
-
 def _record_exchange_difference(
     uow: UnitOfWork, commitment: Commitment, payment: Payment, difference: Decimal, on: dt.date
 ) -> None:
@@ -778,24 +692,6 @@ def _release_exchange_difference(
 def _closing_reference(commitment: Commitment, adjustment_reference: str) -> str:
     """Reference of the exchange difference written when a decrease closes a commitment."""
     return f"FX-{commitment.reference}-{adjustment_reference}"[:120]
-
-
-def _payment_credit_warning(uow: UnitOfWork, commitment: Commitment, year: int) -> list[str]:
-    credits = credits_of(uow, commitment.ab_id, year, "payment")
-    paid = uow.session.scalar(
-        select(func.coalesce(func.sum(Payment.amount_eur), 0))
-        .join(Commitment, Commitment.id == Payment.commitment_id)
-        .where(Commitment.ab_id == commitment.ab_id,
-               Payment.entry_date >= dt.date(year, 1, 1),
-               Payment.entry_date <= dt.date(year, 12, 31))
-    )
-    paid = Decimal(paid or 0)
-    if paid > credits:
-        return [
-            f"Payments of {year} on AB {commitment.ab.code} (EUR {fmt(paid)}) exceed its "
-            f"payment credits (EUR {fmt(credits)})."
-        ]
-    return []
 
 
 # --------------------------------------------------------------------------- reversals
@@ -962,7 +858,6 @@ def live_entries(uow: UnitOfWork, entity: str) -> list[Any]:
 
 
 __all__ = [
-    "CommitmentPosition",
     "WriteResult",
     "adjust_commitment",
     "available_on",
@@ -974,7 +869,6 @@ __all__ = [
     "find_commitment",
     "live",
     "record_credit",
-    "record_payment",
     "register_assessment",
     "reverse",
     "round_cents",

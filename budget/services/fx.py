@@ -144,8 +144,15 @@ def known_rate(uow: UnitOfWork, currency: str, on: dt.date) -> Decimal | None:
 def plausible_rate(uow: UnitOfWork, currency: str, value: Decimal, on: dt.date, *, force: bool = False) -> Decimal:
     """``value`` when it lies within ``BUDGET_RATE_BAND`` of the known rate of ``currency``
     around ``on`` (or ``force`` is given); else :class:`~budget.bounds.ImplausibleRateError`."""
+    return rate_within_band(currency, value, on, None if force else known_rate(uow, currency, on), force=force)
+
+
+def rate_within_band(currency: str, value: Decimal, on: dt.date, known: Decimal | None, *,
+                     force: bool = False) -> Decimal:
+    """The rule of :func:`plausible_rate` with the known rate already read (a bulk load reads
+    it once per currency and day)."""
     if not force and currency != "EUR":
-        bounds.rate_band(currency, value, known_rate(uow, currency, on), where=f"On {on.isoformat()}, the ")
+        bounds.rate_band(currency, value, known, where=f"On {on.isoformat()}, the ")
     return value
 
 

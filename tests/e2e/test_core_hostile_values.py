@@ -313,7 +313,7 @@ def test_imports_refuse_hostile_values_naming_the_sheet_row_and_column(ledger, t
             ["LONG", "N" * 400, "M2", "EUR", ""]]}),
             ["row 2", "U+001B", "row 3", "U+202E", "row 4", "400 characters long; at most 300"]),
         "fx": (samples.ecb_zip("Date,USD,CHF,\n2025-01-06,1e308,0.9391,\n"),
-               ["row 2, USD 2025-01-06", "not plausible"]),
+               ["row 2, column USD", "not plausible"]),
     }
     for kind, (data, words) in files.items():
         path = tmp_path / f"{kind}.{'zip' if kind == 'fx' else 'xlsx'}"

@@ -4,6 +4,7 @@ and every problem still points at its sheet, Excel row, column and value."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 import imports_samples as S
@@ -12,8 +13,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from budget.errors import BudgetError
 from budget.ledger.models import CommitmentAdjustment, Payment
-from budget.services import bulk
+from budget.services import payments
 from imports import pipeline
 from imports.pipeline import ImportOptions
 
@@ -130,28 +132,6 @@ def test_provenance_survives_a_sheet_name_with_quotes_and_rows_keep_their_excel_
     assert [(r["row"], r["status"]) for r in result.rows] == [(3, "new"), (5, "new")]
 
 
-def test_payments_given_one_by_one_or_as_columns_meet_the_same_checks(ledger):
-    S.seed(ledger)
-    commitments(ledger, [["E1", "2025-02-01", S.AB_SEC, "OSCE", 1000, None, None, None]])
-    day = dt.date(2025, 3, 1)
-    items = [
-        bulk.PaymentInput("A", "E1", day, D("600"), "eur", None),
-        bulk.PaymentInput(" ", "E1", day, D("1"), "EUR", None),                 # empty reference
-        bulk.PaymentInput("B", "E1", day, D("500"), None, D("500")),            # beyond: 400 left
-        bulk.PaymentInput("C", "E1", day, D("0.001"), "EUR", None),             # too many decimals
-        bulk.PaymentInput("D", "E1", day, D("10"), "XXX1", None),               # not a currency
-        bulk.PaymentInput("A", "E1", day, D("1"), "EUR", None),                 # duplicate
-        bulk.PaymentInput("E", "E1", day, D("400"), "EUR", D("400"), D("1")),   # the rest, fine
-    ]
-    with ledger.uow() as uow:
-        one_by_one = bulk.record_payments(uow, items, write=False)
-        as_columns = bulk.record_payment_columns(uow, bulk.PaymentColumns.from_inputs(items), write=False)
-    assert [(p.index, p.field, str(p.error)) for p in one_by_one.problems] == \
-        [(p.index, p.field, str(p.error)) for p in as_columns.problems]
-    assert [(p.index, p.field) for p in as_columns.problems] == [
-        (1, "reference"), (2, "amount"), (3, "amount"), (4, "currency"), (5, "reference")]
-
-
 def test_payments_at_par_and_converted_ones_interleaved_are_stored_in_file_order(ledger):
     S.seed(ledger)
     commitments(ledger, [["E1", "2025-02-01", S.AB_SEC, "OSCE", 1000, None, None, None],
@@ -175,90 +155,50 @@ def test_payments_at_par_and_converted_ones_interleaved_are_stored_in_file_order
     ]
 
 
-# --------------------------------------------------------------------------- the checks, one by one
+# --------------------------------------------------------------------------- one rule, two paths
 
 
-def reference_record_payments(uow, items):
-    """The payment checks one payment after the other, as ``record_payments`` made them
-    before they ran column by column: (problems, rows it would write, exchange differences)."""
-    from budget.errors import (
-        BudgetError,
-        ClosedPeriodError,
-        DuplicateEntryError,
-        NotFoundError,
-        OverPaymentError,
-        ValidationError,
-    )
-    from budget.money import fmt, normalise_currency
-    from budget.services import entries
+@dataclass
+class Item:
+    """One payment to record: the arguments of ``record_payment``."""
 
-    problems, rows, differences = [], [], {}
-    refs = [str(i.reference or "").strip() for i in items]
-    commitment_refs = [str(i.commitment_reference).strip() for i in items]
-    positions = bulk._positions(uow, commitment_refs)
-    existing, revisions = bulk._payment_keys(uow, refs)
-    closed = bulk.closed_years(uow)
-    book = bulk._RateBook(uow, {p.currency for p in positions.values()})
-    seen: set[str] = set()
-    for index, item in enumerate(items):
-        ref = refs[index]
+    reference: str
+    commitment_reference: str
+    entry_date: dt.date
+    amount: Decimal
+    currency: str | None = None
+    amount_eur: Decimal | None = None
+    rate_used: Decimal | None = None
 
-        def refuse(field, error, index=index):
-            problems.append((index, field, str(error)))
 
-        if not ref or len(ref) > 120:
-            try:
-                ref = entries._reference(ref, "payment")
-            except BudgetError as exc:
-                refuse("reference", exc)
-                continue
-        pos = positions.get(commitment_refs[index])
-        if pos is None:
-            refuse("commitment", NotFoundError(f"No commitment {item.commitment_reference!r} is recorded."))
-            continue
+def as_columns(items: list[Item]) -> payments.PaymentColumns:
+    return payments.PaymentColumns([i.reference for i in items], [i.commitment_reference for i in items],
+                                   [i.entry_date for i in items], [i.amount for i in items],
+                                   [i.currency for i in items], [i.amount_eur for i in items],
+                                   [i.rate_used for i in items])
+
+
+def one_by_one(uow, items: list[Item]) -> tuple[list[tuple[int, str | None, str]], dict[str, Decimal]]:
+    """``record_payment`` for each payment in turn (a refused one leaves nothing behind)."""
+    problems, differences = [], {}
+    for index, i in enumerate(items):
         try:
-            cur = normalise_currency(item.currency or pos.currency)
+            with uow.session.begin_nested():
+                result = payments.record_payment(
+                    uow, i.reference, i.commitment_reference, entry_date=i.entry_date, amount=i.amount,
+                    currency=i.currency, amount_eur=i.amount_eur, rate_used=i.rate_used)
         except BudgetError as exc:
-            refuse("currency", exc)
+            problems.append((index, exc.field, str(exc)))
             continue
-        if cur != pos.currency:
-            refuse("currency", ValidationError(
-                f"Payment {ref} is in {cur} but commitment {pos.reference} is in {pos.currency}: "
-                "pay in the commitment currency."))
-            continue
-        try:
-            value = bulk._money(item.amount, cur)
-            if value <= 0:
-                entries.positive(value, f"Payment {ref}: the amount")
-        except BudgetError as exc:
-            refuse("amount", exc)
-            continue
-        if item.entry_date.year in closed:
-            refuse("date", ClosedPeriodError(
-                f"Fiscal year {item.entry_date.year} is closed: no entry can be added to it."))
-            continue
-        if ref in existing or ref in seen:
-            refuse("reference", DuplicateEntryError(f"Payment {ref} is already recorded."))
-            continue
-        open_amount = pos.committed - pos.paid
-        if value > open_amount:
-            refuse("amount", OverPaymentError(
-                f"Payment {ref} of {cur} {fmt(value)} exceeds the {cur} {fmt(open_amount)} open "
-                f"on commitment {pos.reference}."))
-            continue
-        try:
-            eur, r, rate_date, source = bulk._convert(book, cur, value, item.amount_eur, item.rate_used,
-                                                      item.entry_date)
-        except BudgetError as exc:
-            refuse("amount_eur" if item.amount_eur is not None else "date", exc)
-            continue
-        seen.add(ref)
-        if value == open_amount and cur != "EUR" and pos.committed_eur - (pos.paid_eur + eur) != 0:
-            differences[ref] = pos.committed_eur - (pos.paid_eur + eur)
-        pos.paid += value
-        pos.paid_eur += eur
-        rows.append((ref, item.entry_date, cur, value, eur, r, rate_date, source, revisions.get(ref, -1) + 1))
-    return problems, rows, differences
+        if result.exchange_difference is not None:
+            differences[result.entry.reference] = result.exchange_difference
+    return problems, differences
+
+
+def stored(uow) -> list[tuple]:
+    return [(p.reference, p.entry_date, p.currency, p.amount, p.amount_eur, p.rate, p.rate_date, p.rate_source,
+             p.revision) for p in uow.session.scalars(select(Payment).where(Payment.reference != "P0")
+                                                      .order_by(Payment.id))]
 
 
 _AMOUNTS = [D(x) for x in ("0", "-5", "0.001", "0.10", "1", "100", "250.5", "400", "900", "1035", "1E+20", "NaN")]
@@ -267,7 +207,7 @@ _AMOUNTS = [D(x) for x in ("0", "-5", "0.001", "0.10", "1", "100", "250.5", "400
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.lists(st.builds(
-    bulk.PaymentInput,
+    Item,
     reference=st.sampled_from(["P0", "P1", "P2", "P3", " P4 ", "", "X" * 121]),
     commitment_reference=st.sampled_from(["E1", "E2", "U1", "E9", " E2 "]),
     entry_date=st.sampled_from([dt.date(2025, 3, 1), dt.date(2025, 3, 5), dt.date(2025, 6, 3),
@@ -277,28 +217,28 @@ _AMOUNTS = [D(x) for x in ("0", "-5", "0.001", "0.10", "1", "100", "250.5", "400
     amount_eur=st.one_of(st.none(), st.sampled_from(_AMOUNTS)),
     rate_used=st.sampled_from([None, None, D("1.05"), D("0")]),
 ), min_size=1, max_size=12))
-@example([bulk.PaymentInput("P1", "E1", dt.date(2025, 3, 1), D("100"), "EUR", None),
-          bulk.PaymentInput("P2", "U1", dt.date(2025, 3, 5), D("1000"), "USD", None),
-          bulk.PaymentInput("P3", "E2", dt.date(2025, 3, 1), D("400.10"), "EUR", D("400.1")),
-          bulk.PaymentInput("P4", "U1", dt.date(2025, 6, 3), D("35"), None, None)])      # settles U1
-@example([bulk.PaymentInput("P1", "E1", dt.date(2025, 3, 1), D("100"), "EUR", None),
-          bulk.PaymentInput("P2", "U1", dt.date(2025, 3, 5), D("1000"), "USD", D("900"), D("1.05")),
-          bulk.PaymentInput("P3", "U1", dt.date(2025, 6, 3), D("35"), "usd", None)])     # settles U1
-def test_payments_checked_column_by_column_meet_each_check_as_one_by_one(closed_ledger, items):
+@example([Item("P1", "E1", dt.date(2025, 3, 1), D("100"), "EUR"),
+          Item("P2", "U1", dt.date(2025, 3, 5), D("1000"), "USD"),
+          Item("P3", "E2", dt.date(2025, 3, 1), D("400.10"), "EUR", D("400.1")),
+          Item("P4", "U1", dt.date(2025, 6, 3), D("35"))])      # settles U1
+@example([Item("P1", "U1", dt.date(2025, 3, 5), D("900"), "USD", D("1"))])   # implies 900 USD/EUR: implausible
+@example([Item("A", "E1", dt.date(2025, 3, 1), D("600"), "eur"), Item(" ", "E1", dt.date(2025, 3, 1), D("1"), "EUR"),
+          Item("B", "E1", dt.date(2025, 3, 1), D("500"), None, D("500")),          # beyond: what is left
+          Item("C", "E1", dt.date(2025, 3, 1), D("0.001"), "EUR"),
+          Item("D", "E1", dt.date(2025, 3, 1), D("10"), "XXX1"),
+          Item("A", "E1", dt.date(2025, 3, 1), D("1"), "EUR")])                   # duplicate
+def test_a_bulk_load_refuses_and_writes_what_record_payment_one_by_one_does(closed_ledger, items):
+    """The bulk path is the one-row rule applied to many rows: the same refusals (index, field,
+    message), the same rows written, the same exchange differences."""
     ledger = closed_ledger
     with ledger.uow() as uow:  # rolled back: nothing is committed
-        want_problems, want_rows, want_differences = reference_record_payments(uow, items)
+        want_problems, want_differences = one_by_one(uow, items)
+        want_rows = stored(uow)
     with ledger.uow() as uow:
-        outcome = bulk.record_payment_columns(uow, bulk.PaymentColumns.from_inputs(items))
-        got_problems = [(p.index, p.field, str(p.error)) for p in outcome.problems]
-        assert got_problems == want_problems
-        if not want_problems:  # then what it wrote is what one by one would have written
-            batch = uow.batch_id
-            got_rows = [(p.reference, p.entry_date, p.currency, p.amount, p.amount_eur, p.rate, p.rate_date,
-                         p.rate_source, p.revision)
-                        for p in uow.session.scalars(select(Payment).where(Payment.reference != "P0")
-                                                     .order_by(Payment.id))]
-            assert got_rows == want_rows and batch is None
+        outcome = payments.record_payment_columns(uow, as_columns(items), write=not want_problems)
+        assert [(p.index, p.field, str(p.error)) for p in outcome.problems] == want_problems
+        if not want_problems:
+            assert stored(uow) == want_rows
             assert outcome.exchange_differences == want_differences
 
 
@@ -323,7 +263,7 @@ def test_no_payment_at_all_writes_nothing_and_refuses_nothing(ledger):
     S.seed(ledger)
     before = ledger.snapshot()
     with ledger.uow() as uow:
-        outcome = bulk.record_payments(uow, [])
+        outcome = payments.record_payment_columns(uow, as_columns([]))
         uow.commit()
     assert (outcome.written, outcome.problems, outcome.warnings) == (0, [], [])
     assert {k: v for k, v in ledger.snapshot().items() if k != "audit_log"} == \

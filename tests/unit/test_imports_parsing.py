@@ -163,7 +163,7 @@ def test_an_amount_formatted_english_or_belgian_reads_back_exactly(amount):
     assert parse_amount(fmt(amount, "en")) == amount
 
 
-@given(st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2199, 12, 31)))
+@given(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31)))
 def test_a_date_written_in_any_accepted_form_reads_back(day):
     for text in (day.strftime("%d/%m/%Y"), day.strftime("%d.%m.%Y"), day.isoformat(),
                  f"{day.day} {day.strftime('%B')} {day.year}"):

@@ -1,0 +1,294 @@
+"""Payments: the rules of one payment, applied alike by the one-row service and the bulk load.
+
+A payment settles (part of) a commitment in the commitment's currency, never beyond what is
+open on it, in an open fiscal year, at the rate of its own date (or a rate or EUR amount
+given). When it brings a foreign-currency commitment to zero, the difference between the EUR
+committed and the EUR paid is realised as an exchange difference. The one-row path
+(:func:`record_payment`) and the bulk path (:func:`record_payment_columns`, 100,000-row
+files) read the same :class:`Position` and call the same rule functions in the same order:
+:func:`payment_terms`, the duplicate check, :func:`check_within_open`,
+:func:`budget.services.fx.convert`, :func:`settlement_difference`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Container, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from budget.errors import (
+    BudgetError,
+    ClosedPeriodError,
+    DuplicateEntryError,
+    NotFoundError,
+    OverPaymentError,
+    ValidationError,
+)
+from budget.ledger.models import Commitment, Payment
+from budget.money import fmt, money, normalise_currency, positive
+from budget.services import entries, fx
+from budget.services.bulk import closed_years, fast_insert, payment_keys, rate_book
+from budget.services.positions import CHUNK, Position, positions
+from budget.uow import UnitOfWork
+
+
+def live_positions(uow: UnitOfWork, references: Sequence[str]) -> dict[str, Position]:
+    """The positions of the live commitments with these references (unknown ones are absent)."""
+    refs = sorted(set(references))
+    ids = []
+    for start in range(0, len(refs), CHUNK):
+        ids += list(uow.session.scalars(entries.live(Commitment, Commitment.reference.in_(refs[start:start + CHUNK]))
+                                        .with_only_columns(Commitment.id)))
+    return {p.reference: p for p in positions(uow, ids).values()}
+
+
+def _refused(error: BudgetError, field_name: str) -> BudgetError:
+    error.field = field_name
+    return error
+
+
+def payment_terms(
+    reference: object, position: Position | None, commitment_reference: object, currency: object,
+    amount: object, day: dt.date, closed: Container[int],
+) -> tuple[str, str, Decimal]:
+    """The checks of one payment that need no running total, in order: reference, commitment,
+    currency (the commitment's), amount (exact, above zero), open year.
+
+    Returns (reference, currency, amount). Raises the first refusal, its ``field`` set.
+    """
+    try:
+        ref = entries._reference(reference, "payment")
+    except BudgetError as exc:
+        raise _refused(exc, "reference") from None
+    if position is None:
+        raise _refused(NotFoundError(f"No commitment {commitment_reference!r} is recorded."), "commitment")
+    try:
+        cur = normalise_currency(currency or position.currency)
+    except BudgetError as exc:
+        raise _refused(exc, "currency") from None
+    if cur != position.currency:
+        raise _refused(ValidationError(
+            f"Payment {ref} is in {cur} but commitment {position.reference} is in {position.currency}: "
+            "pay in the commitment currency."), "currency")
+    try:
+        value = positive(money(amount, cur), f"Payment {ref}: the amount")
+    except BudgetError as exc:
+        raise _refused(exc, "amount") from None
+    if day.year in closed:
+        raise _refused(ClosedPeriodError(f"Fiscal year {day.year} is closed: no entry can be added to it."), "date")
+    return ref, cur, value
+
+
+def check_within_open(ref: str, currency: str, value: Decimal, position: Position) -> None:
+    """A payment never goes beyond what is open on its commitment, in the commitment's currency."""
+    if value > position.open:
+        raise _refused(OverPaymentError(
+            f"Payment {ref} of {currency} {fmt(value)} exceeds the {currency} {fmt(position.open)} open "
+            f"on commitment {position.reference}."), "amount")
+
+
+def settlement_difference(position: Position, value: Decimal, eur: Decimal) -> Decimal | None:
+    """The exchange difference a payment realises (committed EUR minus EUR paid, positive a
+    gain) when it brings a foreign-currency commitment to zero; None otherwise."""
+    if position.currency == "EUR" or value != position.open:
+        return None
+    difference = position.committed_eur - (position.paid_eur + eur)
+    return difference or None
+
+
+def duplicate(ref: str) -> BudgetError:
+    return _refused(DuplicateEntryError(f"Payment {ref} is already recorded."), "reference")
+
+
+# --------------------------------------------------------------------------- one payment
+
+
+def record_payment(
+    uow: UnitOfWork,
+    reference: str,
+    commitment_reference: str,
+    *,
+    entry_date: dt.date,
+    amount: object,
+    currency: str | None = None,
+    amount_eur: object | None = None,
+    rate_used: object | None = None,
+    source_sheet: str | None = None,
+    source_row: int | None = None,
+    force_rate: bool = False,
+) -> entries.WriteResult:
+    """Pay (part of) a commitment, never beyond what is open in the commitment currency.
+
+    Without ``amount_eur`` or ``rate_used`` the EUR amount comes from the ECB rate of the
+    payment date, and the rate used is recorded. When a foreign-currency commitment is fully
+    paid, the difference between its committed and paid EUR is recorded as an exchange
+    difference that brings the commitment to what was really paid.
+    """
+    cref = str(commitment_reference).strip()
+    position = live_positions(uow, [cref]).get(cref)
+    ref, cur, value = payment_terms(reference, position, commitment_reference, currency, amount, entry_date,
+                                    closed_years(uow))
+    assert position is not None
+    try:
+        revision = entries._next_revision(uow, Payment, Payment.reference == ref)
+    except DuplicateEntryError:
+        raise duplicate(ref) from None
+    check_within_open(ref, cur, value, position)
+    eur, r, rate_date, rate_source = entries.tagged(
+        "amount_eur" if amount_eur is not None else "date",
+        lambda: entries._conversion(uow, cur, value, entry_date, amount_eur, rate_used, force_rate))
+    row = Payment(
+        reference=ref, entry_date=entry_date, commitment_id=position.commitment_id, currency=cur,
+        amount=value, amount_eur=eur, rate=r, rate_date=rate_date, rate_source=rate_source,
+        revision=revision, source_sheet=source_sheet, source_row=source_row, **uow.stamp(),
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    uow.audit("pay", "payment", row.id, reference=ref, commitment=position.reference,
+              currency=cur, amount=value, amount_eur=eur, rate=r)
+    result = entries.WriteResult(row)
+    difference = settlement_difference(position, value, eur)
+    commitment = uow.session.get(Commitment, position.commitment_id)
+    assert commitment is not None
+    if difference is not None:
+        result.exchange_difference = difference
+        entries._record_exchange_difference(uow, commitment, row, difference, entry_date)
+    result.warnings.extend(payment_credit_warnings(uow, {(position.ab_id, position.ab_code, entry_date.year)}))
+    return result
+
+
+def payment_credit_warnings(uow: UnitOfWork, keys: set[tuple[int, str, int]]) -> list[str]:
+    """A warning per (AB, year) whose payments dated in the year exceed its payment credits."""
+    out = []
+    for ab_id, ab_code, year in sorted(keys, key=lambda k: (k[1], k[2])):
+        credits = entries.credits_of(uow, ab_id, year, "payment")
+        paid = Decimal(uow.session.scalar(
+            select(func.coalesce(func.sum(Payment.amount_eur), 0))
+            .join(Commitment, Commitment.id == Payment.commitment_id)
+            .where(Commitment.ab_id == ab_id, Payment.entry_date >= dt.date(year, 1, 1),
+                   Payment.entry_date <= dt.date(year, 12, 31))) or 0)
+        if paid > credits:
+            out.append(f"Payments of {year} on AB {ab_code} (EUR {fmt(paid)}) exceed its payment credits "
+                       f"(EUR {fmt(credits)}).")
+    return out
+
+
+# --------------------------------------------------------------------------- many payments
+
+
+@dataclass
+class PaymentColumns:
+    """Many payments as columns: position ``i`` of every list is payment ``i`` (what an
+    import of a large file hands over). ``rate_used`` None: no rate given for any payment;
+    ``source_sheet``: one sheet for all, or one per payment."""
+
+    reference: Sequence[Any]
+    commitment_reference: Sequence[Any]
+    entry_date: Sequence[dt.date]
+    amount: Sequence[Any]
+    currency: Sequence[Any]
+    amount_eur: Sequence[Any]
+    rate_used: Sequence[Any] | None = None
+    source_sheet: str | Sequence[str | None] | None = None
+    source_row: Sequence[int | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.reference)
+
+
+@dataclass(frozen=True)
+class ItemProblem:
+    """Why one item of a bulk write is refused: index, field, the error."""
+
+    index: int
+    field: str
+    error: BudgetError
+
+
+@dataclass
+class BulkOutcome:
+    written: int = 0
+    problems: list[ItemProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    exchange_differences: dict[str, Decimal] = field(default_factory=dict)
+
+
+def record_payment_columns(uow: UnitOfWork, cols: PaymentColumns, *, write: bool = True) -> BulkOutcome:
+    """Record many payments with the rules of :func:`record_payment`, all or nothing.
+
+    Each payment goes through the same checks in the same order, the commitments' positions
+    running over the earlier payments of the call; every refusal is returned (with the
+    payment's index and the field at fault) and, if there is any, nothing is written. The
+    ledger is read once for all: positions, payment references, closed years, rates.
+    """
+    out = BulkOutcome()
+    n = len(cols)
+    crefs = [str(c).strip() for c in cols.commitment_reference]
+    pos_of = live_positions(uow, crefs)
+    existing, revisions = payment_keys(uow, [str(r or "").strip() for r in cols.reference])
+    closed = closed_years(uow)
+    lookup = rate_book(uow, {p.currency for p in pos_of.values()}, cols.entry_date)
+    known: dict[tuple[str, dt.date], Decimal | None] = {}
+
+    def check_rate(currency: str, value: Decimal, day: dt.date) -> Decimal:
+        if (currency, day) not in known:
+            known[(currency, day)] = fx.known_rate(uow, currency, day)
+        return fx.rate_within_band(currency, value, day, known[(currency, day)])
+
+    rows: list[dict[str, Any]] = []
+    settled: list[tuple[str, dt.date, Position, Decimal]] = []
+    credit_keys: set[tuple[int, str, int]] = set()
+    seen: set[str] = set()
+    for i in range(n):
+        given_eur = cols.amount_eur[i]
+        try:
+            pos = pos_of.get(crefs[i])
+            ref, cur, value = payment_terms(cols.reference[i], pos, cols.commitment_reference[i], cols.currency[i],
+                                            cols.amount[i], cols.entry_date[i], closed)
+            assert pos is not None
+            if ref in existing or ref in seen:
+                raise duplicate(ref)
+            check_within_open(ref, cur, value, pos)
+            try:
+                conv = fx.convert(cur, value, cols.entry_date[i], amount_eur=given_eur,
+                                  given_rate=None if cols.rate_used is None else cols.rate_used[i], lookup=lookup,
+                                  check_rate=check_rate)
+            except BudgetError as exc:
+                raise _refused(exc, "amount_eur" if given_eur is not None else "date") from None
+        except BudgetError as exc:
+            out.problems.append(ItemProblem(i, exc.field or "reference", exc))
+            continue
+        seen.add(ref)
+        credit_keys.add((pos.ab_id, pos.ab_code, cols.entry_date[i].year))
+        difference = settlement_difference(pos, value, conv.eur)
+        if difference is not None:
+            settled.append((ref, cols.entry_date[i], pos, difference))
+        pos.paid += value
+        pos.paid_eur += conv.eur
+        rows.append({
+            "reference": ref, "entry_date": cols.entry_date[i], "commitment_id": pos.commitment_id,
+            "currency": cur, "amount": value, "amount_eur": conv.eur, "rate": conv.rate,
+            "rate_date": conv.rate_date, "rate_source": conv.source, "revision": revisions.get(ref, -1) + 1,
+            "reason": None, "reverses_id": None, "source_row": None if cols.source_row is None else cols.source_row[i],
+            "source_sheet": cols.source_sheet if cols.source_sheet is None or isinstance(cols.source_sheet, str)
+            else cols.source_sheet[i],
+        })
+    if out.problems or not write:
+        return out
+    fast_insert(uow, Payment, rows)
+    out.written = len(rows)
+    uow.audit("record_payments", "payment", None, count=out.written)
+    # Exchange differences: few (one per settled foreign-currency commitment), recorded by
+    # the one-row rule with its availability handling, in the order of the payments.
+    for ref, day, pos, difference in settled:
+        payment = uow.session.scalar(entries.live(Payment, Payment.reference == ref))
+        commitment = uow.session.get(Commitment, pos.commitment_id)
+        assert payment is not None and commitment is not None
+        entries._record_exchange_difference(uow, commitment, payment, difference, day)
+        out.exchange_differences[ref] = difference
+    out.warnings.extend(payment_credit_warnings(uow, credit_keys))
+    return out
