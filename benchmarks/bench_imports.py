@@ -164,8 +164,13 @@ def main() -> None:
         "f = make_session_factory(make_engine(sys.argv[1]))\n"
         "with UnitOfWork(f) as uow:\n"
         "    register_allocation(uow, '99.99.99.99.99.01', 'Benchmark AB', 'M2', control_mode='warn')\n"
-        "    record_credit(uow, '99.99.99.99.99.01', 2025, 'commitment', '1000000000000.00')\n"
-        "    record_credit(uow, '99.99.99.99.99.01', 2025, 'payment', '1000000000000.00')\n"
+        "    record_credit(uow, '99.99.99.99.99.01', 2025, 'commitment', '900000000000.00')\n"
+        "    record_credit(uow, '99.99.99.99.99.01', 2025, 'payment', '900000000000.00')\n"
+        "    # The ECB history may end before 2025: the payments' year gets a rate every weekday\n"
+        "    # (a rate older than BUDGET_MAX_RATE_AGE_DAYS is refused).\n"
+        "    days = [dt.date(2025, 1, 1) + dt.timedelta(days=i) for i in range(365)]\n"
+        "    record_rates(uow, [(c, d, Decimal(r)) for d in days if d.weekday() < 5\n"
+        "                       for c, r in (('USD', '1.0800'), ('CHF', '0.9400'))])\n"
         "    uow.commit()\n"
     )
     subprocess.run([sys.executable, str(setup), db], check=True, cwd=ROOT)

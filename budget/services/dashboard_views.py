@@ -114,14 +114,14 @@ def organisation_status(
     for line in lines:
         per_org[line.organisation].append(line)
     currency = _pairs(uow.session.execute(
-        select(Organisation.code, Organisation.currency).where(views._org_filter(directorates))
+        select(Organisation.code, Organisation.currency).where(views.org_filter(directorates))
     ))
     # The organisations with an assessment of the year are those with a last due date.
     due_all = _pairs(uow.session.execute(
         select(Organisation.code, func.max(Assessment.due_date))
         .join(Assessment, Assessment.organisation_id == Organisation.id)
-        .where(Assessment.fiscal_year == year, views._upto(Assessment.entry_date, as_of),
-               views._org_filter(directorates))
+        .where(Assessment.fiscal_year == year, views.upto(Assessment.entry_date, as_of),
+               views.org_filter(directorates))
         .group_by(Organisation.code)
     ))
     out = []
@@ -359,7 +359,7 @@ def organisation_detail(
                    AssessmentLine.rate)
             .join(AssessmentLine, AssessmentLine.assessment_id == Assessment.id)
             .where(_live(Assessment, Assessment.organisation_id == org_id, in_year),
-                   views._upto(Assessment.entry_date, as_of))
+                   views.upto(Assessment.entry_date, as_of))
             .order_by(Assessment.fiscal_year.desc(), Assessment.due_date.desc(),
                       Assessment.reference, AssessmentLine.currency)
         ))
@@ -370,13 +370,13 @@ def organisation_detail(
                func.sum(CommitmentAdjustment.amount).label("amount"),
                func.sum(CommitmentAdjustment.amount_eur).label("eur"))
         .where(CommitmentAdjustment.commitment_id.in_(mine),
-               views._upto(CommitmentAdjustment.entry_date, as_of))
+               views.upto(CommitmentAdjustment.entry_date, as_of))
         .group_by(CommitmentAdjustment.commitment_id).subquery()
     )
     pay = (
         select(Payment.commitment_id.label("cid"), func.sum(Payment.amount).label("amount"),
                func.sum(Payment.amount_eur).label("eur"))
-        .where(Payment.commitment_id.in_(mine), views._upto(Payment.entry_date, as_of))
+        .where(Payment.commitment_id.in_(mine), views.upto(Payment.entry_date, as_of))
         .group_by(Payment.commitment_id).subquery()
     )
     commitments = []
@@ -390,15 +390,15 @@ def organisation_detail(
         .outerjoin(adj, adj.c.cid == Commitment.id)
         .outerjoin(pay, pay.c.cid == Commitment.id)
         .where(_live(Commitment, Commitment.id.in_(mine)),
-               views._upto(Commitment.entry_date, as_of))
+               views.upto(Commitment.entry_date, as_of))
         .order_by(Commitment.entry_date.desc(), Commitment.reference)
     )):
         ref, day, fy, ab, assessment, cur, amount, eur, rate_ = r[:9]
         commitments.append(CommitmentView(
             reference=ref, entry_date=day, fiscal_year=fy, ab=ab, assessment=assessment,
             currency=cur, amount=amount, amount_eur=eur, rate=rate_,
-            adjusted=views.Money_(r[9]), adjusted_eur=views.Money_(r[10]),
-            paid=views.Money_(r[11]), paid_eur=views.Money_(r[12]),
+            adjusted=views.as_decimal(r[9]), adjusted_eur=views.as_decimal(r[10]),
+            paid=views.as_decimal(r[11]), paid_eur=views.as_decimal(r[12]),
         ))
 
     payments = [
@@ -408,7 +408,7 @@ def organisation_detail(
                    Payment.rate_source)
             .join(Commitment, Commitment.id == Payment.commitment_id)
             .where(_live(Payment, Payment.commitment_id.in_(mine)),
-                   views._upto(Payment.entry_date, as_of))
+                   views.upto(Payment.entry_date, as_of))
             .order_by(Payment.entry_date, Payment.reference)
         )
     ]
@@ -426,7 +426,7 @@ def organisation_detail(
             .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
             .where(CommitmentAdjustment.kind == "exchange_difference",
                    CommitmentAdjustment.commitment_id.in_(mine),
-                   views._upto(CommitmentAdjustment.entry_date, as_of))
+                   views.upto(CommitmentAdjustment.entry_date, as_of))
             .order_by(CommitmentAdjustment.entry_date, CommitmentAdjustment.id)
         )
     ]
@@ -445,34 +445,34 @@ def organisation_years(
         select(Assessment.fiscal_year, func.sum(AssessmentLine.amount_eur))
         .join(AssessmentLine, AssessmentLine.assessment_id == Assessment.id)
         .join(Organisation, Organisation.id == Assessment.organisation_id)
-        .where(org, views._upto(Assessment.entry_date, as_of))
+        .where(org, views.upto(Assessment.entry_date, as_of))
         .group_by(Assessment.fiscal_year)
     ))
     committed = _pairs(s.execute(
         select(Commitment.fiscal_year, func.sum(Commitment.amount_eur))
         .join(Organisation, Organisation.id == Commitment.organisation_id)
-        .where(org, views._upto(Commitment.entry_date, as_of))
+        .where(org, views.upto(Commitment.entry_date, as_of))
         .group_by(Commitment.fiscal_year)
     ))
     adjusted = _pairs(s.execute(
         select(charged_year(), func.sum(CommitmentAdjustment.amount_eur))
         .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
         .join(Organisation, Organisation.id == Commitment.organisation_id)
-        .where(org, views._upto(CommitmentAdjustment.entry_date, as_of))
+        .where(org, views.upto(CommitmentAdjustment.entry_date, as_of))
         .group_by(charged_year())
     ))
     paid = _pairs(s.execute(
         select(Commitment.fiscal_year, func.sum(Payment.amount_eur))
         .join(Commitment, Commitment.id == Payment.commitment_id)
         .join(Organisation, Organisation.id == Commitment.organisation_id)
-        .where(org, views._upto(Payment.entry_date, as_of))
+        .where(org, views.upto(Payment.entry_date, as_of))
         .group_by(Commitment.fiscal_year)
     ))
     years = sorted(set(assessed) | set(committed) | set(adjusted) | set(paid), reverse=True)
     return [
         YearFigures(
-            int(y), views._d(assessed.get(y)),
-            views._d(committed.get(y)) + views._d(adjusted.get(y)), views._d(paid.get(y)),
+            int(y), views.as_decimal(assessed.get(y)),
+            views.as_decimal(committed.get(y)) + views.as_decimal(adjusted.get(y)), views.as_decimal(paid.get(y)),
         )
         for y in years
     ]
@@ -561,7 +561,7 @@ def latest_rates(uow: UnitOfWork, as_of: dt.date | None = None) -> list[LatestRa
     """The last stored rate of every currency on or before ``as_of`` (one grouped query)."""
     last = (
         select(ExchangeRate.currency.label("cur"), func.max(ExchangeRate.rate_date).label("day"))
-        .where(views._upto(ExchangeRate.rate_date, as_of))
+        .where(views.upto(ExchangeRate.rate_date, as_of))
         .group_by(ExchangeRate.currency).subquery()
     )
     rows = uow.session.execute(
@@ -601,12 +601,12 @@ def rates_used(
     live_count = func.sum(case((Payment.reverses_id.is_(None), 1), else_=-1))
     stmt = (
         select(Payment.currency, live_count, func.sum(Payment.amount), func.sum(Payment.amount_eur))
-        .where(Payment.currency != "EUR", views._in_year(Payment.entry_date, year),
-               views._upto(Payment.entry_date, as_of))
+        .where(Payment.currency != "EUR", views.in_year(Payment.entry_date, year),
+               views.upto(Payment.entry_date, as_of))
     )
     if directorates is not None:  # the joins only to apply a directorate limit
         stmt = (stmt.join(Commitment, Commitment.id == Payment.commitment_id)
                 .join(Organisation, Organisation.id == Commitment.organisation_id)
-                .where(views._org_filter(directorates)))
+                .where(views.org_filter(directorates)))
     rows = uow.session.execute(stmt.group_by(Payment.currency).order_by(Payment.currency))
-    return [RateUse(cur, int(n or 0), views._d(a), views._d(e)) for cur, n, a, e in rows]
+    return [RateUse(cur, int(n or 0), views.as_decimal(a), views.as_decimal(e)) for cur, n, a, e in rows]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from budget.errors import UnknownDirectorateError
 from budget.ledger.models import Assessment, Commitment, Directorate, Organisation, Payment
 from budget.services.reference import closest
-from budget.services.views import _org_filter, _upto
+from budget.services.scope import org_filter, upto
 from budget.uow import UnitOfWork
 
 
@@ -58,7 +58,7 @@ def payments_between(
                Payment.reverses_id.is_not(None))
         .join(Commitment, Commitment.id == Payment.commitment_id)
         .join(Organisation, Organisation.id == Commitment.organisation_id)
-        .where(Payment.entry_date >= start, Payment.entry_date <= end, _org_filter(directorates))
+        .where(Payment.entry_date >= start, Payment.entry_date <= end, org_filter(directorates))
         .order_by(Payment.entry_date, Payment.reference, Payment.id)
     )
     return [PaymentLine(*r) for r in rows]  # type: ignore[call-arg]  # one row = one line
@@ -86,12 +86,12 @@ def due_dates(
     # ``reverses_id IS NULL`` and a ``NOT IN`` list of every reversal it walked the whole
     # table (0.2 s instead of 0.015 s on a 1,000,000-entry ledger).
     reversal = aliased(Assessment)
-    reversed_ = exists().where(reversal.reverses_id == Assessment.id, _upto(reversal.entry_date, as_of))
+    reversed_ = exists().where(reversal.reverses_id == Assessment.id, upto(reversal.entry_date, as_of))
     rows = uow.session.execute(
         select(Organisation.code, func.min(Assessment.due_date), func.max(Assessment.due_date))
         .join(Organisation, Organisation.id == Assessment.organisation_id)
         .where(Assessment.fiscal_year == year, func.coalesce(Assessment.reverses_id, 0) == 0,
-               ~reversed_, _upto(Assessment.entry_date, as_of), _org_filter(directorates))
+               ~reversed_, upto(Assessment.entry_date, as_of), org_filter(directorates))
         .group_by(Organisation.code)
     )
     return {code: DueDates(code, first, last) for code, first, last in rows}

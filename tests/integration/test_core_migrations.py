@@ -120,7 +120,8 @@ def test_upgrading_a_ledger_with_entries_derives_its_open_items(empty_engine: En
 
     from budget.ledger.db import make_session_factory
     from budget.services import balances, views
-    from budget.services.entries import commit, record_credit, record_payment, register_assessment
+    from budget.services.entries import commit, record_credit, register_assessment
+    from budget.services.payments import record_payment
     from budget.services.reference import OrganisationInput, register_allocation, register_organisation
     from budget.uow import UnitOfWork
 

@@ -45,7 +45,7 @@ def test_open_items_read_through_the_projections_equal_the_entries_as_of_any_dat
             # Before the credits returned are set against them (a rule of its own, tested in
             # test_core_business_dates.py): the projection's lines equal the entries'.
             lines = {(r[0], r[3], r[4], Decimal(r[5]).scaleb(-2), Decimal(r[9]).scaleb(-2))
-                     for r in views._outstanding_rows_before_credits(uow, day, None)}
+                     for r in views.outstanding_rows_before_credits(uow, day, None)}
             assert lines == _outstanding_from_entries(uow, day), day
 
 

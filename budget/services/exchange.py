@@ -1,0 +1,201 @@
+"""Exchange: realised differences, and the exposure of open foreign-currency commitments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    case,
+    func,
+    select,
+    type_coerce,
+)
+
+from budget.ledger.models import (
+    Commitment,
+    CommitmentAdjustment,
+    Organisation,
+    Payment,
+)
+from budget.ledger.types import Money
+from budget.money import ZERO, json_amount, to_eur
+from budget.services.commitments import OpenCommitment, open_commitments_of
+from budget.services.scope import as_decimal, in_year, org_filter, upto
+from budget.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ExchangeDifference:
+    """An exchange difference realised when a foreign-currency commitment was settled."""
+
+    entry_date: dt.date
+    commitment: str
+    payment: str
+    organisation: str
+    directorate: str
+    currency: str
+    committed_eur: Decimal
+    #: Positive: a gain (less EUR paid than committed); negative: a loss.
+    gain_eur: Decimal
+    commitment_rate: Decimal | None = None
+    #: The settling payment's rate (None: realised by a decrease that closed the commitment).
+    payment_rate: Decimal | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"date": self.entry_date.isoformat(), "commitment": self.commitment, "payment": self.payment,
+                "organisation": self.organisation, "directorate": self.directorate, "currency": self.currency,
+                "commitment_rate": None if self.commitment_rate is None else str(self.commitment_rate),
+                "payment_rate": None if self.payment_rate is None else str(self.payment_rate),
+                "committed_eur": json_amount(self.committed_eur), "gain_eur": json_amount(self.gain_eur)}
+
+
+def exchange_differences(
+    uow: UnitOfWork,
+    *,
+    year: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    directorates: Sequence[str] | None = None,
+) -> list[ExchangeDifference]:
+    """Realised exchange differences (net of reversed payments), by date of settlement."""
+    cond = [CommitmentAdjustment.kind == "exchange_difference", org_filter(directorates)]
+    if year is not None:
+        cond.append(in_year(CommitmentAdjustment.entry_date, year))
+    if start is not None:
+        cond.append(CommitmentAdjustment.entry_date >= start)
+    if end is not None:
+        cond.append(CommitmentAdjustment.entry_date <= end)
+    return _differences(uow, cond)
+
+
+def _differences(uow: UnitOfWork, cond: list[Any], limit: int | None = None) -> list[ExchangeDifference]:
+    # Columns, not ORM objects: loading every adjustment and commitment as objects cost
+    # seconds on a twenty-year ledger.
+    stmt = (
+        select(CommitmentAdjustment.entry_date, Commitment.reference, CommitmentAdjustment.reference,
+               Organisation.code, Organisation.directorate_code, Commitment.currency,
+               Commitment.amount_eur, CommitmentAdjustment.amount_eur, CommitmentAdjustment.id,
+               Commitment.rate, Payment.rate)
+        .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
+        .join(Organisation, Organisation.id == Commitment.organisation_id)
+        .outerjoin(Payment, Payment.id == CommitmentAdjustment.payment_id)
+        .where(*cond)
+    )
+    if limit is None:
+        stmt = stmt.order_by(CommitmentAdjustment.entry_date, CommitmentAdjustment.id)
+    else:  # the largest, ties in date order, then shown in date order
+        stmt = stmt.order_by(func.abs(CommitmentAdjustment.amount_eur).desc(),
+                             CommitmentAdjustment.entry_date, CommitmentAdjustment.id).limit(limit)
+    rows = sorted(uow.session.execute(stmt), key=lambda r: (r[0], r[8]))
+    return [
+        ExchangeDifference(
+            entry_date=day, commitment=com_ref, payment=adj_ref.removeprefix("FX-"),
+            organisation=ocode, directorate=dcode, currency=cur, committed_eur=committed_eur,
+            gain_eur=-adj_eur, commitment_rate=com_rate, payment_rate=pay_rate,
+        )
+        for day, com_ref, adj_ref, ocode, dcode, cur, committed_eur, adj_eur, _id, com_rate, pay_rate in rows
+    ]
+
+
+@dataclass(frozen=True)
+class DifferenceSlice:
+    """The ``top`` largest realised differences (by size, shown in date order), with the
+    count, gains and losses of all of them."""
+
+    lines: list[ExchangeDifference]
+    count: int
+    gains: Decimal
+    losses: Decimal
+
+
+def exchange_difference_view(
+    uow: UnitOfWork,
+    *,
+    year: int,
+    end: dt.date | None = None,
+    directorates: Sequence[str] | None = None,
+    top: int = 200,
+) -> DifferenceSlice:
+    """:func:`exchange_differences` of ``year`` up to ``end``, summed in SQL, with only the
+    ``top`` largest as lines (a page's table; the download reads them all)."""
+    cond = [CommitmentAdjustment.kind == "exchange_difference", org_filter(directorates),
+            in_year(CommitmentAdjustment.entry_date, year), upto(CommitmentAdjustment.entry_date, end)]
+    gain = -CommitmentAdjustment.amount_eur
+    n, gains, losses = uow.session.execute(
+        select(func.count(),
+               type_coerce(func.coalesce(func.sum(case((gain > 0, gain), else_=0)), 0), Money),
+               type_coerce(func.coalesce(func.sum(case((gain < 0, gain), else_=0)), 0), Money))
+        .select_from(CommitmentAdjustment)
+        .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
+        .join(Organisation, Organisation.id == Commitment.organisation_id)
+        .where(*cond)
+    ).one()
+    return DifferenceSlice(_differences(uow, cond, top), int(n), as_decimal(gains), as_decimal(losses))
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """What is still to pay on open commitments in one foreign currency, as booked and at the
+    rate in force on the day (``rate`` None: no usable rate that day)."""
+
+    currency: str
+    open: Decimal
+    eur_booked: Decimal
+    rate: Decimal | None
+    rate_date: dt.date | None
+    eur_at_rate: Decimal | None
+
+    @property
+    def difference(self) -> Decimal | None:
+        """EUR at the day's rate minus EUR as booked: positive is a latent loss (more EUR needed)."""
+        if self.eur_at_rate is None:
+            return None
+        return self.eur_at_rate - self.eur_booked
+
+    def to_json(self) -> dict[str, Any]:
+        def amount(value: Decimal | None) -> str | None:
+            return None if value is None else json_amount(value)
+
+        return {"currency": self.currency, "open": json_amount(self.open),
+                "eur_booked": json_amount(self.eur_booked), "rate": None if self.rate is None else str(self.rate),
+                "rate_date": None if self.rate_date is None else self.rate_date.isoformat(),
+                "eur_at_rate": amount(self.eur_at_rate), "difference": amount(self.difference)}
+
+
+def exposure(
+    uow: UnitOfWork, *, as_of: dt.date | None = None, directorates: Sequence[str] | None = None
+) -> list[Exposure]:
+    """Open foreign-currency commitments per currency as of ``as_of`` (default today), as
+    booked and at the rate in force that day."""
+    day = as_of or dt.date.today()
+    return exposure_of(uow, open_commitments_of(uow, as_of=day, directorates=directorates, foreign_only=True),
+                       as_of=day)
+
+
+def exposure_of(
+    uow: UnitOfWork, commitments: Sequence[OpenCommitment], *, as_of: dt.date | None = None
+) -> list[Exposure]:
+    """:func:`exposure` of open commitments already read (a report reads them once)."""
+    from budget.errors import MissingExchangeRateError
+    from budget.services.fx import rate_on
+
+    day = as_of or dt.date.today()
+    per: dict[str, tuple[Decimal, Decimal]] = {}
+    for c in commitments:
+        if c.currency != "EUR":
+            amount, eur = per.get(c.currency, (ZERO, ZERO))
+            per[c.currency] = (amount + c.open, eur + c.open_eur_booked)
+    out = []
+    for cur, (open_amount, booked) in sorted(per.items()):
+        try:
+            quote = rate_on(uow, cur, day)
+        except MissingExchangeRateError:
+            out.append(Exposure(cur, open_amount, booked, None, None, None))
+            continue
+        out.append(Exposure(cur, open_amount, booked, quote.rate, quote.published,
+                            to_eur(open_amount, cur, quote.rate)))
+    return out
