@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,3 +136,11 @@ def test_allowed_plumbing_passes():
                                     "import streamlit.components.v1\n"])
 def test_the_core_importing_pandas_or_streamlit_is_caught(source):
     assert core_violations("budget/services/probe.py", source)
+
+
+def test_the_readme_names_every_service_module_in_its_architecture_table():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Layout and architecture"):]
+    named = set(re.findall(r"`(?:services/)?([a-z_]+)\.py`", table))
+    modules = {p.stem for p in (ROOT / "budget" / "services").glob("*.py") if p.stem != "__init__"}
+    assert modules - named == set(), "add these modules to the README's architecture table"
