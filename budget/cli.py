@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import click
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +24,7 @@ from budget import bounds, config
 from budget.config import current_user, database_url
 from budget.errors import BudgetError
 from budget.ledger.db import make_engine, make_session_factory
+from budget.ledger.migrate import has_schema
 from budget.ledger.types import Money
 from budget.money import fmt, json_amount
 from budget.uow import UnitOfWork
@@ -127,7 +128,7 @@ class Context:
         return self._engine
 
     def factory(self, *, require_schema: bool = True) -> sessionmaker[Session]:
-        if require_schema and not inspect(self.engine).has_table("alembic_version"):
+        if require_schema and not has_schema(self.engine):
             raise Refused(
                 f"the database at {self.engine.url.render_as_string(hide_password=True)} has no "
                 "ledger yet: run `budget db upgrade` (or `budget demo`) first"

@@ -40,3 +40,10 @@ def current(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def has_schema(engine: Engine) -> bool:
+    """True when the database holds a ledger (Alembic's version table is there)."""
+    from sqlalchemy import inspect
+
+    return inspect(engine).has_table("alembic_version")

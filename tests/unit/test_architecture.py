@@ -81,7 +81,10 @@ def python_files(*folders: str) -> list[Path]:
     return files
 
 
-DOORS = python_files("dashboards", "imports")
+DOORS = python_files("dashboards", "imports", "budget/reports", "budget/cli.py", "budget/cli_reads.py",
+                     "budget/users_cli.py")
+#: Raw SQL belongs to the ledger and service layers only.
+RAW_SQL = re.compile(r"\.connection\(\)|exec_driver_sql|\btext\(")
 CORE = python_files("budget/money.py", "budget/errors.py", "budget/services")
 
 
@@ -94,6 +97,64 @@ def test_the_rules_see_the_code_they_guard():
 @pytest.mark.parametrize("path", DOORS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_dashboards_and_imports_go_through_the_service_layer(path):
     assert door_violations(str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("path", DOORS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_door_writes_raw_sql(path):
+    source = path.read_text(encoding="utf-8")
+    found = [f"{path.relative_to(ROOT)}:{source[:m.start()].count(chr(10)) + 1} {m.group(0)}"
+             for m in RAW_SQL.finditer(source)]
+    assert found == []
+
+
+def module_imports(path: Path, known: set[str]) -> set[str]:
+    """The project modules a module imports at its top level (imports inside functions are
+    deferred on purpose and cannot make a cycle at import time); ``from package import
+    module`` counts as importing the module."""
+    rel = str(path.relative_to(ROOT))
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=rel)
+    out = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for a in node.names:
+                sub = f"{node.module}.{a.name}"
+                out.add(sub if sub in known else node.module)
+    return out & known
+
+
+def test_no_import_cycle_among_the_project_modules():
+    files = python_files("budget", "imports", "dashboards")
+    name_of = {p: ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__") for p in files}
+    known = set(name_of.values())
+    graph = {name_of[p]: module_imports(p, known) - {name_of[p]} for p in files}
+    assert find_cycles(graph) == []
+
+
+def test_a_cycle_is_caught():
+    assert find_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+    assert find_cycles({"a": {"b"}, "b": set()}) == []
+
+
+def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every back edge of a depth-first walk, as the path that closes it."""
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                cycles.append([*trail[trail.index(nxt):], nxt] if nxt in trail else [node, nxt])
+            elif nxt not in state:
+                visit(nxt, [*trail, nxt])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    return cycles
 
 
 @pytest.mark.parametrize("path", CORE, ids=lambda p: str(p.relative_to(ROOT)))
