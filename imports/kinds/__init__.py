@@ -1,0 +1,1 @@
+"""One importer per kind of file, behind the protocol of :class:`imports.handling.Handler`."""
