@@ -4,10 +4,11 @@ As of a day of fiscal year Y, every part still to come is listed with its basis:
 
 - payments expected on open commitments (:func:`views.open_commitments`): on the due date of
   the linked assessment plus the organisation's median payment delay over its last three
-  years (:func:`timeliness.median_delays`; none: the due date), not before the as-of day;
+  years (:func:`timeliness.median_delays`; none: the due date), not before the day after the
+  as-of day (the figures to date hold every entry dated on it);
 - commitments expected on assessment lines not (fully) committed: what is outstanding on the
   line (:func:`views.outstanding`) less what its open commitments still hold, committed on
-  the as-of day on the organisation's AB and paid as above;
+  the next day on the organisation's AB and paid as above;
 - calls expected but not yet received: an organisation assessed for Y-1 and not yet for Y, at
   last year's amounts in their currencies, received and due a year after last year's call
   (estimated);
@@ -255,9 +256,14 @@ class _Builder:
         day = due + dt.timedelta(days=delay or 0)
         basis = (f"due {due.isoformat()} + median delay {delay} days" if delay is not None
                  else f"due {due.isoformat()} (no payment history)")
-        if day < self.as_of:
-            return self.as_of, f"{basis}: late, expected now"
+        if day < self.next_day:
+            return self.next_day, f"{basis}: late, expected from the next day"
         return day, basis
+
+    @property
+    def next_day(self) -> dt.date:
+        """The first day not yet in the figures: nothing still to come is dated before it."""
+        return self.as_of + dt.timedelta(days=1)
 
     def add(self, kind: str, source: str, org: str, ab: str, ref: str, cur: str, amount: Decimal,
             day: dt.date, basis: str, estimated: bool = False) -> None:
@@ -298,8 +304,8 @@ def _uncommitted_parts(b: _Builder, held: Mapping[tuple[str, str, str], Decimal]
         if left <= 0:
             continue
         ab = b.org_ab(line.organisation)
-        b.add("commitment", "uncommitted", line.organisation, ab, line.reference, line.currency, left, b.as_of,
-              f"assessed {line.fiscal_year}, not committed: committed now")
+        b.add("commitment", "uncommitted", line.organisation, ab, line.reference, line.currency, left, b.next_day,
+              f"assessed {line.fiscal_year}, not committed: committed from the next day")
         day, basis = b.pay_day(line.organisation, line.due_date)
         b.add("payment", "uncommitted", line.organisation, ab, line.reference, line.currency, left, day,
               f"assessed, not committed; {basis}")
@@ -312,7 +318,7 @@ def _expected_call_parts(b: _Builder, directorates: Sequence[str] | None) -> Non
     for r in assessments(b.uow, year=b.year - 1, as_of=b.as_of, directorates=directorates):
         if r.organisation in this_year:
             continue
-        received = max(_next_year(r.received), b.as_of)
+        received = max(_next_year(r.received), b.next_day)
         if received > year_end:
             continue  # an invoice not in hand by 31 December is not the year's
         late = _next_year(r.received) <= b.as_of
@@ -379,8 +385,10 @@ def _rows(uow: UnitOfWork, year: int, as_of: dt.date, by: str, parts: Sequence[P
         cc, pc = credits.get(k, (None, None)) if by != "organisation" else (None, None)
         if by != "organisation" and k not in credits:
             cc, pc = ZERO, ZERO
-        out.append(OutlookRow(k, cc, pc, a.committed if a else ZERO, s[0], a.paid_in_year if a else ZERO,
-                              s[1], s[2], s[3]))
+        row = OutlookRow(k, cc, pc, a.committed if a else ZERO, s[0], a.paid_in_year if a else ZERO,
+                         s[1], s[2], s[3])
+        if any((cc, pc, row.committed, row.paid_in_year, *s)):  # a directorate with nothing: left out
+            out.append(row)
     return out
 
 
