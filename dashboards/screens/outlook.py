@@ -95,7 +95,7 @@ with c.guard():
             for i, r in enumerate(base.rates):
                 value = rate_cols[i % len(rate_cols)].text_input(
                     c.t("outlook.rate_of", currency=r.currency, source=r.source), value=str(r.rate),
-                    key=f"ol_rate_{r.currency}")
+                    key=f"ol_rate_{r.currency}_{as_of}")  # per day: defaults are that day's rates
                 try:
                     chosen = Decimal(value.strip())
                 except ArithmeticError:
@@ -120,7 +120,7 @@ with c.guard():
     for r in o.rows:
         for what, value in (("commitment", r.commitment_balance), ("payment", r.payment_balance)):
             if value is not None and value < 0:
-                st.error(c.t(f"outlook.short_{what}", ab=c.md(r.key), amount=c.fmt_amount(-value, "EUR")),
+                st.error(c.t(f"outlook.short_{what}", ab=r.key, amount=c.fmt_amount(-value, "EUR")),
                          icon=":material/warning:")
 
     key = (year, as_of, sensitivity, tuple(given))
@@ -153,34 +153,36 @@ with c.guard():
     if not o.credit_needs:
         c.empty_state("outlook.no_needs")
     else:
-        needs = c.derived(("ol_needs", *key), lambda: c.frame(c.largest(o.credit_needs, lambda n: abs(n.adjustment)), {
+        sources = {n.source: c.t(f"outlook.source_{n.source}") for n in o.credit_needs}
+        need_getters = {
             c.t("col.organisation"): lambda n: n.organisation, c.t("col.reference"): lambda n: n.reference,
-            c.t("outlook.source"): lambda n: c.t(f"outlook.source_{n.source}"),
+            c.t("outlook.source"): lambda n: sources[n.source],
             c.t("col.currency"): lambda n: n.currency, need_cols[0]: lambda n: n.open,
             need_cols[1]: lambda n: n.committed_eur, c.t("col.rate"): lambda n: str(n.rate),
-            need_cols[2]: lambda n: n.needed_eur, need_cols[3]: lambda n: n.adjustment}))
+            need_cols[2]: lambda n: n.needed_eur, need_cols[3]: lambda n: n.adjustment}
+        needs = c.derived(("ol_needs", *key),
+                          lambda: c.frame(c.largest(o.credit_needs, lambda n: abs(n.adjustment)), need_getters))
         c.shown_caption(len(needs), len(o.credit_needs), "what.outlook_lines")
         c.money_table(needs, need_cols, key="ol_needs")
+        c.excel_download(lambda: c.frame(o.credit_needs, need_getters), f"credit-needs-{year}-{as_of}", need_cols,
+                         key="ol_needs_xlsx")
         st.caption(c.t("outlook.adjustment_caption"))
 
     st.subheader(c.t("outlook.to_come"))
     part_cols = [c.t("col.amount"), c.t("col.amount_eur")]
-    parts = c.derived(("ol_parts", *key), lambda: c.frame(c.largest(o.parts, lambda p: p.eur), {
-        c.t("col.date"): lambda p: p.day, c.t("outlook.kind"): lambda p: c.t(f"outlook.kind_{p.kind}"),
+    kinds = {k: c.t(f"outlook.kind_{k}") for k in ("payment", "commitment")}
+    part_getters = {
+        c.t("col.date"): lambda p: p.day, c.t("outlook.kind"): lambda p: kinds[p.kind],
         c.t("col.organisation"): lambda p: p.organisation, c.t("col.ab"): lambda p: p.ab,
         c.t("col.reference"): lambda p: p.reference, c.t("col.currency"): lambda p: p.currency,
         part_cols[0]: lambda p: p.amount, part_cols[1]: lambda p: p.eur,
         c.t("outlook.basis"): lambda p: p.basis,
-        c.t("outlook.estimated"): lambda p: "≈" if p.estimated else ""}))
+        c.t("outlook.estimated"): lambda p: "≈" if p.estimated else ""}
+    parts = c.derived(("ol_parts", *key), lambda: c.frame(c.largest(o.parts, lambda p: p.eur), part_getters))
     c.shown_caption(len(parts), len(o.parts), "what.outlook_lines")
     c.money_table(parts, part_cols, key="ol_parts")
-    c.excel_download(c.frame(o.parts, {"day": lambda p: p.day, "kind": lambda p: p.kind,
-                                       "source": lambda p: p.source, "organisation": lambda p: p.organisation,
-                                       "ab": lambda p: p.ab, "reference": lambda p: p.reference,
-                                       "currency": lambda p: p.currency, "amount": lambda p: p.amount,
-                                       "eur": lambda p: p.eur, "basis": lambda p: p.basis,
-                                       "estimated": lambda p: p.estimated}),
-                     f"outlook-parts-{year}-{as_of}", ["amount", "eur"], key="ol_parts_xlsx")
+    c.excel_download(lambda: c.frame(o.parts, part_getters), f"outlook-parts-{year}-{as_of}", part_cols,
+                     key="ol_parts_xlsx")
 
     st.divider()
     st.subheader(c.t("outlook.timeliness", days=tl.HONOUR_ROLL_DAYS))
