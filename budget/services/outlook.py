@@ -250,6 +250,7 @@ class _Builder:
     delays: dict[str, int]
     orgs: dict[str, views.OrganisationInfo]
     parts: list[Part] = field(default_factory=list)
+    commitments: list[views.OpenCommitment] = field(default_factory=list)
 
     def pay_day(self, organisation: str, due: dt.date) -> tuple[dt.date, str]:
         delay = self.delays.get(organisation)
@@ -280,9 +281,9 @@ class _Builder:
 def _open_commitment_parts(b: _Builder, directorates: Sequence[str] | None) -> dict[tuple[str, str, str], Decimal]:
     """Payments expected on open commitments; returns what they hold per (org, assessment, currency)."""
     held: dict[tuple[str, str, str], Decimal] = defaultdict(lambda: ZERO)
-    commitments = views.open_commitments(b.uow, as_of=b.as_of, directorates=directorates)
-    links = _commitment_links(b.uow, [c.reference for c in commitments])
-    for c in sorted(commitments, key=lambda c: c.reference):
+    b.commitments = views.open_commitments(b.uow, as_of=b.as_of, directorates=directorates)
+    links = _commitment_links(b.uow, [c.reference for c in b.commitments])
+    for c in sorted(b.commitments, key=lambda c: c.reference):
         if c.open <= 0:
             continue
         aref, due = links.get(c.reference, (None, c.entry_date))
@@ -336,9 +337,9 @@ def _expected_call_parts(b: _Builder, directorates: Sequence[str] | None) -> Non
                   f"{what}; {basis}", estimated=True)
 
 
-def _credit_needs(b: _Builder, directorates: Sequence[str] | None) -> list[CreditNeed]:
+def _credit_needs(b: _Builder) -> list[CreditNeed]:
     out = []
-    for c in views.open_commitments(b.uow, as_of=b.as_of, directorates=directorates):
+    for c in b.commitments:
         if c.currency != "EUR" and c.open > 0:
             out.append(CreditNeed(c.organisation, c.reference, "open_commitment", c.currency, c.open,
                                   c.open_eur_booked, b.rates.rate(c.currency), b.rates.eur(c.open, c.currency)[0],
@@ -455,7 +456,7 @@ def outlook(
     rows = _rows(uow, year, day, by, parts, directorates)
     return Outlook(year, day, by, sensitivity, sorted(b.rates.used.values(), key=lambda r: r.currency), rows,
                    _total(rows), parts, _cash_plan(uow, year, day, parts, directorates),
-                   _credit_needs(b, directorates), b.delays)
+                   _credit_needs(b), b.delays)
 
 
 # --------------------------------------------------------------------------- back-test
