@@ -35,7 +35,6 @@ from budget.errors import ValidationError
 from budget.ledger.models import Assessment, Commitment
 from budget.money import ZERO, json_amount, ratio, to_eur
 from budget.services import fx, timeliness, views
-from budget.services.assessments import assessments
 from budget.uow import UnitOfWork
 
 DEFAULT_SENSITIVITY = Decimal("0.05")
@@ -314,10 +313,11 @@ def _uncommitted_parts(b: _Builder, held: Mapping[tuple[str, str, str], Decimal]
 
 def _expected_call_parts(b: _Builder, directorates: Sequence[str] | None) -> None:
     """Calls of Y-1 not yet repeated in Y: last year's amounts, a year later (estimated)."""
-    this_year = {r.organisation for r in assessments(b.uow, year=b.year, as_of=b.as_of, directorates=directorates)}
+    both = timeliness.calls(b.uow, [b.year - 1, b.year], as_of=b.as_of, directorates=directorates)
+    this_year = {r.organisation for r in both if r.fiscal_year == b.year}
     year_end = dt.date(b.year, 12, 31)
-    for r in assessments(b.uow, year=b.year - 1, as_of=b.as_of, directorates=directorates):
-        if r.organisation in this_year:
+    for r in both:
+        if r.fiscal_year != b.year - 1 or r.organisation in this_year:
             continue
         received = max(_next_year(r.received), b.next_day)
         if received > year_end:

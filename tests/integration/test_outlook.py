@@ -229,3 +229,27 @@ def test_the_backtest_of_a_past_year_measures_each_month_end_against_the_year_pa
     assert (months[0].projected_paid, months[0].error, months[0].error_rate) == (
         D("100000.00"), D("-70000.00"), D("-0.4118"))
     assert months[-1].error == 0 and months[-1].error_rate == 0
+
+
+def test_the_calls_timeliness_reads_are_the_registered_assessments(ledger):
+    from budget.services.assessments import assessments
+
+    seed(ledger)
+    with ledger.uow() as uow:  # a reversed call is not live: neither read shows it
+        from budget.services import reverse
+
+        _call(uow, "LATE", "EXTRA-2025", "5000.00", dt.date(2025, 6, 1), dt.date(2025, 6, 30))
+        uow.commit()
+    with ledger.uow() as uow:
+        from budget.services.entries import live_entries
+
+        extra = next(a for a in live_entries(uow, "assessment") if a.reference == "EXTRA-2025")
+        reverse(uow, "assessment", extra.id, reason="registered twice")
+        uow.commit()
+    with ledger.uow(write=False) as uow:
+        for years, as_of in (([2025, 2026], AS_OF), ([2024], dt.date(2024, 12, 31))):
+            registered = [(r.organisation, r.directorate, r.reference, r.fiscal_year, r.received, r.due_date,
+                           r.lines, r.eur) for y in years for r in assessments(uow, year=y, as_of=as_of)]
+            read = [(r.organisation, r.directorate, r.reference, r.fiscal_year, r.received, r.due_date,
+                     r.lines, r.eur) for r in tl.calls(uow, years, as_of=as_of)]
+            assert sorted(read) == sorted(registered) and read
