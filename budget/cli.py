@@ -656,6 +656,8 @@ LAZY_GROUPS: dict[str, str] = {
     "assessments": "budget.cli_reads:assessments_group",
     "credits": "budget.cli_reads:credits_group",
     "audit": "budget.cli_reads:audit",
+    "outlook": "budget.cli_outlook:outlook",
+    "timeliness": "budget.cli_outlook:timeliness",
 }
 
 

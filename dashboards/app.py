@@ -83,6 +83,7 @@ def build_pages(user: c.CurrentUser | None) -> list[st.Page]:
                 url_path="arrears"),
         st.Page(PAGES / "exchange_rates.py", title=c.t("nav.exchange_rates"),
                 icon=":material/currency_exchange:", url_path="exchange-rates"),
+        st.Page(PAGES / "outlook.py", title=c.t("nav.outlook"), icon=":material/trending_up:", url_path="outlook"),
     ]
     pages.append(st.Page(PAGES / "reports.py", title=c.t("nav.reports"),
                          icon=":material/summarize:", url_path="reports"))

@@ -54,6 +54,7 @@ PAGES = [
     ("Budget lines (AB)", "Budget lines (basic allocations)", "04-budget-lines"),
     ("Arrears", "Arrears", "05-arrears"),
     ("Exchange rates", "Exchange rates", "06-exchange-rates"),
+    ("Year-end outlook", "Year-end outlook", "06b-outlook"),
     ("Reports", None, "07-reports"),
     ("Imports", "Imports", "08-imports"),
 ]

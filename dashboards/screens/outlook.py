@@ -1,0 +1,208 @@
+"""Outlook: where the year lands on 31 December (credits lapsing or short per AB, the cash plan
+to December, credit needs of the foreign-currency calls) and how fast calls are paid."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from types import SimpleNamespace
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from budget.services import outlook as service
+from budget.services import timeliness as tl
+from dashboards import common as c
+
+c.page_header("outlook.title", "outlook.caption")
+scope = c.scope()
+
+cols = st.columns([1, 1, 1, 2])
+year = c.year_selector("ol_year", container=cols[0])
+as_of = c.as_of_selector(year, "ol_as_of", container=cols[1])
+pct = cols[2].number_input(c.t("outlook.sensitivity"), min_value=0, max_value=50, value=5, step=1,
+                           key="ol_sensitivity")
+sensitivity = Decimal(int(pct)) / 100
+
+
+def rows_frame(o: service.Outlook) -> pd.DataFrame:
+    def balance(value: Decimal | None) -> str:
+        if value is None:
+            return ""
+        return c.t("outlook.lapse") if value >= 0 else c.t("outlook.shortfall")
+
+    return c.frame([*o.rows, o.total], {
+        c.t("col.ab"): lambda r: r.key if r.key != "total" else c.t("outlook.total"),
+        c.t("col.commitment_credits"): lambda r: r.commitment_credits,
+        c.t("col.committed"): lambda r: r.committed,
+        c.t("outlook.expected_commitments"): lambda r: r.expected_commitments,
+        c.t("outlook.projected_committed"): lambda r: r.projected_committed,
+        c.t("outlook.commitment_balance"): lambda r: r.commitment_balance,
+        c.t("outlook.commitment_result"): lambda r: balance(r.commitment_balance),
+        c.t("col.payment_credits"): lambda r: r.payment_credits,
+        c.t("col.paid_in_year"): lambda r: r.paid_in_year,
+        c.t("outlook.expected_payments"): lambda r: r.expected_payments,
+        c.t("outlook.projected_paid"): lambda r: r.projected_paid,
+        c.t("outlook.payment_balance"): lambda r: r.payment_balance,
+        c.t("outlook.payment_result"): lambda r: balance(r.payment_balance),
+        c.t("outlook.payments_strong"): lambda r: r.expected_payments_strong,
+        c.t("outlook.payments_weak"): lambda r: r.expected_payments_weak,
+    })
+
+
+def curve(o: service.Outlook) -> SimpleNamespace:
+    """Actual cumulated to the as-of month, projected from there to December (chart data)."""
+    points, paid, committed = [], Decimal(0), Decimal(0)
+    actual_p, actual_c = c.t("outlook.actual_payments"), c.t("outlook.actual_commitments")
+    proj_p, proj_c = c.t("outlook.projected_payments"), c.t("outlook.projected_commitments")
+    for m in o.cash_plan:
+        paid += m.paid
+        committed += m.committed
+        if m.month <= o.as_of.month:
+            points += [{"month": m.month, "series": actual_p, "EUR": float(paid)},
+                       {"month": m.month, "series": actual_c, "EUR": float(committed)}]
+        if m.month >= o.as_of.month:
+            points += [{"month": m.month, "series": proj_p, "EUR": float(m.cumulative_paid)},
+                       {"month": m.month, "series": proj_c, "EUR": float(m.cumulative_committed)}]
+    rules = pd.DataFrame([
+        {"series": c.t("col.commitment_credits"), "EUR": float(o.total.commitment_credits or 0)},
+        {"series": c.t("col.payment_credits"), "EUR": float(o.total.payment_credits or 0)}])
+    return SimpleNamespace(points=pd.DataFrame(points), rules=rules)
+
+
+def curve_chart(f: SimpleNamespace) -> alt.LayerChart:
+    lines = alt.Chart(f.points).mark_line(point=True).encode(
+        x=alt.X("month:O", title=c.t("common.month"), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("EUR:Q", title="EUR", axis=alt.Axis(format="~s")),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=["series", "month", alt.Tooltip("EUR:Q", format=",.2f")],
+    )
+    rule = alt.Chart(f.rules).mark_rule(strokeDash=[4, 4], color="gray").encode(
+        y="EUR:Q", tooltip=["series", alt.Tooltip("EUR:Q", format=",.2f")])
+    return (lines + rule).properties(height=320)
+
+
+with c.guard():
+    if as_of.year != year:
+        c.empty_state("outlook.as_of_in_year", year=year)
+        st.stop()
+    base = c.cached(service.outlook, year, as_of=as_of, directorates=scope, sensitivity=sensitivity)
+    given: list[tuple[str, Decimal]] = []
+    if base.rates:
+        with st.expander(c.t("outlook.what_if"), icon=":material/currency_exchange:"):
+            st.caption(c.t("outlook.what_if_caption"))
+            rate_cols = st.columns(min(4, len(base.rates)))
+            for i, r in enumerate(base.rates):
+                value = rate_cols[i % len(rate_cols)].text_input(
+                    c.t("outlook.rate_of", currency=r.currency, source=r.source), value=str(r.rate),
+                    key=f"ol_rate_{r.currency}_{as_of}")  # per day: defaults are that day's rates
+                try:
+                    chosen = Decimal(value.strip())
+                except ArithmeticError:
+                    st.error(c.t("outlook.bad_rate", currency=r.currency), icon=":material/error:")
+                    continue
+                if chosen != r.rate:
+                    given.append((r.currency, chosen))
+    o = base if not given else c.cached(service.outlook, year, as_of=as_of, directorates=scope,
+                                        sensitivity=sensitivity, rates=tuple(given))
+    if given:
+        st.info(c.t("outlook.what_if_on", rates=", ".join(f"{cur} {r}" for cur, r in given)),
+                icon=":material/info:")
+
+    t = o.total
+    m = st.columns(4)
+    m[0].metric(c.t("outlook.projected_committed"), c.fmt_amount(t.projected_committed, "EUR"),
+                help=c.t("outlook.vs_credits", credits=c.fmt_amount(t.commitment_credits, "EUR")))
+    m[1].metric(c.t("outlook.commitment_balance"), c.fmt_amount(t.commitment_balance, "EUR"))
+    m[2].metric(c.t("outlook.projected_paid"), c.fmt_amount(t.projected_paid, "EUR"),
+                help=c.t("outlook.vs_credits", credits=c.fmt_amount(t.payment_credits, "EUR")))
+    m[3].metric(c.t("outlook.payment_balance"), c.fmt_amount(t.payment_balance, "EUR"))
+    for r in o.rows:
+        for what, value in (("commitment", r.commitment_balance), ("payment", r.payment_balance)):
+            if value is not None and value < 0:
+                st.error(c.t(f"outlook.short_{what}", ab=r.key, amount=c.fmt_amount(-value, "EUR")),
+                         icon=":material/warning:")
+
+    key = (year, as_of, sensitivity, tuple(given))
+    c.chart(("ol_curve", *key), lambda: curve_chart(curve(o)))
+    st.caption(c.t("outlook.chart_caption"))
+
+    st.subheader(c.t("outlook.by_ab"))
+    amount_cols = [c.t(k) for k in (
+        "col.commitment_credits", "col.committed", "outlook.expected_commitments", "outlook.projected_committed",
+        "outlook.commitment_balance", "col.payment_credits", "col.paid_in_year", "outlook.expected_payments",
+        "outlook.projected_paid", "outlook.payment_balance", "outlook.payments_strong", "outlook.payments_weak")]
+    df = c.derived(("ol_rows", *key), lambda: rows_frame(o))
+    c.money_table(df, amount_cols, key="ol_rows")
+    c.excel_download(df, f"outlook-{year}-{as_of}", amount_cols, key="ol_rows_xlsx")
+    st.caption(c.t("outlook.sensitivity_caption", pct=int(pct)))
+
+    st.subheader(c.t("outlook.cash_plan"))
+    plan_cols = [c.t(k) for k in ("col.paid_in_year", "outlook.expected_payments", "outlook.cumulative_paid",
+                                  "col.committed", "outlook.expected_commitments", "outlook.cumulative_committed")]
+    plan = c.derived(("ol_plan", *key), lambda: c.frame(o.cash_plan, {
+        c.t("common.month"): lambda x: f"{year}-{x.month:02d}",
+        plan_cols[0]: lambda x: x.paid, plan_cols[1]: lambda x: x.expected_payments,
+        plan_cols[2]: lambda x: x.cumulative_paid, plan_cols[3]: lambda x: x.committed,
+        plan_cols[4]: lambda x: x.expected_commitments, plan_cols[5]: lambda x: x.cumulative_committed}))
+    c.money_table(plan, plan_cols, key="ol_plan")
+    c.excel_download(plan, f"cash-plan-{year}-{as_of}", plan_cols, key="ol_plan_xlsx")
+
+    st.subheader(c.t("outlook.credit_needs"))
+    need_cols = [c.t(k) for k in ("col.open_cur", "col.committed_eur", "outlook.needed_eur", "outlook.adjustment")]
+    if not o.credit_needs:
+        c.empty_state("outlook.no_needs")
+    else:
+        sources = {n.source: c.t(f"outlook.source_{n.source}") for n in o.credit_needs}
+        need_getters = {
+            c.t("col.organisation"): lambda n: n.organisation, c.t("col.reference"): lambda n: n.reference,
+            c.t("outlook.source"): lambda n: sources[n.source],
+            c.t("col.currency"): lambda n: n.currency, need_cols[0]: lambda n: n.open,
+            need_cols[1]: lambda n: n.committed_eur, c.t("col.rate"): lambda n: str(n.rate),
+            need_cols[2]: lambda n: n.needed_eur, need_cols[3]: lambda n: n.adjustment}
+        needs = c.derived(("ol_needs", *key),
+                          lambda: c.frame(c.largest(o.credit_needs, lambda n: abs(n.adjustment)), need_getters))
+        c.shown_caption(len(needs), len(o.credit_needs), "what.outlook_lines")
+        c.money_table(needs, need_cols, key="ol_needs")
+        c.excel_download(lambda: c.frame(o.credit_needs, need_getters), f"credit-needs-{year}-{as_of}", need_cols,
+                         key="ol_needs_xlsx")
+        st.caption(c.t("outlook.adjustment_caption"))
+
+    st.subheader(c.t("outlook.to_come"))
+    part_cols = [c.t("col.amount"), c.t("col.amount_eur")]
+    kinds = {k: c.t(f"outlook.kind_{k}") for k in ("payment", "commitment")}
+    part_getters = {
+        c.t("col.date"): lambda p: p.day, c.t("outlook.kind"): lambda p: kinds[p.kind],
+        c.t("col.organisation"): lambda p: p.organisation, c.t("col.ab"): lambda p: p.ab,
+        c.t("col.reference"): lambda p: p.reference, c.t("col.currency"): lambda p: p.currency,
+        part_cols[0]: lambda p: p.amount, part_cols[1]: lambda p: p.eur,
+        c.t("outlook.basis"): lambda p: p.basis,
+        c.t("outlook.estimated"): lambda p: "≈" if p.estimated else ""}
+    parts = c.derived(("ol_parts", *key), lambda: c.frame(c.largest(o.parts, lambda p: p.eur), part_getters))
+    c.shown_caption(len(parts), len(o.parts), "what.outlook_lines")
+    c.money_table(parts, part_cols, key="ol_parts")
+    c.excel_download(lambda: c.frame(o.parts, part_getters), f"outlook-parts-{year}-{as_of}", part_cols,
+                     key="ol_parts_xlsx")
+
+    st.divider()
+    st.subheader(c.t("outlook.timeliness", days=tl.HONOUR_ROLL_DAYS))
+    tm = c.cached(tl.timeliness, year, as_of=as_of, directorates=scope)
+    if not tm.organisations:
+        c.empty_state("outlook.no_timeliness", year=year)
+    else:
+        def yes(value: bool | None) -> str:
+            return "–" if value is None else ("✓" if value else "✗")
+
+        tcols = [c.t("outlook.share_by_due_count"), c.t("outlook.share_by_due_eur")]
+        tf = c.derived(("ol_time", year, as_of), lambda: c.frame(tm.organisations, {
+            c.t("col.organisation"): lambda g: g.key, c.t("outlook.assessments"): lambda g: g.count,
+            c.t("col.amount_eur"): lambda g: g.eur,
+            c.t("outlook.median_days_to_full"): lambda g: None if g.median_days_to_full is None
+            else float(g.median_days_to_full),
+            c.t("outlook.median_delay"): lambda g: None if g.median_delay is None else float(g.median_delay),
+            tcols[0]: lambda g: None if g.share_by_due_count is None else float(g.share_by_due_count) * 100,
+            tcols[1]: lambda g: None if g.share_by_due_eur is None else float(g.share_by_due_eur) * 100,
+            c.t("outlook.honour_roll", days=tl.HONOUR_ROLL_DAYS): lambda g: yes(g.honour_roll)}))
+        c.money_table(tf, [c.t("col.amount_eur")], tcols, key="ol_time")
+        c.excel_download(tf, f"timeliness-{year}", [c.t("col.amount_eur")], key="ol_time_xlsx")
+        st.caption(c.t("outlook.timeliness_caption", days=tl.HONOUR_ROLL_DAYS))
