@@ -134,9 +134,10 @@ def sections(report: MonthlyReport, lang: str = "en", *, pdf: bool = False) -> l
     """
     from budget.reports.layout_brief import analysis_sections
 
-    return [*head_sections(report, lang),
-            *list_sections(report.lists, report.highlights if pdf else None, lang),
-            *analysis_sections(report, lang), *tail_sections(report, lang)]
+    every = [*head_sections(report, lang),
+             *list_sections(report.lists, report.highlights if pdf else None, lang),
+             *analysis_sections(report, lang), *tail_sections(report, lang)]
+    return sorted(every, key=lambda s: SECTION_KEYS.index(s.key))
 
 
 def head_sections(report: MonthlyReport, lang: str = "en") -> list[Section]:

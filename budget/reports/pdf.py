@@ -407,8 +407,7 @@ def _data_basis(report: MonthlyReport, number: int, st: dict[str, ParagraphStyle
     """The report's facts (period, scope, fingerprint) and the import batches it stands on
     (those created on or before the report's day)."""
     h = report.header
-    out: list[Any] = [CondPageBreak(60 * mm),
-                      Paragraph(f"{number}. {escape(t('data_basis', lang))}", st["h1"])]
+    out: list[Any] = [Paragraph(f"{number}. {escape(t('data_basis', lang))}", st["h1"])]
     facts = [
         (t("period", lang), f"{i18n.date(h.start, lang)} – {i18n.date(h.end, lang)}"),
         (t("situation_on", lang), i18n.date(h.end, lang)),
@@ -525,10 +524,10 @@ def render_pdf(report: MonthlyReport, lang: str = "en") -> bytes:
         if key in secs:
             story += _section_flowables(secs[key], number, st, lang, width)
             number += 1
-    story += _data_basis(report, number, st, lang, width)
+    # The report's facts, the batches it stands on and how to read it: one block.
     notes = [t(k, lang) for k in ("readme_intro", "readme_clocks", "readme_fx", "readme_fingerprint")]
-    story += [CondPageBreak(30 * mm), Spacer(1, 4 * mm)]
-    story += [Paragraph(escape(n), st["note"]) for n in notes]
+    story.append(KeepTogether([*_data_basis(report, number, st, lang, width), Spacer(1, 4 * mm),
+                               *(Paragraph(escape(n), st["note"]) for n in notes)]))
 
     furniture = _furniture_for(report, lang)
     doc.build(story, canvasmaker=lambda *a, **k: _NumberedCanvas(*a, furniture=furniture, **k))
