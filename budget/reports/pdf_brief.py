@@ -127,7 +127,7 @@ def brief_page(report: MonthlyReport, st: Styles, lang: str, width: Length) -> l
     for x in brief.headline:
         if x.valuation not in seen:
             seen.append(x.valuation)
-            valuation.append(Paragraph(escape(t(x.valuation, lang)), st["note"]))
+            valuation.append(Paragraph(escape(t(x.valuation, lang)), st["valuation"]))
     grid = Table([
         [[Paragraph(escape(t("sec_brief", lang)), st["h2_tight"]),
           _headline_table(brief.headline, report, st, lang, left)], "", messages],

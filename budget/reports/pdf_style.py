@@ -74,6 +74,8 @@ def styles() -> dict[str, ParagraphStyle]:
                                    leading=SIZE_H2 * 1.3, textColor=NAVY, spaceAfter=1.5 * mm),
         "message": ParagraphStyle("message", parent=body, fontSize=SIZE_BODY, leading=SIZE_BODY * 1.35,
                                   leftIndent=3 * mm, firstLineIndent=-3 * mm, spaceAfter=1.6 * mm),
+        "valuation": ParagraphStyle("valuation", parent=body, fontSize=SIZE_TABLE + 0.5,
+                                    leading=(SIZE_TABLE + 0.5) * 1.3, textColor=GREY, spaceAfter=1.2 * mm),
         "cell_body": ParagraphStyle("cell_body", parent=body, fontSize=SIZE_BODY - 0.5,
                                     leading=(SIZE_BODY - 0.5) * 1.2),
         "note": ParagraphStyle("note", parent=body, fontSize=SIZE_SMALL, leading=SIZE_SMALL * 1.4,

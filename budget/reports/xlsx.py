@@ -47,7 +47,7 @@ PERCENT_FORMAT = "0.0%"
 #: A change of a rate, in percentage points (the value written is the points: 1.3 for 1.3 pts).
 POINTS_FORMAT = '+0.0" {pts}";[Red]-0.0" {pts}";0.0" {pts}"'
 #: Widest a column grows to fit its text (characters); longer text wraps.
-MAX_WIDTH = 60
+MAX_WIDTH = 80
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 

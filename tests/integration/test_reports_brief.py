@@ -221,7 +221,7 @@ def test_workbook_columns_fit_their_labels_and_every_sheet_prints_landscape_with
             if col.kind == "text":
                 index = section.columns.index(col)
                 longest = max((len(str(r[index] or "")) for r in section.rows), default=0)
-                assert width >= min(60, longest), (section.sheet, col.label)
+                assert width >= min(80, longest), (section.sheet, col.label)
         headers = [c.value for c in ws[1]]
         assert all(h[:1] == h[:1].upper() for h in headers if h), headers
     # Percentage-point changes read "pts", as in the PDF.
