@@ -138,3 +138,17 @@ def _year_entries(uow, y: int) -> None:
         commit(uow, f"ENG-{y}-{org}", org, entry_date=d(y, 3, 2), amount_eur=amount,
                assessment_reference=f"{org}/{y}")
         record_payment(uow, f"PAY-{y}-{org}", f"ENG-{y}-{org}", entry_date=d(y, 10, 30), amount=amount)
+
+
+def seed_import_batches(factory, created: list[dt.datetime]) -> None:
+    """Import batches created at the given moments (their files are not loaded: the report
+    only lists them). Written as rows, since an import's creation time is the clock's."""
+    from budget.ledger.models import ImportBatch
+    from budget.uow import UnitOfWork
+
+    with UnitOfWork(factory, user="seed", channel="test") as uow:
+        for i, at in enumerate(created):
+            uow.session.add(ImportBatch(kind="payments", file_name=f"batch-{at:%Y-%m-%d}.xlsx",
+                                        sha256=f"{i:064d}", created_by="seed", created_at=at,
+                                        rows_read=i + 1))
+        uow.commit()

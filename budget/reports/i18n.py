@@ -277,6 +277,141 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "value": ("Value", "Valeur", "Waarde"),
 }
 
+#: Page 1 (the brief) and the analyses (:mod:`budget.reports.brief`).
+LABELS.update({
+    "sec_brief": ("At a glance", "En bref", "In een oogopslag"),
+    "key_messages": ("Key messages", "Messages clés", "Kernboodschappen"),
+    "valuation": ("How each figure is valued", "Valorisation de chaque montant",
+                  "Waardering van elk bedrag"),
+    "sec_bridge": ("From outstanding to overdue and to open commitments",
+                   "Des montants dus aux arriérés et aux engagements ouverts",
+                   "Van openstaande bedragen naar achterstallen en openstaande vastleggingen"),
+    "fx_risk": ("FX risk on open commitments (at month-end rate)",
+                "Risque de change sur engagements ouverts (au taux de fin de mois)",
+                "Wisselkoersrisico op openstaande vastleggingen (tegen koers einde maand)"),
+    "val_credits": ("Credits: EUR, as voted and adjusted up to the day.",
+                    "Crédits : EUR, tels que votés et ajustés jusqu'au jour.",
+                    "Kredieten: EUR, zoals gestemd en aangepast tot op de dag."),
+    "val_booked": ("Committed, open, available: EUR at the booked rate of each commitment.",
+                   "Engagé, ouvert, disponible : EUR au taux comptabilisé de chaque engagement.",
+                   "Vastgelegd, openstaand, beschikbaar: EUR tegen de geboekte koers van elke vastlegging."),
+    "val_paid": ("Paid in the year: EUR at the rate of each payment's date.",
+                 "Payé dans l'année : EUR au taux du jour de chaque paiement.",
+                 "Betaald in het jaar: EUR tegen de koers van de dag van elke betaling."),
+    "val_overdue": ("Overdue: what is still due past the due date, in EUR at the rate of each "
+                    "call's due date.",
+                    "Arriérés : ce qui reste dû après l'échéance, en EUR au taux du jour de "
+                    "l'échéance de chaque appel.",
+                    "Achterstallig: wat na de vervaldatum nog verschuldigd is, in EUR tegen de koers "
+                    "van de vervaldatum van elke oproep."),
+    "val_fx_risk": ("FX risk: open foreign-currency commitments at the month-end rate minus at the "
+                    "booked rate (positive: more EUR needed).",
+                    "Risque de change : engagements ouverts en devises au taux de fin de mois moins "
+                    "au taux comptabilisé (positif : plus d'EUR nécessaires).",
+                    "Wisselkoersrisico: openstaande vastleggingen in vreemde munt tegen de koers einde "
+                    "maand min tegen de geboekte koers (positief: meer EUR nodig)."),
+    "msg_largest_overdue": ("Largest overdue: {subject}, EUR {amount}.",
+                            "Arriéré le plus élevé : {subject}, {amount} EUR.",
+                            "Grootste achterstal: {subject}, EUR {amount}."),
+    "msg_largest_variance": ("Largest change against last year: {subject}, {amount} EUR.",
+                             "Écart le plus important par rapport à l'an dernier : {subject}, {amount} EUR.",
+                             "Grootste verschil met vorig jaar: {subject}, EUR {amount}."),
+    "msg_lapsing": ("Credits at risk of lapsing on 31 December: AB {subject}, EUR {amount} available "
+                    "({share} of its commitment credits).",
+                    "Crédits risquant de tomber en annulation au 31 décembre : AB {subject}, {amount} EUR "
+                    "disponibles ({share} de ses crédits d'engagement).",
+                    "Kredieten die op 31 december dreigen te vervallen: BA {subject}, EUR {amount} "
+                    "beschikbaar ({share} van haar vastleggingskredieten)."),
+    "msg_fx_risk": ("FX risk on open foreign-currency commitments: EUR {amount} at the month-end rate.",
+                    "Risque de change sur les engagements ouverts en devises : {amount} EUR au taux "
+                    "de fin de mois.",
+                    "Wisselkoersrisico op openstaande vastleggingen in vreemde munt: EUR {amount} "
+                    "tegen de koers einde maand."),
+    "msg_overdue_total": ("Overdue in all: EUR {amount} ({change} EUR against last year).",
+                          "Arriérés au total : {amount} EUR ({change} EUR par rapport à l'an dernier).",
+                          "Achterstallig in totaal: EUR {amount} ({change} EUR ten opzichte van vorig jaar)."),
+    "msg_execution": ("Committed to date: EUR {amount}.", "Engagé à ce jour : {amount} EUR.",
+                      "Vastgelegd tot op heden: EUR {amount}."),
+    "br_outstanding": ("Outstanding assessments (all years)", "Quotes-parts restant dues (toutes années)",
+                       "Openstaande bijdragen (alle jaren)"),
+    "br_not_yet_due": ("− not yet due", "− pas encore échues", "− nog niet vervallen"),
+    "br_overdue": ("= overdue", "= arriérés", "= achterstallig"),
+    "br_outstanding_again": ("Outstanding assessments (all years)", "Quotes-parts restant dues (toutes années)",
+                             "Openstaande bijdragen (alle jaren)"),
+    "br_open": ("− open commitments (booked rate)", "− engagements ouverts (taux comptabilisé)",
+                "− openstaande vastleggingen (geboekte koers)"),
+    "br_not_covered": ("= outstanding without an open commitment (not yet committed, rate differences)",
+                       "= restant dû sans engagement ouvert (pas encore engagé, écarts de taux)",
+                       "= openstaand zonder openstaande vastlegging (nog niet vastgelegd, koersverschillen)"),
+    "sec_credits_commitment": ("How the commitment credits are made up",
+                               "Composition des crédits d'engagement",
+                               "Samenstelling van de vastleggingskredieten"),
+    "sh_credits_commitment": ("Commitment credits make-up", "Composition crédits engagement",
+                              "Samenstelling vastleggingskred."),
+    "sec_credits_payment": ("How the payment credits are made up",
+                            "Composition des crédits de liquidation",
+                            "Samenstelling van de vereffeningskredieten"),
+    "sh_credits_payment": ("Payment credits make-up", "Composition crédits liquidation",
+                           "Samenstelling vereffeningskred."),
+    "stage_provisional": ("Provisional twelfths EUR", "Douzièmes provisoires EUR", "Voorlopige twaalfden EUR"),
+    "stage_initial": ("Initial EUR", "Initial EUR", "Initieel EUR"),
+    "stage_adjustment": ("Adjustments EUR", "Ajustements EUR", "Aanpassingen EUR"),
+    "stage_reallocation": ("Reallocations EUR", "Réallocations EUR", "Herverdelingen EUR"),
+    "stage_blocked": ("Blocked EUR", "Bloqués EUR", "Geblokkeerd EUR"),
+    "not_committed_note": ("Assessed EUR (at each call's due-date rate) minus committed EUR (at the "
+                           "booked rate): small amounts are rate differences, not missing commitments.",
+                           "Appelé EUR (au taux de l'échéance de chaque appel) moins engagé EUR (au "
+                           "taux comptabilisé) : de petits montants sont des écarts de taux, non des "
+                           "engagements manquants.",
+                           "Opgevraagd EUR (tegen de koers van de vervaldatum van elke oproep) min "
+                           "vastgelegd EUR (tegen de geboekte koers): kleine bedragen zijn "
+                           "koersverschillen, geen ontbrekende vastleggingen."),
+    "sec_not_committed": ("Assessed but not yet committed", "Appelé mais pas encore engagé",
+                          "Opgevraagd maar nog niet vastgelegd"),
+    "sh_not_committed": ("Not yet committed", "Pas encore engagé", "Nog niet vastgelegd"),
+    "not_committed_eur": ("Not yet committed EUR", "Pas encore engagé EUR", "Nog niet vastgelegd EUR"),
+    "sec_due_soon": ("Falling due in the next three months", "Échéances des trois prochains mois",
+                     "Vervaldagen in de komende drie maanden"),
+    "sh_due_soon": ("Due next 3 months", "Échéances 3 mois", "Vervalt komende 3 maanden"),
+    "sec_month_by_ab": ("The month's execution against last year's same month, per basic allocation",
+                        "Exécution du mois par rapport au même mois de l'an dernier, par allocation de base",
+                        "Uitvoering van de maand tegenover dezelfde maand vorig jaar, per basisallocatie"),
+    "sh_month_by_ab": ("Month by allocation", "Mois par AB", "Maand per BA"),
+    "committed_month": ("Committed in the month EUR", "Engagé dans le mois EUR", "Vastgelegd in de maand EUR"),
+    "committed_month_ly": ("Committed same month last year EUR", "Engagé même mois l'an dernier EUR",
+                           "Vastgelegd zelfde maand vorig jaar EUR"),
+    "paid_month_ly": ("Paid same month last year EUR", "Payé même mois l'an dernier EUR",
+                      "Betaald zelfde maand vorig jaar EUR"),
+    "paid_month": ("Paid in the month EUR", "Payé dans le mois EUR", "Betaald in de maand EUR"),
+    "change_eur": ("Change EUR", "Écart EUR", "Verschil EUR"),
+    "sec_arrears_compared": ("Arrears against last year (same day)",
+                             "Arriérés par rapport à l'an dernier (même jour)",
+                             "Achterstallen tegenover vorig jaar (zelfde dag)"),
+    "sh_arrears_compared": ("Arrears vs last year", "Arriérés vs an dernier", "Achterstal vs vorig jaar"),
+    "overdue_now": ("Overdue EUR", "Arriérés EUR", "Achterstallig EUR"),
+    "overdue_last_year": ("Overdue last year EUR", "Arriérés l'an dernier EUR", "Achterstallig vorig jaar EUR"),
+    "sec_sensitivity": ("FX sensitivity: ± 5 % on each open foreign currency",
+                        "Sensibilité au change : ± 5 % sur chaque devise ouverte",
+                        "Wisselkoersgevoeligheid: ± 5 % op elke openstaande vreemde munt"),
+    "sh_sensitivity": ("FX sensitivity", "Sensibilité change", "Koersgevoeligheid"),
+    "impact_up": ("Currency +5 %: EUR more", "Devise +5 % : EUR en plus", "Munt +5 %: EUR meer"),
+    "impact_down": ("Currency −5 %: EUR less", "Devise −5 % : EUR en moins", "Munt −5 %: EUR minder"),
+    "sensitivity_note": ("A currency 5 % dearer against the euro costs 5 % more EUR to pay what is "
+                         "still open (and 5 % cheaper, 5 % less).",
+                         "Une devise 5 % plus chère face à l'euro coûte 5 % d'EUR en plus pour payer "
+                         "ce qui reste ouvert (et 5 % moins chère, 5 % en moins).",
+                         "Een munt die 5 % duurder wordt tegenover de euro kost 5 % meer EUR om te "
+                         "betalen wat nog openstaat (en 5 % goedkoper, 5 % minder)."),
+    "axis_month": ("Month", "Mois", "Maand"),
+    "axis_eur_m": ("EUR million", "millions d'EUR", "miljoen EUR"),
+    "axis_directorate": ("Directorate", "Direction", "Directie"),
+    "reversal_col": ("Reversal", "Extourne", "Tegenboeking"),
+    "paid_eur": ("Paid EUR", "Payé EUR", "Betaald EUR"),
+    "committed_eur_col": ("Committed EUR", "Engagé EUR", "Vastgelegd EUR"),
+    "open_eur_col": ("Open EUR", "Ouvert EUR", "Openstaand EUR"),
+    "change_pts": ("Change (EUR or pts)", "Écart (EUR ou pts)", "Verschil (EUR of ptn)"),
+})
+
 
 def check_lang(lang: str) -> str:
     """Return ``lang`` when the reports speak it, else raise ``ValidationError``."""

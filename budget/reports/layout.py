@@ -85,9 +85,11 @@ SUMMARY_LABELS = {"paid": "paid_on_commitments", "overdue_eur": "overdue_total",
 #: The report's tables in reading order (see :func:`sections`). Each is a sheet of the
 #: workbook named by :func:`sheet_name`, so the workbook can make its sheets, in this order,
 #: before it has the tables (it writes the long lists first).
-SECTION_KEYS: tuple[str, ...] = ("summary", "directorate", "allocation", "organisation", "payments",
-                                 "open", "ageing", "overdue", "fx_month", "fx_year", "exposure",
-                                 "chart_data")
+SECTION_KEYS: tuple[str, ...] = ("summary", "directorate", "allocation", "credits_commitment",
+                                 "credits_payment",
+                                 "month_by_ab", "organisation", "not_committed", "payments",
+                                 "open", "due_soon", "ageing", "arrears_compared", "overdue",
+                                 "fx_month", "fx_year", "exposure", "sensitivity", "chart_data")
 
 
 def sheet_name(key: str, lang: str) -> str:
@@ -130,9 +132,12 @@ def sections(report: MonthlyReport, lang: str = "en", *, pdf: bool = False) -> l
     differences) hold the report's selection of their largest lines and an "others" line;
     otherwise (the workbook) every line.
     """
-    return [*head_sections(report, lang),
-            *list_sections(report.lists, report.highlights if pdf else None, lang),
-            *tail_sections(report, lang)]
+    from budget.reports.layout_brief import analysis_sections
+
+    every = [*head_sections(report, lang),
+             *list_sections(report.lists, report.highlights if pdf else None, lang),
+             *analysis_sections(report, lang), *tail_sections(report, lang)]
+    return sorted(every, key=lambda s: SECTION_KEYS.index(s.key))
 
 
 def head_sections(report: MonthlyReport, lang: str = "en") -> list[Section]:
@@ -148,7 +153,7 @@ def head_sections(report: MonthlyReport, lang: str = "en") -> list[Section]:
                 "mixed", 16),
          Column("previous", t("situation_on", lang) + " " + s.previous.as_of.strftime("%d/%m/%Y"),
                 "mixed", 16),
-         Column("change", L("change"), "mixed", 14)),
+         Column("change", L("change_pts"), "mixed", 14)),
         [(L(SUMMARY_LABELS.get(x.key, x.key)),
           Pct(x.current) if x.kind == "rate" else x.current,
           Pct(x.previous) if x.kind == "rate" else x.previous,
@@ -160,9 +165,9 @@ def head_sections(report: MonthlyReport, lang: str = "en") -> list[Section]:
         (Column("code", L("code"), "code", 7),
          Column("name", L("directorate"), "text", 30),
          Column("assessed_eur", L("assessed_eur"), "amount", 15, "sum"),
-         Column("committed", L("committed"), "amount", 15, "sum"),
-         Column("paid", L("paid"), "amount", 15, "sum"),
-         Column("open", L("open_short"), "amount", 15, "sum"),
+         Column("committed", L("committed_eur_col"), "amount", 15, "sum"),
+         Column("paid", L("paid_eur"), "amount", 15, "sum"),
+         Column("open", L("open_eur_col"), "amount", 15, "sum"),
          Column("paid_rate", L("pct_paid"), "percent", 8, ("ratio", "paid", "committed")),
          Column("paid_in_year", L("paid_in_year"), "amount", 15, "sum")),
         [(d.code, d.name, d.assessed_eur, d.committed, d.paid, d.open, d.paid_rate, d.paid_in_year)
@@ -178,7 +183,7 @@ def head_sections(report: MonthlyReport, lang: str = "en") -> list[Section]:
          Column("label", L("label"), "text", 30, pdf=False),
          Column("directorate", L("directorate"), "code", 7, pdf=False, short=L("dir_short")),
          Column("commitment_credits", L("commitment_credits"), "amount", 15, "sum"),
-         Column("committed", L("committed"), "amount", 15, "sum"),
+         Column("committed", L("committed_eur_col"), "amount", 15, "sum"),
          Column("available", L("available_short"), "amount", 15, "sum"),
          Column("commitment_rate", L("pct_committed"), "percent", 8,
                 ("ratio", "committed", "commitment_credits")),
@@ -204,9 +209,9 @@ def head_sections(report: MonthlyReport, lang: str = "en") -> list[Section]:
                  for c in currencies]
     org_cols += [
         Column("assessed_eur", L("assessed_eur"), "amount", 15, "sum"),
-        Column("committed", L("committed"), "amount", 13, "sum"),
-        Column("paid", L("paid"), "amount", 13, "sum"),
-        Column("open", L("open_short"), "amount", 13, "sum"),
+        Column("committed", L("committed_eur_col"), "amount", 13, "sum"),
+        Column("paid", L("paid_eur"), "amount", 13, "sum"),
+        Column("open", L("open_eur_col"), "amount", 13, "sum"),
         Column("paid_rate", L("pct_paid"), "percent", 7, ("ratio", "paid", "committed")),
         Column("due_date", L("due_date"), "date", 9),
         Column("status", L("status"), "text", 10),
@@ -253,7 +258,7 @@ def list_sections(lists: MonthLists, highlights: Highlights | None = None, lang:
          Column("amount", L("amount"), "amount_cur", 14),
          Column("rate", L("rate"), "rate", 8),
          Column("amount_eur", L("amount_eur"), "amount", 14, "sum"),
-         Column("reversal", L("reversal"), "code", 8, pdf=False)),
+         Column("reversal", L("reversal_col"), "code", 8, pdf=False)),
         [(p.entry_date, p.reference, p.commitment, p.fiscal_year, p.organisation,
           p.organisation_name, p.directorate, p.currency, p.amount, p.rate, p.amount_eur,
           L("reversal") if p.reversal else "") for p in lines],
@@ -277,7 +282,7 @@ def list_sections(lists: MonthLists, highlights: Highlights | None = None, lang:
          Column("open", L("open_cur"), "amount_cur", 14),
          Column("rate", L("rate"), "rate", 8, pdf=False),
          Column("committed_eur", L("committed_eur"), "amount", 14, "sum"),
-         Column("paid_eur", L("paid"), "amount", 14, "sum", pdf=False),
+         Column("paid_eur", L("paid_eur"), "amount", 14, "sum", pdf=False),
          Column("open_eur", L("open_eur"), "amount", 14, "sum")),
         [(c.reference, c.entry_date, c.fiscal_year, c.organisation, c.organisation_name,
           c.directorate, c.ab, c.currency, c.committed, c.paid, c.open, c.rate, c.committed_eur,
@@ -310,7 +315,7 @@ def list_sections(lists: MonthLists, highlights: Highlights | None = None, lang:
          Column("bucket", L("ageing"), "code", 8),
          Column("currency", L("currency"), "code", 6, short=L("cur_short")),
          Column("assessed", L("assessed"), "amount_cur", 14, pdf=False),
-         Column("paid", L("paid"), "amount_cur", 14, pdf=False),
+         Column("paid", L("paid_cur"), "amount_cur", 14, pdf=False),
          Column("outstanding", L("outstanding"), "amount_cur", 14),
          Column("outstanding_eur", L("outstanding_eur"), "amount", 14, "sum")),
         [(o.organisation, o.organisation_name, o.directorate, o.reference, o.fiscal_year,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from budget.errors import ValidationError
 from budget.money import ZERO, ratio
+from budget.reports.brief import Brief, build_brief
 from budget.services import report_views, status, views
 from budget.services.report_views import PaymentLine
 from budget.services.status import payment_status
@@ -300,6 +301,8 @@ class MonthlyReport:
     #: What the PDF prints of the long lists (derived from them; not in the fingerprint).
     highlights: Highlights
     fingerprint: str
+    #: Page 1 (headline, key messages, valuation, bridge) and the analyses behind it.
+    brief: Brief | None = None
 
     @property
     def period(self) -> str:
@@ -397,10 +400,7 @@ def build_monthly(
     start, end = dt.date(year, mon, 1), month_end(year, mon)
     scope = None if directorates is None else tuple(report_views.check_directorates(uow, directorates))
     names = {d.code: d.name for d in views.directorates_list(uow)}
-    batches = tuple(
-        BatchRef(b.id, b.kind, b.file_name, b.created_at, b.created_by, b.rows_read)
-        for b in views.import_batches(uow, limit=HEADER_BATCHES)
-    )
+    batches = batches_as_of(uow, end)
     header = Header(
         year=year, month=mon, start=start, end=end,
         generated_at=(generated_at or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0),
@@ -422,11 +422,17 @@ def build_monthly(
     last_end = month_end(year - 1, mon)
     by_org = views.execution(uow, year, "organisation", as_of=end, directorates=scope)
     current = _figures(uow, year, end, scope, arrears, by_org)
-    previous = _figures(uow, year - 1, last_end, scope)
+    previous_ex = views.execution(uow, year - 1, "directorate", as_of=last_end, directorates=scope)
+    by_ab = views.execution(uow, year, "ab", as_of=end, directorates=scope)
+    brief = build_brief(uow, year, mon, end, scope, by_ab=by_ab, by_org=by_org, arrears_now=arrears,
+                        exposure_now=lists.exposure, previous_totals=previous_ex.totals,
+                        open_total=lists.open_commitments_total["open_eur"] or ZERO)
+    # Last year's overdue on the same day is read for page 1: the summary shows it too.
+    overdue_then = next(x.previous for x in brief.headline if x.key == "overdue_total")
+    previous = replace(_figures(uow, year - 1, last_end, scope, ex=previous_ex), overdue_eur=overdue_then)
     summary = _summary(current, previous)
     directorates_ = _directorate_lines(by_org, names, scope)
 
-    by_ab = views.execution(uow, year, "ab", as_of=end, directorates=scope)
     ab_dirs = {a.code: a.directorate or "" for a in views.allocations(uow, scope)}
     allocations_ = tuple(
         AllocationLine(r.key, r.name, ab_dirs.get(r.key, ""), r.commitment_credits or ZERO,
@@ -486,8 +492,18 @@ def build_monthly(
             fx_year=highlight(lists.fx_year, lists.fx_year_total, "gain_eur", top),
         ),
         fingerprint="",
+        brief=brief,
     )
     return _with_fingerprint(report)
+
+
+def batches_as_of(uow: UnitOfWork, end: dt.date) -> tuple[BatchRef, ...]:
+    """The last :data:`HEADER_BATCHES` import batches created on or before ``end`` (a report
+    as of 30 November does not stand on a file loaded in December)."""
+    limit = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+    kept = [b for b in views.import_batches(uow) if b.created_at.replace(tzinfo=None) < limit]
+    return tuple(BatchRef(b.id, b.kind, b.file_name, b.created_at, b.created_by, b.rows_read)
+                 for b in kept[:HEADER_BATCHES])
 
 
 def _read_lists(

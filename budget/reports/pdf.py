@@ -11,20 +11,16 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -32,7 +28,6 @@ from reportlab.platypus import (
     Frame,
     Image,
     KeepTogether,
-    NextPageTemplate,
     PageBreak,
     PageTemplate,
     Paragraph,
@@ -45,72 +40,37 @@ from budget.reports import i18n
 from budget.reports.i18n import month_short, period_label, t
 from budget.reports.layout import Column, Length, Pct, Section, scope_label, sections
 from budget.reports.monthly import MonthlyReport
+from budget.reports.pdf_brief import brief_page
+from budget.reports.pdf_style import (
+    FONT,
+    FONT_BOLD,
+    GREY,
+    MARGIN_BOTTOM,
+    MARGIN_TOP,
+    MARGIN_X,
+    NAVY,
+    OTHERS_BG,
+    RED,
+    RULE,
+    SIZE_BODY,
+    SIZE_SMALL,
+    SIZE_TABLE,
+    TOTAL_BG,
+    ZEBRA,
+    para,
+    register_fonts,
+    styles,
+)
 
-# --------------------------------------------------------------------------- look
-
-NAVY = colors.HexColor("#1F3864")
-RULE = colors.HexColor("#8EA9DB")
-ZEBRA = colors.HexColor("#F2F5FB")
-TOTAL_BG = colors.HexColor("#D9E1F2")
-OTHERS_BG = colors.HexColor("#EDEDED")
-GREY = colors.HexColor("#595959")
-RED = colors.HexColor("#C00000")
-
-# One type scale (points): title, section, sub-section, body, table, small print.
-SIZE_TITLE, SIZE_H1, SIZE_H2, SIZE_BODY, SIZE_TABLE, SIZE_SMALL = 18, 12.5, 10, 9, 7, 6.5
-
-FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
-MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 15 * mm, 20 * mm, 16 * mm
 CHART_DPI = 220
-WIDE_SECTIONS = ("allocation", "organisation")
 KEEP_WHOLE = 30  # rows: tables this short (a capped list among them) are not split across pages
-CUMULATIVE_HEIGHT = 2.3  # inches: fits under the summary on the first page
+#: Rows a long table keeps together at its start and at its end (with the totals), so no
+#: page holds a header or a totals row with fewer lines than this.
+MIN_ROWS = 5
+CHART_HEIGHT = 2.5  # inches
 
-
-def _register_fonts() -> None:
-    if FONT in pdfmetrics.getRegisteredFontNames():
-        return
-    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    pdfmetrics.registerFont(TTFont(FONT, str(folder / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(folder / "DejaVuSans-Bold.ttf")))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    body = ParagraphStyle("body", fontName=FONT, fontSize=SIZE_BODY, leading=SIZE_BODY * 1.35)
-    return {
-        "title": ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=SIZE_TITLE,
-                                leading=SIZE_TITLE * 1.2, textColor=NAVY, spaceAfter=2 * mm),
-        "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=SIZE_H1, leading=SIZE_H1 * 1.3,
-                                   textColor=GREY, spaceAfter=5 * mm),
-        "ministry": ParagraphStyle("ministry", parent=body, fontSize=SIZE_SMALL + 1, textColor=GREY,
-                                   spaceAfter=8 * mm),
-        "h1": ParagraphStyle("h1", parent=body, fontName=FONT_BOLD, fontSize=SIZE_H1,
-                             leading=SIZE_H1 * 1.3, textColor=NAVY, spaceBefore=6 * mm,
-                             spaceAfter=2.5 * mm),
-        "h2": ParagraphStyle("h2", parent=body, fontName=FONT_BOLD, fontSize=SIZE_H2,
-                             leading=SIZE_H2 * 1.3, textColor=NAVY, spaceBefore=3 * mm,
-                             spaceAfter=1.5 * mm),
-        "body": body,
-        "note": ParagraphStyle("note", parent=body, fontSize=SIZE_SMALL, leading=SIZE_SMALL * 1.4,
-                               textColor=GREY, spaceBefore=1.2 * mm),
-        "cell": ParagraphStyle("cell", parent=body, fontSize=SIZE_TABLE, leading=SIZE_TABLE * 1.25),
-        "others": ParagraphStyle("others", parent=body, fontSize=SIZE_TABLE,
-                                 leading=SIZE_TABLE * 1.25, textColor=GREY),
-        "cell_right": ParagraphStyle("cell_right", parent=body, fontSize=SIZE_TABLE,
-                                     leading=SIZE_TABLE * 1.25, alignment=TA_RIGHT),
-        "head": ParagraphStyle("head", parent=body, fontName=FONT_BOLD, fontSize=SIZE_TABLE,
-                               leading=SIZE_TABLE * 1.2, textColor=colors.white, alignment=TA_LEFT),
-        "head_right": ParagraphStyle("head_right", parent=body, fontName=FONT_BOLD,
-                                     fontSize=SIZE_TABLE, leading=SIZE_TABLE * 1.2,
-                                     textColor=colors.white, alignment=TA_RIGHT),
-    }
-
-
-def para(text: str, style: ParagraphStyle) -> Paragraph:
-    """A Paragraph of data text: escaped, so ``<a href>`` or ``<b>`` in data stays literal."""
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
-
+# The names the unit tests use.
+_register_fonts, _styles = register_fonts, styles
 
 # --------------------------------------------------------------------------- page furniture
 
@@ -300,6 +260,11 @@ def _table(section: Section, st: dict[str, ParagraphStyle], lang: str, width: Le
             ("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY),
             ("LINEBELOW", (0, -1), (-1, -1), 0.8, NAVY),
         ]
+    # No page holds a header, or a totals row, with fewer than MIN_ROWS lines: the first
+    # and the last MIN_ROWS lines stay with them when the table breaks across pages.
+    last = len(data) - 1
+    if last > 2 * MIN_ROWS:
+        style += [("NOSPLIT", (0, 0), (-1, MIN_ROWS)), ("NOSPLIT", (0, last - MIN_ROWS), (-1, last))]
     table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle(style))
     return table
@@ -375,10 +340,16 @@ def _style_axes(ax: Any) -> None:
     ax.set_axisbelow(True)
 
 
+def _axis_titles(ax: Any, x: str, y: str) -> None:
+    """Axis titles with their units (the chart's title says what is plotted)."""
+    ax.set_xlabel(x, fontsize=7, color="#404040", labelpad=2)
+    ax.set_ylabel(y, fontsize=7, color="#404040", labelpad=3)
+
+
 def _cumulative_chart(report: MonthlyReport, lang: str, width: Length) -> Image:
-    fig = Figure(figsize=(width / 72, CUMULATIVE_HEIGHT), facecolor="white")
+    fig = Figure(figsize=(width / 72, CHART_HEIGHT), facecolor="white")
     # Fixed margins (a constrained layout costs more time than drawing the chart).
-    fig.subplots_adjust(left=0.055, right=0.99, top=0.9, bottom=0.27)
+    fig.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.3)
     ax = fig.add_subplot()
     this, last = report.curve_this_year, report.curve_last_year
     months = list(range(1, 13))
@@ -400,16 +371,17 @@ def _cumulative_chart(report: MonthlyReport, lang: str, width: Length) -> Image:
     ax.set_xlim(0.6, 12.4)
     ax.set_ylim(bottom=0)
     _style_axes(ax)
-    ax.legend(fontsize=6.5, ncols=3, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.13))
+    _axis_titles(ax, t("axis_month", lang), t("axis_eur_m", lang))
+    ax.legend(fontsize=6.5, ncols=6, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     ax.set_title(t("chart_cumulative", lang), fontsize=8.5, color="#1F3864", loc="left")
-    return Image(_chart_png(fig), width=width, height=CUMULATIVE_HEIGHT * 72)
+    return Image(_chart_png(fig), width=width, height=CHART_HEIGHT * 72)
 
 
 def _directorate_chart(report: MonthlyReport, lang: str, width: Length) -> Image:
     rows = [d for d in report.by_directorate if d.committed or d.paid]
-    height = 2.5
+    height = CHART_HEIGHT
     fig = Figure(figsize=(width / 72, height), facecolor="white")
-    fig.subplots_adjust(left=0.055, right=0.99, top=0.9, bottom=0.1)
+    fig.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.16)
     ax = fig.add_subplot()
     xs = range(len(rows))
     ax.bar([x - 0.2 for x in xs], [_m(d.committed) for d in rows], width=0.4, color="#1F3864",
@@ -421,6 +393,7 @@ def _directorate_chart(report: MonthlyReport, lang: str, width: Length) -> Image
     pad = max(0.6, (6 - len(rows)) / 2)
     ax.set_xlim(-pad, len(rows) - 1 + pad)
     _style_axes(ax)
+    _axis_titles(ax, t("axis_directorate", lang), t("axis_eur_m", lang))
     ax.legend(fontsize=6.5, frameon=False, loc="upper right")
     ax.set_title(t("chart_directorate", lang), fontsize=8.5, color="#1F3864", loc="left")
     return Image(_chart_png(fig), width=width, height=height * 72)
@@ -429,14 +402,12 @@ def _directorate_chart(report: MonthlyReport, lang: str, width: Length) -> Image
 # --------------------------------------------------------------------------- document
 
 
-def _cover(report: MonthlyReport, st: dict[str, ParagraphStyle], lang: str, width: Length) -> list[Any]:
+def _data_basis(report: MonthlyReport, number: int, st: dict[str, ParagraphStyle], lang: str,
+                width: Length) -> list[Any]:
+    """The report's facts (period, scope, fingerprint) and the import batches it stands on
+    (those created on or before the report's day)."""
     h = report.header
-    out: list[Any] = [
-        Paragraph(escape(t("ministry", lang)), st["ministry"]),
-        Paragraph(escape(t("title", lang)), st["title"]),
-        Paragraph(escape(f"{t('subtitle', lang)} – {period_label(h.year, h.month, lang)}"),
-                  st["subtitle"]),
-    ]
+    out: list[Any] = [Paragraph(f"{number}. {escape(t('data_basis', lang))}", st["h1"])]
     facts = [
         (t("period", lang), f"{i18n.date(h.start, lang)} – {i18n.date(h.end, lang)}"),
         (t("situation_on", lang), i18n.date(h.end, lang)),
@@ -454,7 +425,7 @@ def _cover(report: MonthlyReport, st: dict[str, ParagraphStyle], lang: str, widt
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
     ]))
     out.append(table)
-    out.append(Paragraph(escape(t("data_basis", lang)) + " – " + escape(t("last_batches", lang)), st["h2"]))
+    out.append(Paragraph(escape(t("last_batches", lang)), st["h2"]))
     if h.batches:
         batch_rows = [[para(x, st["head"]) for x in
                        (t("batch", lang), t("kind", lang), t("file", lang), t("loaded_on", lang),
@@ -514,55 +485,49 @@ def _summary_table(section: Section, st: dict[str, ParagraphStyle], lang: str, w
 
 
 def render_pdf(report: MonthlyReport, lang: str = "en") -> bytes:
-    """The PDF's bytes.
+    """The PDF's bytes: A4 landscape throughout, page 1 the brief.
 
     The long lists print the report's selection of their largest lines and one line summing
     the others (:attr:`MonthlyReport.highlights`); the workbook has every line.
     """
-    _register_fonts()
-    st = _styles()
+    register_fonts()
+    st = styles()
     buffer = io.BytesIO()
-    width = A4[0] - 2 * MARGIN_X
+    page = landscape(A4)
+    width = page[0] - 2 * MARGIN_X
     doc = BaseDocTemplate(
-        buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
+        buffer, pagesize=page, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
         bottomMargin=MARGIN_BOTTOM, title=f"{t('subtitle', lang)} – {report.period}",
         author="M0.0 – DGM", subject=t("title", lang), creator="budget report monthly",
-        keywords=f"sha256:{report.fingerprint}",
+        keywords=f"sha256:{report.fingerprint}", lang={"en": "en-GB", "fr": "fr-BE", "nl": "nl-BE"}[lang],
+        # Each page's first font is the report's: the default, Helvetica, is a base-14 font
+        # the PDF would reference without embedding it.
+        initialFontName=FONT, initialFontSize=SIZE_BODY,
     )
-    frame = Frame(MARGIN_X, MARGIN_BOTTOM, width, A4[1] - MARGIN_TOP - MARGIN_BOTTOM, id="body",
+    frame = Frame(MARGIN_X, MARGIN_BOTTOM, width, page[1] - MARGIN_TOP - MARGIN_BOTTOM, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    wide = landscape(A4)
-    wide_width = wide[0] - 2 * MARGIN_X
-    wide_frame = Frame(MARGIN_X, MARGIN_BOTTOM, wide_width, wide[1] - MARGIN_TOP - MARGIN_BOTTOM,
-                       id="wide", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    doc.addPageTemplates([PageTemplate(id="portrait", frames=[frame], pagesize=A4),
-                          PageTemplate(id="landscape", frames=[wide_frame], pagesize=wide)])
+    doc.addPageTemplates([PageTemplate(id="landscape", frames=[frame], pagesize=page)])
     secs = {s.key: s for s in sections(report, lang, pdf=True)}
 
-    story: list[Any] = _cover(report, st, lang, width)
-    story += [Paragraph(f"1. {escape(secs['summary'].title)}", st["h1"]),
-              _summary_table(secs["summary"], st, lang, width),
+    story: list[Any] = brief_page(report, st, lang, width) if report.brief is not None else []
+    story += [PageBreak(), Paragraph(f"1. {escape(secs['summary'].title)}", st["h1"]),
+              _summary_table(secs["summary"], st, lang, width * 0.7),
               Paragraph(escape(t("amounts_in_eur", lang)), st["note"])]
-    story += [CondPageBreak(75 * mm),
+    story += [CondPageBreak(CHART_HEIGHT * 72 + 20 * mm),
               KeepTogether([Paragraph(f"2. {escape(t('sec_charts', lang))}", st["h1"]),
                             _cumulative_chart(report, lang, width)]),
               Spacer(1, 3 * mm), _directorate_chart(report, lang, width)]
     number = 3
-    wide_mode = False
-    for key in ("directorate", "allocation", "organisation", "payments", "open", "ageing",
-                "overdue", "fx_month", "fx_year", "exposure"):
-        # The tables with many columns of figures get landscape pages (A4 turned).
-        wide = key in WIDE_SECTIONS and bool(secs[key].rows)
-        if wide != wide_mode:
-            story += [NextPageTemplate("landscape" if wide else "portrait"), PageBreak()]
-            wide_mode = wide
-        story += _section_flowables(secs[key], number, st, lang, wide_width if wide else width)
-        number += 1
-    if wide_mode:
-        story += [NextPageTemplate("portrait"), PageBreak()]
+    for key in ("directorate", "allocation", "credits_commitment", "credits_payment", "month_by_ab", "organisation",
+                "not_committed", "payments", "open", "due_soon", "ageing", "arrears_compared",
+                "overdue", "fx_month", "fx_year", "exposure", "sensitivity"):
+        if key in secs:
+            story += _section_flowables(secs[key], number, st, lang, width)
+            number += 1
+    # The report's facts, the batches it stands on and how to read it: one block.
     notes = [t(k, lang) for k in ("readme_intro", "readme_clocks", "readme_fx", "readme_fingerprint")]
-    story += [CondPageBreak(30 * mm), Spacer(1, 4 * mm)]
-    story += [Paragraph(escape(n), st["note"]) for n in notes]
+    story.append(KeepTogether([*_data_basis(report, number, st, lang, width), Spacer(1, 4 * mm),
+                               *(Paragraph(escape(n), st["note"]) for n in notes)]))
 
     furniture = _furniture_for(report, lang)
     doc.build(story, canvasmaker=lambda *a, **k: _NumberedCanvas(*a, furniture=furniture, **k))

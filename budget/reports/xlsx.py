@@ -26,6 +26,7 @@ from budget.reports.i18n import period_label, t
 from budget.reports.layout import (
     SECTION_KEYS,
     Column,
+    Length,
     Pct,
     Section,
     head_sections,
@@ -34,6 +35,7 @@ from budget.reports.layout import (
     sheet_name,
     tail_sections,
 )
+from budget.reports.layout_brief import analysis_sections
 from budget.reports.monthly import MonthLists, MonthlyReport
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
@@ -42,6 +44,10 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 AMOUNT_FORMAT = "#,##0.00;[Red]-#,##0.00"
 RATE_FORMAT = "0.0000##"
 PERCENT_FORMAT = "0.0%"
+#: A change of a rate, in percentage points (the value written is the points: 1.3 for 1.3 pts).
+POINTS_FORMAT = '+0.0" {pts}";[Red]-0.0" {pts}";0.0" {pts}"'
+#: Widest a column grows to fit its text (characters); longer text wraps.
+MAX_WIDTH = 80
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 
@@ -72,6 +78,8 @@ class _Formats:
         self.rate = wb.add_format({**base, "num_format": RATE_FORMAT})
         self.percent = wb.add_format({**base, "num_format": PERCENT_FORMAT})
         self.int = wb.add_format({**base, "num_format": "#,##0"})
+        self.points = {lang: wb.add_format({**base, "num_format": POINTS_FORMAT.format(pts=t("points", lang))})
+                       for lang in ("en", "fr", "nl")}
         self.date = wb.add_format({**base, "num_format": DATE_FORMAT, "align": "left"})
         self.datetime = wb.add_format({**base, "num_format": DATETIME_FORMAT, "align": "left"})
         tot = {**base, "bold": True, "top": 1, "bottom": 6, "bg_color": "#D9E1F2"}
@@ -178,27 +186,56 @@ def _column_writer(ws: Worksheet, kind: str, f: _Formats) -> Writer:
     return general
 
 
+def column_width(col: Column, section: Section, index: int, lang: str) -> Length:
+    """Characters: the column's own width, widened to its header's longest word (headers
+    wrap between words) and to the longest text of a text column (up to :data:`MAX_WIDTH`),
+    so the French and Dutch labels and names are never cut off."""
+    numeric = col.kind in ("amount", "amount_cur", "percent", "rate", "int", "year", "mixed")
+    width = max(col.width + (2 if numeric else 0), max(len(w) for w in col.label.split()) + 2)
+    if col.kind in ("text", "code") and section.rows:
+        longest = max(len(str(r[index] or "")) for r in section.rows)
+        width = max(width, min(MAX_WIDTH, longest + 2))
+    if index == 0 and section.totals is not None:
+        width = max(width, len(t("total", lang)) + 2)
+    return width
+
+
+def print_setup(ws: Worksheet, title: str, lang: str) -> None:
+    """Landscape A4, fit to the page's width, with the report's title in the header and the
+    page number ("Page 2 / 5") in the footer of every printed page."""
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+    safe = title.replace("&", "&&")
+    ws.set_header(f"&L&8{safe}&R&8M0.0 · DGM")
+    ws.set_footer(f"&L&8&A&R&8{t('page', lang).replace('&', '&&')} &P / &N")
+
+
 def _write_section(ws: Worksheet, section: Section, f: _Formats, lang: str) -> None:
     columns = [c for c in section.columns if c.xlsx]
+    keep = [i for i, c in enumerate(section.columns) if c.xlsx]
     for j, col in enumerate(columns):
         numeric = col.kind in ("amount", "amount_cur", "percent", "rate", "int", "year", "mixed")
         ws.write_string(0, j, col.label, f.header_num if numeric else f.header)
-        ws.set_column(j, j, col.width + (2 if numeric else 0))
+        ws.set_column(j, j, column_width(col, section, keep[j], lang))
     ws.set_row(0, 30)
-    keep = [i for i, c in enumerate(section.columns) if c.xlsx]
     cells = [(j, k, _column_writer(ws, columns[j].kind, f)) for j, k in enumerate(keep)]
+    points = section.key == "summary"
     for i, row in enumerate(section.rows, start=1):
         for j, k, write in cells:
-            write(i, j, row[k])
+            value = row[k]
+            if points and columns[j].key == "change" and isinstance(value, Pct) and value.value is not None:
+                # A change of a rate is in percentage points, as the PDF writes it.
+                ws.write_number(i, j, value.value * 100, f.points[lang])
+            else:
+                write(i, j, value)
     last = len(section.rows)  # last data row (0-based), the header being row 0
     ws.freeze_panes(1, 0)
     if section.rows:
         ws.autofilter(0, 0, last, len(columns) - 1)
     if section.totals is not None:
         _write_totals(ws, columns, section, last + 1, f, t("total", lang))
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
 
 
@@ -240,13 +277,25 @@ def _col(columns: list[Column], key: str) -> Column:
     return next(c for c in columns if c.key == key)
 
 
+#: Width of the "Read me" sheet's text column (characters).
+README_WIDTH = 100
+
+
+def wrapped_height(text: str, width: int) -> float:
+    """Row height (points) for ``text`` wrapped in a column ``width`` characters wide (Arial 10)."""
+    lines = sum(max(1, -(-len(part) // int(width * 0.95))) for part in text.split("\n"))
+    return 13.0 * lines + 2
+
+
 def _write_readme(ws: Worksheet, report: MonthlyReport, sheets: list[tuple[str, str]], lang: str,
                   f: _Formats) -> None:
     """The "Read me" sheet: the report's header, how to read it, and its sheets
     (``sheets``: sheet name and title of each table)."""
-    ws.set_column(0, 0, 30)
-    ws.set_column(1, 1, 100)
     h = report.header
+    labels = [t(k, lang) for k in ("period", "situation_on", "scope", "generated", "fingerprint",
+                                   "last_batches", "readme_sheets")]
+    ws.set_column(0, 0, max(30, *(len(x) + 2 for x in labels), *(len(n) + 2 for n, _ in sheets)))
+    ws.set_column(1, 1, README_WIDTH)
     ws.write_string(0, 0, t("title", lang), f.title)
     ws.write_string(1, 0, f"{t('subtitle', lang)} – {period_label(h.year, h.month, lang)}", f.subtitle)
     ws.write_string(2, 0, t("ministry", lang), f.subtitle)
@@ -272,6 +321,9 @@ def _write_readme(ws: Worksheet, report: MonthlyReport, sheets: list[tuple[str, 
                 "amounts_in_eur"):
         ws.write_string(row, 0, "", f.text)
         ws.write_string(row, 1, t(key, lang), f.wrap)
+        # XlsxWriter cannot fit a row to wrapped text: the height is set from the text's
+        # length, so the notes neither overlap nor get cut when printed.
+        ws.set_row(row, wrapped_height(t(key, lang), README_WIDTH))
         row += 1
     row += 1
     ws.write_string(row, 0, t("last_batches", lang), f.bold)
@@ -348,7 +400,11 @@ class WorkbookWriter:
         lang = self.lang
         if not self._lists_written:
             self.write_lists(report.lists)
-        self._write(head_sections(report, lang) + tail_sections(report, lang))
+        self._write(head_sections(report, lang) + analysis_sections(report, lang)
+                    + tail_sections(report, lang))
+        title = f"{t('subtitle', lang)} – {period_label(report.header.year, report.header.month, lang)}"
+        for ws in (self._readme, *self._sheets.values()):
+            print_setup(ws, title, lang)
         self._wb.set_properties({
             "title": f"{t('subtitle', lang)} – {report.period}",
             "subject": t("title", lang),

@@ -75,7 +75,7 @@ def from_workbook(url: str, day: dt.date) -> dict[str, tuple[Decimal, Decimal, s
         engine.dispose()
     ws = openpyxl.load_workbook(io.BytesIO(data))["By organisation"]
     headers = [c.value for c in ws[1]]
-    code, committed, paid, status = (headers.index(h) for h in ("Code", "Committed", "Paid", "Status"))
+    code, committed, paid, status = (headers.index(h) for h in ("Code", "Committed EUR", "Paid EUR", "Status"))
     status_of = {report_text(f"st_{s}", "en"): s for s in STATUSES}
     out = {}
     for row in ws.iter_rows(min_row=2, values_only=True):

@@ -31,17 +31,19 @@ def test_workbook_has_a_sheet_per_section_with_real_numbers_and_frozen_filtered_
     data = generate(ledger.factory, MONTH, formats=("xlsx",))["xlsx"]
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames == [
-        "Read me", "Summary", "By directorate", "By allocation", "By organisation",
-        "Payments of the month", "Open commitments", "Ageing", "Overdue", "FX differences month",
-        "FX differences year", "FX exposure", "Chart data"]
+        "Read me", "Summary", "By directorate", "By allocation", "Commitment credits make-up",
+        "Payment credits make-up", "Month by allocation", "By organisation", "Not yet committed",
+        "Payments of the month", "Open commitments", "Due next 3 months", "Ageing",
+        "Arrears vs last year", "Overdue", "FX differences month", "FX differences year",
+        "FX exposure", "FX sensitivity", "Chart data"]
     ws = wb["By organisation"]
     headers = [c.value for c in ws[1]]
     assert headers[:3] == ["Code", "Organisation", "Directorate"]
-    assert {"Assessed CHF", "Assessed USD", "Committed", "Paid", "Open", "% paid", "Due date",
-            "Status"} <= set(headers)
+    assert {"Assessed CHF", "Assessed USD", "Committed EUR", "Paid EUR", "Open EUR", "% paid",
+            "Due date", "Status"} <= set(headers)
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == "A1:M9"
-    committed = headers.index("Committed") + 1
+    committed = headers.index("Committed EUR") + 1
     cell = ws.cell(row=2, column=committed)
     assert isinstance(cell.value, float | int) and cell.number_format == AMOUNT_FORMAT
     assert ws.cell(row=2, column=headers.index("% paid") + 1).number_format == PERCENT_FORMAT
@@ -61,7 +63,7 @@ def test_workbook_totals_are_sum_formulas_with_their_cached_values(ledger):
     formulas = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))["By organisation"]
     values = openpyxl.load_workbook(io.BytesIO(files["xlsx"]), data_only=True)["By organisation"]
     headers = [c.value for c in formulas[1]]
-    col = headers.index("Committed") + 1
+    col = headers.index("Committed EUR") + 1
     total_row = formulas.max_row
     assert formulas.cell(total_row, 1).value == "Total"
     letter = openpyxl.utils.get_column_letter(col)
@@ -136,7 +138,7 @@ def test_a_capped_pdf_list_adds_up_with_its_others_line_and_the_workbook_keeps_e
     sel = report.highlights.open_commitments
     assert sel.more > 0
     text = " ".join("\n".join(_pdf_pages(files["pdf"])).split())
-    section = _between(text, "7. Open commitments", "8. Ageing of arrears")
+    section = _between(text, "11. Open commitments", "12. Falling due in the next three months")
     # The two largest lines, the others line with its sums, then the totals of every line.
     assert f"The 2 largest of {sel.count} lines by “Open EUR”" in section
     assert (f"… and {sel.more} more lines, EUR {fmt(sel.others['open_eur'])}, listed in the Excel "

@@ -1,0 +1,359 @@
+"""The monthly report's first page and its analyses, as plain data (no rendering).
+
+Page 1 answers "are we on track, what is at risk?" in two minutes: the headline figures this
+year against the same day last year, three to five key messages drawn from them, how each
+figure is valued, and a bridge from what is outstanding to what is overdue and what is
+committed. The analyses behind it (credits make-up, assessed not yet committed, dues of the
+next three months, the month's execution per AB against last year, arrears against last
+year, FX sensitivity) are tables of the report.
+
+Every figure comes from the service layer's single definitions (:mod:`budget.services.views`);
+this module only sums, subtracts and ranks them, in Decimal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from budget.money import CENT, ZERO, ratio
+from budget.services import views
+from budget.services.views import AGEING_BUCKETS, Exposure, OutstandingLine
+from budget.uow import UnitOfWork
+
+#: The change of exchange rate the sensitivity line applies to each open foreign currency.
+SENSITIVITY = Decimal("0.05")
+
+#: An AB's commitment credits are "at risk of lapsing" (31 December, no carry-over) when
+#: more than this share of them is still available and more than half the share of the
+#: year left (10 % available on 31 October, with 17 % of the year left, is not at risk; 30 %
+#: is).
+LAPSE_MIN_AVAILABLE = Decimal("0.10")
+
+#: The credit stages in the order a year lives them (views.credit_history's ``stage``).
+STAGES: tuple[str, ...] = ("provisional", "initial", "adjustment", "reallocation", "blocked")
+
+#: How many months of dues ahead the report lists.
+DUE_MONTHS = 3
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One figure of page 1: this year, last year (same day), the change."""
+
+    key: str
+    current: Decimal | None
+    previous: Decimal | None
+    change: Decimal | None
+    #: The label key of the line saying how this figure is valued.
+    valuation: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """A key message: its kind (label key), the subject it names and the figure it stands on."""
+
+    key: str
+    subject: str
+    amount: Decimal
+    #: A second figure some messages cite: the share of credits left (a fraction)...
+    share: Decimal | None = None
+    #: ... or the change against last year (EUR).
+    change: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class BridgeLine:
+    key: str
+    amount: Decimal
+    #: "start", "less", "equals": how the line reads in the bridge.
+    role: str
+
+
+@dataclass(frozen=True)
+class CreditsMakeUp:
+    """The credits of one AB and type as the sum of their stages (EUR)."""
+
+    ab: str
+    credit_type: str
+    stages: tuple[Decimal, ...]  # in STAGES order
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class NotCommitted:
+    organisation: str
+    name: str
+    directorate: str
+    assessed_eur: Decimal
+    committed: Decimal
+    not_committed: Decimal
+
+
+@dataclass(frozen=True)
+class DueSoon:
+    due_date: dt.date
+    organisation: str
+    directorate: str
+    reference: str
+    currency: str
+    outstanding: Decimal
+    outstanding_eur: Decimal
+
+
+@dataclass(frozen=True)
+class MonthByAb:
+    """The month's own execution of an AB (not cumulative), this year and last year."""
+
+    ab: str
+    committed: Decimal
+    committed_last_year: Decimal
+    paid_in_year: Decimal
+    paid_last_year: Decimal
+
+    @property
+    def committed_change(self) -> Decimal:
+        return self.committed - self.committed_last_year
+
+    @property
+    def paid_change(self) -> Decimal:
+        return self.paid_in_year - self.paid_last_year
+
+
+@dataclass(frozen=True)
+class ArrearsCompared:
+    bucket: str
+    current: Decimal
+    previous: Decimal
+    change: Decimal
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """What a move of ± :data:`SENSITIVITY` in a currency's rate does to its open amount."""
+
+    currency: str
+    open: Decimal
+    eur_at_rate: Decimal | None
+    #: EUR more to pay when the currency gains 5 % against the euro (and less when it loses).
+    impact: Decimal | None
+
+
+@dataclass(frozen=True)
+class Brief:
+    """Page 1 and the analyses (see the module's docstring)."""
+
+    headline: tuple[Headline, ...]
+    messages: tuple[Message, ...]
+    bridge: tuple[BridgeLine, ...]
+    credits_make_up: tuple[CreditsMakeUp, ...]
+    not_committed: tuple[NotCommitted, ...]
+    due_soon: tuple[DueSoon, ...]
+    month_by_ab: tuple[MonthByAb, ...]
+    arrears_compared: tuple[ArrearsCompared, ...]
+    sensitivity: tuple[Sensitivity, ...]
+
+
+def _fx_risk(lines: Sequence[Exposure]) -> Decimal | None:
+    """The exposure's difference at the rate of the day (None when a currency has no rate)."""
+    if any(x.difference is None for x in lines):
+        return None
+    return sum((x.difference or ZERO for x in lines), ZERO)
+
+
+def _change(current: Decimal | None, previous: Decimal | None) -> Decimal | None:
+    return None if current is None or previous is None else current - previous
+
+
+def headline(
+    current: views.Totals, previous: views.Totals, arrears_now: views.Arrears,
+    arrears_then: views.Arrears, exposure_now: Sequence[Exposure], exposure_then: Sequence[Exposure],
+) -> tuple[Headline, ...]:
+    """The page-1 table: credits, committed, paid in the year, open, available, overdue and
+    FX risk, this year against the same day last year."""
+    pairs: list[tuple[str, Decimal | None, Decimal | None, str]] = [
+        ("commitment_credits", current.commitment_credits, previous.commitment_credits, "val_credits"),
+        ("payment_credits", current.payment_credits, previous.payment_credits, "val_credits"),
+        ("committed", current.committed, previous.committed, "val_booked"),
+        ("paid_in_year", current.paid_in_year, previous.paid_in_year, "val_paid"),
+        ("open", current.open, previous.open, "val_booked"),
+        ("available", current.available, previous.available, "val_booked"),
+        ("overdue_total", arrears_now.total_eur, arrears_then.total_eur, "val_overdue"),
+        ("fx_risk", _fx_risk(exposure_now), _fx_risk(exposure_then), "val_fx_risk"),
+    ]
+    return tuple(Headline(k, c, p, _change(c, p), v) for k, c, p, v in pairs)
+
+
+def messages(
+    lines: Sequence[Headline], overdue: Sequence[OutstandingLine], allocations: Sequence[views.ExecutionRow],
+    year_share_left: Decimal,
+) -> tuple[Message, ...]:
+    """Three to five key messages, each standing on one figure of the report.
+
+    - the organisation with the largest overdue amount (EUR);
+    - the headline figure that moved most against last year (absolute EUR);
+    - the AB with the largest commitment credits still available when more than
+      :data:`LAPSE_MIN_AVAILABLE` of them is left (they lapse on 31 December);
+    - the FX risk of the open foreign-currency commitments;
+    - the total overdue against last year.
+    """
+    out: list[Message] = []
+    per_org: dict[str, Decimal] = {}
+    for o in overdue:
+        per_org[o.organisation] = per_org.get(o.organisation, ZERO) + o.outstanding_eur
+    if per_org:
+        org, value = max(per_org.items(), key=lambda kv: (kv[1], kv[0]))
+        out.append(Message("msg_largest_overdue", org, value))
+    # Overdue and FX risk have messages of their own.
+    moved = [x for x in lines if x.change is not None and x.key not in ("fx_risk", "overdue_total")]
+    if moved:
+        top = max(moved, key=lambda x: abs(x.change or ZERO))
+        if top.change:
+            out.append(Message("msg_largest_variance", top.key, top.change))
+    at_risk = []
+    for r in allocations:
+        credits = r.commitment_credits or ZERO
+        share = ratio(r.available or ZERO, credits)
+        if share is not None and share > LAPSE_MIN_AVAILABLE and share > year_share_left / 2:
+            at_risk.append((r.available or ZERO, r.key, share))
+    if at_risk:
+        available, ab, share = max(at_risk)
+        out.append(Message("msg_lapsing", ab, available, share))
+    risk = next(x for x in lines if x.key == "fx_risk")
+    if risk.current is not None:
+        out.append(Message("msg_fx_risk", "", risk.current))
+    overdue_line = next(x for x in lines if x.key == "overdue_total")
+    if len(out) < 5 and overdue_line.current is not None:
+        out.append(Message("msg_overdue_total", "", overdue_line.current,
+                           change=overdue_line.change))
+    if len(out) < 3:
+        out.append(Message("msg_execution", "", lines[2].current or ZERO))
+    return tuple(out[:5])
+
+
+def bridge(arrears_now: views.Arrears, open_total: Decimal) -> tuple[BridgeLine, ...]:
+    """Outstanding assessments = overdue + not yet due; set against the open commitments,
+    the difference is what is outstanding without an open commitment (assessed not yet
+    committed, and the booked rates' differences). Adds up to the cent by construction."""
+    not_due = sum((o.outstanding_eur for o in arrears_now.not_yet_due), ZERO)
+    outstanding = arrears_now.total_eur + not_due
+    return (
+        BridgeLine("br_outstanding", outstanding, "start"),
+        BridgeLine("br_not_yet_due", not_due, "less"),
+        BridgeLine("br_overdue", arrears_now.total_eur, "equals"),
+        BridgeLine("br_outstanding_again", outstanding, "start"),
+        BridgeLine("br_open", open_total, "less"),
+        BridgeLine("br_not_covered", outstanding - open_total, "equals"),
+    )
+
+
+def credits_make_up(history: Sequence[views.CreditLine], as_of: dt.date) -> tuple[CreditsMakeUp, ...]:
+    """Each AB's credits (commitment, then payment) as the sum of their stages as of a day."""
+    sums: dict[tuple[str, str], list[Decimal]] = {}
+    for c in history:
+        if c.entry_date > as_of:
+            continue
+        acc = sums.setdefault((c.ab, c.credit_type), [ZERO] * len(STAGES))
+        acc[STAGES.index(c.stage) if c.stage in STAGES else 0] += c.amount
+    return tuple(CreditsMakeUp(ab, kind, tuple(v), sum(v, ZERO))
+                 for (ab, kind), v in sorted(sums.items()))
+
+
+def not_committed(rows: Sequence[views.ExecutionRow]) -> tuple[NotCommitted, ...]:
+    """Organisations whose year's assessments (EUR) exceed what is committed for them."""
+    out = [NotCommitted(r.key, r.name, r.directorate or "", r.assessed_eur, r.committed,
+                        r.assessed_eur - r.committed)
+           for r in rows if r.assessed_eur - r.committed > ZERO]
+    return tuple(sorted(out, key=lambda x: (-x.not_committed, x.organisation)))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (the month's last day when it has fewer days)."""
+    import calendar
+
+    m = day.month - 1 + months
+    year, month = day.year + m // 12, m % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def due_soon(arrears_now: views.Arrears, end: dt.date) -> tuple[DueSoon, ...]:
+    """What falls due in the :data:`DUE_MONTHS` months after the report's day, by due date."""
+    limit = add_months(end, DUE_MONTHS)
+    out = [DueSoon(o.due_date, o.organisation, o.directorate, o.reference, o.currency, o.outstanding,
+                   o.outstanding_eur)
+           for o in arrears_now.not_yet_due if end < o.due_date <= limit]
+    return tuple(sorted(out, key=lambda x: (x.due_date, x.organisation, x.reference)))
+
+
+def month_by_ab(
+    now: views.Execution, before: views.Execution, last: views.Execution, last_before: views.Execution
+) -> tuple[MonthByAb, ...]:
+    """The month's committed and paid per AB: the year to date at the month end minus the
+    year to date at the previous month end, this year and last year."""
+    def pick(ex: views.Execution) -> dict[str, tuple[Decimal, Decimal]]:
+        return {r.key: (r.committed, r.paid_in_year) for r in ex.rows}
+
+    a, b, c, d = pick(now), pick(before), pick(last), pick(last_before)
+    zero = (ZERO, ZERO)
+    out = []
+    for ab in sorted(set(a) | set(c)):
+        out.append(MonthByAb(
+            ab, a.get(ab, zero)[0] - b.get(ab, zero)[0], c.get(ab, zero)[0] - d.get(ab, zero)[0],
+            a.get(ab, zero)[1] - b.get(ab, zero)[1], c.get(ab, zero)[1] - d.get(ab, zero)[1],
+        ))
+    return tuple(out)
+
+
+def arrears_compared(now: views.Arrears, then: views.Arrears) -> tuple[ArrearsCompared, ...]:
+    """Overdue by ageing bucket, this year against the same day last year."""
+    return tuple(ArrearsCompared(b, now.buckets[b], then.buckets[b], now.buckets[b] - then.buckets[b])
+                 for b in AGEING_BUCKETS)
+
+
+def sensitivity(exposure: Sequence[Exposure]) -> tuple[Sensitivity, ...]:
+    """± :data:`SENSITIVITY` on each open foreign currency's EUR value at the rate of the day.
+
+    A currency 5 % dearer costs 5 % more EUR to pay (and 5 % cheaper, 5 % less): the impact
+    is symmetric to the cent, rounded half-up once per currency.
+    """
+    return tuple(Sensitivity(
+        x.currency, x.open, x.eur_at_rate,
+        None if x.eur_at_rate is None else (x.eur_at_rate * SENSITIVITY).quantize(CENT),
+    ) for x in exposure)
+
+
+def build_brief(
+    uow: UnitOfWork, year: int, month: int, end: dt.date, scope: Sequence[str] | None, *,
+    by_ab: views.Execution, by_org: views.Execution, arrears_now: views.Arrears,
+    exposure_now: Sequence[Exposure], previous_totals: views.Totals, open_total: Decimal,
+) -> Brief:
+    """Read what page 1 and the analyses need beyond what the report has already read."""
+    from budget.reports.monthly import month_end
+
+    last_end = month_end(year - 1, month)
+    arrears_then = views.arrears(uow, last_end, directorates=scope)
+    exposure_then = views.exposure(uow, as_of=last_end, directorates=scope)
+    lines = headline(by_org.totals, previous_totals, arrears_now, arrears_then, exposure_now, exposure_then)
+    prev_month_end = dt.date(year, month, 1) - dt.timedelta(days=1)
+    last_prev_end = dt.date(year - 1, month, 1) - dt.timedelta(days=1)
+    before = (views.execution(uow, year, "ab", as_of=prev_month_end, directorates=scope)
+              if month > 1 else None)
+    last = views.execution(uow, year - 1, "ab", as_of=last_end, directorates=scope)
+    last_before = (views.execution(uow, year - 1, "ab", as_of=last_prev_end, directorates=scope)
+                   if month > 1 else None)
+    days_in_year = Decimal((dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1)
+    share_left = Decimal((dt.date(year, 12, 31) - end).days) / days_in_year
+    empty = views.Execution(year, "ab", None, by_ab.totals, [])
+    return Brief(
+        headline=lines,
+        messages=messages(lines, arrears_now.overdue, by_ab.rows, share_left),
+        bridge=bridge(arrears_now, open_total),
+        credits_make_up=credits_make_up(views.credit_history(uow, year, directorates=scope), end),
+        not_committed=not_committed(by_org.rows),
+        due_soon=due_soon(arrears_now, end),
+        month_by_ab=month_by_ab(by_ab, before or empty, last, last_before or empty),
+        arrears_compared=arrears_compared(arrears_now, arrears_then),
+        sensitivity=sensitivity(exposure_now),
+    )
