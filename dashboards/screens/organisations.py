@@ -27,6 +27,11 @@ def assessed_text(assessed: dict, style: str) -> str:
     return " + ".join(f"{cur} {fmt(v, style)}" for cur, v in assessed.items())
 
 
+def screen_amounts() -> list[str]:
+    """The amount columns on screen (in the chosen language)."""
+    return [c.t("col.committed"), c.t("col.paid"), c.t("col.open"), c.t("col.outstanding_eur")]
+
+
 def status_label(status: str) -> str:
     return c.t(f"status.{status}")
 
@@ -44,18 +49,27 @@ def table() -> SimpleNamespace:
     ]
     labels = {k: status_label(k) for k in dv.STATUSES}
     style = c.amount_style()  # once, not once per row
-    frame = c.frame(shown, {
-        c.t("col.code"): lambda r: r.code, c.t("col.name"): lambda r: r.name,
-        c.t("col.directorate"): lambda r: r.directorate,
-        c.t("col.assessed"): lambda r: assessed_text(r.assessed, style),
-        c.t("col.assessed_eur"): lambda r: r.assessed_eur, c.t("col.committed"): lambda r: r.committed,
+    # The key, then the amounts that answer the question, then the rest (the original
+    # currencies are in the download, not on screen, where they pushed the status away).
+    screen_cols = {
+        c.t("col.code"): lambda r: r.code,
+        c.t("col.committed"): lambda r: r.committed,
         c.t("col.paid"): lambda r: r.paid, c.t("col.open"): lambda r: r.open,
         c.t("col.paid_pct"): lambda r: None if r.paid_rate is None else float(r.paid_rate) * 100,
         c.t("col.outstanding_eur"): lambda r: r.outstanding_eur,
         c.t("col.due_date"): lambda r: r.due_date, c.t("col.status"): lambda r: labels[r.status],
+        c.t("col.name"): lambda r: r.name, c.t("col.directorate"): lambda r: r.directorate,
+    }
+    frame = c.frame(shown, {
+        **screen_cols,
+        c.t("col.assessed_eur"): lambda r: r.assessed_eur,
+        c.t("col.assessed"): lambda r: assessed_text(r.assessed, style),
     })
+    on_screen = c.frame(shown, screen_cols)
     return SimpleNamespace(
         codes=[r.code for r in shown], frame=frame,
+        screen=c.with_totals(on_screen, screen_amounts(),
+                             {c.t("col.paid_pct"): (c.t("col.paid"), c.t("col.committed"))}),
         committed=sum((r.committed for r in shown), ZERO), paid=sum((r.paid for r in shown), ZERO),
         overdue=sum((r.overdue_eur for r in shown), ZERO))
 
@@ -140,9 +154,8 @@ with c.guard():
     if tab.frame.empty:
         c.empty_state("common.no_match")
     else:
-        c.money_table(tab.frame, amount_cols, [c.t("col.paid_pct")], key="org_table", column_config={
-            c.t("col.name"): st.column_config.TextColumn(width="medium"),
-            c.t("col.assessed"): st.column_config.TextColumn(width="medium")})
+        c.money_table(tab.screen, screen_amounts(), [c.t("col.paid_pct")], key="org_table",
+                      keys=[c.t("col.code")], names=[c.t("col.name")])
         c.excel_download(tab.frame, f"organisations-{year}", amount_cols, key="org_xlsx")
 
     # ------------------------------------------------------------------ detail
@@ -164,7 +177,8 @@ with c.guard():
             if d.assessments.empty:
                 c.empty_state("orgs.no_assessment")
             else:
-                c.money_table(d.assessments, [c.t("col.amount"), c.t("col.amount_eur")], key="od_a")
+                c.money_table(c.with_totals(d.assessments, [c.t("col.amount_eur")]),
+                              [c.t("col.amount"), c.t("col.amount_eur")], key="od_a")
                 c.excel_download(d.assessments, f"{code}-assessments", key="od_a_xlsx")
         with tabs[1]:
             if d.commitments.empty:
@@ -172,7 +186,7 @@ with c.guard():
             else:
                 cols_m = [c.t("col.committed_cur"), c.t("col.paid_cur"), c.t("col.open_cur"),
                           c.t("col.committed_eur"), c.t("col.paid_eur")]
-                c.money_table(d.commitments, cols_m, key="od_c")
+                c.money_table(c.with_totals(d.commitments, cols_m[3:]), cols_m, key="od_c")
                 c.excel_download(d.commitments, f"{code}-commitments", cols_m, key="od_c_xlsx")
         with tabs[2]:
             if d.payments.empty:
@@ -182,13 +196,15 @@ with c.guard():
                     x=alt.X("date:T", title=None), y=alt.Y("EUR:Q", axis=alt.Axis(format="~s")),
                     tooltip=["date:T", "reference", alt.Tooltip("EUR:Q", format=",.2f")],
                 ).properties(height=200))
-                c.money_table(d.payments, [c.t("col.amount"), c.t("col.amount_eur")], key="od_p")
+                c.money_table(c.with_totals(d.payments, [c.t("col.amount_eur")]),
+                              [c.t("col.amount"), c.t("col.amount_eur")], key="od_p")
                 c.excel_download(d.payments, f"{code}-payments", key="od_p_xlsx")
         with tabs[3]:
             if d.fx.empty:
                 c.empty_state("orgs.no_fx")
             else:
-                c.money_table(d.fx, [c.t("col.committed_eur"), c.t("col.gain_eur")], key="od_fx")
+                c.money_table(c.with_totals(d.fx, [c.t("col.committed_eur"), c.t("col.gain_eur")]),
+                              [c.t("col.committed_eur"), c.t("col.gain_eur")], key="od_fx")
                 st.caption(c.t("fx.gain_sign"))
         with tabs[4]:
             if d.years.empty:
@@ -196,5 +212,5 @@ with c.guard():
             else:
                 cols_y = [c.t("col.assessed_eur"), c.t("col.committed"), c.t("col.paid"),
                           c.t("col.open")]
-                c.money_table(d.years, cols_y, key="od_y")
+                c.money_table(c.with_totals(d.years, cols_y), cols_y, key="od_y")
                 c.excel_download(d.years, f"{code}-years", cols_y, key="od_y_xlsx")

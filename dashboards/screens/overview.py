@@ -48,10 +48,11 @@ def figures() -> SimpleNamespace:
     ])
     rows = [r for r in ex.rows if r.committed or r.paid or r.assessed_eur]
     by_directorate = c.frame(rows, {
-        c.t("col.directorate"): lambda r: r.key, c.t("col.name"): lambda r: r.name,
+        c.t("col.directorate"): lambda r: r.key,
         c.t("col.committed"): lambda r: r.committed, c.t("col.paid"): lambda r: r.paid,
         c.t("col.open"): lambda r: r.open,
         c.t("col.paid_pct"): lambda r: None if r.paid_rate is None else float(r.paid_rate) * 100,
+        c.t("col.name"): lambda r: r.name,
     })
     bars = pd.DataFrame(
         [{"directorate": r.key, "what": c.t("fig.committed"), "EUR": float(r.committed)}
@@ -60,26 +61,35 @@ def figures() -> SimpleNamespace:
            for r in rows])
     opened = c.cached(views.open_commitments, as_of=as_of, year=year, directorates=scope, limit=10)
     top = c.frame(opened, {
-        c.t("col.reference"): lambda o: o.reference,
         c.t("col.organisation"): lambda o: o.organisation,
-        c.t("col.currency"): lambda o: o.currency, c.t("col.open_cur"): lambda o: o.open,
         c.t("col.open_eur"): lambda o: o.open_eur,
+        c.t("col.currency"): lambda o: o.currency, c.t("col.open_cur"): lambda o: o.open,
+        c.t("col.reference"): lambda o: o.reference,
     })
     due = arr.due[0]
     due_cols = {
-        c.t("col.due_date"): lambda x: x.due_date,
         c.t("col.organisation"): lambda x: x.organisation,
-        c.t("col.reference"): lambda x: x.reference, c.t("col.currency"): lambda x: x.currency,
-        c.t("col.outstanding"): lambda x: x.outstanding,
+        c.t("col.due_date"): lambda x: x.due_date,
         c.t("col.outstanding_eur"): lambda x: x.outstanding_eur,
+        c.t("col.currency"): lambda x: x.currency,
+        c.t("col.outstanding"): lambda x: x.outstanding,
+        c.t("col.reference"): lambda x: x.reference,
     }
     return SimpleNamespace(
         tot=tot, overdue_total=arr.summary.total_eur, overdue_lines=arr.summary.overdue_count,
         curve=pd.DataFrame(points), rules=rules,
         last_committed=last[-1].cumulative_committed, last_paid=last[-1].cumulative_paid,
         by_directorate=by_directorate, bars=bars, top=top,
+        by_directorate_shown=c.with_totals(
+            by_directorate, [c.t("col.committed"), c.t("col.paid"), c.t("col.open")],
+            {c.t("col.paid_pct"): (c.t("col.paid"), c.t("col.committed"))}),
+        top_shown=c.with_totals(top, [c.t("col.open_eur")], label=c.t("overview.total_shown")),
         horizon=horizon, due_count=due.count, due_cols=due_cols, due_shown=len(due.lines),
         due_frame=c.frame(due.lines, due_cols),
+        due_frame_shown=c.with_totals(
+            c.frame(due.lines, due_cols), [c.t("col.outstanding_eur")],
+            label=c.t("overview.total_due", n=due.count),
+            given={c.t("col.outstanding_eur"): due.total_eur}),
     )
 
 
@@ -155,29 +165,31 @@ with c.guard():
         if f.by_directorate.empty:
             c.empty_state("overview.empty", year=year)
         else:
+            # The table first and wide enough for its amounts; the chart beside it (under
+            # it on a phone, where Streamlit stacks the columns).
             cl, cr = st.columns([3, 2])
-            c.chart(("ov_dirs", year, as_of), lambda: directorate_chart(f), container=cl)
-            with cr:
-                c.money_table(f.by_directorate, [c.t("col.committed"), c.t("col.paid"),
-                                                 c.t("col.open")],
-                              [c.t("col.paid_pct")], key="ov_dir")
+            with cl:
+                c.money_table(f.by_directorate_shown, [c.t("col.committed"), c.t("col.paid"),
+                                                       c.t("col.open")],
+                              [c.t("col.paid_pct")], key="ov_dir", keys=[c.t("col.directorate")],
+                              names=[c.t("col.name")])
                 c.excel_download(f.by_directorate, f"directorates-{year}", key="ov_dir_xlsx")
+            c.chart(("ov_dirs", year, as_of), lambda: directorate_chart(f), container=cr)
 
         # ---------------------------------------------------------------- open / due
-        cl, cr = st.columns(2)
-        with cl:
-            st.subheader(c.t("overview.largest_open"))
-            if f.top.empty:
-                c.empty_state("overview.nothing_open")
-            else:
-                c.money_table(f.top, [c.t("col.open_cur"), c.t("col.open_eur")], key="ov_open")
-                c.excel_download(f.top, f"largest-open-{year}", key="ov_open_xlsx")
-        with cr:
-            st.subheader(c.t("overview.due_30"))
-            if not f.due_count:
-                c.empty_state("overview.nothing_due")
-            else:
-                c.shown_caption(f.due_shown, f.due_count, "what.due_lines")
-                c.money_table(f.due_frame, [c.t("col.outstanding"), c.t("col.outstanding_eur")],
-                              key="ov_due")
-                c.excel_download(every_due_line(f), f"due-30-days-{as_of}", key="ov_due_xlsx")
+        # One under the other: side by side, half the page cut their amounts off.
+        st.subheader(c.t("overview.largest_open"))
+        if f.top.empty:
+            c.empty_state("overview.nothing_open")
+        else:
+            c.money_table(f.top_shown, [c.t("col.open_cur"), c.t("col.open_eur")], key="ov_open",
+                          names=[c.t("col.organisation")])
+            c.excel_download(f.top, f"largest-open-{year}", key="ov_open_xlsx")
+        st.subheader(c.t("overview.due_30"))
+        if not f.due_count:
+            c.empty_state("overview.nothing_due")
+        else:
+            c.shown_caption(f.due_shown, f.due_count, "what.due_lines")
+            c.money_table(f.due_frame_shown, [c.t("col.outstanding"), c.t("col.outstanding_eur")],
+                          key="ov_due", names=[c.t("col.organisation")])
+            c.excel_download(every_due_line(f), f"due-30-days-{as_of}", key="ov_due_xlsx")
