@@ -163,7 +163,7 @@ def _has_gaps(df: pd.DataFrame, cols: Sequence[str]) -> bool:
     return any(df[col].isna().any() for col in cols)
 
 
-def _text_config(names: Sequence[str], keys: Sequence[str]) -> dict[str, Any]:
+def _text_config(names: Sequence[str], keys: Sequence[str], name_width: int = 0) -> dict[str, Any]:
     """Key columns pinned at the left; long names narrow, their full text on hover."""
     from dashboards import common
 
@@ -171,11 +171,14 @@ def _text_config(names: Sequence[str], keys: Sequence[str]) -> dict[str, Any]:
     for col in keys:
         config[col] = _set_fields(st.column_config.TextColumn(col, pinned=True))
     for col in names:
-        config[col] = _set_fields(st.column_config.TextColumn(col, width=NAME_WIDTH,
+        config[col] = _set_fields(st.column_config.TextColumn(col, width=name_width or NAME_WIDTH,
                                                               help=common.t("common.name_hover")))
     return config
 
 
+#: A table of up to this many rows is shown whole (no scroll hides its totals row).
+FULL_ROWS = 25
+ROW_PIXELS = 35
 #: Pixels of a column of names: a long name is cut, its full text shows on hover.
 NAME_WIDTH = 180
 
@@ -191,6 +194,7 @@ def money_table(
     on_select: str = "ignore",
     names: Sequence[str] = (),
     keys: Sequence[str] = (),
+    name_width: int = 0,
 ) -> Any:
     """Show ``df`` with right-aligned, thousand-separated amounts (exact Decimals kept).
 
@@ -201,7 +205,8 @@ def money_table(
     amount_cols = [c for c in amount_cols if c in df.columns]
     pct_cols = [c for c in pct_cols if c in df.columns]
     dates = _per_frame(df, "dates", lambda: _date_columns(df))
-    text_config = _text_config([c for c in names if c in df.columns], [c for c in keys if c in df.columns])
+    text_config = _text_config([c for c in names if c in df.columns], [c for c in keys if c in df.columns],
+                               name_width)
     config: dict[str, Any] = {**text_config, **(column_config or {})}
     data: Any = df
     gaps = _per_frame(df, "gaps", lambda: _has_gaps(df, list(df.columns)))
@@ -227,6 +232,8 @@ def money_table(
                                    **{c: _pct_formatter for c in pct_cols},
                                    **{c: _date_formatter for c in dates}})
     kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
+    if height is None and len(df) <= FULL_ROWS:
+        height = ROW_PIXELS * (len(df) + 1) + 3  # every row in sight: the totals row too
     if height:
         kwargs["height"] = height
     if key:
@@ -246,13 +253,15 @@ def with_totals(
     *,
     label: str | None = None,
     given: Mapping[str, Decimal] | None = None,
+    counts: Sequence[str] = (),
 ) -> pd.DataFrame:
     """``df`` with a last row adding up its amount columns to the cent (Decimal sums).
 
     The first text column says ``Total``; other text columns stay empty; a percentage column of
     ``ratios`` (``{pct: (numerator, denominator)}``) is worked out from the totals (``–``
     when the denominator is nil). ``given`` totals replace the sums (a list shown in part
-    totals its whole list: the label should say so). Nothing is added to an empty frame.
+    totals its whole list: the label should say so); ``counts`` are whole-number columns that
+    add up too. Nothing is added to an empty frame.
     """
     if df.empty:
         return df
@@ -276,9 +285,14 @@ def with_totals(
     row[first] = label
     data = df if texts else df.assign(**{first: df[first].astype(str)})
     out = pd.concat([data, pd.DataFrame([row], columns=df.columns).astype(object)], ignore_index=True)
-    for col in df.columns:  # counts and years stay whole numbers (an empty total: –)
-        if col != first and pd.api.types.is_integer_dtype(df[col]):
-            out[col] = out[col].astype("Int64")
+    for col in df.columns:
+        if col == first or not pd.api.types.is_integer_dtype(df[col]):
+            continue
+        if col in counts:  # a count adds up
+            out.loc[len(df), col] = int(df[col].sum())
+            out[col] = out[col].astype("int64")
+        else:  # a year or a number: no total, written as text (the grid shows "None" for a gap)
+            out[col] = [*(str(v) for v in df[col]), ""]
     return out
 
 

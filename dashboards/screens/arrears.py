@@ -10,14 +10,16 @@ import pandas as pd
 import streamlit as st
 
 from budget.services import views
+from dashboards import charts
 from dashboards import common as c
+from dashboards.formats import amount_text, input_date_format
 
 c.page_header("arrears.title", "arrears.caption")
 scope = c.scope()
 
 cols = st.columns([1, 4])
 as_of = cols[0].date_input(c.t("common.as_of"), value=dt.date.today(), key="arr_as_of",
-                           format="YYYY-MM-DD")
+                           format=input_date_format(c.lang()))
 
 
 def columns(with_days: bool) -> dict:
@@ -66,8 +68,32 @@ def summarise() -> SimpleNamespace:
         count=s.overdue_count, total=s.total_eur, by_currency=s.by_currency, buckets=s.buckets,
         shown=len(av.overdue.lines), frame=c.frame(av.overdue.lines, cols_overdue),
         columns=cols_overdue, dues=dues,
-        chart=pd.DataFrame({"bucket": list(s.buckets), "EUR": [float(v) for v in s.buckets.values()]}),
+        chart=bucket_frame(s.buckets),
     )
+
+
+def bucket_frame(buckets: dict) -> pd.DataFrame:
+    """The ageing buckets for the chart: a small bucket keeps a visible bar (at least 2 % of
+    the largest), its real amount written beside it and in the tooltip."""
+    largest = max((float(v) for v in buckets.values()), default=0.0)
+    style = c.amount_style()
+    return pd.DataFrame({
+        "bucket": list(buckets),
+        "EUR": [max(float(v), largest * 0.02) if v > 0 else 0.0 for v in buckets.values()],
+        "shown": [amount_text(v, style, "EUR") for v in buckets.values()],
+    })
+
+
+def bucket_chart(frame: pd.DataFrame) -> alt.LayerChart:
+    y = alt.Y("bucket:N", sort=list(views.AGEING_BUCKETS), title=c.t("col.bucket"))
+    tooltip = [alt.Tooltip("bucket:N", title=c.t("chart.bucket")),
+               alt.Tooltip("shown:N", title=c.t("chart.amount"))]
+    bars = alt.Chart(frame).mark_bar(color=charts.OVERDUE).encode(
+        y=y, x=alt.X("EUR:Q", title=None, axis=charts.amount_axis(c.amount_style(), c.lang())),
+        tooltip=tooltip)
+    text = alt.Chart(frame).mark_text(align="left", dx=4, fontSize=12).encode(
+        y=y, x="EUR:Q", text="shown:N", tooltip=tooltip)
+    return alt.layer(bars, text).properties(height=200)
 
 
 def every_line(overdue: bool, end: dt.date | None, columns: dict) -> object:
@@ -99,12 +125,7 @@ with c.guard():
     if not view.count:
         c.empty_state("arrears.none")
     else:
-        c.chart(("arrears", as_of), lambda: alt.Chart(view.chart).mark_bar().encode(
-            x=alt.X("bucket:N", sort=list(views.AGEING_BUCKETS), title=c.t("col.bucket"),
-                    axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("EUR:Q", axis=alt.Axis(format="~s")),
-            tooltip=["bucket", alt.Tooltip("EUR:Q", format=",.2f")],
-        ).properties(height=200))
+        c.chart(("arrears", as_of), lambda: bucket_chart(view.chart))
         c.shown_caption(view.shown, view.count, "what.overdue_lines")
         c.money_table(view.frame, amount_cols, key="arr_overdue")
         c.excel_download(every_line(True, None, view.columns), f"arrears-{as_of}",
@@ -113,7 +134,7 @@ with c.guard():
     cl, cr = st.columns(2)
     for col, due in zip((cl, cr), view.dues, strict=True):
         with col:
-            st.subheader(c.t(f"arrears.due_{due.key}", end=due.end.isoformat()))
+            st.subheader(c.t(f"arrears.due_{due.key}", end=c.fmt_date(due.end)))
             st.caption(c.t("arrears.due_total", total=c.fmt_amount(due.total), n=due.count))
             if not due.count:
                 c.empty_state("arrears.nothing_due")

@@ -58,10 +58,24 @@ with c.guard():
         })
 
     df = c.derived(("ab_table", year, as_of), allocations_frame)
-    shown = c.derived(("ab_table_shown", year, as_of), lambda: c.with_totals(
-        df, amount_cols, {c.t("col.commitment_pct"): (c.t("col.committed"), c.t("col.commitment_credits"))}))
-    c.money_table(shown, amount_cols, [c.t("col.commitment_pct")], key="ab_table",
-                  keys=[c.t("col.ab")], names=[c.t("col.label")])
+    # On screen, the two clocks side by side would need a sideways scroll: one table for the
+    # commitment credits, one for the payment credits (the download has both in one sheet).
+    commit_cols = [c.t("col.ab"), c.t("col.commitment_credits"), c.t("col.committed"),
+                   c.t("col.available"), c.t("col.commitment_pct"), c.t("col.warning"),
+                   c.t("col.control"), c.t("col.overrides"), c.t("col.label")]
+    pay_cols = [c.t("col.ab"), c.t("col.payment_credits"), c.t("col.paid_in_year"),
+                c.t("col.payment_available"), c.t("col.label"), c.t("col.directorate")]
+    shown = c.derived(("ab_table_shown", year, as_of), lambda: (
+        c.with_totals(df[commit_cols], amount_cols,
+                      {c.t("col.commitment_pct"): (c.t("col.committed"), c.t("col.commitment_credits"))},
+                      counts=[c.t("col.overrides")]),
+        c.with_totals(df[pay_cols], amount_cols)))
+    st.markdown(f"**{c.t('ab.commitment_side')}**")
+    c.money_table(shown[0], amount_cols, [c.t("col.commitment_pct")], key="ab_table",
+                  keys=[c.t("col.ab")], names=[c.t("col.label")], name_width=110,
+                  column_config={c.t("col.overrides"): st.column_config.NumberColumn(width=60)})
+    st.markdown(f"**{c.t('ab.payment_side')}**")
+    c.money_table(shown[1], amount_cols, key="ab_pay_table", keys=[c.t("col.ab")], names=[c.t("col.label")])
     c.excel_download(df, f"budget-lines-{year}", amount_cols, key="ab_xlsx")
 
     st.divider()

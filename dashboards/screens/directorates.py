@@ -51,7 +51,8 @@ def summary() -> SimpleNamespace:
     committed = sum((r.committed for r in rows), ZERO)
     paid = sum((r.paid for r in rows), ZERO)
     return SimpleNamespace(
-        frame=frame, committed=committed, paid=paid, shown=c.with_totals(frame, amounts, pct),
+        frame=frame, committed=committed, paid=paid,
+        shown=c.with_totals(frame, amounts, pct, counts=[c.t("col.organisations")]),
         names={r.code: r.name for r in rows},
         with_data=[r.code for r in rows if r.organisations],
         organisations={r.code: c.frame([s for s in statuses if s.directorate == r.code], org_cols)
@@ -74,7 +75,8 @@ with c.guard():
     m[1].metric(c.t("fig.paid_on_commitments"), c.fmt_amount(view.paid, "EUR"))
     m[2].metric(c.t("fig.open"), c.fmt_amount(view.committed - view.paid, "EUR"))
     c.money_table(view.shown, amount_cols, [c.t("col.paid_pct")], key="dir_table",
-                  keys=[c.t("col.directorate")], names=[c.t("col.name")])
+                  keys=[c.t("col.directorate")], names=[c.t("col.name")], name_width=120,
+                  column_config={c.t("col.organisations"): st.column_config.NumberColumn(width=60)})
     c.excel_download(view.frame, f"directorates-{year}", amount_cols, key="dir_xlsx")
 
     st.divider()

@@ -10,6 +10,7 @@ import streamlit as st
 
 from budget.money import ZERO, fmt
 from budget.services import dashboard_views as dv
+from dashboards import charts
 from dashboards import common as c
 
 c.page_header("orgs.title", "orgs.caption")
@@ -60,10 +61,14 @@ def table() -> SimpleNamespace:
         c.t("col.due_date"): lambda r: r.due_date, c.t("col.status"): lambda r: labels[r.status],
         c.t("col.name"): lambda r: r.name, c.t("col.directorate"): lambda r: r.directorate,
     }
+    # The download keeps the spreadsheet's order and every column.
     frame = c.frame(shown, {
-        **screen_cols,
-        c.t("col.assessed_eur"): lambda r: r.assessed_eur,
+        c.t("col.code"): lambda r: r.code, c.t("col.name"): lambda r: r.name,
+        c.t("col.directorate"): lambda r: r.directorate,
         c.t("col.assessed"): lambda r: assessed_text(r.assessed, style),
+        c.t("col.assessed_eur"): lambda r: r.assessed_eur,
+        **{k: v for k, v in screen_cols.items()
+           if k not in (c.t("col.code"), c.t("col.name"), c.t("col.directorate"))},
     })
     on_screen = c.frame(shown, screen_cols)
     return SimpleNamespace(
@@ -114,7 +119,9 @@ def detail(code: str) -> SimpleNamespace:
         }),
         timeline=pd.DataFrame({"date": [x.entry_date.isoformat() for x in d.payments],
                                "EUR": [float(x.amount_eur) for x in d.payments],
-                               "reference": [x.reference for x in d.payments]}),
+                               "reference": [x.reference for x in d.payments],
+                               "day": [c.fmt_date(x.entry_date) for x in d.payments],
+                               "shown": [c.fmt_amount(x.amount_eur, "EUR") for x in d.payments]}),
         fx=c.frame(d.exchange_differences, {
             c.t("col.date"): lambda x: x.entry_date, c.t("col.commitment"): lambda x: x.commitment,
             c.t("col.payment"): lambda x: x.payment, c.t("col.currency"): lambda x: x.currency,
@@ -192,9 +199,13 @@ with c.guard():
             if d.payments.empty:
                 c.empty_state("orgs.no_payment")
             else:
-                c.chart(("org_timeline", code, year, as_of), lambda: alt.Chart(d.timeline).mark_bar(size=14).encode(
-                    x=alt.X("date:T", title=None), y=alt.Y("EUR:Q", axis=alt.Axis(format="~s")),
-                    tooltip=["date:T", "reference", alt.Tooltip("EUR:Q", format=",.2f")],
+                c.chart(("org_timeline", code, year, as_of), lambda: alt.Chart(d.timeline).mark_bar(
+                    size=14, color=charts.PAID).encode(
+                    x=alt.X("date:T", axis=charts.date_axis(c.lang())),
+                    y=alt.Y("EUR:Q", title=None, axis=charts.amount_axis(c.amount_style(), c.lang())),
+                    tooltip=[alt.Tooltip("day:N", title=c.t("col.date")),
+                             alt.Tooltip("reference:N", title=c.t("col.reference")),
+                             alt.Tooltip("shown:N", title=c.t("chart.amount"))],
                 ).properties(height=200))
                 c.money_table(c.with_totals(d.payments, [c.t("col.amount_eur")]),
                               [c.t("col.amount"), c.t("col.amount_eur")], key="od_p")
