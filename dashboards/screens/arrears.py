@@ -23,19 +23,29 @@ as_of = cols[0].date_input(c.t("common.as_of"), value=dt.date.today(), key="arr_
 
 
 def columns(with_days: bool) -> dict:
-    """The table's columns (label: getter), labels translated once per run."""
+    """The table's columns (label: getter), labels translated once per run: the key, then
+    what answers the question (outstanding EUR, how late), then the detail."""
     cols = {
-        c.t("col.organisation"): lambda x: x.organisation, c.t("col.name"): lambda x: x.organisation_name,
-        c.t("col.directorate"): lambda x: x.directorate, c.t("col.reference"): lambda x: x.reference,
-        c.t("col.year"): lambda x: x.fiscal_year, c.t("col.due_date"): lambda x: x.due_date,
-        c.t("col.currency"): lambda x: x.currency, c.t("col.assessed"): lambda x: x.assessed,
-        c.t("col.paid_cur"): lambda x: x.paid, c.t("col.outstanding"): lambda x: x.outstanding,
+        c.t("col.organisation"): lambda x: x.organisation,
         c.t("col.outstanding_eur"): lambda x: x.outstanding_eur,
     }
     if with_days:
         cols[c.t("col.days_overdue")] = lambda x: x.days_overdue
         cols[c.t("col.bucket")] = lambda x: x.bucket
+    cols.update({
+        c.t("col.due_date"): lambda x: x.due_date,
+        c.t("col.currency"): lambda x: x.currency, c.t("col.outstanding"): lambda x: x.outstanding,
+        c.t("col.assessed"): lambda x: x.assessed, c.t("col.paid_cur"): lambda x: x.paid,
+        c.t("col.reference"): lambda x: x.reference, c.t("col.year"): lambda x: x.fiscal_year,
+        c.t("col.name"): lambda x: x.organisation_name, c.t("col.directorate"): lambda x: x.directorate,
+    })
     return cols
+
+
+def with_total(frame: pd.DataFrame, total: object, count: int) -> pd.DataFrame:
+    """The lines shown and the whole list's EUR total (the page may show only the largest)."""
+    return c.with_totals(frame, [c.t("col.outstanding_eur")], label=c.t("common.total_all", n=count),
+                         given={c.t("col.outstanding_eur"): total})
 
 
 AMOUNTS = ("col.assessed", "col.paid_cur", "col.outstanding", "col.outstanding_eur")
@@ -62,11 +72,12 @@ def summarise() -> SimpleNamespace:
     for key, end, due in zip(("month", "quarter"), ends, av.due, strict=True):
         dues.append(SimpleNamespace(
             key=key, end=end, count=due.count, total=due.total_eur, shown=len(due.lines),
-            frame=c.frame(due.lines, cols_due), columns=cols_due))
+            frame=with_total(c.frame(due.lines, cols_due), due.total_eur, due.count), columns=cols_due))
     s = av.summary
     return SimpleNamespace(
         count=s.overdue_count, total=s.total_eur, by_currency=s.by_currency, buckets=s.buckets,
-        shown=len(av.overdue.lines), frame=c.frame(av.overdue.lines, cols_overdue),
+        shown=len(av.overdue.lines),
+        frame=with_total(c.frame(av.overdue.lines, cols_overdue), s.total_eur, s.overdue_count),
         columns=cols_overdue, dues=dues,
         chart=bucket_frame(s.buckets),
     )
@@ -88,8 +99,10 @@ def bucket_chart(frame: pd.DataFrame) -> alt.LayerChart:
     y = alt.Y("bucket:N", sort=list(views.AGEING_BUCKETS), title=c.t("col.bucket"))
     tooltip = [alt.Tooltip("bucket:N", title=c.t("chart.bucket")),
                alt.Tooltip("shown:N", title=c.t("chart.amount"))]
+    room = float(frame["EUR"].max() or 1.0) * 1.3  # the largest bar's amount fits beside it
     bars = alt.Chart(frame).mark_bar(color=charts.OVERDUE).encode(
-        y=y, x=alt.X("EUR:Q", title=None, axis=charts.amount_axis(c.amount_style(), c.lang())),
+        y=y, x=alt.X("EUR:Q", title=None, scale=alt.Scale(domain=[0, room]),
+                     axis=charts.amount_axis(c.amount_style(), c.lang())),
         tooltip=tooltip)
     text = alt.Chart(frame).mark_text(align="left", dx=4, fontSize=12).encode(
         y=y, x="EUR:Q", text="shown:N", tooltip=tooltip)
@@ -127,7 +140,7 @@ with c.guard():
     else:
         c.chart(("arrears", as_of), lambda: bucket_chart(view.chart))
         c.shown_caption(view.shown, view.count, "what.overdue_lines")
-        c.money_table(view.frame, amount_cols, key="arr_overdue")
+        c.money_table(view.frame, amount_cols, key="arr_overdue", names=[c.t("col.name")])
         c.excel_download(every_line(True, None, view.columns), f"arrears-{as_of}",
                          amount_cols, key="arr_xlsx")
 
@@ -140,7 +153,7 @@ with c.guard():
                 c.empty_state("arrears.nothing_due")
             else:
                 c.shown_caption(due.shown, due.count, "what.due_lines")
-                c.money_table(due.frame, amount_cols, key=f"arr_due_{due.key}")
+                c.money_table(due.frame, amount_cols, key=f"arr_due_{due.key}", names=[c.t("col.name")])
                 c.excel_download(every_line(False, due.end, due.columns),
                                  f"due-{due.key}-{as_of}", amount_cols,
                                  key=f"arr_due_{due.key}_xlsx")

@@ -155,7 +155,8 @@ def curve_chart(f: SimpleNamespace) -> alt.LayerChart:
 
 def directorate_chart(f: SimpleNamespace) -> alt.Chart:
     return alt.Chart(f.bars).mark_bar().encode(
-        x=alt.X("directorate:N", title=None, axis=alt.Axis(labelAngle=0)),
+        # Every directorate named, even in a narrow column (Vega hides overlapping labels).
+        x=alt.X("directorate:N", title=None, axis=alt.Axis(labelAngle=-45, labelOverlap=False)),
         xOffset="what:N",
         y=alt.Y("EUR:Q", title=None, axis=charts.amount_axis(c.amount_style(), c.lang())),
         color=alt.Color("what:N", scale=alt.Scale(
