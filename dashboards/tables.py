@@ -53,9 +53,13 @@ def _amount_formatter(value: Any) -> str:
 
 
 def _pct_formatter(value: Any) -> str:
-    if value is None or pd.isna(value):
+    if isinstance(value, str) or value is None or pd.isna(value):
         return DASH
     return pct_text(float(value), _style())
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value))
 
 
 def _date_formatter(value: Any) -> str:
@@ -228,6 +232,11 @@ def money_table(
         shown = df.copy()
         for col in amount_cols:
             shown[col] = shown[col].astype(object)
+        # The grid writes an empty cell as "None" whatever the Styler says: a dash instead
+        # (the column then travels as text; its cells still show the Styler's forms).
+        for col in (*amount_cols, *pct_cols, *dates):
+            if shown[col].isna().any():
+                shown[col] = [DASH if _empty(v) else v for v in shown[col]]
         data = shown.style.format(na_rep=DASH).format({**{c: _amount_formatter for c in amount_cols},
                                    **{c: _pct_formatter for c in pct_cols},
                                    **{c: _date_formatter for c in dates}})

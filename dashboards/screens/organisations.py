@@ -143,10 +143,12 @@ with c.guard():
         st.stop()
 
     f = st.columns(3)
-    dirs = f[0].multiselect(c.t("col.directorate"), opts.directorates, key="org_dirs")
-    curs = f[1].multiselect(c.t("col.currency"), opts.currencies, key="org_curs")
+    dirs = f[0].multiselect(c.t("col.directorate"), opts.directorates, key="org_dirs",
+                            placeholder=c.t("common.all"))
+    curs = f[1].multiselect(c.t("col.currency"), opts.currencies, key="org_curs",
+                            placeholder=c.t("common.all"))
     stats = f[2].multiselect(c.t("col.status"), list(dv.STATUSES), format_func=status_label,
-                             key="org_status")
+                             key="org_status", placeholder=c.t("common.all"))
     tab = c.derived(("org_table", year, as_of, tuple(dirs), tuple(curs), tuple(stats),
                      (search or "").strip().lower()), table)
 

@@ -158,3 +158,12 @@ def test_the_tab_icon_is_a_file_of_the_repository_not_an_icon_font():
     source = Path(APP).read_text(encoding="utf-8")
     assert ":material/" not in source.split("set_page_config", 1)[1].split(")", 1)[0]
     assert (Path(APP).parent / "static" / "icon.png").stat().st_size > 0
+
+
+def test_an_undefined_percentage_or_date_shows_a_dash_not_none(monkeypatch, demo_db):
+    at = open_page(app(monkeypatch, demo_db), "organisations")
+    (df,) = tables_with(at, "Code", "Status", "Outstanding EUR")
+    not_assessed = df[df["Status"] == "Not yet assessed"]
+    assert len(not_assessed) > 0
+    assert set(not_assessed["% paid"]) == {"–"} and set(not_assessed["Due date"]) == {"–"}
+    assert not df.isna().any().any()
