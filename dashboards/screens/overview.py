@@ -146,10 +146,12 @@ def curve_chart(f: SimpleNamespace) -> alt.LayerChart:
         y="EUR:Q", color=alt.Color("colour:N", scale=None),
         tooltip=[alt.Tooltip("series:N", title=c.t("chart.what")),
                  alt.Tooltip("shown:N", title=c.t("chart.amount"))])
+    # Commitment credits named above their line at the left, payment credits under theirs at
+    # the right: the two lines are often close.
     labels = [alt.Chart(f.rules).transform_filter(alt.datum.align == side).mark_text(
-        dy=-8, fontSize=12, fontWeight="bold", align=side).encode(
+        dy=dy, fontSize=12, fontWeight="bold", align=side).encode(
         x=x, y="EUR:Q", text="series:N", color=alt.Color("colour:N", scale=None))
-        for side in ("left", "right")]
+        for side, dy in (("left", -8), ("right", 14))]
     return alt.layer(lines, rule, *labels).properties(height=340)
 
 
