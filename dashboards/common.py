@@ -47,14 +47,22 @@ Text and numbers
         Interface text from ``dashboards/i18n/<lang>.json`` (falls back to English, then to
         the key). ``lang()`` is the chosen language (en, fr, nl).
     ``amount_style() -> "en" | "be"`` and ``fmt_amount(amount, currency=None)``
-        ``1,234,567.89`` or Belgian ``1.234.567,89``; with a currency: ``EUR 1,234.50``.
+        ``1,234,567.89`` or Belgian ``1.234.567,89`` (by default the language's: French
+        and Dutch write the Belgian form); with a currency: ``EUR 1,234.50``.
     ``fmt_pct(ratio)``
         A ratio (Decimal fraction or None) as ``87.5 %`` (``–`` when None).
     ``fmt_date(d)``
-        ISO date text (``2026-03-31``), empty for None.
+        The date as the language writes it (``31 Mar 2026``, ``31/03/2026``), ``–`` for None.
+        (How each language writes numbers, dates and months: ``dashboards/formats.py``;
+        chart axes and colours: ``dashboards/charts.py``.)
 
 Tables and downloads
-    ``money_table(df, amount_cols=(), pct_cols=(), key=None, height=None)``
+    ``money_table(df, amount_cols=(), pct_cols=(), key=None, height=None, keys=(), names=())``
+        (``dashboards/tables.py``) ``keys`` pinned at the left, ``names`` cut with the full
+        text on hover; empty cells show ``–``; a table of up to 25 rows is shown whole.
+    ``with_totals(df, amount_cols, ratios=None, label=None, given=None, counts=())``
+        ``df`` and a last row adding up its amounts to the cent (for the screen; the
+        downloads keep the rows only).
         ``st.dataframe`` with Decimal amount columns shown right-aligned with thousand
         separators in the chosen style (the values stay exact Decimals, so sorting is
         numeric); ``pct_cols`` hold float percentages (0-100).
