@@ -10,23 +10,34 @@ WORKERS ?= 2
 
 .PHONY: setup demo dashboard test test-fast lint bench clean
 
-# The virtual environment is rebuilt when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml
+# The demo has a database of its own: its fictitious organisations never mix with real work
+# in var/budget.db (and `budget demo` refuses a ledger holding anything else).
+DEMO_DB := sqlite:///var/demo.db
+
+# The virtual environment is rebuilt when pyproject.toml changes: the app alone for the
+# demo and the dashboard, the test and lint tools on top for the tests.
+$(VENV)/.app: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.app
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $@
 
 setup: $(VENV)/.installed
 
-## make demo: set up, load the demo into var/budget.db, open the dashboard (demo log-in)
-demo: setup
-	$(BIN)/budget db upgrade
-	$(BIN)/budget demo
-	BUDGET_DEMO=1 $(BIN)/streamlit run dashboards/app.py --server.address $(HOST) --server.port $(PORT) --server.headless true --client.showErrorDetails none --browser.gatherUsageStats false --runner.postScriptGC false
+## make demo: install the app, load the demo into var/demo.db, serve the dashboard on
+## http://$(HOST):$(PORT) (demo log-in; streamlit prints the URL)
+demo: $(VENV)/.app
+	mkdir -p var
+	BUDGET_DATABASE_URL=$(DEMO_DB) $(BIN)/budget db upgrade
+	BUDGET_DATABASE_URL=$(DEMO_DB) $(BIN)/budget demo
+	BUDGET_DATABASE_URL=$(DEMO_DB) BUDGET_DEMO=1 $(BIN)/streamlit run dashboards/app.py --server.address $(HOST) --server.port $(PORT) --server.headless true --client.showErrorDetails none --browser.gatherUsageStats false --runner.postScriptGC false
 
 ## make dashboard: the dashboard on the configured database, with log-in
-dashboard: setup
+dashboard: $(VENV)/.app
 	$(BIN)/streamlit run dashboards/app.py --server.address $(HOST) --server.port $(PORT) --server.headless true --client.showErrorDetails none --browser.gatherUsageStats false --runner.postScriptGC false
 
 ## make test: set up and run the whole test suite

@@ -56,8 +56,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("BUDGET_USER", "", "who the CLI acts as in the audit log; empty: the login name"),
         Setting("BUDGET_DEMO", "", "`1`: the dashboard logs in as the demo officer (demo only)", _flag),
         Setting("BUDGET_LANG", "en", "the dashboard's language before the user picks one (`en`, `fr`, `nl`)"),
-        Setting("BUDGET_AMOUNT_STYLE", "en", "amount format on the dashboard before the user picks one "
-                "(`en`: 1,234.56; `be`: 1.234,56)"),
+        Setting("BUDGET_AMOUNT_STYLE", "", "amount format on the dashboard before the user picks one "
+                "(`en`: 1,234.56; `be`: 1.234,56); empty: the language's (English `en`, French and "
+                "Dutch `be`)"),
         Setting("BUDGET_DEBUG", "", "`1`: the CLI prints the traceback of an unexpected error", _flag),
         Setting("BUDGET_MAX_RATE_AGE_DAYS", "7",
                 "a conversion uses the last rate on or before its day only if it was published at most "

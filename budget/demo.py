@@ -16,14 +16,26 @@ as a random walk around realistic levels, because the demo must work offline.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from budget.ledger.models import AuditLog
+from budget.errors import ValidationError
+from budget.ledger.models import (
+    Assessment,
+    AuditLog,
+    BasicAllocation,
+    Commitment,
+    CreditMovement,
+    ExchangeRate,
+    ImportBatch,
+    Organisation,
+    Payment,
+)
 from budget.money import CENT
 from budget.services import (
     OrganisationInput,
@@ -35,11 +47,14 @@ from budget.services import (
     register_assessment,
     register_organisation,
 )
+from budget.services.bulk import open_batch
 from budget.services.fx import rate_on
 from budget.uow import UnitOfWork
 
 DEMO_USER = "demo"
 MARKER = "load_demo"
+BATCH_KIND = "demo"
+BATCH_FILE = "budget demo"
 
 
 @dataclass(frozen=True)
@@ -181,28 +196,85 @@ def already_loaded(session: Session) -> bool:
 
 
 def load_demo(factory: sessionmaker[Session], today: dt.date | None = None) -> DemoResult:
-    """Load the demo ledger in one transaction; a second run changes nothing."""
+    """Load the demo ledger in one transaction, as one import batch; a second run changes nothing.
+
+    The demo's fictitious organisations must never mix with real ones: a ledger that holds
+    anything but the demo is refused. The entries and rates are recorded as one import batch,
+    so ``budget import undo BATCH`` reverses them (the budget lines and organisations, which
+    the reversed entries still name, stay, as after any undone import).
+
+    Raises:
+        ValidationError: the ledger holds data that is not the demo, or the demo was undone.
+    """
     today = today or dt.date.today()
     with UnitOfWork(factory, user=DEMO_USER, channel="demo") as uow:
+        batch = demo_batch(uow.session)
+        if batch is not None:
+            if uow.session.scalar(select(ImportBatch.id).where(ImportBatch.undoes_batch_id == batch)) is not None:
+                raise ValidationError(
+                    f"The demo (import batch {batch}) was undone in this ledger: load it into a new "
+                    "database (make demo uses var/demo.db)."
+                )
+            return DemoResult(False, f"The demo is already loaded (import batch {batch}): nothing changed.", {})
         if already_loaded(uow.session):
             return DemoResult(False, "The demo is already loaded: nothing changed.", {})
+        held = _held(uow.session)
+        if held:
+            raise ValidationError(
+                f"This ledger already holds {', '.join(held)}: the demo's fictitious organisations "
+                "would mix with them. Load the demo into its own database (make demo uses var/demo.db, "
+                "or give budget --db sqlite:///var/demo.db demo)."
+            )
         counts = _load(uow, today)
-        uow.audit(MARKER, "demo", None, today=today.isoformat(), **counts)
+        uow.audit(MARKER, "demo", uow.batch_id, today=today.isoformat(), **counts)
         uow.commit()
+        batch = uow.batch_id
     summary = ", ".join(f"{v} {k}" for k, v in counts.items())
-    return DemoResult(True, f"Demo loaded for {today.year - 2}-{today.year} (today {today}): {summary}.", counts)
+    return DemoResult(
+        True,
+        f"Demo loaded for {today.year - 2}-{today.year} (today {today}) as import batch {batch}: {summary}. "
+        f"`budget import undo {batch}` reverses it.",
+        counts,
+    )
+
+
+_HELD = (
+    ("budget lines", BasicAllocation), ("organisations", Organisation), ("exchange rates", ExchangeRate),
+    ("credits", CreditMovement), ("assessments", Assessment), ("commitments", Commitment),
+    ("payments", Payment),
+)
+
+
+def _held(session: Session) -> list[str]:
+    """What the ledger already holds, by kind (``['3 organisations', ...]``); empty when nothing."""
+    held = []
+    for label, model in _HELD:
+        n = int(session.scalar(select(func.count()).select_from(model)) or 0)
+        if n:
+            held.append(f"{n} {label}")
+    return held
+
+
+def demo_batch(session: Session) -> int | None:
+    """The import batch the demo was recorded as, if it was loaded that way."""
+    return session.scalar(
+        select(ImportBatch.id).where(ImportBatch.kind == BATCH_KIND).order_by(ImportBatch.id).limit(1))
 
 
 def _load(uow: UnitOfWork, today: dt.date) -> dict[str, int]:
     years = [today.year - 2, today.year - 1, today.year]
     counts = {"rates": 0, "organisations": 0, "assessments": 0, "commitments": 0, "payments": 0}
-    counts["rates"] = record_rates(uow, _synthetic_rates(dt.date(years[0] - 1, 12, 1), today, seed=2003), source="DEMO")
+    # Budget lines and organisations first, outside the batch: the reversed entries keep
+    # naming them, so an undo could not remove them (it would refuse the whole undo).
     for code, label, directorate, mode in ALLOCATIONS:
         register_allocation(uow, code, label, directorate, mode)
     for code, name, body, directorate, ab, lines, _ in STREAMS:
         currency = next(iter(lines)) if len(lines) == 1 else "USD" if "USD" in lines else "EUR"
         register_organisation(uow, OrganisationInput(code, name, directorate, currency, ALLOCATIONS[ab][0], body))
         counts["organisations"] += 1
+    open_batch(uow, BATCH_KIND, BATCH_FILE, hashlib.sha256(f"demo {today.isoformat()}".encode()).hexdigest(),
+               note=f"budget demo --today {today.isoformat()}")
+    counts["rates"] = record_rates(uow, _synthetic_rates(dt.date(years[0] - 1, 12, 1), today, seed=2003), source="DEMO")
 
     for year in years:
         _credits(uow, year, today)

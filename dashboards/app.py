@@ -28,12 +28,17 @@ PAGES = c.SCREENS
 # Streamlit to its old folder mode, which runs page files directly and skips the log-in.
 
 
-st.set_page_config(page_title="Contributions budget · M0.0", page_icon=":material/account_balance:",
-                   layout="wide")
+# A local file: a Material icon or an emoji as page_icon is fetched from a font or emoji
+# server by the browser (the dashboard must work offline, and send no request outside).
+ICON = Path(__file__).resolve().parent / "static" / "icon.png"
+st.set_page_config(page_title="Contributions budget · M0.0", page_icon=str(ICON), layout="wide")
 # No "Deploy" button for budget officers (cosmetic: ignored where Streamlit refuses it).
 with contextlib.suppress(Exception):
     if st.get_option("client.toolbarMode") != "viewer":  # set once, not on every run
         st.set_option("client.toolbarMode", "viewer")
+
+
+STYLE_LABELS = {"auto": "Auto", "en": "1,234.56", "be": "1.234,56"}
 
 
 def sidebar_settings() -> None:
@@ -45,15 +50,16 @@ def sidebar_settings() -> None:
     # Defaults go through the session state, not index=: a changing default would make a
     # new widget (its parameters are part of its identity) and lose the choice.
     st.session_state.setdefault("lang", c.lang())
-    st.session_state.setdefault("amount_style", c.amount_style())
+    # "auto": the language's style (French and Dutch write 1.234,56).
+    st.session_state.setdefault("amount_style", c.config.get("BUDGET_AMOUNT_STYLE") or "auto")
     with st.sidebar:
         st.selectbox(
             "Language · Langue · Taal", list(c.LANGUAGES), format_func=c.LANGUAGES.get,
             key="lang",
         )
         st.radio(
-            "Amounts · Montants · Bedragen", ["en", "be"], horizontal=True, key="amount_style",
-            format_func=lambda s: "1,234.56" if s == "en" else "1.234,56",
+            "Amounts · Montants · Bedragen", ["auto", "en", "be"], horizontal=True, key="amount_style",
+            format_func=STYLE_LABELS.__getitem__,
         )
 
 

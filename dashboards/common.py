@@ -47,14 +47,22 @@ Text and numbers
         Interface text from ``dashboards/i18n/<lang>.json`` (falls back to English, then to
         the key). ``lang()`` is the chosen language (en, fr, nl).
     ``amount_style() -> "en" | "be"`` and ``fmt_amount(amount, currency=None)``
-        ``1,234,567.89`` or Belgian ``1.234.567,89``; with a currency: ``EUR 1,234.50``.
+        ``1,234,567.89`` or Belgian ``1.234.567,89`` (by default the language's: French
+        and Dutch write the Belgian form); with a currency: ``EUR 1,234.50``.
     ``fmt_pct(ratio)``
         A ratio (Decimal fraction or None) as ``87.5 %`` (``–`` when None).
     ``fmt_date(d)``
-        ISO date text (``2026-03-31``), empty for None.
+        The date as the language writes it (``31 Mar 2026``, ``31/03/2026``), ``–`` for None.
+        (How each language writes numbers, dates and months: ``dashboards/formats.py``;
+        chart axes and colours: ``dashboards/charts.py``.)
 
 Tables and downloads
-    ``money_table(df, amount_cols=(), pct_cols=(), key=None, height=None)``
+    ``money_table(df, amount_cols=(), pct_cols=(), key=None, height=None, keys=(), names=())``
+        (``dashboards/tables.py``) ``keys`` pinned at the left, ``names`` cut with the full
+        text on hover; empty cells show ``–``; a table of up to 25 rows is shown whole.
+    ``with_totals(df, amount_cols, ratios=None, label=None, given=None, counts=())``
+        ``df`` and a last row adding up its amounts to the cent (for the screen; the
+        downloads keep the rows only).
         ``st.dataframe`` with Decimal amount columns shown right-aligned with thousand
         separators in the chosen style (the values stay exact Decimals, so sorting is
         numeric); ``pct_cols`` hold float percentages (0-100).
@@ -104,22 +112,19 @@ import datetime as dt
 import functools
 import heapq
 import importlib
-import io
 import json
 import logging
 import os
 import threading
 import time
-import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -131,6 +136,19 @@ from budget.ledger.db import make_engine, make_session_factory
 from budget.money import fmt
 from budget.services import dashboard_views, views
 from budget.uow import UnitOfWork
+from dashboards.formats import DASH, date_text, input_date_format, pct_text, style_for
+from dashboards.tables import (  # re-exported: the pages call them as c.money_table etc.
+    _PER_FRAME as _PER_FRAME,
+)
+from dashboards.tables import FORMULA_PREFIXES as FORMULA_PREFIXES
+from dashboards.tables import _number_formats as _number_formats
+from dashboards.tables import _per_frame as _per_frame
+from dashboards.tables import decimal_column as decimal_column
+from dashboards.tables import excel_download as excel_download
+from dashboards.tables import frame as frame
+from dashboards.tables import money_table as money_table
+from dashboards.tables import to_excel_bytes as to_excel_bytes
+from dashboards.tables import with_totals as with_totals
 from dashboards.text import md as md  # re-exported: pages escape their own strings with c.md
 
 if TYPE_CHECKING:  # the pages never touch SQLAlchemy themselves
@@ -144,8 +162,6 @@ LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "nl": "Nederlan
 I18N_DIR = Path(__file__).resolve().parent / "i18n"
 #: The page scripts (not pages/: see app.py).
 SCREENS = Path(__file__).resolve().parent / "screens"
-#: Characters that make a spreadsheet cell a formula (CSV/Excel injection, OWASP).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: Rows of a long list shown on screen (the Excel download always has them all): a grid
 #: of thousands of rows is unreadable and costs its Arrow conversion on every rerun.
 SHOWN_ROWS = 200
@@ -518,64 +534,35 @@ def t(key: str, **values: Any) -> str:
 
 
 def _chosen_style() -> str:
-    style = st.session_state.get("amount_style") or config.get("BUDGET_AMOUNT_STYLE")
-    return style if style in ("en", "be") else "en"
+    chosen = st.session_state.get("amount_style") or config.get("BUDGET_AMOUNT_STYLE")
+    return style_for(lang(), chosen)
 
 
 def amount_style() -> str:
-    """``en`` (1,234,567.89) or ``be`` (1.234.567,89), chosen in the sidebar."""
+    """``en`` (1,234,567.89) or ``be`` (1.234.567,89): chosen in the sidebar, or by default
+    the language's (French and Dutch write 1.234.567,89)."""
     return _per_run("amount_style", _chosen_style)
 
 
 def fmt_amount(amount: Decimal | None, currency: str | None = None) -> str:
     """An amount with thousand separators in the chosen style, prefixed by its currency."""
     if amount is None:
-        return "–"
+        return DASH
     text = fmt(amount, amount_style())
     return f"{currency} {text}" if currency else text
 
 
 def fmt_pct(value: Decimal | float | None) -> str:
     """A ratio (fraction) as a percentage with one decimal, ``–`` when undefined."""
-    if value is None:
-        return "–"
-    text = f"{float(value) * 100:.1f} %"
-    return text.replace(".", ",") if amount_style() == "be" else text
+    return DASH if value is None else pct_text(float(value) * 100, amount_style())
 
 
 def fmt_date(value: dt.date | None) -> str:
-    """ISO date text, empty for None."""
-    return value.isoformat() if value else ""
+    """A date as the chosen language writes it, ``–`` for None."""
+    return date_text(value, lang())
 
 
 # --------------------------------------------------------------------------- tables
-
-
-def _amount_formatter(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    if isinstance(value, Decimal):
-        return fmt(value, amount_style())
-    return str(value)
-
-
-def _pct_formatter(value: Any) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    text = f"{float(value):.1f} %"
-    return text.replace(".", ",") if amount_style() == "be" else text
-
-
-def frame(items: Iterable[T], columns: Mapping[str, Callable[[T], Any]]) -> pd.DataFrame:
-    """A frame with one column per ``label: getter`` of ``columns``, built column-wise.
-
-    No Streamlit call and no translation inside (give it translated labels), so a download
-    can build the full frame later, on click. Amounts stay Decimal (an object column that
-    Streamlit sends as an exact Arrow decimal128).
-    """
-    rows = items if isinstance(items, list | tuple) else list(items)
-    return pd.DataFrame({label: [get(x) for x in rows] for label, get in columns.items()},
-                        columns=list(columns))
 
 
 def largest(items: Sequence[T], key: Callable[[T], Any], limit: int | None = None) -> list[T]:
@@ -631,225 +618,6 @@ def chart(key: tuple[Any, ...], build: Callable[[], Any], *, container: Any = No
     if isinstance(given.get("data"), dict):
         given["data"] = dict(given["data"])
     where.vega_lite_chart(spec=given, width="stretch")
-
-
-#: What is worked out from a frame shown (its Arrow table, its column formats, its frozen
-#: copy for a download), by ``id`` of a frame still alive (see :func:`_per_frame`).
-_PER_FRAME: dict[int, tuple[Any, dict[Any, Any]]] = {}
-
-
-def _forget_frame(key: int, values: dict[Any, Any]) -> None:
-    if _PER_FRAME.get(key, (None, None))[1] is values:
-        del _PER_FRAME[key]
-
-
-def _per_frame(df: pd.DataFrame, what: Any, make: Callable[[], T]) -> T:
-    """``make()`` once per frame and ``what``, while the frame lives.
-
-    The frames the pages keep in :func:`derived` live across reruns, so what is made of
-    them is made once; a frame built afresh on each run gets fresh values, as before.
-    Entries go when their frame is collected (the frame's own ``id`` is the key, checked
-    through a weak reference). A frame must not be changed after it has been shown (the
-    pages never do).
-    """
-    key = id(df)
-    hit = _PER_FRAME.get(key)
-    if hit is None or hit[0]() is not df:
-        hit = (weakref.ref(df), {})
-        _PER_FRAME[key] = hit
-        weakref.finalize(df, _forget_frame, key, hit[1])
-    values = hit[1]
-    if what not in values:
-        values[what] = make()
-    return values[what]  # type: ignore[no-any-return]
-
-
-def _unique_columns(df: pd.DataFrame) -> None:
-    """Refuse a frame with two equal column names (a catalogue with two equal headers)."""
-    if df.columns.duplicated().any():
-        raise ValueError(f"duplicate column names: {list(df.columns[df.columns.duplicated()])}")
-
-
-def _arrow_of(df: pd.DataFrame) -> Any:
-    """``df`` as the Arrow table ``st.dataframe`` would make of it, made once per frame.
-
-    ``st.dataframe`` converts a pandas frame to Arrow on every rerun (the Decimal columns
-    value by value); given the table, it only serialises it (see :func:`_per_frame`).
-    """
-    try:
-        from streamlit.dataframe_util import convert_pandas_df_to_arrow_table
-    except ImportError:  # another Streamlit: let st.dataframe convert it
-        _unique_columns(df)
-        return df
-
-    def make() -> Any:
-        _unique_columns(df)
-        return convert_pandas_df_to_arrow_table(df)
-
-    return _per_frame(df, "arrow", make)
-
-
-def _set_fields(config: dict[str, Any]) -> dict[str, Any]:
-    """``config`` without its unset (None) fields, at every level.
-
-    Streamlit drops them before it sends a column config to the browser, so the browser
-    gets the same JSON; but it deep-copies the whole config of every column on every run
-    first, and a ``NumberColumn`` has eight unset fields for one format.
-    """
-    return {k: _set_fields(v) if isinstance(v, dict) else v
-            for k, v in config.items() if v is not None}
-
-
-def _number_formats(amount_cols: Sequence[str], pct_cols: Sequence[str]) -> dict[str, Any]:
-    """The grid's number formats of the amount and percentage columns."""
-    config: dict[str, Any] = {}
-    for col in amount_cols:
-        config[col] = _set_fields(st.column_config.NumberColumn(col, format="%,.2f"))
-    for col in pct_cols:
-        config.setdefault(col, _set_fields(st.column_config.NumberColumn(col, format="%.1f %%")))
-    return config
-
-
-def money_table(
-    df: pd.DataFrame,
-    amount_cols: Sequence[str] = (),
-    pct_cols: Sequence[str] = (),
-    *,
-    key: str | None = None,
-    height: int | None = None,
-    column_config: dict[str, Any] | None = None,
-    on_select: str = "ignore",
-) -> Any:
-    """Show ``df`` with right-aligned, thousand-separated amounts (exact Decimals kept)."""
-    amount_cols = [c for c in amount_cols if c in df.columns]
-    pct_cols = [c for c in pct_cols if c in df.columns]
-    config: dict[str, Any] = dict(column_config or {})
-    data: Any = df
-    if amount_style() == "en":
-        data = _arrow_of(df)  # checks the column names once per frame
-        # The grid formats numbers itself ("%,.2f" → 1,234,567.89): cheap, and the values
-        # stay exact Decimals (Arrow decimal128), numeric, right-aligned, sorted by value.
-        # (Made once per frame and columns; st.dataframe copies what it is given.)
-        formats = _per_frame(df, ("formats", tuple(amount_cols), tuple(pct_cols)),
-                             lambda: _number_formats(amount_cols, pct_cols))
-        config = {**formats, **config} if config else formats
-    else:
-        # The grid has no Belgian number format: the display values come from a Styler
-        # (the underlying values stay Decimals, so sorting is still numeric).
-        _unique_columns(df)
-        shown = df.copy()
-        for col in amount_cols:
-            shown[col] = shown[col].astype(object)
-        data = shown.style.format({**{c: _amount_formatter for c in amount_cols},
-                                   **{c: _pct_formatter for c in pct_cols}})
-    kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
-    if height:
-        kwargs["height"] = height
-    if key:
-        kwargs["key"] = key
-    if config:
-        kwargs["column_config"] = config
-    if on_select != "ignore":
-        kwargs["on_select"] = on_select
-        kwargs["selection_mode"] = "single-row"
-    return st.dataframe(data, **kwargs)
-
-
-def _neutralise(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
-def to_excel_bytes(
-    df: pd.DataFrame, amount_cols: Sequence[str] | None = None, sheet: str = "Data"
-) -> bytes:
-    """``df`` as an .xlsx workbook: real numbers with formats, formula-like text neutralised."""
-    import xlsxwriter
-
-    if amount_cols is None:
-        amount_cols = [c for c in df.columns if decimal_column(df[c])]
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False})
-    ws = book.add_worksheet(sheet[:31])
-    head = book.add_format({"bold": True, "bg_color": "#DDE6F0", "border": 1})
-    money_fmt = book.add_format({"num_format": "#,##0.00"})
-    date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
-    int_fmt = book.add_format({"num_format": "0"})
-    for j, col in enumerate(df.columns):
-        ws.write_string(0, j, str(col), head)
-        width = max(10, min(50, len(str(col)) + 2))
-        ws.set_column(j, j, width)
-    for i, row in enumerate(df.itertuples(index=False), start=1):
-        for j, value in enumerate(row):
-            col = df.columns[j]
-            if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
-                ws.write_blank(i, j, None)
-            elif isinstance(value, Decimal):
-                # Excel holds doubles; the cent-exact value converts without loss at 2 dp.
-                ws.write_number(i, j, float(value), money_fmt if col in amount_cols else None)
-            elif isinstance(value, bool):
-                ws.write_boolean(i, j, value)
-            elif isinstance(value, int):
-                ws.write_number(i, j, value, int_fmt)
-            elif isinstance(value, float):
-                ws.write_number(i, j, value)
-            elif isinstance(value, dt.datetime):
-                ws.write_datetime(i, j, value, date_fmt)
-            elif isinstance(value, dt.date):
-                ws.write_datetime(i, j, dt.datetime.combine(value, dt.time()), date_fmt)
-            else:
-                ws.write_string(i, j, _neutralise(str(value)))
-    ws.freeze_panes(1, 0)
-    if len(df.columns):
-        ws.autofilter(0, 0, max(len(df), 1), len(df.columns) - 1)
-    book.close()
-    return buffer.getvalue()
-
-
-def decimal_column(series: pd.Series) -> bool:
-    """True when the column holds Decimal amounts (its first non-empty value is one)."""
-    for value in series:
-        if value is not None and not (isinstance(value, float) and pd.isna(value)):
-            return isinstance(value, Decimal)
-    return False
-
-
-def excel_download(
-    df: pd.DataFrame | Callable[[], pd.DataFrame],
-    name: str,
-    amount_cols: Sequence[str] | None = None,
-    *,
-    label: str | None = None,
-    key: str | None = None,
-) -> None:
-    """A download button for ``df`` (or the frame a callable builds) as ``name.xlsx``.
-
-    With a callable, the frame is built only when the button is clicked: pass one for long
-    lists, so that a rerun does not build a frame of thousands of rows for nothing. The
-    callable runs outside the page's script: it must not call Streamlit (use :func:`frame`
-    with labels translated beforehand).
-    """
-    if callable(df):
-        build = df
-    else:
-        # A shallow copy, once per frame (see _per_frame): the pages never change a frame
-        # in place.
-        frozen = _per_frame(df, "frozen", lambda: df.copy(deep=False))
-
-        def build() -> pd.DataFrame:
-            return frozen
-
-    cols = list(amount_cols) if amount_cols is not None else None
-    st.download_button(
-        label or t("common.download_excel"),
-        # Built only when clicked (a callable), so a rerun of the page does not pay for it.
-        data=lambda: to_excel_bytes(build(), cols),
-        on_click="ignore",
-        file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=key or f"xlsx-{name}",
-        icon=":material/download:",
-    )
 
 
 def empty_state(key: str = "common.empty", **values: Any) -> None:
@@ -922,5 +690,5 @@ def as_of_selector(year: int, key: str = "as_of", container: Any = None) -> dt.d
     today = dt.date.today()
     default = today if year == today.year else dt.date(year, 12, 31)
     value = where.date_input(t("common.as_of"), value=default, key=f"{key}-{year}",
-                             format="YYYY-MM-DD")
+                             format=input_date_format(lang()))
     return value if isinstance(value, dt.date) else default

@@ -10,30 +10,42 @@ import pandas as pd
 import streamlit as st
 
 from budget.services import views
+from dashboards import charts
 from dashboards import common as c
+from dashboards.formats import amount_text, input_date_format
 
 c.page_header("arrears.title", "arrears.caption")
 scope = c.scope()
 
 cols = st.columns([1, 4])
 as_of = cols[0].date_input(c.t("common.as_of"), value=dt.date.today(), key="arr_as_of",
-                           format="YYYY-MM-DD")
+                           format=input_date_format(c.lang()))
 
 
 def columns(with_days: bool) -> dict:
-    """The table's columns (label: getter), labels translated once per run."""
+    """The table's columns (label: getter), labels translated once per run: the key, then
+    what answers the question (outstanding EUR, how late), then the detail."""
     cols = {
-        c.t("col.organisation"): lambda x: x.organisation, c.t("col.name"): lambda x: x.organisation_name,
-        c.t("col.directorate"): lambda x: x.directorate, c.t("col.reference"): lambda x: x.reference,
-        c.t("col.year"): lambda x: x.fiscal_year, c.t("col.due_date"): lambda x: x.due_date,
-        c.t("col.currency"): lambda x: x.currency, c.t("col.assessed"): lambda x: x.assessed,
-        c.t("col.paid_cur"): lambda x: x.paid, c.t("col.outstanding"): lambda x: x.outstanding,
+        c.t("col.organisation"): lambda x: x.organisation,
         c.t("col.outstanding_eur"): lambda x: x.outstanding_eur,
     }
     if with_days:
         cols[c.t("col.days_overdue")] = lambda x: x.days_overdue
         cols[c.t("col.bucket")] = lambda x: x.bucket
+    cols.update({
+        c.t("col.due_date"): lambda x: x.due_date,
+        c.t("col.currency"): lambda x: x.currency, c.t("col.outstanding"): lambda x: x.outstanding,
+        c.t("col.assessed"): lambda x: x.assessed, c.t("col.paid_cur"): lambda x: x.paid,
+        c.t("col.reference"): lambda x: x.reference, c.t("col.year"): lambda x: x.fiscal_year,
+        c.t("col.name"): lambda x: x.organisation_name, c.t("col.directorate"): lambda x: x.directorate,
+    })
     return cols
+
+
+def with_total(frame: pd.DataFrame, total: object, count: int) -> pd.DataFrame:
+    """The lines shown and the whole list's EUR total (the page may show only the largest)."""
+    return c.with_totals(frame, [c.t("col.outstanding_eur")], label=c.t("common.total_all", n=count),
+                         given={c.t("col.outstanding_eur"): total})
 
 
 AMOUNTS = ("col.assessed", "col.paid_cur", "col.outstanding", "col.outstanding_eur")
@@ -60,14 +72,41 @@ def summarise() -> SimpleNamespace:
     for key, end, due in zip(("month", "quarter"), ends, av.due, strict=True):
         dues.append(SimpleNamespace(
             key=key, end=end, count=due.count, total=due.total_eur, shown=len(due.lines),
-            frame=c.frame(due.lines, cols_due), columns=cols_due))
+            frame=with_total(c.frame(due.lines, cols_due), due.total_eur, due.count), columns=cols_due))
     s = av.summary
     return SimpleNamespace(
         count=s.overdue_count, total=s.total_eur, by_currency=s.by_currency, buckets=s.buckets,
-        shown=len(av.overdue.lines), frame=c.frame(av.overdue.lines, cols_overdue),
+        shown=len(av.overdue.lines),
+        frame=with_total(c.frame(av.overdue.lines, cols_overdue), s.total_eur, s.overdue_count),
         columns=cols_overdue, dues=dues,
-        chart=pd.DataFrame({"bucket": list(s.buckets), "EUR": [float(v) for v in s.buckets.values()]}),
+        chart=bucket_frame(s.buckets),
     )
+
+
+def bucket_frame(buckets: dict) -> pd.DataFrame:
+    """The ageing buckets for the chart: a small bucket keeps a visible bar (at least 2 % of
+    the largest), its real amount written beside it and in the tooltip."""
+    largest = max((float(v) for v in buckets.values()), default=0.0)
+    style = c.amount_style()
+    return pd.DataFrame({
+        "bucket": list(buckets),
+        "EUR": [max(float(v), largest * 0.02) if v > 0 else 0.0 for v in buckets.values()],
+        "shown": [amount_text(v, style, "EUR") for v in buckets.values()],
+    })
+
+
+def bucket_chart(frame: pd.DataFrame) -> alt.LayerChart:
+    y = alt.Y("bucket:N", sort=list(views.AGEING_BUCKETS), title=c.t("col.bucket"))
+    tooltip = [alt.Tooltip("bucket:N", title=c.t("chart.bucket")),
+               alt.Tooltip("shown:N", title=c.t("chart.amount"))]
+    room = float(frame["EUR"].max() or 1.0) * 1.3  # the largest bar's amount fits beside it
+    bars = alt.Chart(frame).mark_bar(color=charts.OVERDUE).encode(
+        y=y, x=alt.X("EUR:Q", title=None, scale=alt.Scale(domain=[0, room]),
+                     axis=charts.amount_axis(c.amount_style(), c.lang())),
+        tooltip=tooltip)
+    text = alt.Chart(frame).mark_text(align="left", dx=4, fontSize=12).encode(
+        y=y, x="EUR:Q", text="shown:N", tooltip=tooltip)
+    return alt.layer(bars, text).properties(height=200)
 
 
 def every_line(overdue: bool, end: dt.date | None, columns: dict) -> object:
@@ -99,27 +138,22 @@ with c.guard():
     if not view.count:
         c.empty_state("arrears.none")
     else:
-        c.chart(("arrears", as_of), lambda: alt.Chart(view.chart).mark_bar().encode(
-            x=alt.X("bucket:N", sort=list(views.AGEING_BUCKETS), title=c.t("col.bucket"),
-                    axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("EUR:Q", axis=alt.Axis(format="~s")),
-            tooltip=["bucket", alt.Tooltip("EUR:Q", format=",.2f")],
-        ).properties(height=200))
+        c.chart(("arrears", as_of), lambda: bucket_chart(view.chart))
         c.shown_caption(view.shown, view.count, "what.overdue_lines")
-        c.money_table(view.frame, amount_cols, key="arr_overdue")
+        c.money_table(view.frame, amount_cols, key="arr_overdue", names=[c.t("col.name")])
         c.excel_download(every_line(True, None, view.columns), f"arrears-{as_of}",
                          amount_cols, key="arr_xlsx")
 
     cl, cr = st.columns(2)
     for col, due in zip((cl, cr), view.dues, strict=True):
         with col:
-            st.subheader(c.t(f"arrears.due_{due.key}", end=due.end.isoformat()))
+            st.subheader(c.t(f"arrears.due_{due.key}", end=c.fmt_date(due.end)))
             st.caption(c.t("arrears.due_total", total=c.fmt_amount(due.total), n=due.count))
             if not due.count:
                 c.empty_state("arrears.nothing_due")
             else:
                 c.shown_caption(due.shown, due.count, "what.due_lines")
-                c.money_table(due.frame, amount_cols, key=f"arr_due_{due.key}")
+                c.money_table(due.frame, amount_cols, key=f"arr_due_{due.key}", names=[c.t("col.name")])
                 c.excel_download(every_line(False, due.end, due.columns),
                                  f"due-{due.key}-{as_of}", amount_cols,
                                  key=f"arr_due_{due.key}_xlsx")

@@ -42,9 +42,7 @@ with c.guard():
     def allocations_frame() -> pd.DataFrame:
         controls = {m: c.t(f"control.{m}") for m in {a.control_mode for a in abs_}}
         return c.frame(abs_, {
-            c.t("col.ab"): lambda a: a.code, c.t("col.label"): lambda a: a.label,
-            c.t("col.directorate"): lambda a: a.directorate or "",
-            c.t("col.control"): lambda a: controls[a.control_mode],
+            c.t("col.ab"): lambda a: a.code,
             c.t("col.commitment_credits"): lambda a: a.commitment_credits,
             c.t("col.committed"): lambda a: a.committed, c.t("col.available"): lambda a: a.available,
             c.t("col.commitment_pct"): lambda a: None if a.commitment_rate is None
@@ -52,12 +50,32 @@ with c.guard():
             c.t("col.payment_credits"): lambda a: a.payment_credits,
             c.t("col.paid_in_year"): lambda a: a.paid_in_year,
             c.t("col.payment_available"): lambda a: a.payment_available,
-            c.t("col.overrides"): lambda a: a.overrides,
             c.t("col.warning"): lambda a: flags[a.warning] if a.warning else "",
+            c.t("col.control"): lambda a: controls[a.control_mode],
+            c.t("col.label"): lambda a: a.label,
+            c.t("col.directorate"): lambda a: a.directorate or "",
+            c.t("col.overrides"): lambda a: a.overrides,
         })
 
     df = c.derived(("ab_table", year, as_of), allocations_frame)
-    c.money_table(df, amount_cols, [c.t("col.commitment_pct")], key="ab_table")
+    # On screen, the two clocks side by side would need a sideways scroll: one table for the
+    # commitment credits, one for the payment credits (the download has both in one sheet).
+    commit_cols = [c.t("col.ab"), c.t("col.commitment_credits"), c.t("col.committed"),
+                   c.t("col.available"), c.t("col.commitment_pct"), c.t("col.warning"),
+                   c.t("col.control"), c.t("col.overrides"), c.t("col.label")]
+    pay_cols = [c.t("col.ab"), c.t("col.payment_credits"), c.t("col.paid_in_year"),
+                c.t("col.payment_available"), c.t("col.label"), c.t("col.directorate")]
+    shown = c.derived(("ab_table_shown", year, as_of), lambda: (
+        c.with_totals(df[commit_cols], amount_cols,
+                      {c.t("col.commitment_pct"): (c.t("col.committed"), c.t("col.commitment_credits"))},
+                      counts=[c.t("col.overrides")]),
+        c.with_totals(df[pay_cols], amount_cols)))
+    st.markdown(f"**{c.t('ab.commitment_side')}**")
+    c.money_table(shown[0], amount_cols, [c.t("col.commitment_pct")], key="ab_table",
+                  keys=[c.t("col.ab")], names=[c.t("col.label")], name_width=110,
+                  column_config={c.t("col.overrides"): st.column_config.NumberColumn(width=60)})
+    st.markdown(f"**{c.t('ab.payment_side')}**")
+    c.money_table(shown[1], amount_cols, key="ab_pay_table", keys=[c.t("col.ab")], names=[c.t("col.label")])
     c.excel_download(df, f"budget-lines-{year}", amount_cols, key="ab_xlsx")
 
     st.divider()
@@ -83,7 +101,7 @@ with c.guard():
     if h.empty:
         c.empty_state("ab.no_history")
     else:
-        c.money_table(h, [c.t("col.amount_eur")], key="ab_hist")
+        c.money_table(c.with_totals(h, [c.t("col.amount_eur")]), [c.t("col.amount_eur")], key="ab_hist")
         c.excel_download(h, f"credits-{ab}-{year}", [c.t("col.amount_eur")], key="ab_hist_xlsx")
 
     def overrides_frame() -> pd.DataFrame:

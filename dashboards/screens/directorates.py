@@ -25,32 +25,41 @@ def summary() -> SimpleNamespace:
     # views.execution by directorate, without reading the year a second time).
     rows = dv.directorate_status(statuses, c.cached(views.directorates_list), scope)
     frame = c.frame(rows, {
-        c.t("col.directorate"): lambda r: r.code, c.t("col.name"): lambda r: r.name,
-        c.t("col.organisations"): lambda r: r.organisations,
-        c.t("col.assessed_eur"): lambda r: r.assessed_eur, c.t("col.committed"): lambda r: r.committed,
+        c.t("col.directorate"): lambda r: r.code,
+        c.t("col.committed"): lambda r: r.committed,
         c.t("col.paid"): lambda r: r.paid, c.t("col.open"): lambda r: r.open,
         c.t("col.paid_pct"): lambda r: None if r.paid_rate is None else float(r.paid_rate) * 100,
-        c.t("col.paid_in_year"): lambda r: r.paid_in_year,
         c.t("col.overdue_eur"): lambda r: r.overdue_eur,
+        c.t("col.paid_in_year"): lambda r: r.paid_in_year,
+        c.t("col.assessed_eur"): lambda r: r.assessed_eur,
+        c.t("col.organisations"): lambda r: r.organisations,
+        c.t("col.name"): lambda r: r.name,
     })
     labels = {k: c.t(f"status.{k}") for k in dv.STATUSES}
     org_cols = {
-        c.t("col.code"): lambda s: s.code, c.t("col.name"): lambda s: s.name,
-        c.t("col.currency"): lambda s: s.currency,
-        c.t("col.assessed_eur"): lambda s: s.assessed_eur, c.t("col.committed"): lambda s: s.committed,
+        c.t("col.code"): lambda s: s.code,
+        c.t("col.committed"): lambda s: s.committed,
         c.t("col.paid"): lambda s: s.paid, c.t("col.open"): lambda s: s.open,
         c.t("col.paid_pct"): lambda s: None if s.paid_rate is None else float(s.paid_rate) * 100,
         c.t("col.overdue_eur"): lambda s: s.overdue_eur, c.t("col.due_date"): lambda s: s.due_date,
-        c.t("col.status"): lambda s: labels[s.status],
+        c.t("col.status"): lambda s: labels[s.status], c.t("col.name"): lambda s: s.name,
+        c.t("col.assessed_eur"): lambda s: s.assessed_eur, c.t("col.currency"): lambda s: s.currency,
     }
+    amounts = [c.t("col.committed"), c.t("col.paid"), c.t("col.open"), c.t("col.overdue_eur"),
+               c.t("col.paid_in_year"), c.t("col.assessed_eur")]
+    pct = {c.t("col.paid_pct"): (c.t("col.paid"), c.t("col.committed"))}
     committed = sum((r.committed for r in rows), ZERO)
     paid = sum((r.paid for r in rows), ZERO)
     return SimpleNamespace(
         frame=frame, committed=committed, paid=paid,
+        shown=c.with_totals(frame, amounts, pct, counts=[c.t("col.organisations")]),
         names={r.code: r.name for r in rows},
         with_data=[r.code for r in rows if r.organisations],
         organisations={r.code: c.frame([s for s in statuses if s.directorate == r.code], org_cols)
                        for r in rows if r.organisations},
+        organisations_shown={r.code: c.with_totals(
+            c.frame([s for s in statuses if s.directorate == r.code], org_cols), amounts, pct)
+            for r in rows if r.organisations},
     )
 
 
@@ -65,8 +74,9 @@ with c.guard():
     m[0].metric(c.t("fig.committed"), c.fmt_amount(view.committed, "EUR"))
     m[1].metric(c.t("fig.paid_on_commitments"), c.fmt_amount(view.paid, "EUR"))
     m[2].metric(c.t("fig.open"), c.fmt_amount(view.committed - view.paid, "EUR"))
-    c.money_table(view.frame, amount_cols, [c.t("col.paid_pct")], key="dir_table", column_config={
-        c.t("col.name"): st.column_config.TextColumn(width="medium")})
+    c.money_table(view.shown, amount_cols, [c.t("col.paid_pct")], key="dir_table",
+                  keys=[c.t("col.directorate")], names=[c.t("col.name")], name_width=120,
+                  column_config={c.t("col.organisations"): st.column_config.NumberColumn(width=60)})
     c.excel_download(view.frame, f"directorates-{year}", amount_cols, key="dir_xlsx")
 
     st.divider()
@@ -80,5 +90,6 @@ with c.guard():
     else:
         org_cols = [c.t("col.assessed_eur"), c.t("col.committed"), c.t("col.paid"),
                     c.t("col.open"), c.t("col.overdue_eur")]
-        c.money_table(dd, org_cols, [c.t("col.paid_pct")], key="dir_orgs")
+        c.money_table(view.organisations_shown[chosen], org_cols, [c.t("col.paid_pct")],
+                      key="dir_orgs", keys=[c.t("col.code")], names=[c.t("col.name")])
         c.excel_download(dd, f"directorate-{chosen}-{year}", org_cols, key="dir_orgs_xlsx")

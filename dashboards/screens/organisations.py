@@ -10,6 +10,7 @@ import streamlit as st
 
 from budget.money import ZERO, fmt
 from budget.services import dashboard_views as dv
+from dashboards import charts
 from dashboards import common as c
 
 c.page_header("orgs.title", "orgs.caption")
@@ -25,6 +26,11 @@ search = cols[2].text_input(c.t("common.search"), key="org_search",
 def assessed_text(assessed: dict, style: str) -> str:
     """Assessed amounts in their original currencies, e.g. ``USD 1,000.00 + EUR 50.00``."""
     return " + ".join(f"{cur} {fmt(v, style)}" for cur, v in assessed.items())
+
+
+def screen_amounts() -> list[str]:
+    """The amount columns on screen (in the chosen language)."""
+    return [c.t("col.committed"), c.t("col.paid"), c.t("col.open"), c.t("col.outstanding_eur")]
 
 
 def status_label(status: str) -> str:
@@ -44,18 +50,31 @@ def table() -> SimpleNamespace:
     ]
     labels = {k: status_label(k) for k in dv.STATUSES}
     style = c.amount_style()  # once, not once per row
-    frame = c.frame(shown, {
-        c.t("col.code"): lambda r: r.code, c.t("col.name"): lambda r: r.name,
-        c.t("col.directorate"): lambda r: r.directorate,
-        c.t("col.assessed"): lambda r: assessed_text(r.assessed, style),
-        c.t("col.assessed_eur"): lambda r: r.assessed_eur, c.t("col.committed"): lambda r: r.committed,
+    # The key, then the amounts that answer the question, then the rest (the original
+    # currencies are in the download, not on screen, where they pushed the status away).
+    screen_cols = {
+        c.t("col.code"): lambda r: r.code,
+        c.t("col.committed"): lambda r: r.committed,
         c.t("col.paid"): lambda r: r.paid, c.t("col.open"): lambda r: r.open,
         c.t("col.paid_pct"): lambda r: None if r.paid_rate is None else float(r.paid_rate) * 100,
         c.t("col.outstanding_eur"): lambda r: r.outstanding_eur,
         c.t("col.due_date"): lambda r: r.due_date, c.t("col.status"): lambda r: labels[r.status],
+        c.t("col.name"): lambda r: r.name, c.t("col.directorate"): lambda r: r.directorate,
+    }
+    # The download keeps the spreadsheet's order and every column.
+    frame = c.frame(shown, {
+        c.t("col.code"): lambda r: r.code, c.t("col.name"): lambda r: r.name,
+        c.t("col.directorate"): lambda r: r.directorate,
+        c.t("col.assessed"): lambda r: assessed_text(r.assessed, style),
+        c.t("col.assessed_eur"): lambda r: r.assessed_eur,
+        **{k: v for k, v in screen_cols.items()
+           if k not in (c.t("col.code"), c.t("col.name"), c.t("col.directorate"))},
     })
+    on_screen = c.frame(shown, screen_cols)
     return SimpleNamespace(
         codes=[r.code for r in shown], frame=frame,
+        screen=c.with_totals(on_screen, screen_amounts(),
+                             {c.t("col.paid_pct"): (c.t("col.paid"), c.t("col.committed"))}),
         committed=sum((r.committed for r in shown), ZERO), paid=sum((r.paid for r in shown), ZERO),
         overdue=sum((r.overdue_eur for r in shown), ZERO))
 
@@ -100,7 +119,9 @@ def detail(code: str) -> SimpleNamespace:
         }),
         timeline=pd.DataFrame({"date": [x.entry_date.isoformat() for x in d.payments],
                                "EUR": [float(x.amount_eur) for x in d.payments],
-                               "reference": [x.reference for x in d.payments]}),
+                               "reference": [x.reference for x in d.payments],
+                               "day": [c.fmt_date(x.entry_date) for x in d.payments],
+                               "shown": [c.fmt_amount(x.amount_eur, "EUR") for x in d.payments]}),
         fx=c.frame(d.exchange_differences, {
             c.t("col.date"): lambda x: x.entry_date, c.t("col.commitment"): lambda x: x.commitment,
             c.t("col.payment"): lambda x: x.payment, c.t("col.currency"): lambda x: x.currency,
@@ -122,10 +143,12 @@ with c.guard():
         st.stop()
 
     f = st.columns(3)
-    dirs = f[0].multiselect(c.t("col.directorate"), opts.directorates, key="org_dirs")
-    curs = f[1].multiselect(c.t("col.currency"), opts.currencies, key="org_curs")
+    dirs = f[0].multiselect(c.t("col.directorate"), opts.directorates, key="org_dirs",
+                            placeholder=c.t("common.all"))
+    curs = f[1].multiselect(c.t("col.currency"), opts.currencies, key="org_curs",
+                            placeholder=c.t("common.all"))
     stats = f[2].multiselect(c.t("col.status"), list(dv.STATUSES), format_func=status_label,
-                             key="org_status")
+                             key="org_status", placeholder=c.t("common.all"))
     tab = c.derived(("org_table", year, as_of, tuple(dirs), tuple(curs), tuple(stats),
                      (search or "").strip().lower()), table)
 
@@ -140,9 +163,8 @@ with c.guard():
     if tab.frame.empty:
         c.empty_state("common.no_match")
     else:
-        c.money_table(tab.frame, amount_cols, [c.t("col.paid_pct")], key="org_table", column_config={
-            c.t("col.name"): st.column_config.TextColumn(width="medium"),
-            c.t("col.assessed"): st.column_config.TextColumn(width="medium")})
+        c.money_table(tab.screen, screen_amounts(), [c.t("col.paid_pct")], key="org_table",
+                      keys=[c.t("col.code")], names=[c.t("col.name")])
         c.excel_download(tab.frame, f"organisations-{year}", amount_cols, key="org_xlsx")
 
     # ------------------------------------------------------------------ detail
@@ -164,7 +186,8 @@ with c.guard():
             if d.assessments.empty:
                 c.empty_state("orgs.no_assessment")
             else:
-                c.money_table(d.assessments, [c.t("col.amount"), c.t("col.amount_eur")], key="od_a")
+                c.money_table(c.with_totals(d.assessments, [c.t("col.amount_eur")]),
+                              [c.t("col.amount"), c.t("col.amount_eur")], key="od_a")
                 c.excel_download(d.assessments, f"{code}-assessments", key="od_a_xlsx")
         with tabs[1]:
             if d.commitments.empty:
@@ -172,23 +195,29 @@ with c.guard():
             else:
                 cols_m = [c.t("col.committed_cur"), c.t("col.paid_cur"), c.t("col.open_cur"),
                           c.t("col.committed_eur"), c.t("col.paid_eur")]
-                c.money_table(d.commitments, cols_m, key="od_c")
+                c.money_table(c.with_totals(d.commitments, cols_m[3:]), cols_m, key="od_c")
                 c.excel_download(d.commitments, f"{code}-commitments", cols_m, key="od_c_xlsx")
         with tabs[2]:
             if d.payments.empty:
                 c.empty_state("orgs.no_payment")
             else:
-                c.chart(("org_timeline", code, year, as_of), lambda: alt.Chart(d.timeline).mark_bar(size=14).encode(
-                    x=alt.X("date:T", title=None), y=alt.Y("EUR:Q", axis=alt.Axis(format="~s")),
-                    tooltip=["date:T", "reference", alt.Tooltip("EUR:Q", format=",.2f")],
+                c.chart(("org_timeline", code, year, as_of), lambda: alt.Chart(d.timeline).mark_bar(
+                    size=14, color=charts.PAID).encode(
+                    x=alt.X("date:T", axis=charts.date_axis(c.lang())),
+                    y=alt.Y("EUR:Q", title=None, axis=charts.amount_axis(c.amount_style(), c.lang())),
+                    tooltip=[alt.Tooltip("day:N", title=c.t("col.date")),
+                             alt.Tooltip("reference:N", title=c.t("col.reference")),
+                             alt.Tooltip("shown:N", title=c.t("chart.amount"))],
                 ).properties(height=200))
-                c.money_table(d.payments, [c.t("col.amount"), c.t("col.amount_eur")], key="od_p")
+                c.money_table(c.with_totals(d.payments, [c.t("col.amount_eur")]),
+                              [c.t("col.amount"), c.t("col.amount_eur")], key="od_p")
                 c.excel_download(d.payments, f"{code}-payments", key="od_p_xlsx")
         with tabs[3]:
             if d.fx.empty:
                 c.empty_state("orgs.no_fx")
             else:
-                c.money_table(d.fx, [c.t("col.committed_eur"), c.t("col.gain_eur")], key="od_fx")
+                c.money_table(c.with_totals(d.fx, [c.t("col.committed_eur"), c.t("col.gain_eur")]),
+                              [c.t("col.committed_eur"), c.t("col.gain_eur")], key="od_fx")
                 st.caption(c.t("fx.gain_sign"))
         with tabs[4]:
             if d.years.empty:
@@ -196,5 +225,5 @@ with c.guard():
             else:
                 cols_y = [c.t("col.assessed_eur"), c.t("col.committed"), c.t("col.paid"),
                           c.t("col.open")]
-                c.money_table(d.years, cols_y, key="od_y")
+                c.money_table(c.with_totals(d.years, cols_y), cols_y, key="od_y")
                 c.excel_download(d.years, f"{code}-years", cols_y, key="od_y_xlsx")

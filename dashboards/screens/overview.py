@@ -10,7 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from budget.services import views
+from dashboards import charts
 from dashboards import common as c
+from dashboards.formats import amount_text, month_names
 
 c.page_header("overview.title", "overview.caption")
 scope = c.scope()
@@ -33,53 +35,74 @@ def figures() -> SimpleNamespace:
     # count in December, so that it equals the year's totals).
     last = c.cached(views.monthly, year - 1, directorates=scope)
     tot = ex.totals
+    language, style = c.lang(), c.amount_style()
+    names = month_names(language)
+    committed_label, paid_label = c.t("fig.committed"), c.t("fig.paid_in_year")
     points = []
     for y, months in ((year, this), (year - 1, last)):
+        when = c.t("chart.this_year" if y == year else "chart.last_year", year=y)
         for mf in months:
             if y == year and as_of.year == year and mf.month > as_of.month:
                 continue
-            points.append({"month": mf.month, "series": c.t("fig.committed") + f" {y}",
-                           "EUR": float(mf.cumulative_committed), "year": str(y)})
-            points.append({"month": mf.month, "series": c.t("fig.paid_in_year") + f" {y}",
-                           "EUR": float(mf.cumulative_paid), "year": str(y)})
+            for label, value in ((committed_label, mf.cumulative_committed),
+                                 (paid_label, mf.cumulative_paid)):
+                points.append({"month": names[mf.month - 1], "what": label, "year": when,
+                               "series": f"{label} {y}", "EUR": float(value),
+                               "shown": amount_text(value, style, "EUR")})
+    # The two credit lines, each labelled on the chart (one at each end, so that the two
+    # labels never overlap when the credits are close).
     rules = pd.DataFrame([
-        {"series": c.t("fig.commitment_credits") + f" {year}", "EUR": float(tot.commitment_credits)},
-        {"series": c.t("fig.payment_credits") + f" {year}", "EUR": float(tot.payment_credits)},
+        {"series": c.t("fig.commitment_credits") + f" {year}", "EUR": float(tot.commitment_credits),
+         "shown": amount_text(tot.commitment_credits, style, "EUR"), "month": names[0],
+         "align": "left", "colour": charts.COMMITTED},
+        {"series": c.t("fig.payment_credits") + f" {year}", "EUR": float(tot.payment_credits),
+         "shown": amount_text(tot.payment_credits, style, "EUR"), "month": names[-1],
+         "align": "right", "colour": charts.PAID},
     ])
     rows = [r for r in ex.rows if r.committed or r.paid or r.assessed_eur]
     by_directorate = c.frame(rows, {
-        c.t("col.directorate"): lambda r: r.key, c.t("col.name"): lambda r: r.name,
+        c.t("col.directorate"): lambda r: r.key,
         c.t("col.committed"): lambda r: r.committed, c.t("col.paid"): lambda r: r.paid,
         c.t("col.open"): lambda r: r.open,
         c.t("col.paid_pct"): lambda r: None if r.paid_rate is None else float(r.paid_rate) * 100,
+        c.t("col.name"): lambda r: r.name,
     })
     bars = pd.DataFrame(
-        [{"directorate": r.key, "what": c.t("fig.committed"), "EUR": float(r.committed)}
-         for r in rows]
-        + [{"directorate": r.key, "what": c.t("fig.paid_on_commitments"), "EUR": float(r.paid)}
-           for r in rows])
+        [{"directorate": r.key, "what": c.t("fig.committed"), "EUR": float(r.committed),
+          "shown": amount_text(r.committed, style, "EUR")} for r in rows]
+        + [{"directorate": r.key, "what": c.t("fig.paid_on_commitments"), "EUR": float(r.paid),
+            "shown": amount_text(r.paid, style, "EUR")} for r in rows])
     opened = c.cached(views.open_commitments, as_of=as_of, year=year, directorates=scope, limit=10)
     top = c.frame(opened, {
-        c.t("col.reference"): lambda o: o.reference,
         c.t("col.organisation"): lambda o: o.organisation,
-        c.t("col.currency"): lambda o: o.currency, c.t("col.open_cur"): lambda o: o.open,
         c.t("col.open_eur"): lambda o: o.open_eur,
+        c.t("col.currency"): lambda o: o.currency, c.t("col.open_cur"): lambda o: o.open,
+        c.t("col.reference"): lambda o: o.reference,
     })
     due = arr.due[0]
     due_cols = {
-        c.t("col.due_date"): lambda x: x.due_date,
         c.t("col.organisation"): lambda x: x.organisation,
-        c.t("col.reference"): lambda x: x.reference, c.t("col.currency"): lambda x: x.currency,
-        c.t("col.outstanding"): lambda x: x.outstanding,
+        c.t("col.due_date"): lambda x: x.due_date,
         c.t("col.outstanding_eur"): lambda x: x.outstanding_eur,
+        c.t("col.currency"): lambda x: x.currency,
+        c.t("col.outstanding"): lambda x: x.outstanding,
+        c.t("col.reference"): lambda x: x.reference,
     }
     return SimpleNamespace(
         tot=tot, overdue_total=arr.summary.total_eur, overdue_lines=arr.summary.overdue_count,
         curve=pd.DataFrame(points), rules=rules,
         last_committed=last[-1].cumulative_committed, last_paid=last[-1].cumulative_paid,
         by_directorate=by_directorate, bars=bars, top=top,
+        by_directorate_shown=c.with_totals(
+            by_directorate, [c.t("col.committed"), c.t("col.paid"), c.t("col.open")],
+            {c.t("col.paid_pct"): (c.t("col.paid"), c.t("col.committed"))}),
+        top_shown=c.with_totals(top, [c.t("col.open_eur")], label=c.t("overview.total_shown")),
         horizon=horizon, due_count=due.count, due_cols=due_cols, due_shown=len(due.lines),
         due_frame=c.frame(due.lines, due_cols),
+        due_frame_shown=c.with_totals(
+            c.frame(due.lines, due_cols), [c.t("col.outstanding_eur")],
+            label=c.t("overview.total_due", n=due.count),
+            given={c.t("col.outstanding_eur"): due.total_eur}),
     )
 
 
@@ -94,26 +117,57 @@ def every_due_line(f: SimpleNamespace) -> object:
 
 
 def curve_chart(f: SimpleNamespace) -> alt.LayerChart:
+    """Cumulated committed and paid by month: this year strong, last year muted and dashed,
+    the year's two credits as labelled lines."""
+    names = list(month_names(c.lang()))
+    this_year, last_year = c.t("chart.this_year", year=year), c.t("chart.last_year", year=year - 1)
+    x = alt.X("month:O", title=None, sort=names, scale=alt.Scale(domain=names),
+              axis=alt.Axis(labelAngle=0))
+    y_axis = charts.amount_axis(c.amount_style(), c.lang())
+    tooltip = [alt.Tooltip("series:N", title=c.t("chart.what")),
+               alt.Tooltip("month:O", title=c.t("chart.month")),
+               alt.Tooltip("shown:N", title=c.t("chart.amount"))]
     lines = alt.Chart(f.curve).mark_line(point=True).encode(
-        x=alt.X("month:O", title=c.t("common.month"), axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("EUR:Q", title="EUR", axis=alt.Axis(format="~s")),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
-        strokeDash=alt.StrokeDash("year:N", title=None, legend=None, sort="descending"),
-        tooltip=["series", "month", alt.Tooltip("EUR:Q", format=",.2f")],
+        x=x,
+        y=alt.Y("EUR:Q", title=None, axis=y_axis),
+        color=alt.Color("what:N", scale=alt.Scale(domain=[c.t("fig.committed"), c.t("fig.paid_in_year")],
+                                                  range=[charts.COMMITTED, charts.PAID]),
+                        legend=charts.bottom_legend()),
+        opacity=alt.Opacity("year:N", scale=alt.Scale(domain=[this_year, last_year], range=[1.0, 0.4]),
+                            legend=charts.bottom_legend()),
+        strokeDash=alt.StrokeDash("year:N", scale=alt.Scale(domain=[this_year, last_year],
+                                                            range=[[1, 0], [5, 4]]), legend=None),
+        strokeWidth=alt.StrokeWidth("year:N", scale=alt.Scale(domain=[this_year, last_year],
+                                                              range=[3, 1.5]), legend=None),
+        detail="series:N",
+        tooltip=tooltip,
     )
-    rule = alt.Chart(f.rules).mark_rule(strokeDash=[2, 2], color="gray").encode(
-        y="EUR:Q", tooltip=["series", alt.Tooltip("EUR:Q", format=",.2f")])
-    return (lines + rule).properties(height=320)
+    rule = alt.Chart(f.rules).mark_rule(strokeWidth=1.5, strokeDash=[6, 3]).encode(
+        y="EUR:Q", color=alt.Color("colour:N", scale=None),
+        tooltip=[alt.Tooltip("series:N", title=c.t("chart.what")),
+                 alt.Tooltip("shown:N", title=c.t("chart.amount"))])
+    # Commitment credits named above their line at the left, payment credits under theirs at
+    # the right: the two lines are often close.
+    labels = [alt.Chart(f.rules).transform_filter(alt.datum.align == side).mark_text(
+        dy=dy, fontSize=12, fontWeight="bold", align=side).encode(
+        x=x, y="EUR:Q", text="series:N", color=alt.Color("colour:N", scale=None))
+        for side, dy in (("left", -8), ("right", 14))]
+    return alt.layer(lines, rule, *labels).properties(height=340)
 
 
 def directorate_chart(f: SimpleNamespace) -> alt.Chart:
     return alt.Chart(f.bars).mark_bar().encode(
-        x=alt.X("directorate:N", title=None, axis=alt.Axis(labelAngle=0)),
+        # Every directorate named, even in a narrow column (Vega hides overlapping labels).
+        x=alt.X("directorate:N", title=None, axis=alt.Axis(labelAngle=-45, labelOverlap=False)),
         xOffset="what:N",
-        y=alt.Y("EUR:Q", axis=alt.Axis(format="~s")),
-        color=alt.Color("what:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=["directorate", "what", alt.Tooltip("EUR:Q", format=",.2f")],
-    ).properties(height=280)
+        y=alt.Y("EUR:Q", title=None, axis=charts.amount_axis(c.amount_style(), c.lang())),
+        color=alt.Color("what:N", scale=alt.Scale(
+            domain=[c.t("fig.committed"), c.t("fig.paid_on_commitments")], range=[charts.COMMITTED, charts.PAID]),
+            legend=charts.bottom_legend(1)),
+        tooltip=[alt.Tooltip("directorate:N", title=c.t("chart.directorate")),
+                 alt.Tooltip("what:N", title=c.t("chart.what")),
+                 alt.Tooltip("shown:N", title=c.t("chart.amount"))],
+    ).properties(height=300)
 
 
 with c.guard():
@@ -155,29 +209,31 @@ with c.guard():
         if f.by_directorate.empty:
             c.empty_state("overview.empty", year=year)
         else:
-            cl, cr = st.columns([3, 2])
-            c.chart(("ov_dirs", year, as_of), lambda: directorate_chart(f), container=cl)
-            with cr:
-                c.money_table(f.by_directorate, [c.t("col.committed"), c.t("col.paid"),
-                                                 c.t("col.open")],
-                              [c.t("col.paid_pct")], key="ov_dir")
+            # The table first and wide enough for its amounts; the chart beside it (under
+            # it on a phone, where Streamlit stacks the columns).
+            cl, cr = st.columns([2, 1])
+            with cl:
+                c.money_table(f.by_directorate_shown, [c.t("col.committed"), c.t("col.paid"),
+                                                       c.t("col.open")],
+                              [c.t("col.paid_pct")], key="ov_dir", keys=[c.t("col.directorate")],
+                              names=[c.t("col.name")], name_width=120)
                 c.excel_download(f.by_directorate, f"directorates-{year}", key="ov_dir_xlsx")
+            c.chart(("ov_dirs", year, as_of), lambda: directorate_chart(f), container=cr)
 
         # ---------------------------------------------------------------- open / due
-        cl, cr = st.columns(2)
-        with cl:
-            st.subheader(c.t("overview.largest_open"))
-            if f.top.empty:
-                c.empty_state("overview.nothing_open")
-            else:
-                c.money_table(f.top, [c.t("col.open_cur"), c.t("col.open_eur")], key="ov_open")
-                c.excel_download(f.top, f"largest-open-{year}", key="ov_open_xlsx")
-        with cr:
-            st.subheader(c.t("overview.due_30"))
-            if not f.due_count:
-                c.empty_state("overview.nothing_due")
-            else:
-                c.shown_caption(f.due_shown, f.due_count, "what.due_lines")
-                c.money_table(f.due_frame, [c.t("col.outstanding"), c.t("col.outstanding_eur")],
-                              key="ov_due")
-                c.excel_download(every_due_line(f), f"due-30-days-{as_of}", key="ov_due_xlsx")
+        # One under the other: side by side, half the page cut their amounts off.
+        st.subheader(c.t("overview.largest_open"))
+        if f.top.empty:
+            c.empty_state("overview.nothing_open")
+        else:
+            c.money_table(f.top_shown, [c.t("col.open_cur"), c.t("col.open_eur")], key="ov_open",
+                          names=[c.t("col.organisation")])
+            c.excel_download(f.top, f"largest-open-{year}", key="ov_open_xlsx")
+        st.subheader(c.t("overview.due_30"))
+        if not f.due_count:
+            c.empty_state("overview.nothing_due")
+        else:
+            c.shown_caption(f.due_shown, f.due_count, "what.due_lines")
+            c.money_table(f.due_frame_shown, [c.t("col.outstanding"), c.t("col.outstanding_eur")],
+                          key="ov_due", names=[c.t("col.organisation")])
+            c.excel_download(every_due_line(f), f"due-30-days-{as_of}", key="ov_due_xlsx")

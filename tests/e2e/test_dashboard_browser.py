@@ -19,6 +19,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import openpyxl
 import pytest
@@ -290,3 +291,72 @@ def test_log_out_leaves_nothing_for_the_next_user_and_hostile_names_stay_text(se
     assert page.locator("b", has_text="bold").count() == 0
     assert not [u for u in requested if "evil.example" in u]
     context.close()
+
+
+#: The pages an officer reads most, by their address (the labels change with the language).
+READ_PAGES = ["overview", "organisations", "directorates", "budget-lines", "arrears"]
+#: The tables whose amounts answer the question: none may need a sideways scroll at 1440 px.
+HEADLINE_TABLES = {"overview": 0, "directorates": 0, "budget-lines": 0}
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+
+
+def choose_language(page: object, label: str) -> None:
+    box = page.locator('[data-testid="stSelectbox"]', has_text="Language")  # type: ignore[attr-defined]
+    box.click()
+    page.get_by_role("option", name=label, exact=True).click()  # type: ignore[attr-defined]
+    settle(page)
+
+
+def grid_overflows(page: object, index: int) -> bool:
+    """True when the ``index``-th table on the page needs a horizontal scroll."""
+    return bool(page.evaluate(  # type: ignore[attr-defined]
+        """(i) => { const grids = document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller');
+                    const g = grids[i]; return !!g && g.scrollWidth > g.clientWidth + 1; }""", index))
+
+
+def test_the_read_pages_in_english_and_french_at_1440_and_390_px_fetch_nothing_from_outside(server, browser):
+    """Screenshots of the pages officers read, wide and on a phone, in English and French;
+    the headline tables fit 1440 px without a sideways scroll; French writes 1.234,56;
+    and no request leaves this machine (no font, icon or emoji server)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    log_in(page, server)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    overflowing: list[str] = []
+    for lang, label in (("en", "English"), ("fr", "Français")):
+        page.set_viewport_size({"width": 1440, "height": 900})
+        page.wait_for_timeout(800)
+        choose_language(page, label)
+        for path in READ_PAGES:
+            page.set_viewport_size({"width": 1440, "height": 900})
+            # The default page's link is the site's root: it comes first.
+            (nav.locator("a").first if path == "overview" else nav.locator(f'a[href$="/{path}"]')).click()
+            settle(page)
+            page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+            page.wait_for_timeout(800)
+            no_traceback(page, f"{path} {lang}")
+            page.screenshot(path=str(ARTIFACTS / f"read-{lang}-1440-{path}.png"), full_page=True)
+            # Streamlit scrolls its own main block: a second picture at the first table.
+            page.locator('[data-testid="stDataFrame"]').first.scroll_into_view_if_needed()
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / f"read-{lang}-1440-{path}-table.png"))
+            if path in HEADLINE_TABLES and grid_overflows(page, HEADLINE_TABLES[path]):
+                overflowing.append(f"{path} {lang}")
+            if lang == "fr" and path == "overview":
+                text = page.locator('[data-testid="stMetricValue"]').first.inner_text()
+                assert re.fullmatch(r"EUR \d{1,3}(\.\d{3})*,\d{2}", text.strip()), text
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.wait_for_timeout(1200)
+            no_traceback(page, f"{path} {lang} phone")
+            page.screenshot(path=str(ARTIFACTS / f"read-{lang}-390-{path}.png"))
+            page.locator('[data-testid="stDataFrame"]').first.scroll_into_view_if_needed()
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / f"read-{lang}-390-{path}-table.png"))
+    context.close()
+    assert overflowing == [], f"headline tables scroll sideways at 1440 px: {overflowing}"
+    outside = sorted({u for u in requested
+                      if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).hostname not in LOCAL_HOSTS})
+    assert outside == [], outside

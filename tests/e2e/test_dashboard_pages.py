@@ -94,11 +94,18 @@ def eur(amount: Decimal) -> str:
     return f"EUR {fmt(amount)}"
 
 
-def table(at: AppTest, *columns: str) -> pd.DataFrame:
-    """The first table shown that has all these columns."""
+def is_totals_row(row: pd.Series) -> bool:
+    return any(isinstance(v, str) and v.startswith(("Total", "Totaal")) for v in row)
+
+
+def table(at: AppTest, *columns: str, with_totals: bool = False) -> pd.DataFrame:
+    """The first table shown that has all these columns, without its totals row (the last
+    row, whose first cell says Total), unless ``with_totals``."""
     for df in at.dataframe:
         value = df.value
         if all(c in value.columns for c in columns):
+            if not with_totals and len(value) and is_totals_row(value.iloc[-1]):
+                return value.iloc[:-1]
             return value
     raise AssertionError(f"no table with columns {columns}")
 
@@ -181,7 +188,7 @@ def test_organisations_table_equals_the_service_and_filters_narrow_it(monkeypatc
     with UnitOfWork(demo_factory, write=False) as uow:
         rows = dv.organisation_status(uow, YEAR, as_of=TODAY)
         ex = views.execution(uow, YEAR, "organisation", as_of=TODAY)
-    df = table(at, "Code", "Status", "Assessed")
+    df = table(at, "Code", "Status", "Outstanding EUR")
     assert len(df) == len(rows) == len(ex.rows)
     assert sum(dec(v) for v in df["Committed EUR"]) == ex.totals.committed
     assert sum(dec(v) for v in df["Paid EUR"]) == ex.totals.paid
@@ -190,7 +197,7 @@ def test_organisations_table_equals_the_service_and_filters_narrow_it(monkeypatc
         assert dec(line["Open EUR"]) == by_code[line["Code"]].open
 
     at.multiselect(key="org_dirs").set_value(["M2"]).run()
-    df = table(at, "Code", "Status", "Assessed")
+    df = table(at, "Code", "Status", "Outstanding EUR")
     assert set(df["Directorate"]) == {"M2"}
     assert len(df) == sum(1 for r in rows if r.directorate == "M2")
     assert metric(at, "Committed") == eur(sum((r.committed for r in rows if r.directorate == "M2"),
@@ -198,13 +205,13 @@ def test_organisations_table_equals_the_service_and_filters_narrow_it(monkeypatc
 
     at.multiselect(key="org_dirs").set_value([]).run()
     at.multiselect(key="org_status").set_value(["overdue"]).run()
-    df = table(at, "Code", "Status", "Assessed")
+    df = table(at, "Code", "Status", "Outstanding EUR")
     assert set(df["Status"]) == {"Overdue"}
     assert len(df) == sum(1 for r in rows if r.status == "overdue") > 0
 
     at.multiselect(key="org_status").set_value([]).run()
     at.text_input(key="org_search").input("nato").run()
-    df = table(at, "Code", "Status", "Assessed")
+    df = table(at, "Code", "Status", "Outstanding EUR")
     assert len(df) >= 1 and all("NATO" in (c + n).upper() for c, n in zip(df["Code"], df["Name"], strict=True))
 
 
@@ -295,7 +302,7 @@ def test_a_viewer_limited_to_a_directorate_sees_only_its_organisations(monkeypat
     assert metric(at, "Committed") == eur(mine.committed) != eur(everything.committed)
     assert set(table(at, "Directorate", "% paid")["Directorate"]) <= {"M2"}
     open_page(at, "organisations")
-    df = table(at, "Code", "Status", "Assessed")
+    df = table(at, "Code", "Status", "Outstanding EUR")
     assert set(df["Code"]) == m2_orgs and set(df["Directorate"]) == {"M2"}
     open_page(at, "directorates")
     assert set(table(at, "Organisations", "Committed EUR")["Directorate"]) == {"M2"}
@@ -410,7 +417,7 @@ def test_overview_and_organisations_on_both_backends_equal_the_service_layer(mon
     assert metric(at, "Open (committed − paid)") == eur(tot.open)
     open_page(at, "organisations")
     no_errors(at)
-    df = table(at, "Code", "Status", "Assessed")
+    df = table(at, "Code", "Status", "Outstanding EUR")
     shown = dict(zip(df["Code"], map(dec, df["Committed EUR"]), strict=True))
     assert shown == {r.code: r.committed for r in rows}
     status = dict(zip(df["Code"], df["Status"], strict=True))

@@ -1,0 +1,100 @@
+"""How numbers, dates and months are written in each language (pure: no Streamlit call).
+
+The language chooses the defaults: English writes ``1,234,567.89`` and ``31 Mar 2026``,
+French ``1.234.567,89`` and ``31/03/2026``, Dutch ``1.234.567,89`` and ``31-03-2026``
+(the Belgian administration's usual forms). The amount style can still be chosen apart
+from the language (the sidebar's switch). Charts get the same forms through Vega
+expressions (:func:`axis_amount_expr`) and preformatted tooltip texts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from budget.money import fmt
+
+#: What an undefined value (a percentage of nothing, a missing date) shows.
+DASH = "–"
+STYLES = ("en", "be")
+#: The amount style each language writes by default.
+LANGUAGE_STYLE = {"en": "en", "fr": "be", "nl": "be"}
+
+_MONTHS = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+           "nov.", "déc."),
+    "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
+}
+_GRID_DATES = {"en": "D MMM YYYY", "fr": "DD/MM/YYYY", "nl": "DD-MM-YYYY"}
+_INPUT_DATES = {"en": "YYYY-MM-DD", "fr": "DD/MM/YYYY", "nl": "DD-MM-YYYY"}
+
+
+def style_for(language: str, chosen: str | None = None) -> str:
+    """The amount style: the one chosen (``en``/``be``) or, by default, the language's."""
+    if chosen in STYLES:
+        return chosen  # type: ignore[return-value]
+    return LANGUAGE_STYLE.get(language, "en")
+
+
+def month_names(language: str) -> tuple[str, ...]:
+    """The twelve short month names in ``language`` (English when unknown)."""
+    return _MONTHS.get(language, _MONTHS["en"])
+
+
+def month_name(month: int, language: str) -> str:
+    return month_names(language)[month - 1]
+
+
+def date_text(value: dt.date | None, language: str) -> str:
+    """A date as the language writes it (``31 Mar 2026``, ``31/03/2026``, ``31-03-2026``)."""
+    if value is None:
+        return DASH
+    if language == "fr":
+        return f"{value.day:02d}/{value.month:02d}/{value.year}"
+    if language == "nl":
+        return f"{value.day:02d}-{value.month:02d}-{value.year}"
+    return f"{value.day} {month_name(value.month, 'en')} {value.year}"
+
+
+def grid_date_format(language: str) -> str:
+    """The grid's (moment.js) format of a date column in ``language``."""
+    return _GRID_DATES.get(language, _GRID_DATES["en"])
+
+
+def input_date_format(language: str) -> str:
+    """The date input's format in ``language`` (one of those ``st.date_input`` accepts)."""
+    return _INPUT_DATES.get(language, _INPUT_DATES["en"])
+
+
+def pct_text(percent: float | Decimal | None, style: str) -> str:
+    """A percentage (0-100) with one decimal in the style (``87.5 %`` / ``87,5 %``)."""
+    if percent is None:
+        return DASH
+    text = f"{float(percent):.1f} %"
+    return text.replace(".", ",") if style == "be" else text
+
+
+def amount_text(value: Decimal | None, style: str, currency: str | None = None) -> str:
+    """An amount in the style, optionally prefixed by its currency; ``–`` when None."""
+    if value is None:
+        return DASH
+    text = fmt(value, style)
+    return f"{currency} {text}" if currency else text
+
+
+_MILLION = {"en": "M", "fr": "M", "nl": "mln"}
+
+
+def axis_amount_expr(style: str, language: str) -> str:
+    """A Vega ``labelExpr`` writing an EUR axis value in millions in the style (``200 M``).
+
+    Vega's own formats are English (``200M``, ``1,234.5``); the dashboard's style swaps
+    the separators.
+    """
+    unit = _MILLION.get(language, "M")
+    base = "format(datum.value / 1000000, datum.value % 1000000 == 0 ? ',.0f' : ',.1f')"
+    if style == "be":
+        base = (f"replace(replace(replace({base}, regexp(',', 'g'), '_'), regexp('[.]', 'g'), ','), "
+                "regexp('_', 'g'), '.')")
+    return f"datum.value == 0 ? '0' : {base} + ' {unit}'"
