@@ -189,7 +189,7 @@ def packs(uow: UnitOfWork, *, directorates: Sequence[str] | None = None,
     if period is not None:
         query = query.where(ReportPack.period == period)
     rows = [r for r in uow.session.scalars(query) if _visible(r.scope, directorates)]
-    successors: dict[int, int] = {
+    successors: dict[int | None, int] = {
         old: new for old, new in uow.session.execute(
             select(ReportPack.supersedes_id, ReportPack.id).where(ReportPack.supersedes_id.is_not(None)))
     }
