@@ -111,7 +111,7 @@ def _flatten(value: Any, path: str, out: dict[str, Any]) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             _flatten(item, f"{path}.{key}" if path else str(key), out)
-    elif isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
+    elif isinstance(value, list) and all(isinstance(x, dict) for x in value):  # an empty list: no line
         seen: Counter[str] = Counter()
         for line in value:
             key = _line_key(line)

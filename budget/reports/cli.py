@@ -272,7 +272,8 @@ def verify(ctx: click.Context, target: str, as_json: bool) -> None:
 def _echo_verdict(result: Any) -> None:
     pack = result.pack
     click.echo(f"pack {pack.id}: {pack.period} ({_scope_text(pack)}, {pack.lang}), frozen "
-               f"{pack.frozen_at:%Y-%m-%d %H:%M} UTC by {pack.frozen_by}")
+               f"{pack.frozen_at:%Y-%m-%d %H:%M} UTC by {pack.frozen_by}"
+               + (f", superseded by pack {pack.superseded_by}" if pack.superseded_by else ""))
     if result.unchanged:
         click.echo(f"unchanged: the ledger gives the same figures (fingerprint {pack.fingerprint})")
         return

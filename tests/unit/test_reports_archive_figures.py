@@ -53,3 +53,11 @@ def test_a_reversal_and_lines_with_the_same_key_stay_apart():
         Change("payments[NATO/P-1/C-1/EUR/reversal]", None, reversal),
     )
     assert compare(figures(), twice) == (Change("payments[NATO/P-1/C-1/EUR #2]", None, line),)
+
+
+def test_a_list_that_was_empty_gains_only_its_new_lines():
+    payment = {"organisation": "OSCE", "reference": "P-2", "commitment": "C-2", "currency": "EUR",
+               "amount_eur": "1.00", "reversal": False}
+    assert compare(figures(payments=[]), figures(payments=[payment])) == (
+        Change("payments[OSCE/P-2/C-2/EUR]", None, payment),
+    )
