@@ -96,6 +96,9 @@ SETTINGS: dict[str, Setting] = {
                 "be checked before reading), in bytes", _positive_int),
         Setting("BUDGET_IMPORT_READER_SECONDS", "120",
                 "time limit of the child process that reads .xls and .ods files, in seconds", _positive_int),
+        Setting("BUDGET_ARCHIVE_DIR", str(Path("var") / "archive"),
+                "folder holding the frozen report packs' files (`budget report monthly --freeze`), "
+                "relative to the working directory unless absolute"),
         Setting("BUDGET_TEST_POSTGRES_URL", "", "PostgreSQL server for the tests; empty: the PostgreSQL half "
                 "is skipped"),
     )

@@ -54,6 +54,14 @@ class DuplicateEntryError(BudgetError):
     """An entry with the same natural key (reference, ...) already exists."""
 
 
+class AlreadyFrozenError(BudgetError):
+    """The monthly report of this month, scope and language is frozen already."""
+
+
+class ArchivedFileError(BudgetError):
+    """A frozen pack's file is missing from the archive folder, or is not the file frozen."""
+
+
 class OverCommitmentError(BudgetError):
     """A commitment would exceed the available commitment credits of its AB."""
 

@@ -383,6 +383,42 @@ class AuditLog(Base):
     details: Mapped[str | None] = mapped_column(Text)
 
 
+class ReportPack(Base):
+    """A monthly report pack as it went to the hierarchy (``budget report monthly --freeze``).
+
+    Both files are kept in the archive folder (``BUDGET_ARCHIVE_DIR``) under the names and
+    SHA-256 recorded here; ``figures`` is the JSON of the figures the fingerprint stands on,
+    so that a later check can say which figure changed. A month, scope and language is
+    frozen once (``revision`` 0); freezing it again needs a reason and adds a revision that
+    ``supersedes`` the last one. Rows are never changed nor deleted.
+    """
+
+    __tablename__ = "report_pack"
+    __table_args__ = (UniqueConstraint("period", "scope", "lang", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The reported month, ``YYYY-MM``.
+    period: Mapped[str] = mapped_column(String(7))
+    #: The directorates the report is limited to, comma-separated; empty: every directorate.
+    scope: Mapped[str] = mapped_column(String(200), default="")
+    lang: Mapped[str] = mapped_column(String(2))
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("report_pack.id"), unique=True)
+    supersede_reason: Mapped[str | None] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    figures: Mapped[str] = mapped_column(Text)
+    generated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(80))
+    channel: Mapped[str] = mapped_column(String(20))
+    pdf_name: Mapped[str] = mapped_column(String(300))
+    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    pdf_size: Mapped[int] = mapped_column(Integer)
+    xlsx_name: Mapped[str] = mapped_column(String(300))
+    xlsx_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    xlsx_size: Mapped[int] = mapped_column(Integer)
+
+
 class FiscalYearClosure(Base):
     """A closed fiscal year: no entry may be added to it any more."""
 
@@ -487,7 +523,7 @@ class LedgerTotal(Base):
 #: Tables whose rows are never updated nor deleted by the application.
 IMMUTABLE = (
     CreditMovement, Assessment, AssessmentLine, Commitment, CommitmentAdjustment, Payment,
-    AvailabilityOverride, AuditLog, ImportBatch,
+    AvailabilityOverride, AuditLog, ImportBatch, ReportPack,
 )
 
 #: Derived tables (open items), recomputed from the entries by ``budget.services.balances``.
