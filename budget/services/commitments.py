@@ -24,12 +24,13 @@ from budget.ledger.models import (
 from budget.ledger.types import Money
 from budget.money import ZERO, round_cents
 from budget.services import balances
+from budget.services.positions import OpenAmounts
 from budget.services.scope import as_decimal, org_filter, upto
 from budget.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
-class OpenCommitment:
+class OpenCommitment(OpenAmounts):
     """A commitment with something still to pay."""
 
     reference: str
@@ -45,15 +46,6 @@ class OpenCommitment:
     committed_eur: Decimal
     paid_eur: Decimal
     rate: Decimal
-
-    @property
-    def open(self) -> Decimal:
-        return self.committed - self.paid
-
-    @property
-    def open_eur(self) -> Decimal:
-        """Commitment credits still held: committed EUR less the EUR paid (at payment rates)."""
-        return self.committed_eur - self.paid_eur
 
     @property
     def open_eur_booked(self) -> Decimal:

@@ -18,8 +18,27 @@ ZERO = Decimal(0)
 CHUNK = 900
 
 
+class OpenAmounts:
+    """What is open on a commitment: the one definition of "open" in its currency and in EUR."""
+
+    committed: Decimal
+    paid: Decimal
+    committed_eur: Decimal
+    paid_eur: Decimal
+
+    @property
+    def open(self) -> Decimal:
+        """Committed (with adjustments) less paid, in the commitment's currency."""
+        return self.committed - self.paid
+
+    @property
+    def open_eur(self) -> Decimal:
+        """Commitment credits still held: committed EUR less the EUR paid (at payment rates)."""
+        return self.committed_eur - self.paid_eur
+
+
 @dataclass
-class Position:
+class Position(OpenAmounts):
     """One commitment's position; a bulk load keeps it running over the payments it checks."""
 
     commitment_id: int
@@ -32,14 +51,6 @@ class Position:
     committed_eur: Decimal
     paid: Decimal
     paid_eur: Decimal
-
-    @property
-    def open(self) -> Decimal:
-        return self.committed - self.paid
-
-    @property
-    def open_eur(self) -> Decimal:
-        return self.committed_eur - self.paid_eur
 
 
 def positions(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, Position]:
