@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from budget import errors as E
 from budget.money import json_amount
-from budget.services import bulk, entries
+from budget.services import bulk, reversals
 from budget.uow import UnitOfWork
 from imports import parsing as p
 from imports.extract import (
@@ -311,7 +311,7 @@ def reverse_corrected(uow: UnitOfWork, items: list[Item], result: ImportResult, 
     known = len(result.problems)
     for item in items:
         if item.status == "corrected" and item.existing_id is not None:
-            guarded(uow, item.rows[0], result, lambda i=item: entries.reverse(
+            guarded(uow, item.rows[0], result, lambda i=item: reversals.reverse(
                 uow, entity, i.existing_id, reason=f"corrected by {file_name}"), column="reference")
     return len(result.problems) == known
 

@@ -5,7 +5,6 @@ from budget.services.entries import (
     commit,
     record_credit,
     register_assessment,
-    reverse,
 )
 from budget.services.fx import rate_on, record_rates
 from budget.services.payments import record_payment
@@ -17,6 +16,7 @@ from budget.services.reference import (
     register_organisation,
     set_control_mode,
 )
+from budget.services.reversals import reverse
 
 __all__ = [
     "OrganisationInput",

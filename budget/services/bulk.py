@@ -41,7 +41,7 @@ from budget.ledger.models import (
     Payment,
     utcnow,
 )
-from budget.services import entries, fx
+from budget.services import entries, fx, reversals
 from budget.uow import UnitOfWork
 
 CHUNK = 900  # bound parameters per IN (...) list: well under SQLite's and PostgreSQL's limits
@@ -461,7 +461,7 @@ def undo_batch(uow: UnitOfWork, batch_id: int, *, reason: str | None = None) -> 
         for entry in list(uow.session.scalars(entries.live(model, *conds).order_by(model.id.desc()))):
             try:
                 with uow.session.begin_nested():
-                    entries.reverse(uow, entity, entry.id, reason=why)
+                    reversals.reverse(uow, entity, entry.id, reason=why)
                 counts[entity] = counts.get(entity, 0) + 1
             except BudgetError as exc:
                 blockers.append(str(exc))

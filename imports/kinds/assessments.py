@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from budget.services import bulk, entries
+from budget.services import bulk, entries, reversals
 from budget.uow import UnitOfWork
 from imports import parsing as p
 from imports.extract import (
@@ -98,7 +98,7 @@ class Assessments(Handler):
         for item in items:
             first = item.rows[0]
             if item.status == "corrected" and item.existing_id is not None and guarded(
-                    uow, first, result, lambda i=item: entries.reverse(
+                    uow, first, result, lambda i=item: reversals.reverse(
                         uow, "assessment", i.existing_id, reason=f"corrected by {file_name}"),
                     column="reference") is None:
                 continue

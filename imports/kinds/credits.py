@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from budget.services import bulk, entries, reference
+from budget.services import bulk, entries, reference, reversals
 from budget.uow import UnitOfWork
 from imports import parsing as p
 from imports.extract import (
@@ -99,7 +99,7 @@ class Credits(Handler):
                 if fact is not None and fact.amount == amount:
                     continue
                 if fact is not None:
-                    ok = guarded(uow, r, result, lambda fid=fact.id: entries.reverse(
+                    ok = guarded(uow, r, result, lambda fid=fact.id: reversals.reverse(
                         uow, "credit", fid, reason=f"corrected by {file_name}"),
                         column=f"{ctype}_credits")
                     if ok is None:

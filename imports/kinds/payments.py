@@ -8,7 +8,7 @@ from itertools import compress, repeat
 from operator import eq
 from typing import TYPE_CHECKING, Any
 
-from budget.services import bulk, entries, payments
+from budget.services import bulk, payments, reversals
 from budget.uow import UnitOfWork
 from imports import parsing as p
 from imports.extract import (
@@ -113,7 +113,7 @@ def load_payments(factory: Factory, raw: RawFile, header: Header, opts: ImportOp
         for i in to_write:
             s, existing_id, _ = status.get(i, ("new", 0, ""))
             if s == "corrected":
-                guarded(uow, cols.row(i), result, lambda e=existing_id: entries.reverse(
+                guarded(uow, cols.row(i), result, lambda e=existing_id: reversals.reverse(
                     uow, "payment", e, reason=f"corrected by {raw.name}"), column="reference")
         if len(result.problems) == known:
 

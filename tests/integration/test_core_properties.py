@@ -58,7 +58,8 @@ from budget.services import (
     set_control_mode,
     views,
 )
-from budget.services.entries import commitment_position, find_commitment, live_entries
+from budget.services.entries import commitment_position, find_commitment
+from budget.services.reversals import live_entries
 
 Y = 2025
 ZERO = Decimal("0.00")

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from budget.services import bulk, views
-from budget.services.entries import live_entries
+from budget.services.reversals import live_entries
 from imports import pipeline
 from imports.pipeline import ImportOptions
 

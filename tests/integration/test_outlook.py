@@ -241,7 +241,7 @@ def test_the_calls_timeliness_reads_are_the_registered_assessments(ledger):
         _call(uow, "LATE", "EXTRA-2025", "5000.00", dt.date(2025, 6, 1), dt.date(2025, 6, 30))
         uow.commit()
     with ledger.uow() as uow:
-        from budget.services.entries import live_entries
+        from budget.services.reversals import live_entries
 
         extra = next(a for a in live_entries(uow, "assessment") if a.reference == "EXTRA-2025")
         reverse(uow, "assessment", extra.id, reason="registered twice")

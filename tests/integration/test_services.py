@@ -134,7 +134,7 @@ def test_reversal_of_everything_returns_figures_to_zero(ledger):
             reverse(uow, "commitment", c.id, reason="test")
     with ledger.uow() as uow:
         for entity in ("payment", "adjustment", "commitment", "credit"):
-            from budget.services.entries import live_entries
+            from budget.services.reversals import live_entries
 
             for e in live_entries(uow, entity):
                 if getattr(e, "kind", "adjustment") == "adjustment":
