@@ -125,11 +125,11 @@ def period_of(
             raise ValidationError("A custom period needs its first and its last day.")
         return period(start, end, kind)
     if kind == "month":
-        if month not in range(1, 13):
+        if month is None or month not in range(1, 13):
             raise ValidationError(f"{month!r} is not a month: choose 1 to 12.")
         first, last = dt.date(year, month, 1), month_end(year, month)
     elif kind == "quarter":
-        if quarter not in range(1, 5):
+        if quarter is None or quarter not in range(1, 5):
             raise ValidationError(f"{quarter!r} is not a quarter: choose 1 to 4.")
         first, last = dt.date(year, 3 * quarter - 2, 1), month_end(year, 3 * quarter)
     elif kind == "year":
