@@ -119,11 +119,14 @@ def exchange_difference_view(
     end: dt.date | None = None,
     directorates: Sequence[str] | None = None,
     top: int = 200,
+    start: dt.date | None = None,
 ) -> DifferenceSlice:
-    """:func:`exchange_differences` of ``year`` up to ``end``, summed in SQL, with only the
-    ``top`` largest as lines (a page's table; the download reads them all)."""
+    """:func:`exchange_differences` of ``year`` from ``start`` up to ``end``, summed in SQL,
+    with only the ``top`` largest as lines (a page's table; the download reads them all)."""
     cond = [CommitmentAdjustment.kind == "exchange_difference", org_filter(directorates),
             in_year(CommitmentAdjustment.entry_date, year), upto(CommitmentAdjustment.entry_date, end)]
+    if start is not None:
+        cond.append(CommitmentAdjustment.entry_date >= start)
     gain = -CommitmentAdjustment.amount_eur
     n, gains, losses = uow.session.execute(
         select(func.count(),

@@ -236,16 +236,18 @@ class Change:
 
 @dataclass(frozen=True)
 class YearOverYearRow:
-    """One key's committed and paid in the year, this period against last year's."""
+    """One key's committed, paid in the year and paid on the year's commitments, this
+    period against last year's."""
 
     key: str
     name: str
     committed: Change
     paid_in_year: Change
+    paid: Change
 
     def to_json(self) -> dict[str, Any]:
         return {"key": self.key, "name": self.name, "committed": self.committed.to_json(),
-                "paid_in_year": self.paid_in_year.to_json()}
+                "paid_in_year": self.paid_in_year.to_json(), "paid": self.paid.to_json()}
 
 
 @dataclass(frozen=True)
@@ -270,7 +272,7 @@ def year_over_year(
     *,
     directorates: Sequence[str] | None = None,
 ) -> YearOverYear:
-    """Committed and paid in the year during ``span`` and during the same days a year
+    """Committed, paid in the year and paid on the year's commitments during ``span`` and during the same days a year
     earlier (:func:`period_execution` twice), per key; keys of either year are kept."""
     earlier = span.a_year_earlier()
     now = period_execution(uow, span, by, directorates=directorates)
@@ -283,8 +285,8 @@ def year_over_year(
     for key in sorted(names):
         a, b = this.get(key, nil), last.get(key, nil)
         rows.append(YearOverYearRow(key, names[key], Change(a.committed, b.committed),
-                                    Change(a.paid_in_year, b.paid_in_year)))
+                                    Change(a.paid_in_year, b.paid_in_year), Change(a.paid, b.paid)))
     totals = YearOverYearRow(
         "", "", Change(now.totals.committed, then.totals.committed),
-        Change(now.totals.paid_in_year, then.totals.paid_in_year))
+        Change(now.totals.paid_in_year, then.totals.paid_in_year), Change(now.totals.paid, then.totals.paid))
     return YearOverYear(by, span, earlier, rows, totals)

@@ -168,6 +168,8 @@ def test_the_year_over_year_table_compares_the_same_days_and_its_rows_add_up_to_
         assert rows["M3"].paid_in_year.rate is None  # nothing last year: no percentage
         assert q2.totals.paid_in_year.this == D("55000.00") and q2.totals.paid_in_year.last == D("54000.00")
         assert q2.totals.paid_in_year.rate == D("0.0185")  # 1,000 / 54,000
+        # Paid on each year's own commitments: 55,000 in Q2 2025, 54,000 in Q2 2024.
+        assert (q2.totals.paid.this, q2.totals.paid.last) == (D("55000.00"), D("54000.00"))
         ytd = periods.year_over_year(uow, period_of("ytd", 2025, as_of=dt.date(2025, 6, 30)), "ab")
         rows = {r.key: r for r in ytd.rows}
         assert (rows[AB1].committed.this, rows[AB1].committed.last, rows[AB1].committed.rate) == (
@@ -175,7 +177,7 @@ def test_the_year_over_year_table_compares_the_same_days_and_its_rows_add_up_to_
         assert (rows[AB1].paid_in_year.this, rows[AB1].paid_in_year.last, rows[AB1].paid_in_year.rate) == (
             D("8000.00"), D("4000.00"), D("1.0000"))
         for yoy in (q2, ytd):
-            for figure in ("committed", "paid_in_year"):
+            for figure in ("committed", "paid_in_year", "paid"):
                 for side in ("this", "last", "difference"):
                     column = [getattr(getattr(r, figure), side) for r in yoy.rows]
                     assert sum(column, D(0)) == getattr(getattr(yoy.totals, figure), side)
