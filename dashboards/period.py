@@ -7,10 +7,11 @@ quarter, whole year, custom range) and the kind's own input, and returns the yea
 period's two dates (:func:`budget.services.periods.period_execution`); balances (open,
 available, overdue) stay "as of" ``period.end``.
 
-The widgets' state keys, for whoever keeps the page state elsewhere (the URL): with the
-page's ``prefix``, ``{prefix}_year``, ``{prefix}_period`` (one of ``PERIOD_KINDS``), and per
-year ``{prefix}_as_of-{year}``, ``{prefix}_month-{year}`` (1-12), ``{prefix}_quarter-{year}``
-(1-4), ``{prefix}_from-{year}`` and ``{prefix}_to-{year}`` (dates).
+The state keys, for whoever keeps the page state elsewhere (the URL): with the page's
+``prefix``, ``{prefix}_year`` (a widget), ``{prefix}_period`` (one of ``PERIOD_KINDS``), and per
+year ``{prefix}_month-{year}`` (1-12) and ``{prefix}_quarter-{year}`` (1-4): plain session
+values read when the page is drawn (see :func:`translated_choice`); and the date widgets
+``{prefix}_as_of-{year}``, ``{prefix}_from-{year}`` and ``{prefix}_to-{year}``.
 
 :func:`year_over_year_table` shows a :class:`~budget.services.periods.YearOverYear` (the
 Directorates and Budget lines pages) and :func:`monthly_payments_chart` the payments per
@@ -37,6 +38,30 @@ from dashboards.formats import amount_text, input_date_format, month_names
 LAST_YEAR = "#f2c48d"
 
 
+def translated_choice(
+    where: Any, widget: str, label: str, options: Sequence[Any], key: str, labels: Any, default: Any,
+    **kwargs: Any,
+) -> Any:
+    """A select box or radio (``widget``) whose option texts follow the language, its choice
+    kept under ``key`` in the session (set it there to choose for the reader).
+
+    Streamlit sends back the text of the chosen option: once the language changed, the old
+    text matches none of the new ones and the choice would be lost (or misread). So the
+    widget itself is one per language (``key~lang``), started from the choice kept.
+    """
+    chosen = st.session_state.get(key, default)
+    if chosen not in options:
+        chosen = default
+    draw = where.radio if widget == "radio" else where.selectbox
+    # The texts worked out now, in this run's language (a formatter may be called later).
+    texts = {o: labels(o) for o in options}
+    value = draw(label, list(options), index=list(options).index(chosen), key=f"{key}~{c.lang()}",
+                 format_func=texts.__getitem__, **kwargs)
+    value = value if value in options else chosen
+    st.session_state[key] = value
+    return value
+
+
 def _month_default(year: int, today: dt.date) -> int:
     return today.month if year == today.year else 12
 
@@ -48,18 +73,18 @@ def period_bar(prefix: str, *, kinds: Sequence[str] = PERIOD_KINDS) -> tuple[int
     today = dt.date.today()
     cols = st.columns([1, 1.2, 1.2, 1.2, 1.4])
     year = c.year_selector(f"{prefix}_year", container=cols[0])
-    kind = str(cols[1].selectbox(c.t("period.kind"), list(kinds), key=f"{prefix}_period",
-                                 format_func=lambda k: c.t(f"period.{k}")))
+    kind = str(translated_choice(cols[1], "selectbox", c.t("period.kind"), kinds, f"{prefix}_period",
+                                 lambda k: c.t(f"period.{k}"), kinds[0]))
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     if kind == "month":
-        month = cols[2].selectbox(c.t("common.month"), list(range(1, 13)), key=f"{prefix}_month-{year}",
-                                  index=_month_default(year, today) - 1,
-                                  format_func=lambda m: month_names(c.lang())[m - 1])
+        month = translated_choice(cols[2], "selectbox", c.t("common.month"), range(1, 13),
+                                  f"{prefix}_month-{year}", lambda m: month_names(c.lang())[m - 1],
+                                  _month_default(year, today))
         span = period_of("month", year, month=int(month), today=today)
     elif kind == "quarter":
-        quarter = cols[2].selectbox(c.t("period.quarter"), [1, 2, 3, 4], key=f"{prefix}_quarter-{year}",
-                                    index=(_month_default(year, today) - 1) // 3,
-                                    format_func=lambda q: c.t("period.q", q=q))
+        quarter = translated_choice(cols[2], "selectbox", c.t("period.quarter"), (1, 2, 3, 4),
+                                    f"{prefix}_quarter-{year}", lambda q: c.t("period.q", q=q),
+                                    (_month_default(year, today) + 2) // 3)
         span = period_of("quarter", year, quarter=int(quarter), today=today)
     elif kind == "custom":
         fmt = input_date_format(c.lang())
@@ -112,8 +137,8 @@ def year_over_year_frame(yoy: YearOverYear, figure: str, key_label: str) -> pd.D
 def year_over_year_table(yoy: YearOverYear, key_label: str, key: str) -> None:
     """The year-over-year table of ``yoy`` with its totals row (the service's totals), a
     choice of figure, and its Excel download."""
-    figure = str(st.radio(c.t("yoy.figure"), ["committed", "paid_in_year"], horizontal=True,
-                          key=f"{key}_figure", format_func=lambda f: c.t(f"yoy.{f}")))
+    figure = str(translated_choice(st, "radio", c.t("yoy.figure"), ("committed", "paid_in_year"),
+                                   f"{key}_figure", lambda f: c.t(f"yoy.{f}"), "committed", horizontal=True))
     df = c.derived(("yoy", key, yoy.by, yoy.period, figure),
                    lambda: year_over_year_frame(yoy, figure, key_label))
     if df.empty:

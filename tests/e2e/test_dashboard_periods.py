@@ -95,11 +95,14 @@ def assert_adds_up(df: pd.DataFrame, columns: list[str]) -> pd.Series:
     return last
 
 
-def choose(at: AppTest, prefix: str, kind: str, **detail: object) -> AppTest:
-    at.selectbox(key=f"{prefix}_period").set_value(kind).run()
+def choose(at: AppTest, prefix: str, kind: str, lang: str = "en", **detail: object) -> AppTest:
+    """Choose a period as the reader does (the translated choices are one widget per language)."""
+    at.selectbox(key=f"{prefix}_period~{lang}").set_value(kind).run()
     for name, value in detail.items():
-        widget = at.date_input if name in ("from", "to", "as_of") else at.selectbox
-        widget(key=f"{prefix}_{name}-{YEAR}").set_value(value).run()
+        if name in ("from", "to", "as_of"):
+            at.date_input(key=f"{prefix}_{name}-{YEAR}").set_value(value).run()
+        else:
+            at.selectbox(key=f"{prefix}_{name}-{YEAR}~{lang}").set_value(value).run()
     return at
 
 
@@ -109,7 +112,7 @@ def choose(at: AppTest, prefix: str, kind: str, **detail: object) -> AppTest:
 def test_the_overview_shows_the_periods_figures_against_last_year_for_every_kind(monkeypatch, demo_db):
     at = open_page(monkeypatch, demo_db, "overview")
     no_errors(at)
-    assert at.selectbox(key="ov_period").value == "ytd"
+    assert at.selectbox(key="ov_period~en").value == "ytd"
     cases = [
         ("ytd", {}, period_of("ytd", YEAR, as_of=TODAY)),
         ("quarter", {"quarter": 1}, period_of("quarter", YEAR, quarter=1)),
@@ -162,7 +165,7 @@ def test_the_year_over_year_table_adds_up_to_its_totals_and_to_the_yearly_figure
                      as_of=periods.same_day_a_year_earlier(TODAY)).totals
     for figure, this, last in (("committed", yearly.committed, last_year.committed),
                                ("paid_in_year", yearly.paid_in_year, last_year.paid_in_year)):
-        at.radio(key=f"{prefix}_yoy_figure").set_value(figure).run()
+        at.radio(key=f"{prefix}_yoy_figure~en").set_value(figure).run()
         no_errors(at)
         df = yoy_table(at, key_label)
         total = assert_adds_up(df, [str(YEAR), str(YEAR - 1), "Difference EUR"])
@@ -208,13 +211,24 @@ def test_the_exchange_page_draws_the_rate_history_and_moves_the_exposure(monkeyp
 def test_in_french_the_periods_speak_french_and_write_belgian_numbers(monkeypatch, demo_db):
     at = open_page(monkeypatch, demo_db, "overview", lang="fr")
     no_errors(at)
-    kinds = at.selectbox(key="ov_period")
+    kinds = at.selectbox(key="ov_period~fr")
     assert kinds.label == "Période" and "Depuis le début de l'année" in kinds.options
-    choose(at, "ov", "quarter", quarter=2)
+    choose(at, "ov", "quarter", lang="fr", quarter=2)
     m = metric(at, "Payé sur la période")
     assert re.fullmatch(r"EUR \d{1,3}(\.\d{3})*,\d{2}", m.value), m.value
     assert f"par rapport à {YEAR - 1}" in shown(m.delta)
     assert any(f"01/04/{YEAR}" in shown(cap.value) for cap in at.caption)
     at = open_page(monkeypatch, demo_db, "directorates", lang="fr")
-    assert at.radio(key="dir_yoy_figure").options == ["Engagé", "Payé sur la période"]
+    assert at.radio(key="dir_yoy_figure~fr").options == ["Engagé", "Payé sur la période"]
     assert any("D'une année à l'autre" in s.value for s in at.subheader)
+
+
+def test_a_period_chosen_survives_a_change_of_language(monkeypatch, demo_db):
+    monkeypatch.delenv("BUDGET_LANG", raising=False)
+    at = open_page(monkeypatch, demo_db, "overview")
+    choose(at, "ov", "quarter", quarter=1)
+    at.selectbox(key="lang").set_value("fr").run()
+    no_errors(at)
+    assert at.selectbox(key="ov_period~fr").value == "quarter"
+    assert at.selectbox(key=f"ov_quarter-{YEAR}~fr").value == 1
+    assert any(f"01/01/{YEAR}" in shown(cap.value) for cap in at.caption)
