@@ -182,7 +182,7 @@ def monthly_payments_chart(frame: pd.DataFrame, year: int) -> alt.Chart:
     last_label = c.t("chart.last_year", year=year - 1)
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("month:O", title=None, sort=names, scale=alt.Scale(domain=names),
-                axis=alt.Axis(labelAngle=0, labelOverlap=False)),
+                axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("year:N", sort=[last_label, this_label]),
         y=alt.Y("EUR:Q", title=None, axis=charts.amount_axis(c.amount_style(), c.lang())),
         color=alt.Color("year:N", scale=alt.Scale(domain=[this_label, last_label],

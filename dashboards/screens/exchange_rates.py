@@ -98,15 +98,15 @@ def what_if_section() -> None:
     rates, with the difference from the EUR booked and from the day's rate."""
     st.subheader(c.t("fx.whatif"))
     exp = c.cached(views.exposure, as_of=as_of, directorates=scope)
-    limit = float(exchange.MAX_SHOCK_PERCENT)
+    limit = int(exchange.MAX_SHOCK_PERCENT)
     boxes = st.columns(max(min(len(exp), 4), 1))
     shocks = []
     for i, e in enumerate(exp):
+        # Whole percents: written alike in every language (a decimal box shows "0.00" in French).
         moved = boxes[i % len(boxes)].number_input(
-            c.t("fx.move", currency=e.currency), min_value=-limit, max_value=limit, value=0.0, step=1.0,
-            format="%.2f", key=f"fx_move_{e.currency}")
-        # The box holds a float: read as the two decimals it shows, then bounded by the service.
-        shocks.append((e.currency, exchange.shock_percent(Decimal(str(moved)).quantize(Decimal("0.01")))))
+            c.t("fx.move", currency=e.currency), min_value=-limit, max_value=limit, value=0, step=1,
+            format="%d", key=f"fx_move_{e.currency}")
+        shocks.append((e.currency, exchange.shock_percent(int(moved))))
     w = c.derived(("fx_what_if", as_of, tuple(shocks)), lambda: what_if_view(tuple(shocks)))
     st.metric(c.t("fx.whatif_total"), c.fmt_amount(w.at_shock, "EUR"),
               period_ui.change_text(w.change, None), delta_color="off", delta_arrow="off")
@@ -123,8 +123,9 @@ def history_section() -> None:
     if not currencies:
         c.empty_state("fx.no_rates")
         return
-    held = [e.currency for e in c.cached(views.exposure, as_of=as_of, directorates=scope)]
-    first = next((cur for cur in held if cur in currencies), currencies[0])
+    # The currency of the largest open exposure first.
+    held = sorted(c.cached(views.exposure, as_of=as_of, directorates=scope), key=lambda e: -e.eur_booked)
+    first = next((e.currency for e in held if e.currency in currencies), currencies[0])
     cols = st.columns([1, 4])
     currency = str(cols[0].selectbox(c.t("col.currency"), currencies, index=currencies.index(first),
                                      key="fx_history_currency"))
@@ -152,7 +153,7 @@ with c.guard():
             frame=pd.DataFrame([{
                 c.t("col.currency"): e.currency, c.t("col.open_cur"): e.open,
                 c.t("col.open_eur_committed"): e.eur_booked,
-                c.t("col.rate"): str(e.rate) if e.rate is not None else c.t("fx.no_rate"),
+                c.t("col.rate"): rate_text(e.rate),
                 c.t("col.rate_date"): e.rate_date, c.t("col.open_eur_now"): e.eur_at_rate,
                 c.t("col.difference"): e.difference,
             } for e in exp]),
