@@ -169,7 +169,8 @@ with c.guard():
         st.caption(c.t("fx.exposure_caption"))
         what_if_section()
 
-    st.subheader(c.t("fx.realised", year=year))
+    st.subheader(c.t("fx.realised", year=year) if span.kind in ("ytd", "year")
+                 else c.t("fx.realised_period", start=c.fmt_date(span.start), end=c.fmt_date(span.end)))
     diff_cols = {
         c.t("col.date"): lambda d: d.entry_date, c.t("col.organisation"): lambda d: d.organisation,
         c.t("col.directorate"): lambda d: d.directorate, c.t("col.commitment"): lambda d: d.commitment,
