@@ -253,3 +253,23 @@ def test_a_move_outside_minus_50_to_50_percent_is_refused(value):
 def test_a_move_is_read_in_either_decimal_form():
     assert exchange.shock_percent("-12,5") == D("-12.50")
     assert exchange.shock_percent("5 %") == D("5.00")
+
+
+def test_two_periods_split_anywhere_in_the_year_add_up_to_the_year_row_by_row(ledger):
+    populate(ledger)
+    later = dt.date(2026, 6, 1)
+    with ledger.uow(write=False) as uow:
+        year = periods.period_execution(uow, period_of("year", 2025, today=later), "organisation")
+        whole = {r.key: (r.committed, r.paid, r.paid_in_year) for r in year.rows}
+        day = dt.date(2025, 1, 1)
+        while day < dt.date(2025, 12, 31):
+            first = periods.period_execution(uow, period(dt.date(2025, 1, 1), day), "organisation")
+            second = periods.period_execution(uow, period(day + dt.timedelta(days=1), dt.date(2025, 12, 31)),
+                                              "organisation")
+            rest = {r.key: r for r in second.rows}
+            for r in first.rows:
+                s = rest[r.key]
+                assert (r.committed + s.committed, r.paid + s.paid, r.paid_in_year + s.paid_in_year) == \
+                    whole[r.key], (day, r.key)
+            assert second.totals.open_at_end == year.totals.open_at_end
+            day += dt.timedelta(days=11)
