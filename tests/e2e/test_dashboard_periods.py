@@ -232,3 +232,21 @@ def test_a_period_chosen_survives_a_change_of_language(monkeypatch, demo_db):
     assert at.selectbox(key="ov_period~fr").value == "quarter"
     assert at.selectbox(key=f"ov_quarter-{YEAR}~fr").value == 1
     assert any(f"01/01/{YEAR}" in shown(cap.value) for cap in at.caption)
+
+
+def test_a_viewer_limited_to_m2_sees_only_m2_in_the_period_figures(monkeypatch, demo_db):
+    monkeypatch.setenv("BUDGET_DATABASE_URL", demo_db)
+    monkeypatch.delenv("BUDGET_DEMO", raising=False)
+    monkeypatch.delenv("BUDGET_LANG", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["user"] = CurrentUser("victor", "viewer", ("M2",))
+    at.run()
+    at.switch_page("screens/directorates.py").run()
+    no_errors(at)
+    df = yoy_table(at, "Directorate")
+    assert list(df["Directorate"]) == ["M2", "Total"]
+    mine = read(demo_db, periods.year_over_year, period_of("ytd", YEAR, as_of=TODAY), "directorate",
+                directorates=("M2",))
+    assert dec(df.iloc[-1][str(YEAR)]) == mine.totals.committed.this
+    at.switch_page("screens/overview.py").run()
+    assert metric(at, "Committed in the period").value == f"EUR {fmt(mine.totals.committed.this)}"
