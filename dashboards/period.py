@@ -71,7 +71,7 @@ def period_bar(prefix: str, *, kinds: Sequence[str] = PERIOD_KINDS) -> tuple[int
     caption saying what the figures cover. A custom range whose first day comes after its
     last stops the page with a message."""
     today = dt.date.today()
-    cols = st.columns([1, 1.2, 1.2, 1.2, 1.4])
+    cols = st.columns([1, 1.4, 1.2, 1.2, 1.2])
     year = c.year_selector(f"{prefix}_year", container=cols[0])
     kind = str(translated_choice(cols[1], "selectbox", c.t("period.kind"), kinds, f"{prefix}_period",
                                  lambda k: c.t(f"period.{k}"), kinds[0]))

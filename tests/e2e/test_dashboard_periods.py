@@ -212,7 +212,7 @@ def test_in_french_the_periods_speak_french_and_write_belgian_numbers(monkeypatc
     at = open_page(monkeypatch, demo_db, "overview", lang="fr")
     no_errors(at)
     kinds = at.selectbox(key="ov_period~fr")
-    assert kinds.label == "Période" and "Depuis le début de l'année" in kinds.options
+    assert kinds.label == "Période" and "Cumul de l'année" in kinds.options
     choose(at, "ov", "quarter", lang="fr", quarter=2)
     m = metric(at, "Payé sur la période")
     assert re.fullmatch(r"EUR \d{1,3}(\.\d{3})*,\d{2}", m.value), m.value
