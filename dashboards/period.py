@@ -159,10 +159,12 @@ def year_over_year_table(yoy: YearOverYear, key_label: str, key: str) -> None:
 
 
 def monthly_payments_frame(year: int, this: Sequence[MonthFigures], last: Sequence[MonthFigures],
-                           upto: dt.date) -> pd.DataFrame:
-    """Payments made in each month (not cumulated) of ``year`` up to ``upto`` and of the
-    year before, with the tooltip's text in the reader's format."""
+                           span: Period) -> pd.DataFrame:
+    """Payments made in each month (not cumulated) of ``year`` up to the end of ``span`` and
+    of the year before, with the tooltip's text in the reader's format; ``inside`` marks the
+    months that ``span`` touches (the chart dims the others)."""
     names, style = month_names(c.lang()), c.amount_style()
+    upto = span.end
     this_label = c.t("chart.this_year", year=year)
     last_label = c.t("chart.last_year", year=year - 1)
     points = []
@@ -171,7 +173,8 @@ def monthly_payments_frame(year: int, this: Sequence[MonthFigures], last: Sequen
         for mf in months:
             if mf.month <= stop:
                 points.append({"month": names[mf.month - 1], "year": label, "EUR": float(mf.paid_in_year),
-                               "shown": amount_text(mf.paid_in_year, style, "EUR")})
+                               "shown": amount_text(mf.paid_in_year, style, "EUR"),
+                               "inside": span.start.month <= mf.month <= span.end.month})
     return pd.DataFrame(points)
 
 
@@ -188,6 +191,7 @@ def monthly_payments_chart(frame: pd.DataFrame, year: int) -> alt.Chart:
         color=alt.Color("year:N", scale=alt.Scale(domain=[this_label, last_label],
                                                   range=[charts.PAID, LAST_YEAR]),
                         legend=charts.bottom_legend()),
+        opacity=alt.Opacity("inside:N", scale=alt.Scale(domain=[True, False], range=[1.0, 0.35]), legend=None),
         tooltip=[alt.Tooltip("year:N", title=c.t("chart.year")),
                  alt.Tooltip("month:O", title=c.t("chart.month")),
                  alt.Tooltip("shown:N", title=c.t("chart.amount"))],

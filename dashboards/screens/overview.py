@@ -90,7 +90,7 @@ def figures() -> SimpleNamespace:
         c.t("col.reference"): lambda x: x.reference,
     }
     return SimpleNamespace(
-        tot=tot, yoy=yoy.totals, monthly=period_ui.monthly_payments_frame(year, this, last, as_of),
+        tot=tot, yoy=yoy.totals, monthly=period_ui.monthly_payments_frame(year, this, last, span),
         overdue_total=arr.summary.total_eur, overdue_lines=arr.summary.overdue_count,
         curve=pd.DataFrame(points), rules=rules,
         last_committed=last[-1].cumulative_committed, last_paid=last[-1].cumulative_paid,
@@ -209,7 +209,7 @@ with c.guard():
                          c.t("overview.vs_last_year", change=period_ui.change_text(change.difference, change.rate),
                              year=year - 1), delta_color="off", delta_arrow="off")
         st.subheader(c.t("overview.monthly_paid", year=year, last=year - 1))
-        c.chart(("ov_monthly", year, as_of), lambda: period_ui.monthly_payments_chart(f.monthly, year))
+        c.chart(("ov_monthly", year, span), lambda: period_ui.monthly_payments_chart(f.monthly, year))
         st.caption(c.t("overview.monthly_caption", year=year, end=c.fmt_date(as_of)))
 
         # ---------------------------------------------------------------- monthly curve
