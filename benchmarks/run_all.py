@@ -61,7 +61,7 @@ class Verdict:
 
     def line(self) -> str:
         word = "INFO" if self.passed is None else "PASS" if self.passed else "FAIL"
-        return f"{self.name:<58} {self.measured:<30} {self.target:<22} {word}"
+        return f"{self.name:<64} {self.measured:<30} {self.target:<22} {word}"
 
 
 def budget_imports(sizes: Sizes) -> list[Verdict]:
@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{name} measured in {time.perf_counter() - t0:.0f} s]", file=sys.stderr, flush=True)
     mode = "QUICK (smoke test: small sizes, the verdicts say nothing about the budgets)" if args.quick else "full"
     print(f"speed budgets of issue 12, {mode}, {dt.datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores")
-    print(f"{'budget':<58} {'measured':<30} {'target':<22} verdict")
+    print(f"{'budget':<64} {'measured':<30} {'target':<22} verdict")
     for v in verdicts:
         print(v.line())
     return 0 if all(v.passed is not False for v in verdicts) else 1
