@@ -68,11 +68,11 @@ def budget_imports(sizes: Sizes) -> list[Verdict]:
     """The payments import against a bare pandas read of the same file."""
     from benchmarks import bench_imports
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-all-imports-"))
-    # The setup records the payments' USD rates itself: the ECB history is bench_imports' own
-    # measure (its ratio against executemany), not part of this budget.
-    ledger = bench_imports.prepare_payments(folder, sizes.payments, ecb=None, echo=False)
-    m = bench_imports.measure_payments(ledger, sizes.repeat)
+    with tempfile.TemporaryDirectory(prefix="bench-all-imports-") as folder:
+        # The setup records the payments' USD rates itself: the ECB history is bench_imports'
+        # own measure (its ratio against executemany), not part of this budget.
+        ledger = bench_imports.prepare_payments(Path(folder), sizes.payments, ecb=None, echo=False)
+        m = bench_imports.measure_payments(ledger, sizes.repeat)
     return [Verdict(f"payments import, {sizes.payments:,} rows / pandas read",
                     f"{m.ratio:.2f}x, peak {m.peak:.0f} MB", "<= 3x, <= 600 MB",
                     m.ratio <= 3 and m.peak <= 600)]
