@@ -20,6 +20,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Engine,
+    Select,
     and_,
     bindparam,
     case,
@@ -52,15 +53,20 @@ Dimension = Literal["organisation", "directorate", "ab", "currency"]
 DIMENSIONS: tuple[str, ...] = ("organisation", "directorate", "ab", "currency")
 
 
+def _version_query() -> Select[Any]:
+    # Every write adds audit lines. The highest id alone can stay put when two writers
+    # commit out of order (PostgreSQL): the count then still grows.
+    return select(func.coalesce(func.max(AuditLog.id), 0) + func.count(AuditLog.id))
+
+
 def data_version(uow: UnitOfWork) -> int:
-    """A number that changes with every write (the last audit line): a cache key."""
-    return int(uow.session.scalar(select(func.coalesce(func.max(AuditLog.id), 0))) or 0)
+    """A number that grows with every committed write (from the audit log): a cache key."""
+    return int(uow.session.scalar(_version_query()) or 0)
 
 
 @lru_cache(maxsize=8)
 def _data_version_sql(dialect: Any) -> str:
-    return str(select(func.coalesce(func.max(AuditLog.id), 0)).compile(
-        dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return str(_version_query().compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def data_version_of(engine: Engine) -> int:

@@ -77,6 +77,8 @@ def load_payments(factory: Factory, raw: RawFile, header: Header, opts: ImportOp
     if len(set(refs) if len(kept) == n else {refs[i] for i in kept}) != len(kept):
         kept = _unique_references(cols, kept, result)
     with UnitOfWork(factory, user=user, channel=channel) as uow:
+        if not opts.dry_run:
+            uow.lock_loads()
         status: dict[int, tuple[str, int, str]] = {}  # position -> (status, existing id, diff)
         facts = bulk.payment_facts(uow, refs if len(kept) == n else [refs[i] for i in kept])
         if facts:
