@@ -44,6 +44,7 @@ from budget.ledger.models import (
 from budget.ledger.types import Money
 from budget.money import ZERO, json_amount, ratio
 from budget.services import balances
+from budget.services.figures import Executed, available, open_amount
 from budget.services.scope import ab_filter, as_decimal, org_filter, upto
 from budget.uow import UnitOfWork
 
@@ -130,7 +131,7 @@ class Totals:
 
 
 @dataclass(frozen=True)
-class ExecutionRow:
+class ExecutionRow(Executed):
     """One organisation, directorate, AB or currency in a year's execution."""
 
     key: str
@@ -147,18 +148,10 @@ class ExecutionRow:
     paid_original: Decimal | None = None
 
     @property
-    def open(self) -> Decimal:
-        return self.committed - self.paid
-
-    @property
     def available(self) -> Decimal | None:
         if self.commitment_credits is None:
             return None
-        return self.commitment_credits - self.committed
-
-    @property
-    def paid_rate(self) -> Decimal | None:
-        return ratio(self.paid, self.committed)
+        return available(self.commitment_credits, self.committed)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -386,8 +379,8 @@ def execution(
         payment_credits=payment_credits,
         committed=total_committed,
         paid=total_paid,
-        open=total_committed - total_paid,
-        available=commitment_credits - total_committed,
+        open=open_amount(total_committed, total_paid),
+        available=available(commitment_credits, total_committed),
         paid_in_year=sum((r.paid_in_year for r in rows), ZERO),
         assessed_eur=sum((r.assessed_eur for r in rows), ZERO),
     )
