@@ -222,12 +222,9 @@ class Control:
 
 
 def _lock_allocation(uow: UnitOfWork, allocation: BasicAllocation) -> None:
-    # PostgreSQL: serialise concurrent commitments on one AB, so two officers cannot both
-    # consume the last euro. SQLite already holds the database write lock (BEGIN IMMEDIATE).
-    if uow.session.get_bind().dialect.name == "postgresql":
-        uow.session.execute(
-            select(BasicAllocation.id).where(BasicAllocation.id == allocation.id).with_for_update()
-        )
+    # Concurrent commitments on one AB one after the other, so two officers cannot both
+    # consume the last euro.
+    uow.lock(allocations=[allocation.id])
 
 
 def _check_availability(
@@ -304,6 +301,7 @@ def register_assessment(
     taken at the ECB rate in force on the due date (the last published on or before it).
     """
     org = get_organisation(uow, organisation)
+    uow.lock(organisations=[org.id])
     ref = _reference(reference, "assessment")
     if period_end < period_start:
         raise ValidationError(
@@ -436,6 +434,7 @@ def commit(
             f"Commitment {ref}: no basic allocation given and {org.code} has no default AB."
         )
     allocation = get_allocation(uow, ab_code)
+    uow.lock(organisations=[org.id], allocations=[allocation.id])
     year = _year(fiscal_year if fiscal_year is not None else entry_date.year)
     check_open_year(uow, year)
     assessment = find_assessment(uow, org, assessment_reference) if assessment_reference else None
@@ -558,6 +557,7 @@ def adjust_commitment(
     control like a new commitment.
     """
     commitment = find_commitment(uow, commitment_reference)
+    uow.lock(organisations=[commitment.organisation_id], allocations=[commitment.ab_id])
     cur = commitment.currency
     delta = money(amount, cur)
     if delta == 0:

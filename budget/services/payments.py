@@ -38,13 +38,17 @@ from budget.uow import UnitOfWork
 
 
 def live_positions(uow: UnitOfWork, references: Sequence[str]) -> dict[str, Position]:
-    """The positions of the live commitments with these references (unknown ones are absent)."""
+    """The positions of the live commitments with these references (unknown ones are absent),
+    their organisations locked first (:meth:`budget.uow.UnitOfWork.lock`), so the positions
+    stay true until the payments are written."""
     refs = sorted(set(references))
-    ids = []
+    found: list[Any] = []
     for start in range(0, len(refs), CHUNK):
-        ids += list(uow.session.scalars(entries.live(Commitment, Commitment.reference.in_(refs[start:start + CHUNK]))
-                                        .with_only_columns(Commitment.id)))
-    return {p.reference: p for p in positions(uow, ids).values()}
+        found += uow.session.execute(entries.live(Commitment, Commitment.reference.in_(refs[start:start + CHUNK]))
+                                     .with_only_columns(Commitment.id, Commitment.organisation_id)).all()
+    if uow.write:
+        uow.lock(organisations=[org for _, org in found])
+    return {p.reference: p for p in positions(uow, [cid for cid, _ in found]).values()}
 
 
 def _refused(error: BudgetError, field_name: str) -> BudgetError:

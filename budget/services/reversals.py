@@ -66,6 +66,13 @@ def dependants(uow: UnitOfWork, entry: Any) -> list[str]:
     return out
 
 
+def _organisation_id(entry: Any) -> int | None:
+    """The organisation an entry belongs to (a credit belongs to none)."""
+    if isinstance(entry, CommitmentAdjustment | Payment):
+        return int(entry.commitment.organisation_id)
+    return getattr(entry, "organisation_id", None)
+
+
 def reverse(
     uow: UnitOfWork,
     entity: str,
@@ -112,6 +119,7 @@ def _reversible(uow: UnitOfWork, entity: str, entry_id: int, reason: str) -> tup
     entry = uow.session.get(model, bounds.entry_id(entry_id, entity))
     if entry is None:
         raise NotFoundError(f"No {entity} with id {entry_id}.")
+    uow.lock(organisations=[_organisation_id(entry)])
     if not (reason or "").strip():
         raise ValidationError("Give the reason for the reversal.")
     label = f"{entity} {getattr(entry, 'reference', '') or entry.id}"

@@ -59,6 +59,8 @@ def load_payments(factory: Factory, raw: RawFile, header: Header, opts: ImportOp
     result.totals = _column_totals(v["amount"], v["currency"], complete=not cols.incomplete & {"amount", "currency"})
     kept = _rows_to_check(cols, result)
     with UnitOfWork(factory, user=user, channel=channel) as uow:
+        if not opts.dry_run:
+            uow.lock_loads()
         status = _compare_with_ledger(uow, cols, kept, opts, result)
         # rows are built on demand (a 100,000-row preview is costly)
         result._rows_fn = lambda: _column_rows(cols, kept, status)
