@@ -110,9 +110,9 @@ def reverse(
 
 
 def _reversible(uow: UnitOfWork, entity: str, entry_id: int, reason: str) -> tuple[Any, Any]:
-    """The model and the entry to reverse, refused when it may not be reversed at all
-    (unknown, no reason, a reversal, reversed already, an exchange difference, or live
-    entries standing on it)."""
+    """The model and the entry to reverse (its organisation locked), refused when it may not
+    be reversed at all (unknown, no reason, a reversal, reversed already, an exchange
+    difference, or live entries standing on it)."""
     model = ENTITIES.get(entity)
     if model is None:
         raise ValidationError(f"Cannot reverse a {entity!r}; choose one of {', '.join(ENTITIES)}.")
