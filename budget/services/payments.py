@@ -67,7 +67,7 @@ def payment_terms(
     Returns (reference, currency, amount). Raises the first refusal, its ``field`` set.
     """
     try:
-        ref = entries._reference(reference, "payment")
+        ref = entries.clean_reference(reference, "payment")
     except BudgetError as exc:
         raise _refused(exc, "reference") from None
     if position is None:
@@ -140,13 +140,13 @@ def record_payment(
                                     closed_years(uow))
     assert position is not None
     try:
-        revision = entries._next_revision(uow, Payment, Payment.reference == ref)
+        revision = entries.next_revision(uow, Payment, Payment.reference == ref)
     except DuplicateEntryError:
         raise duplicate(ref) from None
     check_within_open(ref, cur, value, position)
     eur, r, rate_date, rate_source = entries.tagged(
         "amount_eur" if amount_eur is not None else "date",
-        lambda: entries._conversion(uow, cur, value, entry_date, amount_eur, rate_used, force_rate))
+        lambda: entries.conversion(uow, cur, value, entry_date, amount_eur, rate_used, force_rate))
     row = Payment(
         reference=ref, entry_date=entry_date, commitment_id=position.commitment_id, currency=cur,
         amount=value, amount_eur=eur, rate=r, rate_date=rate_date, rate_source=rate_source,
@@ -162,7 +162,7 @@ def record_payment(
     assert commitment is not None
     if difference is not None:
         result.exchange_difference = difference
-        entries._record_exchange_difference(uow, commitment, row, difference, entry_date)
+        entries.record_exchange_difference(uow, commitment, row, difference, entry_date)
     result.warnings.extend(payment_credit_warnings(uow, {(position.ab_id, position.ab_code, entry_date.year)}))
     return result
 
@@ -297,7 +297,7 @@ def record_payment_columns(uow: UnitOfWork, cols: PaymentColumns, *, write: bool
         payment = uow.session.scalar(entries.live(Payment, Payment.reference == ref))
         commitment = uow.session.get(Commitment, pos.commitment_id)
         assert payment is not None and commitment is not None
-        entries._record_exchange_difference(uow, commitment, payment, difference, day)
+        entries.record_exchange_difference(uow, commitment, payment, difference, day)
         out.exchange_differences[ref] = difference
     out.warnings.extend(payment_credit_warnings(uow, credit_keys))
     return out

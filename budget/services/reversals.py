@@ -26,12 +26,12 @@ from budget.ledger.models import (
 from budget.money import ZERO
 from budget.services.entries import (
     Control,
-    _check_availability,
-    _closing_reference,
-    _lock_allocation,
-    _record_override,
     available_on,
+    check_availability,
+    closing_reference,
     live,
+    lock_allocation,
+    record_override,
 )
 from budget.services.positions import commitment_position
 from budget.services.reference import check_open_year
@@ -158,9 +158,9 @@ def _credit_taken_back(uow: UnitOfWork, entry: CreditMovement) -> None:
     """Taking back a commitment credit passes the availability control (or its override)."""
     if entry.credit_type == "commitment" and entry.amount > 0:
         allocation = entry.ab
-        control = _check_availability(uow, allocation, entry.fiscal_year, entry.amount, None,
+        control = check_availability(uow, allocation, entry.fiscal_year, entry.amount, None,
                                       what="Reversing this credit")
-        _record_override(uow, allocation, entry.fiscal_year, control)
+        record_override(uow, allocation, entry.fiscal_year, control)
 
 
 def _adjustment_undone(uow: UnitOfWork, entry: CommitmentAdjustment) -> list[CommitmentAdjustment]:
@@ -176,14 +176,14 @@ def _adjustment_undone(uow: UnitOfWork, entry: CommitmentAdjustment) -> list[Com
     fx_rows = list(uow.session.scalars(live(
         CommitmentAdjustment, CommitmentAdjustment.commitment_id == entry.commitment_id,
         CommitmentAdjustment.kind == "exchange_difference", CommitmentAdjustment.payment_id.is_(None),
-        CommitmentAdjustment.reference == _closing_reference(entry.commitment, entry.reference),
+        CommitmentAdjustment.reference == closing_reference(entry.commitment, entry.reference),
     )))
     recommitted = -(entry.amount_eur + sum((fx.amount_eur for fx in fx_rows), ZERO))
     if recommitted > 0:
         commitment = entry.commitment
-        control = _check_availability(uow, commitment.ab, commitment.fiscal_year, recommitted,
+        control = check_availability(uow, commitment.ab, commitment.fiscal_year, recommitted,
                                       None, what="Reversing this decrease")
-        _record_override(uow, commitment.ab, commitment.fiscal_year, control)
+        record_override(uow, commitment.ab, commitment.fiscal_year, control)
     return fx_rows
 
 
@@ -197,12 +197,12 @@ def _payment_undone(uow: UnitOfWork, entry: Payment) -> list[CommitmentAdjustmen
     taken_back = -sum((fx.amount_eur for fx in fx_rows), ZERO)
     if taken_back > 0:
         commitment = entry.commitment
-        _lock_allocation(uow, commitment.ab)
+        lock_allocation(uow, commitment.ab)
         fx_control = Control(
             available_on(uow, commitment.ab_id, commitment.fiscal_year), taken_back,
             commitment.ab.control_mode, f"payment {entry.reference} reversed: exchange gain re-committed",
         )
-        _record_override(uow, commitment.ab, commitment.fiscal_year, fx_control,
+        record_override(uow, commitment.ab, commitment.fiscal_year, fx_control,
                          commitment_id=commitment.id)
     return fx_rows
 
