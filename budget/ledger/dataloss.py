@@ -52,3 +52,25 @@ def refuse_dropping_rows(tables: Iterable[str]) -> None:
         raise CommandError(
             f"this downgrade would drop tables holding data: {listed}; back the database up, then "
             f"run it with `-x {FLAG}=1` if the data may go")
+
+
+def refuse_dropping_values(columns: Iterable[tuple[str, str]]) -> None:
+    """Stop the downgrade when one of ``columns`` (table, column) holds a value (not NULL),
+    unless explicitly allowed: dropping a column loses what was typed into it."""
+    from alembic import op
+    from alembic.util import CommandError
+
+    if _allowed():
+        return
+    bind = op.get_bind()
+    held = {}
+    for table, column in columns:
+        count = bind.execute(sa.select(sa.func.count()).select_from(sa.table(table, sa.column(column)))
+                             .where(sa.column(column).is_not(None))).scalar_one()
+        if count:
+            held[f"{table}.{column}"] = int(count)
+    if held:
+        listed = ", ".join(f"{name} ({count} values)" for name, count in sorted(held.items()))
+        raise CommandError(
+            f"this downgrade would drop columns holding data: {listed}; back the database up, then "
+            f"run it with `-x {FLAG}=1` if the data may go")

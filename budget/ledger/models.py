@@ -63,6 +63,8 @@ class Directorate(Base):
 
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    name_fr: Mapped[str | None] = mapped_column(String(200))
+    name_nl: Mapped[str | None] = mapped_column(String(200))
 
 
 class Provenance:
@@ -103,6 +105,9 @@ class BasicAllocation(Base, Provenance):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     label: Mapped[str] = mapped_column(String(300), default="")
+    #: The label in French and in Dutch (optional: the English label stands in).
+    name_fr: Mapped[str | None] = mapped_column(String(300))
+    name_nl: Mapped[str | None] = mapped_column(String(300))
     directorate_code: Mapped[str | None] = mapped_column(ForeignKey("directorate.code"))
     control_mode: Mapped[str] = mapped_column(String(8), default="block")
 
@@ -153,6 +158,9 @@ class Organisation(Base, Provenance):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(300))
+    #: The name in French and in Dutch (optional: the English name stands in).
+    name_fr: Mapped[str | None] = mapped_column(String(300))
+    name_nl: Mapped[str | None] = mapped_column(String(300))
     body: Mapped[str | None] = mapped_column(String(200))
     directorate_code: Mapped[str] = mapped_column(ForeignKey("directorate.code"), index=True)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")

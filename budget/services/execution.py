@@ -43,6 +43,7 @@ from budget.ledger.models import (
 from budget.ledger.types import Money
 from budget.money import ZERO, json_amount, ratio
 from budget.services import balances
+from budget.services.names import display_name
 from budget.services.scope import ab_filter, as_decimal, org_filter, upto
 from budget.uow import UnitOfWork
 
@@ -329,8 +330,11 @@ def execution(
     *,
     as_of: dt.date | None = None,
     directorates: Sequence[str] | None = None,
+    lang: str = "en",
 ) -> Execution:
     """Execution of fiscal ``year`` by organisation, directorate, AB or currency.
+
+    Rows are named in ``lang`` (English where no French or Dutch name is given).
 
     ``committed`` is the year's commitments (with adjustments), ``paid`` what of them is
     paid, ``paid_in_year`` every payment dated in the year whatever its commitment's year
@@ -342,7 +346,7 @@ def execution(
     assessed = _assessed(uow, by, year, as_of, directorates)
     credits = _credits(uow, year, as_of, directorates)
 
-    names, extra = _dimension_names(uow, by, directorates)
+    names, extra = _dimension_names(uow, by, directorates, lang)
     keys = set(committed) | set(adjusted) | set(paid) | set(paid_in_year) | set(assessed)
     if by == "ab":
         keys |= {ab for ab, _ in credits}
@@ -389,24 +393,26 @@ def execution(
 
 
 def _dimension_names(
-    uow: UnitOfWork, by: str, directorates: Sequence[str] | None
+    uow: UnitOfWork, by: str, directorates: Sequence[str] | None, lang: str = "en"
 ) -> tuple[dict[Any, str], dict[Any, str]]:
     s = uow.session
     if by == "organisation":
-        rows = s.execute(select(Organisation.code, Organisation.name, Organisation.directorate_code)
+        rows = s.execute(select(Organisation.code, Organisation.name, Organisation.name_fr,
+                                Organisation.name_nl, Organisation.directorate_code)
                          .where(org_filter(directorates)))
         names, dirs = {}, {}
-        for c, n, d in rows:
-            names[c], dirs[c] = n, d
+        for r in rows:
+            names[r.code], dirs[r.code] = display_name(r, lang), r.directorate_code
         return names, dirs
     if by == "directorate":
-        stmt = select(Directorate.code, Directorate.name)
+        stmt = select(Directorate.code, Directorate.name, Directorate.name_fr, Directorate.name_nl)
         if directorates is not None:
             stmt = stmt.where(Directorate.code.in_(list(directorates)))
-        return {c: n for c, n in s.execute(stmt)}, {}
+        return {r.code: display_name(r, lang) for r in s.execute(stmt)}, {}
     if by == "ab":
-        stmt = select(BasicAllocation.code, BasicAllocation.label).where(ab_filter(directorates))
-        return {c: (label or c) for c, label in s.execute(stmt)}, {}
+        stmt = select(BasicAllocation.code, BasicAllocation.label, BasicAllocation.name_fr,
+                      BasicAllocation.name_nl).where(ab_filter(directorates))
+        return {r.code: display_name(r, lang) for r in s.execute(stmt)}, {}
     return {}, {}
 
 

@@ -34,12 +34,14 @@ class OrganisationInfo:
     directorate: str
     currency: str
     ab: str | None
+    name_fr: str | None = None
+    name_nl: str | None = None
 
 
 def organisations(uow: UnitOfWork, directorates: Sequence[str] | None = None) -> list[OrganisationInfo]:
     rows = uow.session.execute(
         select(Organisation.code, Organisation.name, Organisation.body, Organisation.directorate_code,
-               Organisation.currency, BasicAllocation.code)
+               Organisation.currency, BasicAllocation.code, Organisation.name_fr, Organisation.name_nl)
         .outerjoin(BasicAllocation, BasicAllocation.id == Organisation.ab_id)
         .where(org_filter(directorates)).order_by(Organisation.code)
     )
@@ -50,10 +52,13 @@ def organisations(uow: UnitOfWork, directorates: Sequence[str] | None = None) ->
 class DirectorateInfo:
     code: str
     name: str
+    name_fr: str | None = None
+    name_nl: str | None = None
 
 
 def directorates_list(uow: UnitOfWork) -> list[DirectorateInfo]:
-    rows = uow.session.execute(select(Directorate.code, Directorate.name).order_by(Directorate.code))
+    rows = uow.session.execute(select(Directorate.code, Directorate.name, Directorate.name_fr,
+                                      Directorate.name_nl).order_by(Directorate.code))
     return [DirectorateInfo(*r) for r in rows]
 
 
@@ -63,12 +68,15 @@ class AllocationInfo:
     label: str
     directorate: str | None
     control_mode: str
+    name_fr: str | None = None
+    name_nl: str | None = None
 
 
 def allocations(uow: UnitOfWork, directorates: Sequence[str] | None = None) -> list[AllocationInfo]:
     rows = uow.session.execute(
         select(BasicAllocation.code, BasicAllocation.label, BasicAllocation.directorate_code,
-               BasicAllocation.control_mode).where(ab_filter(directorates)).order_by(BasicAllocation.code)
+               BasicAllocation.control_mode, BasicAllocation.name_fr, BasicAllocation.name_nl)
+        .where(ab_filter(directorates)).order_by(BasicAllocation.code)
     )
     return [AllocationInfo(*r) for r in rows]
 

@@ -17,7 +17,7 @@ year = c.year_selector("ab_year", container=cols[0])
 as_of = c.as_of_selector(year, "ab_as_of", container=cols[1])
 
 with c.guard():
-    abs_ = c.cached(dv.allocation_status, year, as_of=as_of, directorates=scope)
+    abs_ = c.cached(dv.allocation_status, year, as_of=as_of, directorates=scope, lang=c.lang())
     if not abs_:
         c.empty_state("ab.empty", year=year)
         st.stop()
