@@ -131,13 +131,16 @@ class OrganisationFact:
     currency: str
     ab: str | None
     body: str | None
+    name_fr: str | None = None
+    name_nl: str | None = None
 
 
 def organisation_facts(uow: UnitOfWork) -> dict[str, OrganisationFact]:
     """Every organisation by code, with its reference data."""
     ab = aliased(BasicAllocation)
     stmt = select(Organisation.code, Organisation.name, Organisation.directorate_code,
-                  Organisation.currency, ab.code, Organisation.body).outerjoin(ab, ab.id == Organisation.ab_id)
+                  Organisation.currency, ab.code, Organisation.body, Organisation.name_fr,
+                  Organisation.name_nl).outerjoin(ab, ab.id == Organisation.ab_id)
     return {r[0]: OrganisationFact(*r) for r in uow.session.execute(stmt)}
 
 
