@@ -57,7 +57,7 @@ def test_an_organisations_workbook_with_french_and_dutch_columns_loads_them(ledg
         "Organisation for the Prohibition of Chemical Weapons", "OIAC",
         "Organisation for the Prohibition of Chemical Weapons"]
     # The same file again writes nothing; a blank French cell never erases a French name.
-    again = load(ledger, openpyxl_book([r[:2] + [None] + r[3:] for r in ORGS]), "organisations.xlsx")
+    again = load(ledger, openpyxl_book([[*r[:2], None, *r[3:]] for r in ORGS]), "organisations.xlsx")
     assert again.ok and again.rows_new == 0, again.problems
     with ledger.uow(write=False) as uow:
         assert {o.code: o.name_fr for o in views.organisations(uow)}["UNESCO"].startswith("ONU pour")
@@ -133,9 +133,8 @@ def test_reads_name_organisations_abs_and_directorates_in_the_readers_language(l
 
 def test_typed_names_are_bounded_like_the_english_name_and_a_blank_one_is_removed(ledger):
     S.seed(ledger)
-    with ledger.uow() as uow:
-        with pytest.raises(OutOfBoundsError, match="French name of organisation WHO"):
-            register_organisation(uow, OrganisationInput("WHO", "WHO", "M2", name_fr="\u202eevil"))
+    with ledger.uow() as uow, pytest.raises(OutOfBoundsError, match="French name of organisation WHO"):
+        register_organisation(uow, OrganisationInput("WHO", "WHO", "M2", name_fr="\u202eevil"))
     with ledger.uow() as uow:
         register_organisation(uow, OrganisationInput("WHO", "WHO", "M2", name_fr="OMS", name_nl="WGO"))
         register_organisation(uow, OrganisationInput("WHO", "WHO", "M2"))  # names not given: kept
