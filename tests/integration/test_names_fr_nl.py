@@ -143,3 +143,49 @@ def test_typed_names_are_bounded_like_the_english_name_and_a_blank_one_is_remove
         row, _ = register_organisation(uow, OrganisationInput("WHO", "WHO", "M2", name_fr=" "))
         assert (row.name_fr, row.name_nl) == (None, "WGO")
         uow.commit()
+
+
+def _pdftotext(data: bytes, tmp_path) -> str:
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True)
+    return " ".join(out.stdout.split())
+
+
+def _name_in_french(ledger) -> None:
+    from reports_seed import AB_UN
+
+    with ledger.uow() as uow:
+        register_organisation(uow, OrganisationInput("NATO", "NATO civil budget", "M1", "EUR",
+                                                     name_fr="OTAN budget civil", name_nl="NAVO civiel budget"))
+        register_allocation(uow, AB_UN, name_fr="Contributions ONU")
+        uow.commit()
+
+
+def test_the_monthly_report_in_french_names_organisations_abs_and_directorates_in_french(ledger, tmp_path):
+    import openpyxl
+    from reports_seed import MONTH, seed_report_ledger
+
+    from budget.reports import generate, generate_with_report
+
+    seed_report_ledger(ledger.factory)
+    english, _ = generate_with_report(ledger.factory, MONTH, formats=("pdf",))
+    _name_in_french(ledger)
+    files = generate(ledger.factory, MONTH, lang="fr")
+    text = _pdftotext(files["pdf"], tmp_path)
+    assert "OTAN budget civil" in text and "NATO civil budget" not in text
+    assert "Contributions ONU" in text
+    assert "Nations unies et OIF" in text and "Politique de sécurité" in text
+    assert "United Nations regular budget" in text  # no French name: the English one
+    book = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
+    cells = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value}
+    assert "OTAN budget civil" in cells and "NATO civil budget" not in cells
+    # In English nothing changes: the same names, the same fingerprint as before.
+    again, pdf = generate_with_report(ledger.factory, MONTH, formats=("pdf",))
+    assert again.fingerprint == english.fingerprint
+    assert "NATO civil budget" in _pdftotext(pdf["pdf"], tmp_path)
