@@ -76,6 +76,38 @@ ALLOCATIONS = (
     ("14.54.10.35.40.01", "Other multilateral contributions", "M0.0", "block"),
 )
 
+#: French and Dutch labels of some ABs (the others show their English label in every language).
+ALLOCATION_NAMES: dict[str, tuple[str, str]] = {
+    "14.54.11.35.40.01": ("Système des Nations unies : budgets ordinaires et institutions spécialisées",
+                          "VN-systeem: gewone begrotingen en gespecialiseerde organisaties"),
+    "14.54.11.35.40.02": ("Opérations de maintien de la paix et tribunaux des Nations unies",
+                          "VN-vredesoperaties en tribunalen"),
+    "14.54.12.35.40.01": ("Organisations de sécurité (OTAN, OSCE, organes de l'UE)",
+                          "Veiligheidsorganisaties (NAVO, OVSE, EU-organen)"),
+    "14.54.13.35.40.01": ("Droits de l'homme et Conseil de l'Europe", "Mensenrechten en Raad van Europa"),
+    "14.54.15.35.40.01": ("Désarmement et non-prolifération", "Ontwapening en non-proliferatie"),
+}
+
+#: French and Dutch names of some organisations (the others show their English name).
+ORGANISATION_NAMES: dict[str, tuple[str, str]] = {
+    "UN-RB": ("Budget ordinaire de l'ONU", "Gewone begroting van de VN"),
+    "UN-PKO": ("Opérations de maintien de la paix de l'ONU", "VN-vredesoperaties"),
+    "FAO": ("Organisation des Nations unies pour l'alimentation et l'agriculture",
+            "Voedsel- en Landbouworganisatie van de VN"),
+    "WHO": ("Organisation mondiale de la santé", "Wereldgezondheidsorganisatie"),
+    "ILO": ("Organisation internationale du travail", "Internationale Arbeidsorganisatie"),
+    "NATO-CIV": ("OTAN - budget civil", "NAVO - civiele begroting"),
+    "NATO-MIL": ("OTAN - budget militaire", "NAVO - militaire begroting"),
+    "OSCE": ("OSCE - budget unifié", "OVSE - eengemaakte begroting"),
+    "COE": ("Conseil de l'Europe - budget ordinaire", "Raad van Europa - gewone begroting"),
+    "OECD": ("OCDE - budget partie I", "OESO - begroting deel I"),
+    "ICC": ("Cour pénale internationale", "Internationaal Strafhof"),
+    "OPCW": ("Organisation pour l'interdiction des armes chimiques", "Organisatie voor het Verbod op Chemische Wapens"),
+    "IAEA": ("Agence internationale de l'énergie atomique", "Internationaal Atoomenergieagentschap"),
+    "UNFCCC": ("Convention-cadre des Nations unies sur les changements climatiques",
+               "Raamverdrag van de VN inzake klimaatverandering"),
+}
+
 # code, name, body, directorate, AB suffix index, lines {currency: base amount}, kind
 # kind: "cal" calendar year due 31 Jan; "late" notified in spring; "pko" July-June.
 STREAMS: tuple[tuple[str, str, str, str, int, dict[str, int], str], ...] = (
@@ -267,10 +299,13 @@ def _load(uow: UnitOfWork, today: dt.date) -> dict[str, int]:
     # Budget lines and organisations first, outside the batch: the reversed entries keep
     # naming them, so an undo could not remove them (it would refuse the whole undo).
     for code, label, directorate, mode in ALLOCATIONS:
-        register_allocation(uow, code, label, directorate, mode)
+        fr, nl = ALLOCATION_NAMES.get(code, (None, None))
+        register_allocation(uow, code, label, directorate, mode, name_fr=fr, name_nl=nl)
     for code, name, body, directorate, ab, lines, _ in STREAMS:
         currency = next(iter(lines)) if len(lines) == 1 else "USD" if "USD" in lines else "EUR"
-        register_organisation(uow, OrganisationInput(code, name, directorate, currency, ALLOCATIONS[ab][0], body))
+        fr, nl = ORGANISATION_NAMES.get(code, (None, None))
+        register_organisation(uow, OrganisationInput(code, name, directorate, currency, ALLOCATIONS[ab][0], body,
+                                                     fr, nl))
         counts["organisations"] += 1
     open_batch(uow, BATCH_KIND, BATCH_FILE, hashlib.sha256(f"demo {today.isoformat()}".encode()).hexdigest(),
                note=f"budget demo --today {today.isoformat()}")
