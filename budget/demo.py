@@ -232,8 +232,9 @@ def load_demo(factory: sessionmaker[Session], today: dt.date | None = None) -> D
 
     The demo's fictitious organisations must never mix with real ones: a ledger that holds
     anything but the demo is refused. The entries and rates are recorded as one import batch,
-    so ``budget import undo BATCH`` reverses them (the budget lines and organisations, which
-    the reversed entries still name, stay, as after any undone import).
+    so ``budget import undo BATCH`` reverses them; the budget lines and organisations belong
+    to the batch too, and the undo retires them (the reversed entries still name them, so
+    they cannot be deleted; retired, they leave the listings and the pages).
 
     Raises:
         ValidationError: the ledger holds data that is not the demo, or the demo was undone.
@@ -296,8 +297,10 @@ def demo_batch(session: Session) -> int | None:
 def _load(uow: UnitOfWork, today: dt.date) -> dict[str, int]:
     years = [today.year - 2, today.year - 1, today.year]
     counts = {"rates": 0, "organisations": 0, "assessments": 0, "commitments": 0, "payments": 0}
-    # Budget lines and organisations first, outside the batch: the reversed entries keep
-    # naming them, so an undo could not remove them (it would refuse the whole undo).
+    # Everything in the batch, budget lines and organisations too: its undo reverses the
+    # entries and retires the lines and organisations (the reversed entries still name them).
+    open_batch(uow, BATCH_KIND, BATCH_FILE, hashlib.sha256(f"demo {today.isoformat()}".encode()).hexdigest(),
+               note=f"budget demo --today {today.isoformat()}")
     for code, label, directorate, mode in ALLOCATIONS:
         fr, nl = ALLOCATION_NAMES.get(code, (None, None))
         register_allocation(uow, code, label, directorate, mode, name_fr=fr, name_nl=nl)
@@ -307,8 +310,6 @@ def _load(uow: UnitOfWork, today: dt.date) -> dict[str, int]:
         register_organisation(uow, OrganisationInput(code, name, directorate, currency, ALLOCATIONS[ab][0], body,
                                                      fr, nl))
         counts["organisations"] += 1
-    open_batch(uow, BATCH_KIND, BATCH_FILE, hashlib.sha256(f"demo {today.isoformat()}".encode()).hexdigest(),
-               note=f"budget demo --today {today.isoformat()}")
     counts["rates"] = record_rates(uow, _synthetic_rates(dt.date(years[0] - 1, 12, 1), today, seed=2003), source="DEMO")
 
     for year in years:

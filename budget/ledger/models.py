@@ -27,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
@@ -110,6 +111,9 @@ class BasicAllocation(Base, Provenance):
     name_nl: Mapped[str | None] = mapped_column(String(300))
     directorate_code: Mapped[str | None] = mapped_column(ForeignKey("directorate.code"))
     control_mode: Mapped[str] = mapped_column(String(8), default="block")
+    #: False once the import batch that created it is undone while its reversed entries
+    #: still name it (it cannot be deleted); registering it again makes it active.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class CreditMovement(Base, Entry):
@@ -165,6 +169,9 @@ class Organisation(Base, Provenance):
     directorate_code: Mapped[str] = mapped_column(ForeignKey("directorate.code"), index=True)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     ab_id: Mapped[int | None] = mapped_column(ForeignKey("basic_allocation.id"))
+    #: False once the import batch that created it is undone while its reversed entries
+    #: still name it (it cannot be deleted); registering it again makes it active.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     ab: Mapped[BasicAllocation | None] = relationship()
 

@@ -39,11 +39,12 @@ class OrganisationInfo:
 
 
 def organisations(uow: UnitOfWork, directorates: Sequence[str] | None = None) -> list[OrganisationInfo]:
+    """The active organisations (those of an undone import batch are retired), by code."""
     rows = uow.session.execute(
         select(Organisation.code, Organisation.name, Organisation.body, Organisation.directorate_code,
                Organisation.currency, BasicAllocation.code, Organisation.name_fr, Organisation.name_nl)
         .outerjoin(BasicAllocation, BasicAllocation.id == Organisation.ab_id)
-        .where(org_filter(directorates)).order_by(Organisation.code)
+        .where(org_filter(directorates), Organisation.active).order_by(Organisation.code)
     )
     return [OrganisationInfo(*r) for r in rows]
 
@@ -73,10 +74,11 @@ class AllocationInfo:
 
 
 def allocations(uow: UnitOfWork, directorates: Sequence[str] | None = None) -> list[AllocationInfo]:
+    """The active ABs (those of an undone import batch are retired), by code."""
     rows = uow.session.execute(
         select(BasicAllocation.code, BasicAllocation.label, BasicAllocation.directorate_code,
                BasicAllocation.control_mode, BasicAllocation.name_fr, BasicAllocation.name_nl)
-        .where(ab_filter(directorates)).order_by(BasicAllocation.code)
+        .where(ab_filter(directorates), BasicAllocation.active).order_by(BasicAllocation.code)
     )
     return [AllocationInfo(*r) for r in rows]
 

@@ -140,7 +140,8 @@ def register_allocation(
              for k, v, lang in (("name_fr", name_fr, "French"), ("name_nl", name_nl, "Dutch")) if v is not None}
     existing = uow.session.scalar(select(BasicAllocation).where(BasicAllocation.code == text))
     if existing is not None:
-        _update(uow, existing, "basic_allocation", text, names)
+        # Registered again, a retired AB (see bulk.undo_batch) is active again.
+        _update(uow, existing, "basic_allocation", text, {**names, "active": True})
         return existing
     dcode = get_directorate(uow, directorate).code if directorate else None
     ab = BasicAllocation(
@@ -208,6 +209,7 @@ def register_organisation(uow: UnitOfWork, org: OrganisationInput) -> tuple[Orga
         "currency": currency,
         "ab_id": ab_id,
         "body": bounds.text(org.body or "", f"The body of organisation {ocode}", 200) or None,
+        "active": True,  # registered again, a retired organisation (see bulk.undo_batch) is active again
     }
     # A French or Dutch name not given (None) stays as it is; given blank, it is removed.
     for key, value, lang in (("name_fr", org.name_fr, "French"), ("name_nl", org.name_nl, "Dutch")):

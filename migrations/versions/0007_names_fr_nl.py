@@ -1,5 +1,6 @@
 """names in French and Dutch: organisation.name_fr/name_nl, basic_allocation.name_fr/name_nl,
-directorate.name_fr/name_nl (the ten directorates' French and Dutch names filled in)
+directorate.name_fr/name_nl (the ten directorates' French and Dutch names filled in); and
+organisation.active, basic_allocation.active (retired by the undo of the batch that made them)
 
 Revision ID: 0007
 Revises: 0006
@@ -50,6 +51,9 @@ def upgrade() -> None:
     for table, length in (("directorate", 200), ("basic_allocation", 300), ("organisation", 300)):
         op.add_column(table, sa.Column("name_fr", sa.String(length=length), nullable=True))
         op.add_column(table, sa.Column("name_nl", sa.String(length=length), nullable=True))
+    # What an undone import batch created and its reversed entries still name is retired, not deleted.
+    for table in ("basic_allocation", "organisation"):
+        op.add_column(table, sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()))
     directorate = sa.table("directorate", sa.column("code", sa.String), sa.column("name_fr", sa.String),
                            sa.column("name_nl", sa.String))
     for code, fr, nl in DIRECTORATE_NAMES:
@@ -58,6 +62,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     refuse_dropping_values(TYPED)
+    for table in ("organisation", "basic_allocation"):
+        op.drop_column(table, "active")
     for table in ("organisation", "basic_allocation", "directorate"):
         op.drop_column(table, "name_nl")
         op.drop_column(table, "name_fr")
