@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from budget import bounds
-from budget.errors import ValidationError
 from budget.ledger.models import BasicAllocation, Directorate, Organisation
 from budget.uow import UnitOfWork
 
@@ -109,11 +108,3 @@ def translated(value: object, what: str, limit: int) -> str | None:
     (``limit`` characters, no control or text-direction character); blank gives None."""
     text = bounds.text(value if value is not None else "", what, limit)
     return text or None
-
-
-def check_language(lang: str) -> str:
-    """``lang`` lower-cased when it is one of :data:`LANGUAGES`; else a clear refusal."""
-    low = (lang or "").strip().lower()
-    if low not in LANGUAGES:
-        raise ValidationError(f"Unknown language {lang!r}: use one of {', '.join(LANGUAGES)}.")
-    return low
