@@ -54,9 +54,10 @@ def refuse_dropping_rows(tables: Iterable[str]) -> None:
             f"run it with `-x {FLAG}=1` if the data may go")
 
 
-def refuse_dropping_values(columns: Iterable[tuple[str, str]]) -> None:
+def refuse_dropping_values(columns: Iterable[tuple[str, str]], flags: Iterable[tuple[str, str]] = ()) -> None:
     """Stop the downgrade when one of ``columns`` (table, column) holds a value (not NULL),
-    unless explicitly allowed: dropping a column loses what was typed into it."""
+    or one of the boolean ``flags`` is false somewhere (its default is true), unless
+    explicitly allowed: dropping a column loses what was written into it."""
     from alembic import op
     from alembic.util import CommandError
 
@@ -64,9 +65,11 @@ def refuse_dropping_values(columns: Iterable[tuple[str, str]]) -> None:
         return
     bind = op.get_bind()
     held = {}
-    for table, column in columns:
+    checks: list[tuple[str, str, sa.ColumnElement[bool]]] = [(t, c, sa.column(c).is_not(None)) for t, c in columns]
+    checks += [(t, c, sa.column(c, sa.Boolean) == sa.false()) for t, c in flags]
+    for table, column, condition in checks:
         count = bind.execute(sa.select(sa.func.count()).select_from(sa.table(table, sa.column(column)))
-                             .where(sa.column(column).is_not(None))).scalar_one()
+                             .where(condition)).scalar_one()
         if count:
             held[f"{table}.{column}"] = int(count)
     if held:

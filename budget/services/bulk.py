@@ -133,6 +133,7 @@ class OrganisationFact:
     body: str | None
     name_fr: str | None = None
     name_nl: str | None = None
+    active: bool = True
 
 
 def organisation_facts(uow: UnitOfWork) -> dict[str, OrganisationFact]:
@@ -140,7 +141,7 @@ def organisation_facts(uow: UnitOfWork) -> dict[str, OrganisationFact]:
     ab = aliased(BasicAllocation)
     stmt = select(Organisation.code, Organisation.name, Organisation.directorate_code,
                   Organisation.currency, ab.code, Organisation.body, Organisation.name_fr,
-                  Organisation.name_nl).outerjoin(ab, ab.id == Organisation.ab_id)
+                  Organisation.name_nl, Organisation.active).outerjoin(ab, ab.id == Organisation.ab_id)
     return {r[0]: OrganisationFact(*r) for r in uow.session.execute(stmt)}
 
 

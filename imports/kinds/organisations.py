@@ -45,8 +45,8 @@ class Organisations(Handler):
         facts = bulk.organisation_facts(uow)
         for item in items:
             fact = facts.get(item.key)
-            if fact is None:
-                continue
+            if fact is None or not fact.active:
+                continue  # new, or retired by an undo: registered (again) as new
             new = self._input(item.rows[0])
             diffs = [name for name, a, b in (
                 ("name", fact.name, new.name.strip()), ("directorate", fact.directorate, new.directorate),

@@ -61,7 +61,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    refuse_dropping_values(TYPED)
+    refuse_dropping_values(TYPED, flags=(("organisation", "active"), ("basic_allocation", "active")))
     for table in ("organisation", "basic_allocation"):
         op.drop_column(table, "active")
     for table in ("organisation", "basic_allocation", "directorate"):

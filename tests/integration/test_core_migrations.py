@@ -175,3 +175,21 @@ def test_downgrading_the_names_refuses_while_an_organisation_has_a_french_name(e
     assert current(empty_engine) == _head()
     with empty_engine.connect() as conn:
         assert conn.execute(text("SELECT name_fr FROM organisation")).scalar_one() == "ONU budget ordinaire"
+
+
+def test_downgrading_the_names_refuses_while_an_organisation_is_retired(empty_engine: Engine) -> None:
+    from alembic.util import CommandError
+
+    from budget.ledger.db import make_session_factory
+    from budget.services.reference import OrganisationInput, register_organisation
+    from budget.uow import UnitOfWork
+
+    upgrade(empty_engine)
+    with UnitOfWork(make_session_factory(empty_engine), user="t") as uow:
+        register_organisation(uow, OrganisationInput("UN-RB", "UN regular budget", "M2"))
+        uow.commit()
+    with empty_engine.begin() as conn:
+        conn.execute(text("UPDATE organisation SET active = false"))
+    with pytest.raises(CommandError, match=r"organisation\.active \(1 values\)"):
+        downgrade(empty_engine, "0006")
+    assert current(empty_engine) == _head()
