@@ -312,12 +312,16 @@ def ab() -> None:
 @click.option("--label", default="")
 @click.option("--directorate", default=None)
 @click.option("--mode", type=click.Choice(["block", "warn"]), default="block", show_default=True)
+@click.option("--name-fr", default=None, help="The label in French (an existing AB's is replaced).")
+@click.option("--name-nl", default=None, help="The label in Dutch (an existing AB's is replaced).")
 @pass_ctx
-def ab_add(c: Context, code: str, label: str, directorate: str | None, mode: str) -> None:
-    """Register a basic allocation."""
+def ab_add(c: Context, code: str, label: str, directorate: str | None, mode: str, name_fr: str | None,
+           name_nl: str | None) -> None:
+    """Register a basic allocation (or set an existing one's French and Dutch labels)."""
     from budget.services import register_allocation
 
-    row = _write(c, lambda uow: register_allocation(uow, code, label, directorate, mode))
+    row = _write(c, lambda uow: register_allocation(uow, code, label, directorate, mode,
+                                                    name_fr=name_fr, name_nl=name_nl))
     click.echo(f"AB {row.code} ({row.control_mode})")
 
 
@@ -345,16 +349,16 @@ def org() -> None:
 @click.option("--currency", default="EUR", show_default=True)
 @click.option("--ab", default=None, help="Default basic allocation.")
 @click.option("--body", default=None, help="The organisation the stream belongs to (e.g. United Nations).")
+@click.option("--name-fr", default=None, help="The name in French (blank: none; not given: unchanged).")
+@click.option("--name-nl", default=None, help="The name in Dutch (blank: none; not given: unchanged).")
 @pass_ctx
-def org_add(
-    c: Context, code: str, name: str, directorate: str, currency: str, ab: str | None, body: str | None
-) -> None:
+def org_add(c: Context, code: str, name: str, directorate: str, currency: str, ab: str | None, body: str | None,
+            name_fr: str | None, name_nl: str | None) -> None:
     """Register (or update) an organisation."""
     from budget.services import OrganisationInput, register_organisation
 
-    row, new = _write(
-        c, lambda uow: register_organisation(uow, OrganisationInput(code, name, directorate, currency, ab, body))
-    )
+    given = OrganisationInput(code, name, directorate, currency, ab, body, name_fr, name_nl)
+    row, new = _write(c, lambda uow: register_organisation(uow, given))
     click.echo(f"{'registered' if new else 'updated'} {row.code}")
 
 

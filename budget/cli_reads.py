@@ -10,7 +10,12 @@ import click
 
 from budget.cli import DATE, ENTRY_ID, YEAR, Context, day_of, emit_json, pass_ctx, print_table
 from budget.money import ZERO, fmt, json_amount
+from budget.services.names import LANGUAGES
 
+#: The language the organisations, ABs and directorates are named in (English where none is given).
+lang_option = click.option("--lang", type=click.Choice(LANGUAGES, case_sensitive=False), default="en",
+                           show_default=True, callback=lambda _ctx, _param, value: value.lower(),
+                           help="Language of the names (English where none is given).")
 # ---------------------------------------------------------------------------- reads
 
 
@@ -25,15 +30,17 @@ from budget.money import ZERO, fmt, json_amount
 @click.option("--as-of", type=DATE, default=None, help="Only entries dated on or before this day.")
 @click.option("--directorate", "directorates", multiple=True, help="Limit to these directorates.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@lang_option
 @pass_ctx
 def summary(
-    c: Context, year: int, by: str, as_of: dt.datetime | None, directorates: tuple[str, ...], as_json: bool
+    c: Context, year: int, by: str, as_of: dt.datetime | None, directorates: tuple[str, ...], as_json: bool,
+    lang: str,
 ) -> None:
     """Execution of a fiscal year: credits, committed, paid, open, available."""
     from budget.services.views import execution
 
     with c.uow(write=False) as uow:
-        ex = execution(uow, year, by, as_of=day_of(as_of), directorates=list(directorates) or None)
+        ex = execution(uow, year, by, as_of=day_of(as_of), directorates=list(directorates) or None, lang=lang)
     if as_json:
         emit_json(ex.to_json())
         return
@@ -150,22 +157,23 @@ def commitments_cmd(c: Context, year: int | None, organisation: str | None, as_j
 @click.option("--as-of", type=DATE, default=None, help="Day (default today).")
 @click.option("--directorate", "directorates", multiple=True, help="Limit to a directorate (repeat).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@lang_option
 @pass_ctx
 def organisations(c: Context, year: int, as_of: dt.datetime | None, directorates: tuple[str, ...],
-                  as_json: bool) -> None:
+                  as_json: bool, lang: str) -> None:
     """Every organisation's year as of a day: assessed, committed, paid, outstanding, overdue, status."""
     from budget.services.dashboard_views import organisation_status
 
     day = day_of(as_of) or dt.date.today()
     with c.uow(write=False) as uow:
-        rows = organisation_status(uow, year, as_of=day, directorates=list(directorates) or None)
+        rows = organisation_status(uow, year, as_of=day, directorates=list(directorates) or None, lang=lang)
     if as_json:
         emit_json({"year": year, "as_of": day.isoformat(), "organisations": [r.to_json() for r in rows]})
         return
     print_table(["code", "directorate", "assessed EUR", "committed", "paid", "outstanding EUR", "overdue EUR",
-                 "status"],
+                 "status", "name"],
                 [[r.code, r.directorate, fmt(r.assessed_eur), fmt(r.committed), fmt(r.paid), fmt(r.outstanding_eur),
-             fmt(r.overdue_eur), r.status.replace("_", " ")] for r in rows], right={2, 3, 4, 5, 6})
+                  fmt(r.overdue_eur), r.status.replace("_", " "), r.name[:40]] for r in rows], right={2, 3, 4, 5, 6})
 
 
 @click.group()

@@ -76,6 +76,38 @@ ALLOCATIONS = (
     ("14.54.10.35.40.01", "Other multilateral contributions", "M0.0", "block"),
 )
 
+#: French and Dutch labels of some ABs (the others show their English label in every language).
+ALLOCATION_NAMES: dict[str, tuple[str, str]] = {
+    "14.54.11.35.40.01": ("Système des Nations unies : budgets ordinaires et institutions spécialisées",
+                          "VN-systeem: gewone begrotingen en gespecialiseerde organisaties"),
+    "14.54.11.35.40.02": ("Opérations de maintien de la paix et tribunaux des Nations unies",
+                          "VN-vredesoperaties en tribunalen"),
+    "14.54.12.35.40.01": ("Organisations de sécurité (OTAN, OSCE, organes de l'UE)",
+                          "Veiligheidsorganisaties (NAVO, OVSE, EU-organen)"),
+    "14.54.13.35.40.01": ("Droits de l'homme et Conseil de l'Europe", "Mensenrechten en Raad van Europa"),
+    "14.54.15.35.40.01": ("Désarmement et non-prolifération", "Ontwapening en non-proliferatie"),
+}
+
+#: French and Dutch names of some organisations (the others show their English name).
+ORGANISATION_NAMES: dict[str, tuple[str, str]] = {
+    "UN-RB": ("Budget ordinaire de l'ONU", "Gewone begroting van de VN"),
+    "UN-PKO": ("Opérations de maintien de la paix de l'ONU", "VN-vredesoperaties"),
+    "FAO": ("Organisation des Nations unies pour l'alimentation et l'agriculture",
+            "Voedsel- en Landbouworganisatie van de VN"),
+    "WHO": ("Organisation mondiale de la santé", "Wereldgezondheidsorganisatie"),
+    "ILO": ("Organisation internationale du travail", "Internationale Arbeidsorganisatie"),
+    "NATO-CIV": ("OTAN - budget civil", "NAVO - civiele begroting"),
+    "NATO-MIL": ("OTAN - budget militaire", "NAVO - militaire begroting"),
+    "OSCE": ("OSCE - budget unifié", "OVSE - eengemaakte begroting"),
+    "COE": ("Conseil de l'Europe - budget ordinaire", "Raad van Europa - gewone begroting"),
+    "OECD": ("OCDE - budget partie I", "OESO - begroting deel I"),
+    "ICC": ("Cour pénale internationale", "Internationaal Strafhof"),
+    "OPCW": ("Organisation pour l'interdiction des armes chimiques", "Organisatie voor het Verbod op Chemische Wapens"),
+    "IAEA": ("Agence internationale de l'énergie atomique", "Internationaal Atoomenergieagentschap"),
+    "UNFCCC": ("Convention-cadre des Nations unies sur les changements climatiques",
+               "Raamverdrag van de VN inzake klimaatverandering"),
+}
+
 # code, name, body, directorate, AB suffix index, lines {currency: base amount}, kind
 # kind: "cal" calendar year due 31 Jan; "late" notified in spring; "pko" July-June.
 STREAMS: tuple[tuple[str, str, str, str, int, dict[str, int], str], ...] = (
@@ -200,8 +232,9 @@ def load_demo(factory: sessionmaker[Session], today: dt.date | None = None) -> D
 
     The demo's fictitious organisations must never mix with real ones: a ledger that holds
     anything but the demo is refused. The entries and rates are recorded as one import batch,
-    so ``budget import undo BATCH`` reverses them (the budget lines and organisations, which
-    the reversed entries still name, stay, as after any undone import).
+    so ``budget import undo BATCH`` reverses them; the budget lines and organisations belong
+    to the batch too, and the undo retires them (the reversed entries still name them, so
+    they cannot be deleted; retired, they leave the listings and the pages).
 
     Raises:
         ValidationError: the ledger holds data that is not the demo, or the demo was undone.
@@ -264,16 +297,19 @@ def demo_batch(session: Session) -> int | None:
 def _load(uow: UnitOfWork, today: dt.date) -> dict[str, int]:
     years = [today.year - 2, today.year - 1, today.year]
     counts = {"rates": 0, "organisations": 0, "assessments": 0, "commitments": 0, "payments": 0}
-    # Budget lines and organisations first, outside the batch: the reversed entries keep
-    # naming them, so an undo could not remove them (it would refuse the whole undo).
-    for code, label, directorate, mode in ALLOCATIONS:
-        register_allocation(uow, code, label, directorate, mode)
-    for code, name, body, directorate, ab, lines, _ in STREAMS:
-        currency = next(iter(lines)) if len(lines) == 1 else "USD" if "USD" in lines else "EUR"
-        register_organisation(uow, OrganisationInput(code, name, directorate, currency, ALLOCATIONS[ab][0], body))
-        counts["organisations"] += 1
+    # Everything in the batch, budget lines and organisations too: its undo reverses the
+    # entries and retires the lines and organisations (the reversed entries still name them).
     open_batch(uow, BATCH_KIND, BATCH_FILE, hashlib.sha256(f"demo {today.isoformat()}".encode()).hexdigest(),
                note=f"budget demo --today {today.isoformat()}")
+    for code, label, directorate, mode in ALLOCATIONS:
+        fr, nl = ALLOCATION_NAMES.get(code, (None, None))
+        register_allocation(uow, code, label, directorate, mode, name_fr=fr, name_nl=nl)
+    for code, name, body, directorate, ab, lines, _ in STREAMS:
+        currency = next(iter(lines)) if len(lines) == 1 else "USD" if "USD" in lines else "EUR"
+        fr, nl = ORGANISATION_NAMES.get(code, (None, None))
+        register_organisation(uow, OrganisationInput(code, name, directorate, currency, ALLOCATIONS[ab][0], body,
+                                                     fr, nl))
+        counts["organisations"] += 1
     counts["rates"] = record_rates(uow, _synthetic_rates(dt.date(years[0] - 1, 12, 1), today, seed=2003), source="DEMO")
 
     for year in years:

@@ -183,7 +183,9 @@ def undo_command(batch: int, reason: str | None) -> None:
         _fail(str(exc), 1)
         return
     parts = [f"{n} {k}(s) reversed" for k, n in outcome.reversed.items()]
-    parts += [f"{n} {k}(s) removed" for k, n in outcome.removed.items()]
+    # "organisation retired": kept (its reversed entries name it) but left out of listings.
+    parts += [f"{n} {k.removesuffix(' retired')}(s) {'retired' if k.endswith(' retired') else 'removed'}"
+              for k, n in outcome.removed.items()]
     click.echo(f"batch {batch} undone by batch {outcome.batch}: " + (", ".join(parts) or "nothing to reverse"))
     if outcome.note:
         click.echo(f"note: {outcome.note}")

@@ -70,6 +70,13 @@ AMOUNT_EUR = ("amount eur|amount in eur|eur amount|amount_eur|montant eur|montan
               "amount (eur)|montant (eur)|bedrag (eur)")
 RATE = "rate|exchange rate|taux|taux de change|koers|wisselkoers|fx rate"
 YEAR = "year|fiscal year|financial year|annee|exercice|jaar|begrotingsjaar|boekjaar"
+# The French and Dutch names, headed in any of the three languages ("nom (FR)", "naam (NL)").
+NAME_FR = ("name fr|name (fr)|name_fr|french name|name in french|nom fr|nom (fr)|nom français|"
+           "nom en français|naam fr|naam (fr)|franse naam|naam in het frans")
+NAME_NL = ("name nl|name (nl)|name_nl|dutch name|name in dutch|nom nl|nom (nl)|nom néerlandais|"
+           "nom en néerlandais|naam nl|naam (nl)|nederlandse naam|naam in het nederlands")
+LABEL_FR = "label fr|label (fr)|libellé fr|libellé (fr)|intitulé (fr)|omschrijving (fr)|omschrijving fr"
+LABEL_NL = "label nl|label (nl)|libellé nl|libellé (nl)|intitulé (nl)|omschrijving (nl)|omschrijving nl"
 
 SPECS: dict[str, KindSpec] = {
     "organisations": KindSpec(
@@ -90,6 +97,12 @@ SPECS: dict[str, KindSpec] = {
                help="Default basic allocation (must already exist).", example="14.54.11.35.40.01"),
             _c("body", "text", "body|organe|orgaan|parent|parent organisation", required=False,
                help="Parent body, optional.", example="United Nations"),
+            _c("name_fr", "text", NAME_FR, required=False,
+               help="Name in French, optional (shown to French readers; blank: the name).",
+               example="Nations unies - budget ordinaire"),
+            _c("name_nl", "text", NAME_NL, required=False,
+               help="Name in Dutch, optional (shown to Dutch readers; blank: the name).",
+               example="Verenigde Naties - gewone begroting"),
         ),
     ),
     "budget": KindSpec(
@@ -111,6 +124,12 @@ SPECS: dict[str, KindSpec] = {
             _c("label", "text", "label|libelle|intitule|omschrijving|description|naam",
                required=False, help="AB label; with it, an unknown AB is created.",
                example="Contributions to the United Nations"),
+            _c("name_fr", "text", NAME_FR + "|" + LABEL_FR, required=False,
+               help="AB label in French, optional (set when the AB is created).",
+               example="Contributions aux Nations unies"),
+            _c("name_nl", "text", NAME_NL + "|" + LABEL_NL, required=False,
+               help="AB label in Dutch, optional (set when the AB is created).",
+               example="Bijdragen aan de Verenigde Naties"),
             _c("stage", "text", "stage|stade|type|fase|stadium|phase", required=False,
                help="initial (default), provisional, adjustment, reallocation or blocked.",
                example="initial"),

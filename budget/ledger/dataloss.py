@@ -52,3 +52,28 @@ def refuse_dropping_rows(tables: Iterable[str]) -> None:
         raise CommandError(
             f"this downgrade would drop tables holding data: {listed}; back the database up, then "
             f"run it with `-x {FLAG}=1` if the data may go")
+
+
+def refuse_dropping_values(columns: Iterable[tuple[str, str]], flags: Iterable[tuple[str, str]] = ()) -> None:
+    """Stop the downgrade when one of ``columns`` (table, column) holds a value (not NULL),
+    or one of the boolean ``flags`` is false somewhere (its default is true), unless
+    explicitly allowed: dropping a column loses what was written into it."""
+    from alembic import op
+    from alembic.util import CommandError
+
+    if _allowed():
+        return
+    bind = op.get_bind()
+    held = {}
+    checks: list[tuple[str, str, sa.ColumnElement[bool]]] = [(t, c, sa.column(c).is_not(None)) for t, c in columns]
+    checks += [(t, c, sa.column(c, sa.Boolean) == sa.false()) for t, c in flags]
+    for table, column, condition in checks:
+        count = bind.execute(sa.select(sa.func.count()).select_from(sa.table(table, sa.column(column)))
+                             .where(condition)).scalar_one()
+        if count:
+            held[f"{table}.{column}"] = int(count)
+    if held:
+        listed = ", ".join(f"{name} ({count} values)" for name, count in sorted(held.items()))
+        raise CommandError(
+            f"this downgrade would drop columns holding data: {listed}; back the database up, then "
+            f"run it with `-x {FLAG}=1` if the data may go")

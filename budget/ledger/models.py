@@ -27,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
@@ -63,6 +64,8 @@ class Directorate(Base):
 
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    name_fr: Mapped[str | None] = mapped_column(String(200))
+    name_nl: Mapped[str | None] = mapped_column(String(200))
 
 
 class Provenance:
@@ -103,8 +106,14 @@ class BasicAllocation(Base, Provenance):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     label: Mapped[str] = mapped_column(String(300), default="")
+    #: The label in French and in Dutch (optional: the English label stands in).
+    name_fr: Mapped[str | None] = mapped_column(String(300))
+    name_nl: Mapped[str | None] = mapped_column(String(300))
     directorate_code: Mapped[str | None] = mapped_column(ForeignKey("directorate.code"))
     control_mode: Mapped[str] = mapped_column(String(8), default="block")
+    #: False once the import batch that created it is undone while its reversed entries
+    #: still name it (it cannot be deleted); registering it again makes it active.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class CreditMovement(Base, Entry):
@@ -153,10 +162,16 @@ class Organisation(Base, Provenance):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(300))
+    #: The name in French and in Dutch (optional: the English name stands in).
+    name_fr: Mapped[str | None] = mapped_column(String(300))
+    name_nl: Mapped[str | None] = mapped_column(String(300))
     body: Mapped[str | None] = mapped_column(String(200))
     directorate_code: Mapped[str] = mapped_column(ForeignKey("directorate.code"), index=True)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     ab_id: Mapped[int | None] = mapped_column(ForeignKey("basic_allocation.id"))
+    #: False once the import batch that created it is undone while its reversed entries
+    #: still name it (it cannot be deleted); registering it again makes it active.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     ab: Mapped[BasicAllocation | None] = relationship()
 

@@ -147,7 +147,8 @@ def _generate_beside(
         book_out.close()
 
     try:
-        report = monthly_report(session_factory, month, directorates=scope, user=user, on_lists=start)
+        report = monthly_report(session_factory, month, directorates=scope, user=user, on_lists=start,
+                                lang=lang)
         if children:
             with suppress(OSError):  # the child has gone: the workbook is rendered below
                 rest_out.send(report.without_lines())
@@ -220,7 +221,7 @@ def generate_with_report(
     scope = _scope(directorate)
     if wanted == ("pdf", "xlsx") and _can_fork():
         return _generate_beside(session_factory, month, scope, language, user)
-    report = monthly_report(session_factory, month, directorates=scope, user=user)
+    report = monthly_report(session_factory, month, directorates=scope, user=user, lang=language)
     return report, render(report, wanted, language)
 
 

@@ -256,5 +256,7 @@ def verify(session_factory: sessionmaker[Session], pack: Pack, *, user: str = "r
     """Build the report of ``pack``'s month and scope again from the ledger and compare."""
     with UnitOfWork(session_factory, user=user, channel="report", write=False) as uow:
         before = json.loads(report_archive.pack_figures(uow, pack.id))
-    report = monthly_report(session_factory, pack.period, directorates=pack.directorates, user=user)
+    # The names are in the pack's language, as in the files that were frozen.
+    report = monthly_report(session_factory, pack.period, directorates=pack.directorates, user=user,
+                            lang=pack.lang)
     return Verification(pack, report.fingerprint, compare(before, figures_of(report)))

@@ -27,6 +27,7 @@ from budget.errors import ValidationError
 from budget.money import ZERO, ratio
 from budget.reports.brief import Brief, build_brief
 from budget.services import report_views, status, views
+from budget.services.names import display_name, name_book, renamed
 from budget.services.report_views import PaymentLine
 from budget.services.status import payment_status
 from budget.services.views import (
@@ -379,8 +380,10 @@ def build_monthly(
     generated_at: dt.datetime | None = None,
     top: int = PDF_TOP,
     on_lists: Callable[[MonthLists], None] | None = None,
+    lang: str = "en",
 ) -> MonthlyReport:
-    """Build the monthly report of ``month`` (``YYYY-MM``) as of its last day.
+    """Build the monthly report of ``month`` (``YYYY-MM``) as of its last day, naming the
+    organisations, ABs and directorates in ``lang`` (the reader's language).
 
     Args:
         uow: a (read-only) unit of work.
@@ -391,6 +394,8 @@ def build_monthly(
             has every line.
         on_lists: called with the long lists as soon as they are read, before the rest
             (the CLI starts writing the workbook then).
+        lang: ``en``, ``fr`` or ``nl``: the names' language (English where none is given;
+            the figures, and so the fingerprint of an English report, do not change).
 
     Raises:
         ValidationError: a malformed month.
@@ -399,7 +404,7 @@ def build_monthly(
     year, mon = parse_month(month)
     start, end = dt.date(year, mon, 1), month_end(year, mon)
     scope = None if directorates is None else tuple(report_views.check_directorates(uow, directorates))
-    names = {d.code: d.name for d in views.directorates_list(uow)}
+    names = {d.code: display_name(d, lang) for d in views.directorates_list(uow)}
     batches = batches_as_of(uow, end)
     header = Header(
         year=year, month=mon, start=start, end=end,
@@ -411,7 +416,7 @@ def build_monthly(
     # The long lists first (see MonthLists). The arrears serve the summary and the
     # organisations' statuses too.
     arrears = views.arrears(uow, end, directorates=scope)
-    lists = _read_lists(uow, year, start, end, scope, arrears)
+    lists = _read_lists(uow, year, start, end, scope, arrears, lang)
     if on_lists is not None:
         on_lists(lists)
 
@@ -420,10 +425,10 @@ def build_monthly(
     # directorate table (every organisation belongs to one directorate, so the directorate
     # rows are exact sums of the organisation rows: one read of the year fewer).
     last_end = month_end(year - 1, mon)
-    by_org = views.execution(uow, year, "organisation", as_of=end, directorates=scope)
+    by_org = views.execution(uow, year, "organisation", as_of=end, directorates=scope, lang=lang)
     current = _figures(uow, year, end, scope, arrears, by_org)
     previous_ex = views.execution(uow, year - 1, "directorate", as_of=last_end, directorates=scope)
-    by_ab = views.execution(uow, year, "ab", as_of=end, directorates=scope)
+    by_ab = views.execution(uow, year, "ab", as_of=end, directorates=scope, lang=lang)
     brief = build_brief(uow, year, mon, end, scope, by_ab=by_ab, by_org=by_org, arrears_now=arrears,
                         exposure_now=lists.exposure, previous_totals=previous_ex.totals,
                         open_total=lists.open_commitments_total["open_eur"] or ZERO)
@@ -509,6 +514,7 @@ def batches_as_of(uow: UnitOfWork, end: dt.date) -> tuple[BatchRef, ...]:
 def _read_lists(
     uow: UnitOfWork, year: int, start: dt.date, end: dt.date, scope: Sequence[str] | None,
     arrears: views.Arrears,
+    lang: str = "en",
 ) -> MonthLists:
     payments = tuple(report_views.payments_between(uow, start, end, directorates=scope))
     open_ = tuple(views.open_commitments(uow, as_of=end, directorates=scope))
@@ -519,6 +525,11 @@ def _read_lists(
     # The month's differences are the year's dated in the month (one read instead of two).
     fx_month = tuple(x for x in fx_year if x.entry_date >= start)
     exposure = tuple(views.exposure_of(uow, open_, as_of=end))
+    # The lines name their organisation in the reader's language.
+    shown = name_book(uow).shown("organisation", lang)
+    payments = renamed(payments, shown, "organisation", "organisation_name")
+    open_ = renamed(open_, shown, "organisation", "organisation_name")
+    overdue = renamed(overdue, shown, "organisation", "organisation_name")
     return MonthLists(
         payments=payments,
         payments_total=_totals(payments, "amount_eur"),
@@ -668,6 +679,7 @@ def monthly_report(
     generated_at: dt.datetime | None = None,
     top: int = PDF_TOP,
     on_lists: Callable[[MonthLists], None] | None = None,
+    lang: str = "en",
 ) -> MonthlyReport:
     """Build the report in its own read-only unit of work (one consistent snapshot); see
     :func:`build_monthly`."""
@@ -677,4 +689,4 @@ def monthly_report(
             # transaction in WAL mode is already one snapshot).
             uow.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         return build_monthly(uow, month, directorates=directorates, generated_at=generated_at,
-                             top=top, on_lists=on_lists)
+                             top=top, on_lists=on_lists, lang=lang)

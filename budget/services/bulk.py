@@ -146,13 +146,17 @@ class OrganisationFact:
     currency: str
     ab: str | None
     body: str | None
+    name_fr: str | None = None
+    name_nl: str | None = None
+    active: bool = True
 
 
 def organisation_facts(uow: UnitOfWork) -> dict[str, OrganisationFact]:
     """Every organisation by code, with its reference data."""
     ab = aliased(BasicAllocation)
     stmt = select(Organisation.code, Organisation.name, Organisation.directorate_code,
-                  Organisation.currency, ab.code, Organisation.body).outerjoin(ab, ab.id == Organisation.ab_id)
+                  Organisation.currency, ab.code, Organisation.body, Organisation.name_fr,
+                  Organisation.name_nl, Organisation.active).outerjoin(ab, ab.id == Organisation.ab_id)
     return {r[0]: OrganisationFact(*r) for r in uow.session.execute(stmt)}
 
 
@@ -441,14 +445,62 @@ _UNDO_ORDER: tuple[tuple[str, Any], ...] = (
 )
 
 
+def _named_outside(uow: UnitOfWork, model: Any, column: Any, row_id: int, batches: tuple[int, int]) -> str | None:
+    """The table of ``model`` when one of its rows names ``row_id`` (by ``column``) outside
+    ``batches`` (the batch undone and its undo), ``''`` when only rows of those batches do,
+    None when none does."""
+    mine = model.batch_id.is_not(None) & model.batch_id.in_(batches)
+    found = uow.session.execute(select(mine).where(column == row_id).order_by(mine).limit(1)).first()
+    if found is None:
+        return None
+    return "" if found[0] else str(model.__tablename__)
+
+
+def _remove_reference(uow: UnitOfWork, batch_id: int, batches: tuple[int, int],
+                      blockers: list[str]) -> dict[str, int]:
+    """Remove the organisations and ABs batch ``batch_id`` created; retire (``active`` false)
+    those that only its own, now reversed, entries name (they cannot be deleted: a reversal
+    never is). An organisation named by entries of other batches blocks the undo; an AB
+    named elsewhere stays as it is."""
+    removed: dict[str, int] = {}
+
+    def count(what: str) -> None:
+        removed[what] = removed.get(what, 0) + 1
+
+    for org in list(uow.session.scalars(select(Organisation).where(Organisation.batch_id == batch_id))):
+        found = [_named_outside(uow, m, m.organisation_id, org.id, batches) for m in (Assessment, Commitment)]
+        if any(found):
+            blockers.append(f"Organisation {org.code} is used by {' and '.join(f for f in found if f)} "
+                            "entries: it cannot be removed.")
+        elif "" in found:
+            org.active = False
+            count("organisation retired")
+        else:
+            uow.session.delete(org)
+            count("organisation")
+    uow.session.flush()
+    for ab in list(uow.session.scalars(select(BasicAllocation).where(BasicAllocation.batch_id == batch_id))):
+        found = [_named_outside(uow, m, m.ab_id, ab.id, batches) for m in (CreditMovement, Commitment, Organisation)]
+        if any(found):
+            continue
+        if "" in found:
+            ab.active = False
+            count("basic_allocation retired")
+        else:
+            uow.session.delete(ab)
+            count("basic_allocation")
+    return removed
+
+
 def undo_batch(uow: UnitOfWork, batch_id: int, *, reason: str | None = None) -> UndoOutcome:
     """Reverse every live entry a batch wrote, as a new batch that undoes it.
 
     Payments go first, then adjustments, commitments, assessments and credits, so the
     batch's own entries never block each other. Entries of *later* batches that stand on
     them (a payment on one of its commitments) block the undo: every one is named in the
-    refusal, and nothing is written. Organisations the batch created are removed when
-    nothing refers to them; rates it loaded are removed.
+    refusal, and nothing is written. Organisations and ABs the batch created are removed
+    when nothing refers to them, retired when only its own reversed entries do; rates it
+    loaded are removed.
 
     Raises:
         NotFoundError: no such batch.
@@ -480,17 +532,7 @@ def undo_batch(uow: UnitOfWork, batch_id: int, *, reason: str | None = None) -> 
                 counts[entity] = counts.get(entity, 0) + 1
             except BudgetError as exc:
                 blockers.append(str(exc))
-    removed: dict[str, int] = {}
-    orgs = list(uow.session.scalars(select(Organisation).where(Organisation.batch_id == batch_id)))
-    for org in orgs:
-        used = [m.__tablename__ for m in (Assessment, Commitment)
-                if uow.session.scalar(select(m.id).where(m.organisation_id == org.id).limit(1)) is not None]
-        if used:
-            blockers.append(f"Organisation {org.code} is used by {' and '.join(used)} entries: "
-                            "it cannot be removed.")
-        else:
-            uow.session.delete(org)
-            removed["organisation"] = removed.get("organisation", 0) + 1
+    removed = _remove_reference(uow, batch_id, (batch_id, new_id), blockers)
     deleted: Any = uow.session.execute(delete(ExchangeRate).where(ExchangeRate.batch_id == batch_id))
     n_rates = deleted.rowcount
     if n_rates:

@@ -32,6 +32,7 @@ from budget.ledger.models import (
 from budget.money import ZERO, json_amount, ratio
 from budget.services import status, views
 from budget.services.figures import Executed, ExecutedInEur, available
+from budget.services.names import display_name
 from budget.services.reference import closest
 from budget.services.status import payment_status
 from budget.uow import UnitOfWork
@@ -88,15 +89,17 @@ def organisation_status(
     *,
     as_of: dt.date | None = None,
     directorates: Sequence[str] | None = None,
+    lang: str = "en",
 ) -> list[OrganisationStatus]:
-    """Every organisation with its year's figures, next due date and payment status.
+    """Every organisation with its year's figures, next due date and payment status
+    (named in ``lang``).
 
     Assessed, committed and paid come from :func:`views.execution` (by organisation);
     what is still to pay and overdue from :func:`views.outstanding` on the year's
     assessments, as of ``as_of`` (default: today).
     """
     day = as_of or dt.date.today()
-    ex = views.execution(uow, year, "organisation", as_of=as_of, directorates=directorates)
+    ex = views.execution(uow, year, "organisation", as_of=as_of, directorates=directorates, lang=lang)
     lines = views.outstanding(uow, day, directorates=directorates, year=year)
     credit: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for (code, _cur), (_amount, eur) in views.credits_available(uow, day, directorates=directorates).items():
@@ -149,6 +152,7 @@ def directorate_status(
     statuses: Sequence[OrganisationStatus],
     directorates: Sequence[views.DirectorateInfo],
     scope: Sequence[str] | None = None,
+    lang: str = "en",
 ) -> list[DirectorateStatus]:
     """Per directorate (every one in ``scope``, in code order), the sums of
     :func:`organisation_status` rows already read.
@@ -157,7 +161,7 @@ def directorate_status(
     entries by the organisation's directorate), without reading the year a second time:
     the directorates page needs the organisations anyway for its drill-down.
     """
-    names = {d.code: d.name for d in directorates if scope is None or d.code in scope}
+    names = {d.code: display_name(d, lang) for d in directorates if scope is None or d.code in scope}
     groups: dict[str, list[OrganisationStatus]] = defaultdict(list)
     for s in statuses:
         groups[s.directorate].append(s)
@@ -495,9 +499,11 @@ def allocation_status(
     *,
     as_of: dt.date | None = None,
     directorates: Sequence[str] | None = None,
+    lang: str = "en",
 ) -> list[AllocationStatus]:
-    """Every AB of ``year`` from :func:`views.execution` (by AB), with its control state."""
-    ex = views.execution(uow, year, "ab", as_of=as_of, directorates=directorates)
+    """Every AB of ``year`` from :func:`views.execution` (by AB), with its control state
+    (labelled in ``lang``)."""
+    ex = views.execution(uow, year, "ab", as_of=as_of, directorates=directorates, lang=lang)
     info = {a.code: a for a in views.allocations(uow, directorates)}
     count: dict[str, int] = defaultdict(int)
     for o in views.overrides(uow, year):
@@ -506,7 +512,7 @@ def allocation_status(
     for r in ex.rows:
         a = info.get(r.key)
         out.append(AllocationStatus(
-            code=r.key, label=a.label if a else r.name, directorate=a.directorate if a else None,
+            code=r.key, label=display_name(a, lang) if a else r.name, directorate=a.directorate if a else None,
             control_mode=a.control_mode if a else "block",
             commitment_credits=r.commitment_credits or ZERO, committed=r.committed,
             payment_credits=r.payment_credits or ZERO, paid_in_year=r.paid_in_year,

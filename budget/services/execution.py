@@ -45,6 +45,7 @@ from budget.ledger.types import Money
 from budget.money import ZERO, json_amount, ratio
 from budget.services import balances
 from budget.services.figures import Executed, available, open_amount
+from budget.services.names import display_name
 from budget.services.scope import ab_filter, as_decimal, org_filter, upto
 from budget.uow import UnitOfWork
 
@@ -328,8 +329,11 @@ def execution(
     *,
     as_of: dt.date | None = None,
     directorates: Sequence[str] | None = None,
+    lang: str = "en",
 ) -> Execution:
     """Execution of fiscal ``year`` by organisation, directorate, AB or currency.
+
+    Rows are named in ``lang`` (English where no French or Dutch name is given).
 
     ``committed`` is the year's commitments (with adjustments), ``paid`` what of them is
     paid, ``paid_in_year`` every payment dated in the year whatever its commitment's year
@@ -341,7 +345,7 @@ def execution(
     assessed = _assessed(uow, by, year, as_of, directorates)
     credits = _credits(uow, year, as_of, directorates)
 
-    names, extra = _dimension_names(uow, by, directorates)
+    names, extra, retired = _dimension_names(uow, by, directorates, lang)
     keys = set(committed) | set(adjusted) | set(paid) | set(paid_in_year) | set(assessed)
     if by == "ab":
         keys |= {ab for ab, _ in credits}
@@ -370,6 +374,8 @@ def execution(
                 paid_original=p[1] if by == "currency" else None,
             )
         )
+    # A retired organisation or AB (its import undone) shows only where it still has a figure.
+    rows = [r for r in rows if r.key not in retired or _has_figures(r)]
     commitment_credits = sum((v for (_, t), v in credits.items() if t == "commitment"), ZERO)
     payment_credits = sum((v for (_, t), v in credits.items() if t == "payment"), ZERO)
     total_committed = sum((r.committed for r in rows), ZERO)
@@ -387,26 +393,36 @@ def execution(
     return Execution(year, by, as_of, totals, rows)
 
 
+def _has_figures(r: ExecutionRow) -> bool:
+    return any((r.committed, r.paid, r.paid_in_year, r.assessed_eur, r.commitment_credits, r.payment_credits))
+
+
 def _dimension_names(
-    uow: UnitOfWork, by: str, directorates: Sequence[str] | None
-) -> tuple[dict[Any, str], dict[Any, str]]:
+    uow: UnitOfWork, by: str, directorates: Sequence[str] | None, lang: str = "en"
+) -> tuple[dict[Any, str], dict[Any, str], set[str]]:
+    """Names (in ``lang``) by key, the organisations' directorates, the retired keys."""
     s = uow.session
     if by == "organisation":
-        rows = s.execute(select(Organisation.code, Organisation.name, Organisation.directorate_code)
+        rows = s.execute(select(Organisation.code, Organisation.name, Organisation.name_fr,
+                                Organisation.name_nl, Organisation.directorate_code, Organisation.active)
                          .where(org_filter(directorates)))
-        names, dirs = {}, {}
-        for c, n, d in rows:
-            names[c], dirs[c] = n, d
-        return names, dirs
+        names, dirs, retired = {}, {}, set()
+        for r in rows:
+            names[r.code], dirs[r.code] = display_name(r, lang), r.directorate_code
+            if not r.active:
+                retired.add(r.code)
+        return names, dirs, retired
     if by == "directorate":
-        stmt = select(Directorate.code, Directorate.name)
+        stmt = select(Directorate.code, Directorate.name, Directorate.name_fr, Directorate.name_nl)
         if directorates is not None:
             stmt = stmt.where(Directorate.code.in_(list(directorates)))
-        return {c: n for c, n in s.execute(stmt)}, {}
+        return {r.code: display_name(r, lang) for r in s.execute(stmt)}, {}, set()
     if by == "ab":
-        stmt = select(BasicAllocation.code, BasicAllocation.label).where(ab_filter(directorates))
-        return {c: (label or c) for c, label in s.execute(stmt)}, {}
-    return {}, {}
+        found = list(s.execute(select(BasicAllocation.code, BasicAllocation.label, BasicAllocation.name_fr,
+                                      BasicAllocation.name_nl, BasicAllocation.active)
+                               .where(ab_filter(directorates))))
+        return {r.code: display_name(r, lang) for r in found}, {}, {r.code for r in found if not r.active}
+    return {}, {}, set()
 
 
 @dataclass(frozen=True)

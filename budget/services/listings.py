@@ -34,14 +34,17 @@ class OrganisationInfo:
     directorate: str
     currency: str
     ab: str | None
+    name_fr: str | None = None
+    name_nl: str | None = None
 
 
 def organisations(uow: UnitOfWork, directorates: Sequence[str] | None = None) -> list[OrganisationInfo]:
+    """The active organisations (those of an undone import batch are retired), by code."""
     rows = uow.session.execute(
         select(Organisation.code, Organisation.name, Organisation.body, Organisation.directorate_code,
-               Organisation.currency, BasicAllocation.code)
+               Organisation.currency, BasicAllocation.code, Organisation.name_fr, Organisation.name_nl)
         .outerjoin(BasicAllocation, BasicAllocation.id == Organisation.ab_id)
-        .where(org_filter(directorates)).order_by(Organisation.code)
+        .where(org_filter(directorates), Organisation.active).order_by(Organisation.code)
     )
     return [OrganisationInfo(*r) for r in rows]
 
@@ -50,10 +53,13 @@ def organisations(uow: UnitOfWork, directorates: Sequence[str] | None = None) ->
 class DirectorateInfo:
     code: str
     name: str
+    name_fr: str | None = None
+    name_nl: str | None = None
 
 
 def directorates_list(uow: UnitOfWork) -> list[DirectorateInfo]:
-    rows = uow.session.execute(select(Directorate.code, Directorate.name).order_by(Directorate.code))
+    rows = uow.session.execute(select(Directorate.code, Directorate.name, Directorate.name_fr,
+                                      Directorate.name_nl).order_by(Directorate.code))
     return [DirectorateInfo(*r) for r in rows]
 
 
@@ -63,12 +69,16 @@ class AllocationInfo:
     label: str
     directorate: str | None
     control_mode: str
+    name_fr: str | None = None
+    name_nl: str | None = None
 
 
 def allocations(uow: UnitOfWork, directorates: Sequence[str] | None = None) -> list[AllocationInfo]:
+    """The active ABs (those of an undone import batch are retired), by code."""
     rows = uow.session.execute(
         select(BasicAllocation.code, BasicAllocation.label, BasicAllocation.directorate_code,
-               BasicAllocation.control_mode).where(ab_filter(directorates)).order_by(BasicAllocation.code)
+               BasicAllocation.control_mode, BasicAllocation.name_fr, BasicAllocation.name_nl)
+        .where(ab_filter(directorates), BasicAllocation.active).order_by(BasicAllocation.code)
     )
     return [AllocationInfo(*r) for r in rows]
 

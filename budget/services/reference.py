@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -24,21 +25,36 @@ from budget.ledger.models import (
     Organisation,
 )
 from budget.money import normalise_currency
+from budget.services.names import translated
 from budget.uow import UnitOfWork
 
-#: The directorates of DGM (source: shared/seed/dgm-remit.txt, DOMAIN.md).
-DIRECTORATES: tuple[tuple[str, str], ...] = (
-    ("M0.0", "Management and quality control (budgets, compulsory contributions, HR, IT)"),
-    ("M0.1", "Transversal Multilateral Issues & CoorMulti"),
-    ("M1", "Security Policy (ESDP/CSDP, NATO, OSCE, hybrid threats)"),
-    ("M2", "United Nations and OIF"),
-    ("M3", "Human Rights (UN, EU, Council of Europe)"),
-    ("M4", "International Governance"),
-    ("M5", "Disarmament and Non-Proliferation"),
-    ("ME6", "EU External Relations"),
-    ("M7", "Counter Terrorism – Countering Violent Extremism"),
-    ("MD8", "Environment and Climate"),
+#: The directorates of DGM (source: shared/seed/dgm-remit.txt, DOMAIN.md): code and the
+#: names in English, French and Dutch (the FPS's own wording where it has one).
+DIRECTORATE_NAMES: tuple[tuple[str, str, str, str], ...] = (
+    ("M0.0", "Management and quality control (budgets, compulsory contributions, HR, IT)",
+     "Gestion et contrôle de qualité (budgets, contributions obligatoires, RH, IT)",
+     "Beheer en kwaliteitscontrole (begrotingen, verplichte bijdragen, HR, IT)"),
+    ("M0.1", "Transversal Multilateral Issues & CoorMulti",
+     "Questions multilatérales transversales & CoorMulti",
+     "Transversale multilaterale aangelegenheden & CoorMulti"),
+    ("M1", "Security Policy (ESDP/CSDP, NATO, OSCE, hybrid threats)",
+     "Politique de sécurité (PESD/PSDC, OTAN, OSCE, menaces hybrides)",
+     "Veiligheidsbeleid (EVDB/GVDB, NAVO, OVSE, hybride dreigingen)"),
+    ("M2", "United Nations and OIF", "Nations unies et OIF", "Verenigde Naties en OIF"),
+    ("M3", "Human Rights (UN, EU, Council of Europe)",
+     "Droits de l'homme (ONU, UE, Conseil de l'Europe)",
+     "Mensenrechten (VN, EU, Raad van Europa)"),
+    ("M4", "International Governance", "Gouvernance internationale", "Internationaal bestuur"),
+    ("M5", "Disarmament and Non-Proliferation", "Désarmement et non-prolifération",
+     "Ontwapening en non-proliferatie"),
+    ("ME6", "EU External Relations", "Relations extérieures de l'UE", "Externe betrekkingen van de EU"),
+    ("M7", "Counter Terrorism – Countering Violent Extremism",
+     "Contre-terrorisme – Lutte contre l'extrémisme violent",
+     "Terrorismebestrijding – Bestrijding van gewelddadig extremisme"),
+    ("MD8", "Environment and Climate", "Environnement et climat", "Leefmilieu en klimaat"),
 )
+#: Code and English name of each directorate.
+DIRECTORATES: tuple[tuple[str, str], ...] = tuple((c, en) for c, en, _fr, _nl in DIRECTORATE_NAMES)
 
 
 def closest(word: str, candidates: list[str], n: int = 3) -> list[str]:
@@ -64,9 +80,9 @@ def code(value: object, what: str, limit: int = 40) -> str:
 def ensure_directorates(uow: UnitOfWork) -> None:
     """Insert the ten DGM directorates if they are missing (idempotent)."""
     have = set(uow.session.scalars(select(Directorate.code)))
-    for dcode, name in DIRECTORATES:
+    for dcode, name, name_fr, name_nl in DIRECTORATE_NAMES:
         if dcode not in have:
-            uow.session.add(Directorate(code=dcode, name=name))
+            uow.session.add(Directorate(code=dcode, name=name, name_fr=name_fr, name_nl=name_nl))
     uow.session.flush()
 
 
@@ -122,24 +138,46 @@ def register_allocation(
     label: str = "",
     directorate: str | None = None,
     control_mode: str = "block",
+    *,
+    name_fr: str | None = None,
+    name_nl: str | None = None,
 ) -> BasicAllocation:
-    """Create a basic allocation (AB), or return the existing one with the same code."""
+    """Create a basic allocation (AB), or return the existing one with the same code.
+
+    ``name_fr`` / ``name_nl`` are its label in French and Dutch (optional); given for an
+    existing AB, they replace its French or Dutch label (audited).
+    """
     text = code(ab_code, "basic allocation")
     if control_mode not in CONTROL_MODES:
         raise ValidationError(f"Control mode must be 'block' or 'warn', not {control_mode!r}.")
+    names = {k: translated(v, f"The {lang} label of AB {text}", 300)
+             for k, v, lang in (("name_fr", name_fr, "French"), ("name_nl", name_nl, "Dutch")) if v is not None}
     existing = uow.session.scalar(select(BasicAllocation).where(BasicAllocation.code == text))
     if existing is not None:
+        # Registered again, a retired AB (see bulk.undo_batch) is active again.
+        _update(uow, existing, "basic_allocation", text, {**names, "active": True})
         return existing
     dcode = get_directorate(uow, directorate).code if directorate else None
     ab = BasicAllocation(
         code=text, label=bounds.text(label, f"The label of AB {text}", 300), directorate_code=dcode,
-        control_mode=control_mode,
+        control_mode=control_mode, **names,
         **uow.stamp(),
     )
     uow.session.add(ab)
     uow.session.flush()
-    uow.audit("register", "basic_allocation", text, label=label, control_mode=control_mode)
+    uow.audit("register", "basic_allocation", text, label=label, control_mode=control_mode, **names)
     return ab
+
+
+def _update(uow: UnitOfWork, row: Any, entity: str, key: str, values: dict[str, Any]) -> None:
+    """Set the reference data ``values`` that differ on ``row``, audited as one update."""
+    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+    if changed:
+        before = {k: getattr(row, k) for k in changed}
+        for k, v in changed.items():
+            setattr(row, k, v)
+        uow.session.flush()
+        uow.audit("update", entity, key, before=before, after=changed)
 
 
 def set_control_mode(uow: UnitOfWork, ab_code: str, mode: str) -> BasicAllocation:
@@ -162,6 +200,8 @@ class OrganisationInput:
     currency: str = "EUR"
     ab: str | None = None
     body: str | None = None
+    name_fr: str | None = None
+    name_nl: str | None = None
 
 
 def register_organisation(uow: UnitOfWork, org: OrganisationInput) -> tuple[Organisation, bool]:
@@ -177,13 +217,18 @@ def register_organisation(uow: UnitOfWork, org: OrganisationInput) -> tuple[Orga
     directorate = get_directorate(uow, org.directorate).code
     currency = normalise_currency(org.currency or "EUR")
     ab_id = get_allocation(uow, org.ab).id if org.ab else None
-    values = {
+    values: dict[str, Any] = {
         "name": name,
         "directorate_code": directorate,
         "currency": currency,
         "ab_id": ab_id,
         "body": bounds.text(org.body or "", f"The body of organisation {ocode}", 200) or None,
+        "active": True,  # registered again, a retired organisation (see bulk.undo_batch) is active again
     }
+    # A French or Dutch name not given (None) stays as it is; given blank, it is removed.
+    for key, value, lang in (("name_fr", org.name_fr, "French"), ("name_nl", org.name_nl, "Dutch")):
+        if value is not None:
+            values[key] = translated(value, f"The {lang} name of organisation {ocode}", 300)
     existing = uow.session.scalar(select(Organisation).where(Organisation.code == ocode))
     if existing is None:
         row = Organisation(code=ocode, **values, **uow.stamp())
@@ -191,13 +236,7 @@ def register_organisation(uow: UnitOfWork, org: OrganisationInput) -> tuple[Orga
         uow.session.flush()
         uow.audit("register", "organisation", ocode, **values)
         return row, True
-    changed = {k: v for k, v in values.items() if getattr(existing, k) != v}
-    if changed:
-        before = {k: getattr(existing, k) for k in changed}
-        for k, v in changed.items():
-            setattr(existing, k, v)
-        uow.session.flush()
-        uow.audit("update", "organisation", ocode, before=before, after=changed)
+    _update(uow, existing, "organisation", ocode, values)
     return existing, False
 
 

@@ -13,6 +13,7 @@ from budget.services import views
 from dashboards import charts
 from dashboards import common as c
 from dashboards.formats import amount_text, input_date_format
+from dashboards.naming import shown_names
 
 c.page_header("arrears.title", "arrears.caption")
 scope = c.scope()
@@ -25,6 +26,7 @@ as_of = cols[0].date_input(c.t("common.as_of"), value=dt.date.today(), key="arr_
 def columns(with_days: bool) -> dict:
     """The table's columns (label: getter), labels translated once per run: the key, then
     what answers the question (outstanding EUR, how late), then the detail."""
+    org_names = shown_names("organisation")  # in the user's language
     cols = {
         c.t("col.organisation"): lambda x: x.organisation,
         c.t("col.outstanding_eur"): lambda x: x.outstanding_eur,
@@ -37,7 +39,8 @@ def columns(with_days: bool) -> dict:
         c.t("col.currency"): lambda x: x.currency, c.t("col.outstanding"): lambda x: x.outstanding,
         c.t("col.assessed"): lambda x: x.assessed, c.t("col.paid_cur"): lambda x: x.paid,
         c.t("col.reference"): lambda x: x.reference, c.t("col.year"): lambda x: x.fiscal_year,
-        c.t("col.name"): lambda x: x.organisation_name, c.t("col.directorate"): lambda x: x.directorate,
+        c.t("col.name"): lambda x: org_names.get(x.organisation, x.organisation_name),
+        c.t("col.directorate"): lambda x: x.directorate,
     })
     return cols
 

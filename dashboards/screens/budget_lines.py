@@ -17,7 +17,7 @@ year, span = period_ui.period_bar("ab")
 as_of = span.end  # credits and consumption as of the period's end; year over year: the period
 
 with c.guard():
-    abs_ = c.cached(dv.allocation_status, year, as_of=as_of, directorates=scope)
+    abs_ = c.cached(dv.allocation_status, year, as_of=as_of, directorates=scope, lang=c.lang())
     if not abs_:
         c.empty_state("ab.empty", year=year)
         st.stop()

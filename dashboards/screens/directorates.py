@@ -20,10 +20,10 @@ as_of = span.end  # the table: the year as of the period's end; year over year: 
 
 def summary() -> SimpleNamespace:
     """The directorates' table and the organisations by directorate (once per data version)."""
-    statuses = c.cached(dv.organisation_status, year, as_of=as_of, directorates=scope)
+    statuses = c.cached(dv.organisation_status, year, as_of=as_of, directorates=scope, lang=c.lang())
     # Summed from the organisations the drill-down needs anyway (the same figures as
     # views.execution by directorate, without reading the year a second time).
-    rows = dv.directorate_status(statuses, c.cached(views.directorates_list), scope)
+    rows = dv.directorate_status(statuses, c.cached(views.directorates_list), scope, lang=c.lang())
     frame = c.frame(rows, {
         c.t("col.directorate"): lambda r: r.code,
         c.t("col.committed"): lambda r: r.committed,

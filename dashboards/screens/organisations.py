@@ -12,6 +12,7 @@ from budget.money import ZERO, fmt
 from budget.services import dashboard_views as dv
 from dashboards import charts
 from dashboards import common as c
+from dashboards.naming import name_of
 
 c.page_header("orgs.title", "orgs.caption")
 scope = c.scope()
@@ -39,7 +40,7 @@ def status_label(status: str) -> str:
 
 def table() -> SimpleNamespace:
     """The filtered organisations, their sums and frame (once per data version and filters)."""
-    rows = c.cached(dv.organisation_status, year, as_of=as_of, directorates=scope)
+    rows = c.cached(dv.organisation_status, year, as_of=as_of, directorates=scope, lang=c.lang())
     needle = (search or "").strip().lower()
     shown = [
         r for r in rows
@@ -81,7 +82,7 @@ def table() -> SimpleNamespace:
 
 def choices() -> SimpleNamespace:
     """The filters' options and the detail selector's labels (once per data version)."""
-    rows = c.cached(dv.organisation_status, year, as_of=as_of, directorates=scope)
+    rows = c.cached(dv.organisation_status, year, as_of=as_of, directorates=scope, lang=c.lang())
     return SimpleNamespace(
         count=len(rows), codes=[r.code for r in rows],
         # The detail selector's option labels, made once (not one f-string per option and rerun).
@@ -176,7 +177,7 @@ with c.guard():
     if code:
         d = c.derived(("org_detail", code, year, as_of), lambda: detail(code))
         info = d.info
-        st.markdown(f"#### {c.md(info.name)} ({c.md(info.code)})")  # names come from files
+        st.markdown(f"#### {c.md(name_of(info))} ({c.md(info.code)})")  # names come from files
         st.caption(c.t("orgs.detail_caption", directorate=info.directorate,
                        currency=info.currency, ab=info.ab or "–", body=info.body or "–")
                    + " · " + c.t("orgs.detail_year", year=year))

@@ -23,7 +23,7 @@ as_of = span.end  # balances as of the period's end; flows between its two dates
 
 def figures() -> SimpleNamespace:
     """What the page shows, worked out once per data version and selection."""
-    ex = c.cached(views.execution, year, "directorate", as_of=as_of, directorates=scope)
+    ex = c.cached(views.execution, year, "directorate", as_of=as_of, directorates=scope, lang=c.lang())
     horizon = as_of + dt.timedelta(days=30)
     # The figures and only the lines shown: the overdue total, the largest lines falling due
     # in the next 30 days (the download reads them all when clicked), the ten largest open

@@ -20,6 +20,7 @@ from budget.reports import i18n as rt
 from budget.services import report_archive, views
 from budget.services.report_archive import Pack
 from dashboards import common as c
+from dashboards.naming import name_of
 
 # Page texts live in dashboards/i18n/*.json (keys reports_page.*); the report's own labels
 # come from budget.reports.i18n.
@@ -131,7 +132,7 @@ scope = user.directorates
 with c.guard():
     today = dt.date.today()
     months = month_options(c.cached(views.years_with_data), today)
-    names = {d.code: d.name for d in c.cached(views.directorates_list)}
+    names = {d.code: name_of(d) for d in c.cached(views.directorates_list)}
     if scope is None:
         choices = [ALL, *names]
     elif len(scope) == 1:

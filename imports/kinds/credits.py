@@ -84,7 +84,8 @@ class Credits(Handler):
             ab, year, stage, ref = item.key
             if ab not in known and r.values.get("label") and guarded(
                     uow, r, result, lambda ab=ab, r=r: reference.register_allocation(
-                        uow, ab, r.values["label"])) is not None:
+                        uow, ab, r.values["label"], name_fr=r.values.get("name_fr") or None,
+                        name_nl=r.values.get("name_nl") or None)) is not None:
                 known.add(ab)
             for ctype, amount in self._movements(r):
                 fact = facts.get((ab, year, ctype, stage, ref))

@@ -36,20 +36,25 @@ class Organisations(Handler):
     def _input(self, r: Row) -> reference.OrganisationInput:
         v = r.values
         return reference.OrganisationInput(v["code"], v["name"], v["directorate"],
-                                           v.get("currency") or "EUR", v.get("ab"), v.get("body"))
+                                           v.get("currency") or "EUR", v.get("ab"), v.get("body"),
+                                           # blank: the ledger's French or Dutch name stays
+                                           v.get("name_fr") or None, v.get("name_nl") or None)
 
     def classify(self, uow: UnitOfWork, items: list[Item], result: ImportResult,
                  opts: ImportOptions) -> None:
         facts = bulk.organisation_facts(uow)
         for item in items:
             fact = facts.get(item.key)
-            if fact is None:
-                continue
+            if fact is None or not fact.active:
+                continue  # new, or retired by an undo: registered (again) as new
             new = self._input(item.rows[0])
             diffs = [name for name, a, b in (
                 ("name", fact.name, new.name.strip()), ("directorate", fact.directorate, new.directorate),
                 ("currency", fact.currency, new.currency), ("ab", fact.ab, new.ab),
-                ("body", fact.body, (new.body or "").strip() or None)) if a != b]
+                ("body", fact.body, (new.body or "").strip() or None),
+                # A French or Dutch name left blank in the file leaves the ledger's as it is.
+                ("name_fr", fact.name_fr, (new.name_fr or "").strip() or fact.name_fr),
+                ("name_nl", fact.name_nl, (new.name_nl or "").strip() or fact.name_nl)) if a != b]
             settle_item(item, [f"{d}: {getattr(fact, d)} → {getattr(new, d)}" for d in diffs], opts, sep=", ")
 
     def write(self, uow: UnitOfWork, items: list[Item], result: ImportResult,

@@ -148,3 +148,48 @@ def test_upgrading_a_ledger_with_entries_derives_its_open_items(empty_engine: En
         assert (line.reference, line.outstanding) == ("AS-1", Decimal("350.00"))
         [c] = views.open_commitments(uow)
         assert (c.reference, c.open) == ("C-1", Decimal("350.00"))
+
+
+def test_upgrade_gives_the_directorates_their_french_and_dutch_names(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        row = conn.execute(text("SELECT name, name_fr, name_nl FROM directorate WHERE code = 'M2'")).one()
+    assert tuple(row) == ("United Nations and OIF", "Nations unies et OIF", "Verenigde Naties en OIF")
+
+
+def test_downgrading_the_names_refuses_while_an_organisation_has_a_french_name(empty_engine: Engine) -> None:
+    """Revision 0007's columns hold what users typed: dropping them is refused, then allowed."""
+    from alembic.util import CommandError
+
+    from budget.ledger.db import make_session_factory
+    from budget.services.reference import OrganisationInput, register_organisation
+    from budget.uow import UnitOfWork
+
+    upgrade(empty_engine)
+    with UnitOfWork(make_session_factory(empty_engine), user="t") as uow:
+        register_organisation(uow, OrganisationInput("UN-RB", "UN regular budget", "M2",
+                                                     name_fr="ONU budget ordinaire"))
+        uow.commit()
+    with pytest.raises(CommandError, match=r"organisation\.name_fr \(1 values\)"):
+        downgrade(empty_engine, "0006")
+    assert current(empty_engine) == _head()
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT name_fr FROM organisation")).scalar_one() == "ONU budget ordinaire"
+
+
+def test_downgrading_the_names_refuses_while_an_organisation_is_retired(empty_engine: Engine) -> None:
+    from alembic.util import CommandError
+
+    from budget.ledger.db import make_session_factory
+    from budget.services.reference import OrganisationInput, register_organisation
+    from budget.uow import UnitOfWork
+
+    upgrade(empty_engine)
+    with UnitOfWork(make_session_factory(empty_engine), user="t") as uow:
+        register_organisation(uow, OrganisationInput("UN-RB", "UN regular budget", "M2"))
+        uow.commit()
+    with empty_engine.begin() as conn:
+        conn.execute(text("UPDATE organisation SET active = false"))
+    with pytest.raises(CommandError, match=r"organisation\.active \(1 values\)"):
+        downgrade(empty_engine, "0006")
+    assert current(empty_engine) == _head()

@@ -217,7 +217,7 @@ def test_both_files_written_side_by_side_equal_the_files_rendered_in_turn(ledger
     seed_report_ledger(ledger.factory)
     _pinned(monkeypatch)
     monkeypatch.setattr(reports, "FORK_MIN_LINES", 1)  # the seeded month is small
-    report = monthly_report(ledger.factory, MONTH)
+    report = monthly_report(ledger.factory, MONTH, lang="fr")  # names in the reader's language
     in_turn = {f: reports._render_one(report, f, "fr") for f in ("pdf", "xlsx")}
     rendered_here = []
     real_render = reports._render_one
