@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from budget.ledger.models import ROLES
+from budget.services.users import ROLES
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -52,9 +52,13 @@ class AuditEntry:
                 "action": self.action, "entity": self.entity, "entity_id": self.entity_id,
                 "batch": self.batch_id, "details": self.details}
 
+    def details_items(self) -> list[tuple[str, str]]:
+        """The details as (key, text) pairs, keys in order (nested values as JSON)."""
+        return [(str(key), _value_text(value)) for key, value in sorted(self.details.items())]
+
     def details_text(self, separator: str = "\n") -> str:
-        """The details as ``key: value`` lines, keys in order (nested values as JSON)."""
-        return separator.join(f"{key}: {_value_text(value)}" for key, value in sorted(self.details.items()))
+        """The details as ``key: value`` lines."""
+        return separator.join(f"{key}: {value}" for key, value in self.details_items())
 
 
 @dataclass(frozen=True)
@@ -123,10 +127,12 @@ def audit_page(uow: UnitOfWork, where: AuditFilter, *, offset: int = 0, limit: i
                                .offset(offset).limit(limit))
     entries = [AuditEntry(r.at, r.user, r.channel, r.action, r.entity, r.entity_id, r.batch_id,
                           _details(r.details)) for r in rows]
-    total = 0
-    if count:
-        total = int(uow.session.scalar(select(func.count(AuditLog.id)).where(*cond)) or 0)
-    return AuditPage(entries, total, offset)
+    return AuditPage(entries, audit_count(uow, where) if count else 0, offset)
+
+
+def audit_count(uow: UnitOfWork, where: AuditFilter) -> int:
+    """How many lines of the trail the filter matches."""
+    return int(uow.session.scalar(select(func.count(AuditLog.id)).where(*_conditions(where))) or 0)
 
 
 def audit_choices(uow: UnitOfWork, directorates: Sequence[str] | None = None) -> AuditChoices:

@@ -22,7 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from budget.busy import is_busy
 from budget.errors import AuthenticationError, DuplicateEntryError, NotFoundError, ValidationError
-from budget.ledger.models import ROLES, AppUser, utcnow
+from budget.ledger.models import ROLES as ROLES  # re-exported: the doors name the roles
+from budget.ledger.models import AppUser, utcnow
 from budget.services.login_throttle import FREE_ATTEMPTS as FREE_ATTEMPTS  # re-exported
 from budget.services.login_throttle import MAX_DELAY as MAX_DELAY  # re-exported
 from budget.services.login_throttle import THROTTLE, LoginThrottle
