@@ -57,7 +57,9 @@ def table_builder(entries: Callable[[], list[audit.AuditEntry]], names: dict[str
             heads["entity"]: lambda e: names["entity"].get(e.entity, e.entity),
             heads["id"]: lambda e: e.entity_id or "",
             heads["batch"]: lambda e: "" if e.batch_id is None else str(e.batch_id),
-            heads["details"]: lambda e: e.details_text(" · "),
+            # On screen amounts in the user's style; the downloads keep them as recorded.
+            heads["details"]: (lambda e: " · ".join(f"{k}: {readable(k, v)}" for k, v in e.details_items()))
+            if on_screen else (lambda e: e.details_text(" · ")),
         })
     return build
 
@@ -130,7 +132,9 @@ with c.guard():
     choices = c.cached(audit.audit_choices, directorates=scope)
     names = {kind: labels(kind, codes) for kind, codes in (
         ("action", choices.actions), ("entity", choices.entities), ("channel", choices.channels))}
-    where = filters(choices, names)
+    # Folded: on a phone the filters would fill the first screen, above the answer.
+    with st.expander(c.t("audit.filters"), icon=":material/filter_list:"):
+        where = filters(choices, names)
     if where is not None:
         total = c.cached(audit.audit_count, where)
         if total == 0:

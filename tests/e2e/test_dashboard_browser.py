@@ -389,6 +389,10 @@ def test_an_admin_clicks_through_every_page_in_french_and_nothing_leaves_this_ma
         page.wait_for_timeout(1200)
         no_traceback(page, f"{path} phone")
         page.screenshot(path=str(ARTIFACTS / f"admin-fr-390-{path}.png"), full_page=True)
+        if path in ("audit", "users"):  # Streamlit scrolls its own block: a picture at the table
+            page.locator('[data-testid="stDataFrame"]').first.scroll_into_view_if_needed()
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / f"admin-fr-390-{path}-table.png"))
         if path == "audit":
             page.get_by_role("heading", name="Journal d'audit").wait_for(timeout=30_000)
             assert page.locator('[data-testid="stDataFrame"]').count() == 1
