@@ -27,12 +27,6 @@ def _read_password(from_stdin: bool) -> str:
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
-def _directorates(value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
-
-
 @click.group("users")
 def users() -> None:
     """Dashboard accounts: roles viewer, officer (imports, undo), admin (users)."""
@@ -53,7 +47,7 @@ def users_add(obj: Any, username: str, role: str, directorates: str | None,
 
     password = _read_password(password_stdin)
     with obj.uow() as uow:
-        info = add_user(uow, username, password, role, _directorates(directorates))
+        info = add_user(uow, username, password, role, directorates)
         uow.commit()
     scope = ",".join(info.directorates) if info.directorates else "all directorates"
     click.echo(f"user {info.username} added ({info.role}, {scope})")
@@ -141,7 +135,7 @@ def users_set_access(obj: Any, username: str, role: str | None, directorates: st
     if role is None and directorates is None and not all_directorates:
         raise click.UsageError("give --role, --directorates or --all-directorates")
     with obj.uow() as uow:
-        info = set_access(uow, username, role=role, directorates=_directorates(directorates),
+        info = set_access(uow, username, role=role, directorates=directorates,
                           all_directorates=all_directorates)
         uow.commit()
     scope = ",".join(info.directorates) if info.directorates else "all directorates"

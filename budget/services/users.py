@@ -136,9 +136,9 @@ def _keep_an_admin(uow: UnitOfWork, user: AppUser) -> None:
 def _directorates(uow: UnitOfWork, values: Sequence[str] | str | None) -> str | None:
     if values is None:
         return None
-    if isinstance(values, str):
-        values = [v for v in values.replace(";", ",").split(",")]
-    codes = [get_directorate(uow, v).code for v in values if str(v).strip()]
+    if isinstance(values, str):  # "M2,M3" or "M2; M3", as typed on the command line
+        values = values.replace(";", ",").split(",")
+    codes = [get_directorate(uow, str(v).strip()).code for v in values if str(v).strip()]
     return ",".join(sorted(set(codes))) or None
 
 
