@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,10 +40,13 @@ BUDGET = [sys.executable, "-c",
 SHARED_ECB = Path("/work/shared/data/ecb/eurofxref-hist.csv")
 
 
-def run(args: list[str], db: str) -> tuple[float, float, str]:
-    """Run ``budget --db DB ARGS`` in a child; return seconds, peak MB of the child, output."""
+def run(args: list[str], db: str, command: list[str] | None = None) -> tuple[float, float, str]:
+    """Run ``budget --db DB ARGS`` in a child; return seconds, peak MB of the child, output.
+
+    ``command``: the interpreter command line running the CLI (default :data:`BUDGET`).
+    """
     start = time.perf_counter()
-    proc = subprocess.run([*BUDGET, "--db", db, *args], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run([*(command or BUDGET), "--db", db, *args], capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         sys.exit(f"failed: budget {' '.join(args)}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
@@ -138,6 +142,107 @@ def plain_executemany(db_path: Path, rates: list[tuple[str, dt.date, Decimal, in
     return seconds
 
 
+SETUP = (
+    "import datetime as dt, sys\n"
+    "from decimal import Decimal\n"
+    "from budget.ledger.db import make_engine, make_session_factory\n"
+    "from budget.uow import UnitOfWork\n"
+    "from budget.services import register_allocation, record_credit, record_rates\n"
+    "f = make_session_factory(make_engine(sys.argv[1]))\n"
+    "with UnitOfWork(f) as uow:\n"
+    "    register_allocation(uow, '99.99.99.99.99.01', 'Benchmark AB', 'M2', control_mode='warn')\n"
+    "    record_credit(uow, '99.99.99.99.99.01', 2025, 'commitment', '900000000000.00')\n"
+    "    record_credit(uow, '99.99.99.99.99.01', 2025, 'payment', '900000000000.00')\n"
+    "    # The ECB history may end before 2025: the payments' year gets a rate every weekday\n"
+    "    # (a rate older than BUDGET_MAX_RATE_AGE_DAYS is refused).\n"
+    "    days = [dt.date(2025, 1, 1) + dt.timedelta(days=i) for i in range(365)]\n"
+    "    record_rates(uow, [(c, d, Decimal(r)) for d in days if d.weekday() < 5\n"
+    "                       for c, r in (('USD', '1.0800'), ('CHF', '0.9400'))])\n"
+    "    uow.commit()\n"
+)
+
+
+@dataclass
+class PaymentsLedger:
+    """A ledger ready for the payments load (commitments loaded) and the workbook to load."""
+
+    folder: Path
+    db: Path
+    payments: Path
+    rows: int
+    fx: tuple[float, str] | None  # the ECB load (seconds, output), when one was made
+
+
+def prepare_payments(folder: Path, rows: int, ecb: Path | None, echo: bool = True) -> PaymentsLedger:
+    """Generate the workbooks and a ledger holding the organisations and commitments they
+    need (with the ECB history first when ``ecb`` is given)."""
+    t = time.perf_counter()
+    orgs, commitments, payments = write_workbooks(folder, rows)
+    if echo:
+        print(f"generated {rows:,} payments on {max(1, rows // 100):,} commitments "
+              f"({payments.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
+    db = f"sqlite:///{folder / 'ledger.db'}"
+    run(["db", "upgrade"], db)
+    setup = folder / "setup.py"
+    setup.write_text(SETUP)
+    subprocess.run([sys.executable, str(setup), db], check=True, cwd=ROOT)
+    fx = None
+    if ecb is not None:  # ECB first: the USD payments take the rate of their date from it.
+        fx_seconds, _fx_peak, fx_out = run(["import", "fx", str(ecb)], db)
+        fx = (fx_seconds, fx_out)
+    run(["import", "organisations", str(orgs)], db)
+    c_seconds, _, c_out = run(["import", "commitments", str(commitments)], db)
+    if echo:
+        print(f"commitments (setup, not the target): {c_seconds:.2f} s — {c_out}")
+    return PaymentsLedger(folder, folder / "ledger.db", payments, rows, fx)
+
+
+@dataclass
+class PaymentsMeasure:
+    """Seconds of each load and of each bare pandas read (in pairs), peak MB of each load."""
+
+    loads: list[float]
+    reads: list[float]
+    peaks: list[float]
+    output: str
+
+    @property
+    def ratio(self) -> float:
+        """Best load over best read (the machine may be shared: the best is the least disturbed)."""
+        return min(self.loads) / min(self.reads)
+
+    @property
+    def peak(self) -> float:
+        return max(self.peaks)
+
+
+def measure_payments(ledger: PaymentsLedger, repeat: int, command: list[str] | None = None) -> PaymentsMeasure:
+    """``budget import payments`` vs ``pandas.read_excel(engine="calamine")`` of the same file.
+
+    The machine may be shared: each measurement is repeated, interleaved (load, then the
+    pandas read), on fresh copies of the same database. ``command``: another interpreter
+    command line running the ``budget`` CLI (another checkout), measured the same way.
+    """
+    import shutil
+
+    import pandas as pd
+
+    out = PaymentsMeasure([], [], [], "")
+    for i in range(repeat):
+        copy = ledger.folder / f"payments-{i}.db"
+        shutil.copy(ledger.db, copy)
+        seconds, peak, out.output = run(["import", "payments", str(ledger.payments)], f"sqlite:///{copy}",
+                                        command)
+        copy.unlink()
+        out.loads.append(seconds)
+        out.peaks.append(peak)
+        start = time.perf_counter()
+        frame = pd.read_excel(ledger.payments, engine="calamine")
+        out.reads.append(time.perf_counter() - start)
+        assert len(frame) == ledger.rows
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
@@ -145,70 +250,22 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="Repetitions (the best is kept).")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-imports-"))
-    db = f"sqlite:///{folder / 'ledger.db'}"
     print(f"working in {folder}")
-    t = time.perf_counter()
-    orgs, commitments, payments = write_workbooks(folder, args.rows)
-    print(f"generated {args.rows:,} payments on {max(1, args.rows // 100):,} commitments "
-          f"({payments.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
-
     ecb = args.ecb or (SHARED_ECB if SHARED_ECB.exists() else generated_ecb(folder))
-    run(["db", "upgrade"], db)
-    setup = folder / "setup.py"
-    setup.write_text(
-        "import datetime as dt, sys\n"
-        "from decimal import Decimal\n"
-        "from budget.ledger.db import make_engine, make_session_factory\n"
-        "from budget.uow import UnitOfWork\n"
-        "from budget.services import register_allocation, record_credit, record_rates\n"
-        "f = make_session_factory(make_engine(sys.argv[1]))\n"
-        "with UnitOfWork(f) as uow:\n"
-        "    register_allocation(uow, '99.99.99.99.99.01', 'Benchmark AB', 'M2', control_mode='warn')\n"
-        "    record_credit(uow, '99.99.99.99.99.01', 2025, 'commitment', '900000000000.00')\n"
-        "    record_credit(uow, '99.99.99.99.99.01', 2025, 'payment', '900000000000.00')\n"
-        "    # The ECB history may end before 2025: the payments' year gets a rate every weekday\n"
-        "    # (a rate older than BUDGET_MAX_RATE_AGE_DAYS is refused).\n"
-        "    days = [dt.date(2025, 1, 1) + dt.timedelta(days=i) for i in range(365)]\n"
-        "    record_rates(uow, [(c, d, Decimal(r)) for d in days if d.weekday() < 5\n"
-        "                       for c, r in (('USD', '1.0800'), ('CHF', '0.9400'))])\n"
-        "    uow.commit()\n"
-    )
-    subprocess.run([sys.executable, str(setup), db], check=True, cwd=ROOT)
-    # ECB first: the USD payments take the rate of their date from it.
-    fx_seconds, _fx_peak, fx_out = run(["import", "fx", str(ecb)], db)
-    run(["import", "organisations", str(orgs)], db)
-    c_seconds, _, c_out = run(["import", "commitments", str(commitments)], db)
-    print(f"commitments (setup, not the target): {c_seconds:.2f} s — {c_out}")
-
-    # The machine may be shared: each measurement is repeated, interleaved (load, then the
-    # pandas read), on fresh copies of the same database, and the best of each is kept.
-    import shutil
-
-    import pandas as pd
-
-    base = folder / "ledger.db"
-    loads, reads, peaks = [], [], []
-    pay_out = ""
-    for i in range(args.repeat):
-        copy = folder / f"payments-{i}.db"
-        shutil.copy(base, copy)
-        seconds, peak, pay_out = run(["import", "payments", str(payments)], f"sqlite:///{copy}")
-        loads.append(seconds)
-        peaks.append(peak)
-        start = time.perf_counter()
-        frame = pd.read_excel(payments, engine="calamine")
-        reads.append(time.perf_counter() - start)
-        assert len(frame) == args.rows
-    pay_seconds, read_seconds = min(loads), min(reads)
+    ledger = prepare_payments(folder, args.rows, ecb)
+    assert ledger.fx is not None
+    fx_seconds, fx_out = ledger.fx
+    m = measure_payments(ledger, args.repeat)
+    loads, reads = m.loads, m.reads
     print()
-    print(f"budget import payments ({args.rows:,} rows), best of {args.repeat}: {pay_seconds:.2f} s "
-          f"(all: {', '.join(f'{x:.2f}' for x in loads)}) — {pay_out}")
-    print(f"pandas.read_excel(engine='calamine') alone, best of {args.repeat}: {read_seconds:.2f} s "
+    print(f"budget import payments ({args.rows:,} rows), best of {args.repeat}: {min(loads):.2f} s "
+          f"(all: {', '.join(f'{x:.2f}' for x in loads)}) — {m.output}")
+    print(f"pandas.read_excel(engine='calamine') alone, best of {args.repeat}: {min(reads):.2f} s "
           f"(all: {', '.join(f'{x:.2f}' for x in reads)})")
     pairs = [a / b for a, b in zip(loads, reads, strict=True)]
-    print(f"ratio: {pay_seconds / read_seconds:.2f} (target <= 3); per pair: "
+    print(f"ratio: {m.ratio:.2f} (target <= 3); per pair: "
           + ", ".join(f"{r:.2f}" for r in pairs) + f"; median per pair: {statistics.median(pairs):.2f}")
-    print(f"peak memory of the payments load (child process RSS): {max(peaks):.0f} MB (target <= 600)")
+    print(f"peak memory of the payments load (child process RSS): {m.peak:.0f} MB (target <= 600)")
 
     # ECB: the same rates with a plain executemany into a fresh copy of the same table.
     from imports.ecb import read_rates

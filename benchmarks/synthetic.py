@@ -222,70 +222,13 @@ def _write(engine: Engine, entries: int, rng: random.Random, today: dt.date) -> 
             if name != "alembic_version" and "id" in Base.metadata.tables[name].c:
                 top = conn.execute(select(func.max(Base.metadata.tables[name].c.id))).scalar()
                 w.next_id[name] = (top or 0) + 1
-
-        # Reference data: 20 ABs (two per directorate), 300 streams.
-        directorates = [code for code, _ in DIRECTORATES]
-        ab_ids: list[int] = []
-        for i, dcode in enumerate(directorates):
-            for j in (1, 2):
-                ab_ids.append(w.add("basic_allocation", code=f"99.{50 + i:02d}.{j:02d}.35.40.01",
-                                    label=f"Synthetic contributions {dcode} ({j})", directorate_code=dcode,
-                                    control_mode="block" if j == 1 else "warn"))
-        streams = []
-        for i in range(STREAMS):
-            cur = "USD" if i % 20 < 7 else "CHF" if i % 20 < 10 else "EUR"
-            dcode = directorates[i % len(directorates)]
-            ab = ab_ids[(i % len(directorates)) * 2 + (i // len(directorates)) % 2]
-            size = int(math.exp(rng.uniform(math.log(5_000), math.log(20_000_000)))) * 100  # cents a year
-            oid = w.add("organisation", code=f"SYN-{i:03d}", name=f"Synthetic organisation {i:03d}",
-                        body=f"Synthetic body {i // 3:03d}", directorate_code=dcode, currency=cur, ab_id=ab)
-            streams.append((oid, cur, ab, size))
-
-        # Rates: every business day from the first year to today.
-        rates = build_rates(rng, dt.date(years[0] - 1, 12, 1), today)
-        for cur, rows in build_rates.published.items():  # type: ignore[attr-defined]
-            for day, level in rows:
-                w.add("exchange_rate", currency=cur, rate_date=w.day(day), rate=rate_text(level), source="SYNTH")
-
-        def rate_on(cur: str, day: dt.date) -> tuple[int, dt.date | None]:
-            if cur == "EUR":
-                return 10_000, None
-            return rates[cur][day.toordinal()]
-
+        streams = _reference_data(w, rng)
+        rate_on = _rates(w, rng, years[0], today)
         cycles = max(1, math.ceil(entries / (YEARS * STREAMS * ENTRIES_PER_CYCLE)))
         committed: dict[tuple[int, int], int] = defaultdict(int)  # (ab, year) -> EUR cents
         paid_in: dict[tuple[int, int], int] = defaultdict(int)  # (ab, payment year) -> EUR cents
-        written = 0
-        horizon = today
-
-        # Newest years first: if the entry budget runs out, the oldest years are the ones cut.
-        for year in reversed(years):
-            if written >= entries:
-                break
-            for s, (oid, cur, ab, size) in enumerate(streams):
-                step = max(1, 330 // cycles)
-                for c in range(cycles):
-                    written += _cycle(w, rng, year, s, c, oid, cur, ab, size // cycles, step, rate_on,
-                                      horizon, committed, paid_in)
-                    if written >= entries:
-                        break
-                if written >= entries:
-                    break
-
-        # Credits cover what was committed and paid: no AB over-committed, no payment beyond credits.
-        for (ab, year), eur in sorted(committed.items()):
-            total = -(-eur * 103 // 100 // 100_000) * 100_000  # 3 % margin, whole thousand euros
-            initial = total * 9 // 10 // 100 * 100
-            w.add("credit_movement", ab_id=ab, fiscal_year=year, credit_type="commitment", stage="initial",
-                  reference="", entry_date=w.day(dt.date(year, 1, 15)), amount=initial, revision=0)
-            w.add("credit_movement", ab_id=ab, fiscal_year=year, credit_type="commitment", stage="adjustment",
-                  reference="", entry_date=w.day(dt.date(year, 6, 30)), amount=total - initial, revision=0)
-            written += 2
-        for (ab, year), eur in sorted(paid_in.items()):
-            total = -(-eur * 105 // 100 // 100_000) * 100_000
-            w.add("credit_movement", ab_id=ab, fiscal_year=year, credit_type="payment", stage="initial",
-                  reference="", entry_date=w.day(dt.date(year, 1, 15)), amount=total, revision=0)
-            written += 1
+        _entries(w, rng, years, streams, cycles, entries, rate_on, today, committed, paid_in)
+        _credits(w, committed, paid_in)
         w.flush()
         if not sqlite:
             for name, tbl in Base.metadata.tables.items():
@@ -297,6 +240,79 @@ def _write(engine: Engine, entries: int, rng: random.Random, today: dt.date) -> 
     counts["entries"] = sum(counts.get(t, 0) for t in ENTRY_TABLES)
     counts["cycles_per_stream_year"] = cycles
     return counts
+
+
+def _reference_data(w: Writer, rng: random.Random) -> list[tuple[int, str, int, int]]:
+    """20 ABs (two per directorate) and 300 streams: (organisation id, currency, AB id, cents a year)."""
+    directorates = [code for code, _ in DIRECTORATES]
+    ab_ids: list[int] = []
+    for i, dcode in enumerate(directorates):
+        for j in (1, 2):
+            ab_ids.append(w.add("basic_allocation", code=f"99.{50 + i:02d}.{j:02d}.35.40.01",
+                                label=f"Synthetic contributions {dcode} ({j})", directorate_code=dcode,
+                                control_mode="block" if j == 1 else "warn"))
+    streams = []
+    for i in range(STREAMS):
+        cur = "USD" if i % 20 < 7 else "CHF" if i % 20 < 10 else "EUR"
+        dcode = directorates[i % len(directorates)]
+        ab = ab_ids[(i % len(directorates)) * 2 + (i // len(directorates)) % 2]
+        size = int(math.exp(rng.uniform(math.log(5_000), math.log(20_000_000)))) * 100  # cents a year
+        oid = w.add("organisation", code=f"SYN-{i:03d}", name=f"Synthetic organisation {i:03d}",
+                    body=f"Synthetic body {i // 3:03d}", directorate_code=dcode, currency=cur, ab_id=ab)
+        streams.append((oid, cur, ab, size))
+    return streams
+
+
+def _rates(w: Writer, rng: random.Random, first_year: int, today: dt.date) -> Any:
+    """Rates on every business day from the first year to today; the "rate on" look-up."""
+    rates = build_rates(rng, dt.date(first_year - 1, 12, 1), today)
+    for cur, rows in build_rates.published.items():  # type: ignore[attr-defined]
+        for day, level in rows:
+            w.add("exchange_rate", currency=cur, rate_date=w.day(day), rate=rate_text(level), source="SYNTH")
+
+    def rate_on(cur: str, day: dt.date) -> tuple[int, dt.date | None]:
+        if cur == "EUR":
+            return 10_000, None
+        return rates[cur][day.toordinal()]
+
+    return rate_on
+
+
+def _entries(
+    w: Writer, rng: random.Random, years: list[int], streams: list[tuple[int, str, int, int]], cycles: int,
+    entries: int, rate_on: Any, horizon: dt.date, committed: dict[tuple[int, int], int],
+    paid_in: dict[tuple[int, int], int],
+) -> None:
+    """The calls, commitments and payments, newest years first: if the entry budget runs
+    out, the oldest years are the ones cut."""
+    written = 0
+    for year in reversed(years):
+        if written >= entries:
+            break
+        for s, (oid, cur, ab, size) in enumerate(streams):
+            step = max(1, 330 // cycles)
+            for c in range(cycles):
+                written += _cycle(w, rng, year, s, c, oid, cur, ab, size // cycles, step, rate_on,
+                                  horizon, committed, paid_in)
+                if written >= entries:
+                    break
+            if written >= entries:
+                break
+
+
+def _credits(w: Writer, committed: dict[tuple[int, int], int], paid_in: dict[tuple[int, int], int]) -> None:
+    """Credits covering what was committed and paid: no AB over-committed, no payment beyond credits."""
+    for (ab, year), eur in sorted(committed.items()):
+        total = -(-eur * 103 // 100 // 100_000) * 100_000  # 3 % margin, whole thousand euros
+        initial = total * 9 // 10 // 100 * 100
+        w.add("credit_movement", ab_id=ab, fiscal_year=year, credit_type="commitment", stage="initial",
+              reference="", entry_date=w.day(dt.date(year, 1, 15)), amount=initial, revision=0)
+        w.add("credit_movement", ab_id=ab, fiscal_year=year, credit_type="commitment", stage="adjustment",
+              reference="", entry_date=w.day(dt.date(year, 6, 30)), amount=total - initial, revision=0)
+    for (ab, year), eur in sorted(paid_in.items()):
+        total = -(-eur * 105 // 100 // 100_000) * 100_000
+        w.add("credit_movement", ab_id=ab, fiscal_year=year, credit_type="payment", stage="initial",
+              reference="", entry_date=w.day(dt.date(year, 1, 15)), amount=total, revision=0)
 
 
 def _cycle(

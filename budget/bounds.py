@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -39,7 +38,10 @@ MIN_RATE, MAX_RATE = Decimal("0.0001"), Decimal("100000000")
 #: Largest entry id or batch number (PostgreSQL ``integer``).
 MAX_ID = 2**31 - 1
 
-_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+#: The characters :func:`_is_hidden` refuses, as one pattern: the Unicode category Cc (C0
+#: controls, DEL, C1 controls: U+0000-U+001F, U+007F-U+009F) and the bidi overrides and
+#: isolates. A search runs in C over a whole text (or many joined) instead of a call per character.
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _TEXT_WHITESPACE = {"\t", "\n", "\r"}
 
 
@@ -58,7 +60,12 @@ def _short(text: str, keep: int = 30) -> str:
 
 def _is_hidden(ch: str) -> bool:
     """A control (C0, C1, ANSI ESC) or bidi override/isolate character."""
-    return ch in _BIDI or unicodedata.category(ch) == "Cc"
+    return _HIDDEN.match(ch) is not None
+
+
+def has_hidden(text: str) -> bool:
+    """True when ``text`` holds a character :func:`_is_hidden` refuses."""
+    return _HIDDEN.search(text) is not None
 
 
 def _plain(value: Decimal) -> str:
@@ -82,14 +89,20 @@ def max_amount() -> Decimal:
     return Decimal(config.get("BUDGET_MAX_AMOUNT"))
 
 
-def amount(value: Decimal, currency: str = "EUR", what: str = "The amount") -> Decimal:
+def amount(value: Decimal, currency: str = "EUR", what: str | Callable[[], str] = "The amount", *,
+           limit: Decimal | None = None) -> Decimal:
     """Return ``value`` when its size is below ``BUDGET_MAX_AMOUNT``, else refuse it.
 
     Checked before any rounding, so ``1e308`` is a refusal, never an arithmetic error.
+    ``what`` names the value in the refusal (a function making the name: only called then);
+    ``limit``: :func:`max_amount` already read (a load reads it once, not once per amount).
     """
-    limit = max_amount()
+    if limit is None:
+        limit = max_amount()
     if value.is_finite() and abs(value) < limit:
         return value
+    if callable(what):
+        what = what()
     shown = (f"{value:,.2f}" if abs(value) < Decimal("1E30") else f"{value:.3E}") if value.is_finite() else str(value)
     raise OutOfBoundsError(
         f"{what} {currency} {shown} is too large: one entry holds less than {currency} "
@@ -250,7 +263,7 @@ def _label(table: Any, key: str, values: Mapping[str, Any]) -> str:
 def _check(table: Any, key: str, kind: str, limit: int | None, free: bool, value: Any,
            values: Mapping[str, Any]) -> None:
     if kind == "text" and isinstance(value, str):
-        if len(value) > (limit or 10**9) or any(_is_hidden(ch) for ch in value):
+        if len(value) > (limit or 10**9) or has_hidden(value):
             text(value, _label(table, key, values), limit or 10**9, free=free or limit is None)
     elif kind == "entry_date" and isinstance(value, dt.date):
         entry_date(value, _label(table, key, values))
@@ -300,6 +313,13 @@ def _check_distinct(table: Any, key: str, kind: str, limit: int | None, free: bo
     if kind != "text":
         days = [v for v in values if isinstance(v, dt.date)]
         values = {min(days), max(days)} if days else set()
+    else:
+        texts = [v for v in values if isinstance(v, str)]
+        # The usual column passes whole: no text too long, no hidden character in all of
+        # them joined (by a character that is not hidden). Otherwise each is checked and
+        # the refusal names the first one at fault.
+        if max(map(len, texts), default=0) <= (limit or 10**9) and not has_hidden(" ".join(texts)):
+            return
     for value in values:
         try:
             _check(table, key, kind, limit, free, value, {})

@@ -156,7 +156,7 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> None:
+def print_table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> None:
     """A plain aligned text table (amount columns right-aligned)."""
     right = right or set()
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
@@ -172,7 +172,8 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = N
         click.echo(line(r))
 
 
-def _date(value: dt.datetime | None) -> dt.date | None:
+def day_of(value: dt.datetime | None) -> dt.date | None:
+    """The day of a click DateTime option (None: not given)."""
     return value.date() if value is not None else None
 
 
@@ -259,7 +260,7 @@ def demo(c: Context, today: dt.datetime | None) -> None:
     from budget.ledger.migrate import upgrade
 
     upgrade(c.engine)
-    result = load_demo(c.factory(), today=_date(today))
+    result = load_demo(c.factory(), today=day_of(today))
     click.echo(result.message)
 
 
@@ -389,7 +390,7 @@ def credit(
     row = _write(
         c,
         lambda uow: record_credit(
-            uow, ab_code, year, credit_type, amount, stage, entry_date=_date(day), reference=reference
+            uow, ab_code, year, credit_type, amount, stage, entry_date=day_of(day), reference=reference
         ),
         as_json=as_json,
     )
@@ -449,7 +450,7 @@ def assess(
             period_end=end.date(),
             due_date=due.date(),
             fiscal_year=year,
-            received=_date(received),
+            received=day_of(received),
         ),
         as_json=as_json,
     )

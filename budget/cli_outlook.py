@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from budget.cli import DATE, YEAR, Context, _date, _table, emit_json, pass_ctx
+from budget.cli import DATE, YEAR, Context, day_of, emit_json, pass_ctx, print_table
 from budget.errors import ValidationError
 from budget.money import fmt, normalise_currency, rate
 
@@ -50,22 +50,22 @@ def _print_outlook(o: object) -> None:
              fmt(r.expected_payments), fmt(r.projected_paid), _balance(r.payment_balance),
              f"{fmt(r.expected_payments_strong)} – {fmt(r.expected_payments_weak)}"]
             for r in [*o.rows, o.total]]
-    _table(head, rows, right=set(range(1, len(head))))
+    print_table(head, rows, right=set(range(1, len(head))))
     click.echo("\nCash plan (EUR)")
-    _table(["month", "paid", "expected payments", "cumulative", "committed", "expected commitments", "cumulative"],
-           [[f"{o.year}-{m.month:02d}", fmt(m.paid), fmt(m.expected_payments), fmt(m.cumulative_paid),
+    print_table(["month", "paid", "expected payments", "cumulative", "committed", "expected commitments", "cumulative"],
+                [[f"{o.year}-{m.month:02d}", fmt(m.paid), fmt(m.expected_payments), fmt(m.cumulative_paid),
              fmt(m.committed), fmt(m.expected_commitments), fmt(m.cumulative_committed)] for m in o.cash_plan],
            right=set(range(1, 7)))
     if o.credit_needs:
         click.echo("\nCredit needs of the open foreign-currency calls (adjustment: + increase or commit, - release)")
-        _table(["organisation", "reference", "source", "currency", "open", "committed EUR", "rate", "needed EUR",
+        print_table(["organisation", "reference", "source", "currency", "open", "committed EUR", "rate", "needed EUR",
                 "adjustment"],
                [[n.organisation, n.reference, n.source + (" (estimated)" if n.estimated else ""), n.currency,
                  fmt(n.open), fmt(n.committed_eur), str(n.rate), fmt(n.needed_eur), fmt(n.adjustment)]
                 for n in o.credit_needs], right={4, 5, 6, 7, 8})
     click.echo("\nStill to come (each with its basis)")
-    _table(["day", "kind", "organisation", "AB", "reference", "currency", "amount", "EUR", "basis"],
-           [[p.day.isoformat(), p.kind, p.organisation, p.ab, p.reference, p.currency, fmt(p.amount), fmt(p.eur),
+    print_table(["day", "kind", "organisation", "AB", "reference", "currency", "amount", "EUR", "basis"],
+                [[p.day.isoformat(), p.kind, p.organisation, p.ab, p.reference, p.currency, fmt(p.amount), fmt(p.eur),
              p.basis + (" [estimated]" if p.estimated else "")] for p in o.parts], right={6, 7})
 
 
@@ -97,7 +97,7 @@ def outlook(c: Context, year: int | None, as_of: dt.datetime | None, by: str, ra
     if year is None:
         raise click.UsageError("give --year (or --backtest YEAR)")
     with c.uow(write=False) as uow:
-        o = service.outlook(uow, year, as_of=_date(as_of), by=by, rates=given, directorates=scope,
+        o = service.outlook(uow, year, as_of=day_of(as_of), by=by, rates=given, directorates=scope,
                             sensitivity=Decimal(str(sensitivity)) / 100)
     if as_json:
         emit_json(o.to_json())
@@ -111,8 +111,8 @@ def _print_backtest(year: int, months: list[Any], as_json: bool) -> None:
         return
     click.echo(f"Back-test of the outlook on {year}: projected year-end payments as of each month end "
                "against the payments really made in the year (EUR)")
-    _table(["as of", "projected", "actual", "error", "error %"],
-           [[m.as_of.isoformat(), fmt(m.projected_paid), fmt(m.actual_paid), fmt(m.error),
+    print_table(["as of", "projected", "actual", "error", "error %"],
+                [[m.as_of.isoformat(), fmt(m.projected_paid), fmt(m.actual_paid), fmt(m.error),
              "–" if m.error_rate is None else f"{m.error_rate * 100:.2f} %"] for m in months], right={1, 2, 3, 4})
     worst = max((abs(m.error_rate) for m in months if m.error_rate is not None), default=None)
     if worst is not None:
@@ -134,7 +134,7 @@ def timeliness(c: Context, year: int, as_of: dt.datetime | None, within: int, di
     from budget.services.timeliness import timeliness as compute
 
     with c.uow(write=False) as uow:
-        t = compute(uow, year, as_of=_date(as_of), directorates=list(directorates) or None, within_days=within)
+        t = compute(uow, year, as_of=day_of(as_of), directorates=list(directorates) or None, within_days=within)
     if as_json:
         emit_json(t.to_json())
         return
@@ -149,7 +149,7 @@ def timeliness(c: Context, year: int, as_of: dt.datetime | None, within: int, di
 
     click.echo(f"Timeliness of the {year} assessments as of {t.as_of} (honour roll: paid in full within "
                f"{within} days of receipt)")
-    _table(["organisation", "reference", "received", "due", "EUR", "first paid", "days", "fully paid", "days",
+    print_table(["organisation", "reference", "received", "due", "EUR", "first paid", "days", "fully paid", "days",
             "by due date", f"within {within} d"],
            [[a.organisation, a.reference, a.received.isoformat(), a.due_date.isoformat(), fmt(a.eur),
              str(a.first_paid or "–"), str(a.days_to_first if a.days_to_first is not None else "–"),
@@ -157,7 +157,7 @@ def timeliness(c: Context, year: int, as_of: dt.datetime | None, within: int, di
              yes(a.paid_by_due), yes(a.within(within))] for a in t.assessments], right={4, 6, 8})
     for title, groups in (("organisation", t.organisations), ("directorate", t.directorates)):
         click.echo(f"\nPer {title}")
-        _table([title, "assessments", "EUR", "median days to full", "median delay", "paid by due (count)",
+        print_table([title, "assessments", "EUR", "median days to full", "median delay", "paid by due (count)",
                 "paid by due (EUR)", "honour roll"],
                [[g.key, str(g.count), fmt(g.eur), num(g.median_days_to_full), num(g.median_delay),
                  num(g.share_by_due_count, True), num(g.share_by_due_eur, True), yes(g.honour_roll)]

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import click
 
-from budget.cli import DATE, ENTRY_ID, YEAR, Context, _date, _table, emit_json, pass_ctx
+from budget.cli import DATE, ENTRY_ID, YEAR, Context, day_of, emit_json, pass_ctx, print_table
 from budget.money import ZERO, fmt, json_amount
 
 # ---------------------------------------------------------------------------- reads
@@ -33,7 +33,7 @@ def summary(
     from budget.services.views import execution
 
     with c.uow(write=False) as uow:
-        ex = execution(uow, year, by, as_of=_date(as_of), directorates=list(directorates) or None)
+        ex = execution(uow, year, by, as_of=day_of(as_of), directorates=list(directorates) or None)
     if as_json:
         emit_json(ex.to_json())
         return
@@ -49,7 +49,7 @@ def summary(
         ["TOTAL", "", fmt(t.committed), fmt(t.paid), fmt(t.open), fmt(t.paid_in_year)]
         + ([fmt(t.commitment_credits), fmt(t.available)] if by == "ab" else [])
     )
-    _table(head, rows, right=set(range(2, len(head))))
+    print_table(head, rows, right=set(range(2, len(head))))
     rate = t.commitment_rate
     click.echo(
         f"\nCommitment credits EUR {fmt(t.commitment_credits)}; committed EUR {fmt(t.committed)}"
@@ -68,14 +68,14 @@ def arrears(c: Context, as_of: dt.datetime | None, directorates: tuple[str, ...]
     """Overdue assessments with ageing buckets (0-30, 31-90, 91-365, > 365 days)."""
     from budget.services.views import arrears as compute
 
-    day = _date(as_of) or dt.date.today()
+    day = day_of(as_of) or dt.date.today()
     with c.uow(write=False) as uow:
         result = compute(uow, day, directorates=list(directorates) or None)
     if as_json:
         emit_json(result.to_json())
         return
     click.echo(f"Arrears as of {day}: EUR {fmt(result.total_eur)} overdue")
-    _table(
+    print_table(
         ["organisation", "reference", "due", "days", "bucket", "currency", "outstanding", "EUR"],
         [
             [
@@ -126,7 +126,7 @@ def commitments_cmd(c: Context, year: int | None, organisation: str | None, as_j
             ]
         )
         return
-    _table(
+    print_table(
         ["reference", "organisation", "year", "currency", "committed", "paid", "open", "open EUR"],
         [
             [
@@ -156,14 +156,15 @@ def organisations(c: Context, year: int, as_of: dt.datetime | None, directorates
     """Every organisation's year as of a day: assessed, committed, paid, outstanding, overdue, status."""
     from budget.services.dashboard_views import organisation_status
 
-    day = _date(as_of) or dt.date.today()
+    day = day_of(as_of) or dt.date.today()
     with c.uow(write=False) as uow:
         rows = organisation_status(uow, year, as_of=day, directorates=list(directorates) or None)
     if as_json:
         emit_json({"year": year, "as_of": day.isoformat(), "organisations": [r.to_json() for r in rows]})
         return
-    _table(["code", "directorate", "assessed EUR", "committed", "paid", "outstanding EUR", "overdue EUR", "status"],
-           [[r.code, r.directorate, fmt(r.assessed_eur), fmt(r.committed), fmt(r.paid), fmt(r.outstanding_eur),
+    print_table(["code", "directorate", "assessed EUR", "committed", "paid", "outstanding EUR", "overdue EUR",
+                 "status"],
+                [[r.code, r.directorate, fmt(r.assessed_eur), fmt(r.committed), fmt(r.paid), fmt(r.outstanding_eur),
              fmt(r.overdue_eur), r.status.replace("_", " ")] for r in rows], right={2, 3, 4, 5, 6})
 
 
@@ -213,7 +214,7 @@ def fx_differences(c: Context, year: int, month: str | None, directorates: tuple
         emit_json({"year": year, "month": month, "differences": [x.to_json() for x in lines],
                    "gains_eur": _amount(gains), "losses_eur": _amount(losses)})
         return
-    _table(["date", "commitment", "payment", "organisation", "currency", "commitment rate", "payment rate",
+    print_table(["date", "commitment", "payment", "organisation", "currency", "commitment rate", "payment rate",
             "gain (+) / loss (-) EUR"],
            [[str(x.entry_date), x.commitment, x.payment, x.organisation, x.currency, str(x.commitment_rate or ""),
              str(x.payment_rate or ""), fmt(x.gain_eur)] for x in lines], right={5, 6, 7})
@@ -229,7 +230,7 @@ def exposure(c: Context, as_of: dt.datetime | None, directorates: tuple[str, ...
     """What is still to pay in foreign currencies on open commitments, as booked and at the day's rate."""
     from budget.services.views import exposure as compute
 
-    day = _date(as_of) or dt.date.today()
+    day = day_of(as_of) or dt.date.today()
     with c.uow(write=False) as uow:
         lines = compute(uow, as_of=day, directorates=list(directorates) or None)
     complete = all(x.eur_at_rate is not None for x in lines)
@@ -241,8 +242,8 @@ def exposure(c: Context, as_of: dt.datetime | None, directorates: tuple[str, ...
         emit_json({"as_of": day.isoformat(), "currencies": [x.to_json() for x in lines], "total": total})
         return
     click.echo(f"Foreign-currency exposure as of {day} (difference: + is a latent loss)")
-    _table(["currency", "open", "EUR booked", "rate", "rate date", "EUR at rate", "difference"],
-           [[x.currency, fmt(x.open), fmt(x.eur_booked), str(x.rate or "no rate"), str(x.rate_date or ""),
+    print_table(["currency", "open", "EUR booked", "rate", "rate date", "EUR at rate", "difference"],
+                [[x.currency, fmt(x.open), fmt(x.eur_booked), str(x.rate or "no rate"), str(x.rate_date or ""),
              _text(x.eur_at_rate), _text(x.difference)] for x in lines], right={1, 2, 3, 5, 6})
     click.echo(f"total: EUR {fmt(booked)} booked, EUR {_text(at_rate)} at the day's rates")
 
@@ -266,12 +267,12 @@ def assessments_list(c: Context, year: int | None, organisation: str | None, dir
 
     with c.uow(write=False) as uow:
         rows = assessments(uow, year=year, organisation=organisation, directorates=list(directorates) or None,
-                           as_of=_date(as_of))
+                           as_of=day_of(as_of))
     if as_json:
         emit_json([r.to_json() for r in rows])
         return
-    _table(["organisation", "reference", "year", "received", "due", "lines", "EUR", "source"],
-           [[r.organisation, r.reference, str(r.fiscal_year), str(r.received), str(r.due_date),
+    print_table(["organisation", "reference", "year", "received", "due", "lines", "EUR", "source"],
+                [[r.organisation, r.reference, str(r.fiscal_year), str(r.received), str(r.due_date),
              ", ".join(f"{cur} {fmt(v)}" for cur, v in r.lines.items()), fmt(r.eur), r.source] for r in rows],
            right={6})
 
@@ -297,9 +298,9 @@ def credits_history(c: Context, year: int, ab: str | None, as_json: bool) -> Non
                     "reference": x.reference, "date": x.entry_date.isoformat(), "amount": _amount(x.amount),
                     "reversal": x.reversal, "note": x.note} for x in lines])
         return
-    _table(["date", "AB", "type", "stage", "reference", "EUR", "reversal"],
-           [[str(x.entry_date), x.ab, x.credit_type, x.stage, x.reference, fmt(x.amount), "yes" if x.reversal else ""]
-            for x in lines], right={5})
+    print_table(["date", "AB", "type", "stage", "reference", "EUR", "reversal"],
+                [[str(x.entry_date), x.ab, x.credit_type, x.stage, x.reference, fmt(x.amount),
+                  "yes" if x.reversal else ""] for x in lines], right={5})
 
 
 @click.command("audit")
@@ -317,13 +318,13 @@ def audit(c: Context, start: dt.datetime | None, end: dt.datetime | None, user: 
     from budget.services.audit import audit_trail
 
     with c.uow(write=False) as uow:
-        lines = audit_trail(uow, start=_date(start), end=_date(end), user=user, entity=entity, batch=batch,
+        lines = audit_trail(uow, start=day_of(start), end=day_of(end), user=user, entity=entity, batch=batch,
                             limit=limit)
     if as_json:
         emit_json([x.to_json() for x in lines])
         return
-    _table(["at (UTC)", "user", "channel", "action", "entity", "id", "batch"],
-           [[x.at.isoformat(sep=" ", timespec="seconds"), x.user, x.channel, x.action, x.entity, x.entity_id or "",
+    print_table(["at (UTC)", "user", "channel", "action", "entity", "id", "batch"],
+                [[x.at.isoformat(sep=" ", timespec="seconds"), x.user, x.channel, x.action, x.entity, x.entity_id or "",
              "" if x.batch_id is None else str(x.batch_id)] for x in lines])
 
 

@@ -395,19 +395,7 @@ def _stream_year(
     rng = random.Random(f"{code}-{year}")
     if offset == 0 and code in NOT_YET_ASSESSED:
         return
-    if kind == "pko":
-        start, end = dt.date(year, 7, 1), dt.date(year + 1, 6, 30)
-        notice = dt.date(year, 7, 1) + dt.timedelta(days=rng.randint(5, 25))
-    elif kind == "late":
-        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        notice = dt.date(year, 3, 1) + dt.timedelta(days=rng.randint(0, 120))
-    else:
-        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        notice = dt.date(year - 1, 12, 1) + dt.timedelta(days=rng.randint(0, 20))
-    if offset == 0 and code in {"OSCE-MISS", "COE-GRECO", "PCA"}:
-        notice = today - dt.timedelta(days=10 + rng.randint(0, 8))  # arrived recently: not yet due
-    if offset == 0 and code in {"CITES", "UNCCD"}:
-        notice = today - dt.timedelta(days=45 if code == "CITES" else 80)  # recently overdue
+    start, end, notice = _call_dates(code, kind, year, offset, today, rng)
     if notice > today:
         return
     due = notice + dt.timedelta(days=30) if kind != "cal" else dt.date(year, 1, 31)
@@ -450,25 +438,54 @@ def _stream_year(
         if first > today:
             continue
         if code in INSTALMENTS:
-            part = (amount * Decimal(rng.randint(45, 60)) / 100).quantize(CENT)
-            record_payment(uow, f"PAY-{year}-{code}-{cur}-1", cref, entry_date=first, amount=part)
-            counts["payments"] += 1
-            second = _weekday(first + dt.timedelta(days=rng.randint(90, 160)))
-            if offset == 0 and code in {"UN-PKO", "COE"}:
-                # This year's second instalments are being paid in parts, last month and this
-                # month, so the monthly report has payments of the month to show.
-                weeks = 2 if code == "UN-PKO" else 5
-                second = _weekday_before(today - dt.timedelta(weeks=weeks))
-                if second > first:
-                    share = ((amount - part) * Decimal(rng.randint(25, 40)) / 100).quantize(CENT)
-                    record_payment(uow, f"PAY-{year}-{code}-{cur}-2", cref, entry_date=second, amount=share)
-                    counts["payments"] += 1
-            elif second <= today:
-                record_payment(uow, f"PAY-{year}-{code}-{cur}-2", cref, entry_date=second, amount=amount - part)
-                counts["payments"] += 1
+            _pay_instalments(uow, (code, year, offset, cur), cref, amount, first, today, rng, counts)
         else:
             record_payment(uow, f"PAY-{year}-{code}-{cur}", cref, entry_date=first, amount=amount)
             counts["payments"] += 1
+
+
+def _call_dates(
+    code: str, kind: str, year: int, offset: int, today: dt.date, rng: random.Random
+) -> tuple[dt.date, dt.date, dt.date]:
+    """The period a stream's call covers and the day it was received."""
+    if kind == "pko":
+        start, end = dt.date(year, 7, 1), dt.date(year + 1, 6, 30)
+        notice = dt.date(year, 7, 1) + dt.timedelta(days=rng.randint(5, 25))
+    elif kind == "late":
+        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        notice = dt.date(year, 3, 1) + dt.timedelta(days=rng.randint(0, 120))
+    else:
+        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        notice = dt.date(year - 1, 12, 1) + dt.timedelta(days=rng.randint(0, 20))
+    if offset == 0 and code in {"OSCE-MISS", "COE-GRECO", "PCA"}:
+        notice = today - dt.timedelta(days=10 + rng.randint(0, 8))  # arrived recently: not yet due
+    if offset == 0 and code in {"CITES", "UNCCD"}:
+        notice = today - dt.timedelta(days=45 if code == "CITES" else 80)  # recently overdue
+    return start, end, notice
+
+
+def _pay_instalments(
+    uow: UnitOfWork, line: tuple[str, int, int, str], cref: str, amount: Decimal, first: dt.date,
+    today: dt.date, rng: random.Random, counts: dict[str, int],
+) -> None:
+    """A commitment paid in two instalments (``line``: code, year, offset, currency)."""
+    code, year, offset, cur = line
+    part = (amount * Decimal(rng.randint(45, 60)) / 100).quantize(CENT)
+    record_payment(uow, f"PAY-{year}-{code}-{cur}-1", cref, entry_date=first, amount=part)
+    counts["payments"] += 1
+    second = _weekday(first + dt.timedelta(days=rng.randint(90, 160)))
+    if offset == 0 and code in {"UN-PKO", "COE"}:
+        # This year's second instalments are being paid in parts, last month and this
+        # month, so the monthly report has payments of the month to show.
+        weeks = 2 if code == "UN-PKO" else 5
+        second = _weekday_before(today - dt.timedelta(weeks=weeks))
+        if second > first:
+            share = ((amount - part) * Decimal(rng.randint(25, 40)) / 100).quantize(CENT)
+            record_payment(uow, f"PAY-{year}-{code}-{cur}-2", cref, entry_date=second, amount=share)
+            counts["payments"] += 1
+    elif second <= today:
+        record_payment(uow, f"PAY-{year}-{code}-{cur}-2", cref, entry_date=second, amount=amount - part)
+        counts["payments"] += 1
 
 
 def _credit_returned(uow: UnitOfWork, today: dt.date) -> None:

@@ -42,6 +42,8 @@ _HISTORIC: dict[str, int] = {
     "CYP": 2, "EEK": 2, "LTL": 2, "LVL": 2, "MTL": 2, "ROL": 2, "SIT": 2, "SKK": 2, "TRL": 2,
 }
 ALL_CURRENCIES: Mapping[str, int] = {**_ISO4217, **_HISTORIC}
+#: The smallest unit of each currency's number of decimals (0.01 for 2).
+_QUANTA = {e: Decimal(1).scaleb(-e) for e in {*ALL_CURRENCIES.values(), 2}}
 
 #: Currencies the ledger can hold amounts in: integer hundredths fit them exactly.
 LEDGER_CURRENCIES: frozenset[str] = frozenset(c for c, e in ALL_CURRENCIES.items() if e <= 2)
@@ -90,20 +92,21 @@ def D(value: object) -> Decimal:
         raise ValidationError(f"{value!r} is not an amount") from exc
 
 
-def money(value: object, currency: str = "EUR") -> Decimal:
+def money(value: object, currency: str = "EUR", *, limit: Decimal | None = None) -> Decimal:
     """An exact amount in ``currency``: refuses more decimals than the currency has, and an
-    amount beyond ``BUDGET_MAX_AMOUNT`` (:func:`budget.bounds.amount`)."""
+    amount beyond ``BUDGET_MAX_AMOUNT`` (:func:`budget.bounds.amount`; ``limit``: that
+    setting already read, by a load converting many amounts)."""
     amount = D(value)
     if not amount.is_finite():
         raise ValidationError(f"{value!r} is not an amount")
-    bounds.amount(amount, currency if currency in ALL_CURRENCIES else "")
+    bounds.amount(amount, currency if currency in ALL_CURRENCIES else "", limit=limit)
     exponent = ALL_CURRENCIES.get(currency, 2)
-    quantum = Decimal(1).scaleb(-exponent)
-    if amount != amount.quantize(quantum, rounding=ROUND_HALF_UP):
+    exact = amount.quantize(_QUANTA[exponent], rounding=ROUND_HALF_UP)
+    if amount != exact:
         raise ValidationError(
             f"{currency} amounts have at most {exponent} decimals; {amount} has more."
         )
-    return amount.quantize(CENT)
+    return exact if exponent == 2 else amount.quantize(CENT)
 
 
 def positive(amount: Decimal, what: str = "The amount") -> Decimal:
@@ -129,15 +132,18 @@ def rate(value: object) -> Decimal:
     return Decimal(int(r)) if r == r.to_integral_value() else r
 
 
-def to_eur(amount: Decimal, currency: str, units_per_eur: Decimal | None) -> Decimal:
-    """EUR equivalent of ``amount`` at ``units_per_eur`` (ECB convention), to the cent."""
+def to_eur(amount: Decimal, currency: str, units_per_eur: Decimal | None, *,
+           limit: Decimal | None = None) -> Decimal:
+    """EUR equivalent of ``amount`` at ``units_per_eur`` (ECB convention), to the cent
+    (``limit``: ``BUDGET_MAX_AMOUNT`` already read, as for :func:`money`)."""
     if currency == "EUR":
         return amount
     if units_per_eur is None:
         raise ValidationError(f"A rate is needed to convert {currency} to EUR.")
     with bounds.checked_arithmetic(f"{currency} {amount} at rate {units_per_eur}"):
         eur = round_cents(amount / units_per_eur)
-    return bounds.amount(eur, "EUR", f"{currency} {fmt(amount)} at rate {units_per_eur} makes")
+    return bounds.amount(eur, "EUR", lambda: f"{currency} {fmt(amount)} at rate {units_per_eur} makes",
+                         limit=limit)
 
 
 def sum_by_currency(pairs: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:

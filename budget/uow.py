@@ -3,18 +3,29 @@
     with UnitOfWork(factory, user="alice", channel="dashboard") as uow:
         record_payment(uow, ...)
         uow.commit()
+
+It knows what it wrote: every new row the session flushes is noted (table, id), and the bulk
+path notes the rows it inserts itself (:meth:`UnitOfWork.wrote`). On commit the derived
+tables are brought up to date from exactly those rows (:func:`budget.services.balances.refresh`).
+
+Concurrency is by row locks on what is touched (:meth:`UnitOfWork.lock`): writers on
+different organisations and ABs run side by side on PostgreSQL; SQLite has one writer at a
+time anyway (``BEGIN IMMEDIATE``).
 """
 
 from __future__ import annotations
 
 import json
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from budget.ledger.models import AuditLog
+from budget.ledger.models import AuditLog, BasicAllocation, Organisation
 
 
 class UnitOfWork:
@@ -24,7 +35,8 @@ class UnitOfWork:
         session_factory: from :func:`budget.ledger.db.make_session_factory`.
         user: who acts (written on every row and audit line).
         channel: through which door (``cli``, ``dashboard``, ``import``, ``demo``...).
-        write: take the database's write lock at the start (SQLite ``BEGIN IMMEDIATE``).
+        write: a writing unit of work (SQLite ``BEGIN IMMEDIATE``; derived tables refreshed
+            on commit).
     """
 
     def __init__(
@@ -41,7 +53,8 @@ class UnitOfWork:
         self.write = write
         self.batch_id: int | None = None
         self._session: Session | None = None
-        self._marks: dict[str, int] | None = None
+        #: Ids of the rows this unit of work inserted, per table name.
+        self.written: dict[str, set[int]] = defaultdict(set)
 
     @property
     def session(self) -> Session:
@@ -52,16 +65,7 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self._session = self.session_factory()
         if self.write:
-            from budget.services import balances  # the services import this module
-
-            # Each writing transaction starts by taking the writers' lock (PostgreSQL) and
-            # noting where the entry tables stand: on commit, the projections are brought up
-            # to date with what it wrote from there (see budget.services.balances).
-            def began(_session: Session, transaction: Any, connection: Any) -> None:
-                if not transaction.nested:  # a savepoint is part of the transaction
-                    self._marks = balances.start(connection)
-
-            event.listen(self._session, "after_begin", began)
+            event.listen(self._session, "after_flush", self._note_flushed)
         bind = self._session.get_bind()
         if self.write and bind.dialect.name == "sqlite":
             self._session.connection(execution_options={"sqlite_immediate": True})
@@ -78,21 +82,61 @@ class UnitOfWork:
         finally:
             self.session.close()
             self._session = None
-            self._marks = None
+
+    def _note_flushed(self, session: Session, _context: Any) -> None:
+        # ``session.new`` still lists the rows just inserted, now with their ids.
+        for obj in session.new:
+            table = getattr(obj, "__tablename__", None)
+            ident = getattr(obj, "id", None)
+            if table is not None and isinstance(ident, int):
+                self.written[table].add(ident)
+
+    def wrote(self, table: str, ids: Iterable[int]) -> None:
+        """Note rows inserted without the ORM (the bulk path), so the commit sees them."""
+        self.written[table].update(ids)
 
     def commit(self) -> None:
-        """Bring the projections up to date with the writes, then commit, atomically."""
-        if self._marks is not None:
-            from budget.services import balances
+        """Bring the derived tables up to date with what was written, then commit, atomically."""
+        if self.write:
+            from budget.services import balances  # the services import this module
 
-            # The totals are added to, not recomputed: after a failed commit the entries are
-            # rolled back with them. The next transaction takes fresh marks when it begins.
-            balances.refresh(self.session, self._marks)
+            self.session.flush()
+            balances.refresh(self, self.written)
         self.session.commit()
-        self._marks = None
+        self.written.clear()
 
     def rollback(self) -> None:
         self.session.rollback()
+        self.written.clear()
+
+    # ------------------------------------------------------------------ locks
+
+    def lock(self, *, organisations: Iterable[int] = (), allocations: Iterable[int] = ()) -> None:
+        """Hold these organisations' and ABs' rows until the end of the transaction.
+
+        The writers of one organisation (its assessments, commitments, payments) or of one AB
+        (its credits, what is committed on it) then run one after the other, each reading what
+        the previous one committed: two officers cannot both pay the last open euro or
+        consume the last credit, and the open items are recomputed by one writer at a time.
+        Always organisations first, then ABs, each in id order: two writers never wait for
+        each other in a circle. SQLite needs nothing: it has one writer at a time.
+        """
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        for model, ids in ((Organisation, organisations), (BasicAllocation, allocations)):
+            wanted = sorted({int(i) for i in ids if i is not None})
+            for start in range(0, len(wanted), 5000):
+                self.session.execute(select(model.id).where(model.id.in_(wanted[start:start + 5000]))
+                                     .order_by(model.id).with_for_update())
+
+    def lock_loads(self) -> None:
+        """One file load at a time (PostgreSQL; SQLite has one writer anyway): two loads of
+        the same file must not both find its rows new. Other writers are not held."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                                 {"k": zlib.crc32(b"budget: file loads")})
+
+    # ------------------------------------------------------------------ provenance
 
     def stamp(self) -> dict[str, Any]:
         """Provenance columns for a new row written in this unit of work."""

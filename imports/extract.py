@@ -281,138 +281,195 @@ def extract_columns(
     and currencies repeat thousands of times; "amount" and "amount_eur" often hold the same
     figures and share one memo), and the results are mapped back onto the column.
     """
-    sheet = header.sheet
-    name = sheet.name
-    data = sheet.rows[header.row_index + 1 :]
+    data = header.sheet.rows[header.row_index + 1 :]
     first_number = header.row_index + 2  # Excel number of data[0]
     cols = [(spec.column(n), idx) for n, idx in header.columns.items()]
-    shortest = min(map(len, data), default=0)
-    cache: dict[int, list[Any]] = {}
-    distinct: dict[int, set[Any]] = {}
+    cells = _SheetColumns(data)
+    skip = _total_rows(cells)
+    _repeated_header_rows(header, cols, cells, skip)
+    parsed = _parse_columns(header, cols, cells, decimal_mark, progress)
+    total = len(data)
+    skip.update(_blank_rows(parsed, total))
+    keep = None if not skip else [i for i in range(total) if i not in skip]
+    rows = (list(range(first_number, first_number + total)) if keep is None
+            else [first_number + i for i in keep])
+    return _mapped_back(header, cols, cells, parsed, keep, rows, decimal_mark)
 
-    def column(j: int) -> list[Any]:
-        if j not in cache:
-            if j < shortest:
-                cache[j] = list(map(itemgetter(j), data))
+
+class _SheetColumns:
+    """The data rows' columns, each read (and its distinct values and texts gathered) once."""
+
+    def __init__(self, data: list[list[Any]]) -> None:
+        self.data = data
+        self.shortest = min(map(len, data), default=0)
+        self.width = max(map(len, data), default=0)
+        self.cells: dict[int, list[Any]] = {}
+        self.distinct: dict[int, set[Any]] = {}
+        self.joins: dict[int, tuple[str, bool]] = {}
+
+    def column(self, j: int) -> list[Any]:
+        if j not in self.cells:
+            if j < self.shortest:
+                self.cells[j] = list(map(itemgetter(j), self.data))
             else:  # ragged rows (CSV): a missing cell is an empty one
-                cache[j] = [r[j] if j < len(r) else None for r in data]
-        return cache[j]
+                self.cells[j] = [r[j] if j < len(r) else None for r in self.data]
+        return self.cells[j]
 
-    def uniq(j: int) -> set[Any]:
-        if j not in distinct:
-            distinct[j] = set(column(j))
-        return distinct[j]
+    def uniq(self, j: int) -> set[Any]:
+        if j not in self.distinct:
+            self.distinct[j] = set(self.column(j))
+        return self.distinct[j]
 
-    joins: dict[int, tuple[str, bool]] = {}
-
-    def joined(j: int) -> tuple[str, bool]:
+    def joined(self, j: int) -> tuple[str, bool]:
         """The distinct texts of column ``j`` joined by NUL, and whether all its cells are texts."""
-        if j not in joins:
-            types = set(map(type, uniq(j)))
+        if j not in self.joins:
+            uniq = self.uniq(j)
+            types = set(map(type, uniq))
             if types == {str}:
-                joins[j] = "\x00".join(uniq(j)), True
+                self.joins[j] = "\x00".join(uniq), True
             else:
-                joins[j] = "\x00".join([v for v in uniq(j) if v.__class__ is str] if str in types else []), False
-        return joins[j]
+                self.joins[j] = "\x00".join([v for v in uniq if v.__class__ is str] if str in types else []), False
+        return self.joins[j]
 
+
+def _total_rows(cells: _SheetColumns) -> set[int]:
+    """Total rows: "Total", "Grand total", "Sous-total"... in one of the first 8 cells."""
     skip: set[int] = set()
-    # Total rows: "Total", "Grand total", "Sous-total"... in one of the first 8 cells.
-    width = max(map(len, data), default=0)
-    for j in range(min(8, width)):
-        low = joined(j)[0].lower()
+    for j in range(min(8, cells.width)):
+        low = cells.joined(j)[0].lower()
         if "tot" in low or "som" in low:
-            labels = {v for v in uniq(j) if v.__class__ is str and v[:1] in _TOTAL_INITIALS
+            labels = {v for v in cells.uniq(j) if v.__class__ is str and v[:1] in _TOTAL_INITIALS
                       and p.is_total_label(v)}
             if labels:
-                skip.update(i for i, v in enumerate(column(j)) if v.__class__ is str and v in labels)
-    # A header repeated under the data (printed reports repeat it on each page) repeats
-    # its first cell as written.
-    if cols:
-        first_header = header.written[cols[0][0].name].strip().lower()
-        if first_header in joined(cols[0][1])[0].lower():
-            again = {v for v in uniq(cols[0][1]) if v.__class__ is str and v.strip().lower() == first_header}
-            for i, v in enumerate(column(cols[0][1])):
-                if v.__class__ is str and v in again and i not in skip and _repeated_header(
-                        [(col, column(idx)[i]) for col, idx in cols]):
-                    skip.add(i)
+                skip.update(i for i, v in enumerate(cells.column(j)) if v.__class__ is str and v in labels)
+    return skip
 
-    # Parse every distinct value of every mapped column once (over the whole column: the
-    # few skipped rows cost nothing), noting which ones are empty or wrong.
+
+def _repeated_header_rows(header: Header, cols: list[tuple[Any, int]], cells: _SheetColumns,
+                          skip: set[int]) -> None:
+    """Add to ``skip`` the header rows repeated under the data (printed reports repeat the
+    header on each page): each repeats its first cell as written."""
+    if not cols:
+        return
+    first_header = header.written[cols[0][0].name].strip().lower()
+    if first_header not in cells.joined(cols[0][1])[0].lower():
+        return
+    again = {v for v in cells.uniq(cols[0][1]) if v.__class__ is str and v.strip().lower() == first_header}
+    for i, v in enumerate(cells.column(cols[0][1])):
+        if v.__class__ is str and v in again and i not in skip and _repeated_header(
+                [(col, cells.column(idx)[i]) for col, idx in cols]):
+            skip.add(i)
+
+
+@dataclass
+class _Parsed:
+    """Each mapped column's keys (its cells, or (type, value) when numbers of several types
+    mix) with the memo of their parsed values, the keys that failed, and the distinct keys."""
+
+    keyed: list[tuple[list[Any], dict[Any, Any], set[Any], set[Any]]]
+    verbatim: set[int]  # orders of the text columns whose cells are their values
+
+
+def _parse_columns(header: Header, cols: list[tuple[Any, int]], cells: _SheetColumns,
+                   decimal_mark: p.DecimalMark, progress: Callable[[int], None] | None) -> _Parsed:
+    """Parse every distinct value of every mapped column once (over the whole column: the
+    few skipped rows cost nothing), noting which ones are empty or wrong."""
     memos: dict[tuple[str, Any], tuple[dict[Any, Any], set[Any]]] = {}
-    keyed: list[tuple[list[Any], dict[Any, Any], set[Any], set[Any]]] = []
-    verbatim: set[int] = set()  # orders of the text columns whose cells are their values
-    total = len(data)
+    parsed = _Parsed([], set())
+    total = len(cells.data)
     for order, (col, idx) in enumerate(cols):
-        cells = column(idx)
-        if col.parser == "text" and joined(idx)[1] and _kept_as_is(uniq(idx), joined(idx)[0]):
+        column = cells.column(idx)
+        if col.parser == "text" and cells.joined(idx)[1] and _kept_as_is(cells.uniq(idx), cells.joined(idx)[0]):
             # Every cell is a trimmed, single-spaced, non-empty text: parse_text would
             # return each one as it is (a column of 100,000 references is one such).
-            verbatim.add(order)
-            keyed.append((cells, {}, set(), set()))
+            parsed.verbatim.add(order)
+            parsed.keyed.append((column, {}, set(), set()))
             continue
-        types = set(map(type, cells))  # of the cells, not the distinct ones: 1 == 1.0 == True
+        types = set(map(type, column))  # of the cells, not the distinct ones: 1 == 1.0 == True
         numeric = _NUMERIC.intersection(types)
         # Equal numbers of different types (1, 1.0, True) parse differently: a column that
         # mixes them is keyed by (type, value); otherwise the values themselves are the keys.
         mixed = len(numeric) > 1
-        keys = [(v.__class__, v) if v.__class__ in _NUMERIC else v for v in cells] if mixed else cells
+        keys = [(v.__class__, v) if v.__class__ in _NUMERIC else v for v in column] if mixed else column
         memo, failed = memos.setdefault((col.parser, "mixed" if mixed else next(iter(numeric), None)), ({}, set()))
-        keyset = set(keys) if mixed else uniq(idx)
+        keyset = set(keys) if mixed else cells.uniq(idx)
         fresh = list(filterfalse(memo.__contains__, keyset)) if memo else list(keyset)
         _parse_into(memo, failed, fresh, col.parser, decimal_mark, mixed, types == {float})
-        keyed.append((keys, memo, failed, keyset))
+        parsed.keyed.append((keys, memo, failed, keyset))
         if progress is not None:
             progress(header.row_index + 1 + total * (order + 1) // len(cols))
+    return parsed
 
-    # Blank rows (in the mapped columns): only possible when every mapped column has an
-    # empty cell somewhere, so a column without any settles it at once.
+
+def _blank_rows(parsed: _Parsed, total: int) -> set[int]:
+    """Blank rows (in the mapped columns): only possible when every mapped column has an
+    empty cell somewhere, so a column without any settles it at once."""
+    keyed = parsed.keyed
     empty_keys = [{k for k in failed if memo[k] is _EMPTY}.intersection(keyset) for _, memo, failed, keyset in keyed]
-    if keyed and all(empty_keys):
-        blank = [True] * total
-        for (keys, _, _, _), empty in zip(keyed, empty_keys, strict=True):
-            blank = [b and k in empty for b, k in zip(blank, keys, strict=True)]
-        skip.update(i for i, b in enumerate(blank) if b)
-    keep = None if not skip else [i for i in range(total) if i not in skip]
-    rows = (list(range(first_number, first_number + total)) if keep is None
-            else [first_number + i for i in keep])
+    if not keyed or not all(empty_keys):
+        return set()
+    blank = [True] * total
+    for (keys, _, _, _), empty in zip(keyed, empty_keys, strict=True):
+        blank = [b and k in empty for b, k in zip(blank, keys, strict=True)]
+    return {i for i, b in enumerate(blank) if b}
 
+
+@dataclass
+class _Found:
+    """The cell problems met while mapping back: (position, column order, problem)."""
+
+    problems: list[tuple[int, int, Problem]] = field(default_factory=list)
+    bad: set[int] = field(default_factory=set)  # positions with a cell problem
+    incomplete: set[str] = field(default_factory=set)  # columns holding a None
+
+
+def _mapped_back(header: Header, cols: list[tuple[Any, int]], cells: _SheetColumns, parsed: _Parsed,
+                 keep: list[int] | None, rows: list[int], decimal_mark: p.DecimalMark,
+                 ) -> tuple[Columns, list[Problem]]:
+    """The parsed values put back onto the kept rows, and each bad cell as a problem."""
     values: dict[str, list[Any]] = {}
     raws: dict[str, list[Any]] = {}
-    found: list[tuple[int, int, Problem]] = []  # (position, column order, problem)
-    bad: set[int] = set()
-    incomplete: set[str] = set()
-    for order, ((col, idx), (keys, memo, failed, keyset)) in enumerate(zip(cols, keyed, strict=True)):
-        cells = column(idx)
+    found = _Found()
+    for order, ((col, idx), (keys, memo, failed, keyset)) in enumerate(zip(cols, parsed.keyed, strict=True)):
+        column = cells.column(idx)
         if keep is not None:
-            cells, keys = [cells[i] for i in keep], [keys[i] for i in keep]
-        raws[col.name] = cells
-        if order in verbatim:
-            values[col.name] = cells
+            column, keys = [column[i] for i in keep], [keys[i] for i in keep]
+        raws[col.name] = column
+        if order in parsed.verbatim:
+            values[col.name] = column
             continue
         wrong = failed.intersection(keyset)  # (a wrong value may sit only in a skipped row)
         values[col.name] = list(map(memo.__getitem__, keys))
-        if col.parser == "amount" and 0.0 in uniq(idx):
-            _float_zeros(values[col.name], cells, decimal_mark)
-        if not wrong:
+        if col.parser == "amount" and 0.0 in cells.uniq(idx):
+            _float_zeros(values[col.name], column, decimal_mark)
+        if wrong:
+            _bad_cells(header, col, order, (keys, memo, wrong), values[col.name], column, rows, found)
+    found.problems.sort(key=lambda f: (f[0], f[1]))
+    name = header.sheet.name
+    return (Columns(name, header.written, rows, values, raws, found.bad, found.incomplete),
+            [f[2] for f in found.problems])
+
+
+def _bad_cells(header: Header, col: Any, order: int, keyed: tuple[list[Any], dict[Any, Any], set[Any]],
+               out: list[Any], column: list[Any], rows: list[int], found: _Found) -> None:
+    """Empty the wrong cells of one column in ``out``; each is a problem (an empty cell
+    only when the column is required)."""
+    keys, memo, wrong = keyed
+    name, written = header.sheet.name, header.written[col.name]
+    for i, key in enumerate(keys):
+        if key not in wrong:
             continue
-        out = values[col.name]
-        written = header.written[col.name]
-        for i, key in enumerate(keys):
-            if key not in wrong:
-                continue
-            out[i] = None
-            incomplete.add(col.name)
-            parsed = memo[key]
-            if parsed is _EMPTY:
-                if col.required:
-                    found.append((i, order, Problem(name, rows[i], written, "", f"{col.name} is empty")))
-                    bad.add(i)
-            else:
-                found.append((i, order, Problem(name, rows[i], written, p.display(cells[i]),
-                                                f"{col.name} {parsed}")))
-                bad.add(i)
-    found.sort(key=lambda f: (f[0], f[1]))
-    return Columns(name, header.written, rows, values, raws, bad, incomplete), [f[2] for f in found]
+        out[i] = None
+        found.incomplete.add(col.name)
+        parsed = memo[key]
+        if parsed is _EMPTY:
+            if col.required:
+                found.problems.append((i, order, Problem(name, rows[i], written, "", f"{col.name} is empty")))
+                found.bad.add(i)
+        else:
+            found.problems.append((i, order, Problem(name, rows[i], written, p.display(column[i]),
+                                                     f"{col.name} {parsed}")))
+            found.bad.add(i)
 
 
 def _float_zeros(values: list[Any], cells: list[Any], decimal_mark: p.DecimalMark) -> None:
@@ -495,16 +552,6 @@ def _cents_of(floats: list[float]) -> dict[float, Decimal]:
     """
     return {v: Decimal(c) * _CENT for v in floats if v and -1e13 < v < 1e13
             for c in (round(v * 100),) if c / 100 == v}
-
-
-def _has_total_label(cells: list[Any], not_total: set[str]) -> bool:
-    """True when one of the first 8 cells is a total label ("Total", "Sous-total"...)."""
-    for c in cells[:8]:
-        if c.__class__ is str and c[:1] in _TOTAL_INITIALS and c not in not_total:
-            if p.is_total_label(c):
-                return True
-            not_total.add(c)
-    return False
 
 
 def _repeated_header(mapped: list[tuple[Any, Any]]) -> bool:

@@ -245,6 +245,8 @@ def _load_once(factory: Factory, raw: RawFile, kind: str, opts: ImportOptions, u
         result.totals = totals(rows, amount_col, cur_col)
     handler = _HANDLERS[kind]
     with UnitOfWork(factory, user=user, channel=channel) as uow:
+        if not opts.dry_run:
+            uow.lock_loads()
         items = handler.group(checked_rows, result)
         handler.classify(uow, items, result, opts)
         counts = dict.fromkeys(("new", "unchanged", "conflict", "corrected"), 0)

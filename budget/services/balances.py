@@ -10,9 +10,8 @@ cost seconds; the open items are a few thousand. Two projection tables hold them
   paid, with assessed / paid sums, due date and fiscal year.
 
 They are **derived, never edited by hand**: :func:`refresh` recomputes, from the entries, the
-items touched by the entries a unit of work wrote (every entry with an id above the ones seen
-when it started), inside the same transaction, just before it commits
-(:meth:`budget.uow.UnitOfWork.commit`). Recomputing instead of adding deltas means a
+items touched by the entries a unit of work wrote (it notes their ids), inside the same
+transaction, just before it commits (:meth:`budget.uow.UnitOfWork.commit`). Recomputing instead of adding deltas means a
 projection row is always exactly what the full query over the entries gives, whatever path
 wrote them (services, bulk imports, undo, demo). :func:`rebuild` recomputes everything
 (migration 0002, the synthetic benchmark ledger, ``budget db rebuild-balances``);
@@ -29,14 +28,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    Connection,
     Date,
     Integer,
     Select,
@@ -52,6 +51,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     null,
+    or_,
     select,
     text,
     tuple_,
@@ -77,12 +77,11 @@ from budget.ledger.models import (
 )
 from budget.ledger.types import Money
 
+if TYPE_CHECKING:
+    from budget.uow import UnitOfWork
+
 #: Entry tables whose new rows can change an open item.
 WATCHED = (Assessment, Commitment, CommitmentAdjustment, Payment, CreditMovement)
-
-# A constant key for PostgreSQL's transaction-level advisory lock (see :func:`refresh`).
-_LOCK_KEY = 0x6275646765740001  # "budget" + 1
-
 
 def _table(model: Any) -> Table:
     """A mapped class's table, typed as one (``__table__`` is a plain FromClause to mypy)."""
@@ -241,21 +240,19 @@ def changed_assessments_after(day: dt.date) -> Any:
     )
 
 
-def _changed_commitments_since(marks: dict[str, int]) -> Any:
-    """Commitments touched by new commitments (and the ones they reverse) or adjustments;
-    new payments are handled apart (:func:`_payments_since`)."""
-    c, j = marks["commitment"], marks["commitment_adjustment"]
+def _changed_commitments(window: Any) -> Any:
+    """Commitments touched by the new commitments (and the ones they reverse) or adjustments
+    selected by ``window``; new payments are handled apart (:func:`_new_payments`)."""
     return union(
-        select(Commitment.id).where(Commitment.id > c),
-        select(Commitment.reverses_id).where(Commitment.id > c, Commitment.reverses_id.is_not(None)),
-        select(CommitmentAdjustment.commitment_id).where(CommitmentAdjustment.id > j),
+        select(Commitment.id).where(window(Commitment)),
+        select(Commitment.reverses_id).where(window(Commitment), Commitment.reverses_id.is_not(None)),
+        select(CommitmentAdjustment.commitment_id).where(window(CommitmentAdjustment)),
     )
 
 
-def _changed_assessments_since(marks: dict[str, int]) -> Any:
-    """(organisation_id, reference) of new assessments (payments are handled apart)."""
-    return select(Assessment.organisation_id, Assessment.reference).where(
-        Assessment.id > marks["assessment"]).distinct()
+def _changed_assessments(window: Any) -> Any:
+    """(organisation_id, reference) of the new assessments selected by ``window``."""
+    return select(Assessment.organisation_id, Assessment.reference).where(window(Assessment)).distinct()
 
 
 @dataclass
@@ -272,27 +269,28 @@ class _Paid:
         self.reversal = self.reversal or reversal
 
 
-def _payments_since(session: Session, marks: dict[str, int]) -> tuple[list[Any], list[Any]]:
-    """New payments summed in SQL in one pass along the primary key, per (commitment,
-    currency, reversal, month), then folded per (commitment, currency, reversal) for the
-    open items and per (commitment, month) for the totals: a load of 100,000 payments
-    on a thousand commitments is a few thousand rows for Python. Amounts in integer cents."""
+def _new_payments(session: Session, windows: list[Any]) -> tuple[list[Any], list[Any]]:
+    """The new payments summed in SQL per (commitment, currency, reversal, month), then
+    folded per (commitment, currency, reversal) for the open items and per (commitment,
+    month) for the totals: a load of 100,000 payments on a thousand commitments is a few
+    thousand rows for Python. Amounts in integer cents."""
     is_rev = case((Payment.reverses_id.is_(None), 0), else_=1)
     month = entry_month(Payment.entry_date)
-    # Core, not the ORM session: tens of thousands of plain rows, no entities to load.
-    rows = session.connection().execute(
-        select(Payment.commitment_id, Payment.currency, is_rev, month,
-               type_coerce(func.sum(Payment.amount), BigInteger),
-               type_coerce(func.sum(Payment.amount_eur), BigInteger), func.count())
-        .where(Payment.id > marks["payment"])
-        .group_by(Payment.commitment_id, Payment.currency, is_rev, month))
     per_item: dict[tuple[int, str, bool], list[int]] = defaultdict(lambda: [0, 0, 0])
     per_month: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for cid, cur, rev, m, a, e, n in rows:
-        for acc in (per_item[(cid, cur, bool(rev))], per_month[(cid, int(m))]):
-            acc[0] += int(a)
-            acc[1] += int(e)
-            acc[2] += int(n)
+    for window in windows:
+        # Core, not the ORM session: tens of thousands of plain rows, no entities to load.
+        rows = session.connection().execute(
+            select(Payment.commitment_id, Payment.currency, is_rev, month,
+                   type_coerce(func.sum(Payment.amount), BigInteger),
+                   type_coerce(func.sum(Payment.amount_eur), BigInteger), func.count())
+            .where(window(Payment))
+            .group_by(Payment.commitment_id, Payment.currency, is_rev, month))
+        for cid, cur, rev, m, a, e, n in rows:
+            for acc in (per_item[(cid, cur, bool(rev))], per_month[(cid, int(m))]):
+                acc[0] += int(a)
+                acc[1] += int(e)
+                acc[2] += int(n)
     return ([(*k, *v) for k, v in per_item.items()], [(*k, *v) for k, v in per_month.items()])
 
 
@@ -393,45 +391,74 @@ def _decimal(cents: int) -> Decimal:
 # --------------------------------------------------------------------------- upkeep
 
 
-def marks(connection: Connection) -> dict[str, int]:
-    """The highest id of each watched entry table."""
-    out = {}
-    for model in WATCHED:
-        table = _table(model)
-        out[table.name] = int(connection.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0)
+#: Entry tables whose new rows change the projections.
+WATCHED_TABLES = tuple(_table(m).name for m in WATCHED)
+
+#: The ``ledger_total`` kinds each entry table feeds (payments: by :func:`_apply_payments`).
+_KINDS_OF = {"commitment": ("commitment",), "commitment_adjustment": ("adjustment",),
+             "assessment": ("assessed",), "credit_movement": ("credit_commitment", "credit_payment"),
+             "payment": ()}
+
+#: Most id runs in one window: each is a ``BETWEEN`` in an ``OR`` (SQLite bounds the depth
+#: of an expression at 1,000).
+_RUNS_PER_WINDOW = 200
+
+
+def id_runs(ids: Any) -> list[tuple[int, int]]:
+    """Sorted ids as runs of consecutive ids: ``[1, 2, 3, 7]`` -> ``[(1, 3), (7, 7)]``."""
+    runs: list[tuple[int, int]] = []
+    for i in sorted(ids):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
+def _windows(table: str, ids: Any) -> list[Any]:
+    """Conditions selecting exactly the rows ``ids`` of ``table`` (a few, however many ids:
+    a bulk insert is one run), each usable as ``window(model)`` in the queries here."""
+    runs = id_runs(ids)
+    out = []
+    for start in range(0, len(runs), _RUNS_PER_WINDOW):
+        chunk = runs[start:start + _RUNS_PER_WINDOW]
+
+        def window(model: Any, chunk: list[tuple[int, int]] = chunk) -> ColumnElement[bool]:
+            if _table(model).name != table:
+                return literal(False)
+            return or_(*(model.id.between(lo, hi) if lo < hi else model.id == lo for lo, hi in chunk))
+
+        out.append(window)
     return out
 
 
-def _lock(connection: Connection) -> None:
-    # PostgreSQL: one writing unit of work at a time, as SQLite's BEGIN IMMEDIATE gives. The
-    # upkeep adds the entries above the marks taken when the unit of work started; were
-    # another transaction to commit entries in between, they would be added twice. The lock
-    # is held to the commit, and each statement after it takes a fresh snapshot (READ
-    # COMMITTED), so the marks read after it see every committed entry.
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+def refresh(uow: UnitOfWork, written: Mapping[str, Collection[int]]) -> None:
+    """Bring the projections up to date with the entries a unit of work wrote (``written``:
+    ids per table), in its transaction, just before it commits.
 
-
-def start(connection: Connection) -> dict[str, int]:
-    """At the start of a writing transaction: take the writers' lock (PostgreSQL), then the
-    marks from which :func:`refresh` will add what the transaction writes."""
-    _lock(connection)
-    return marks(connection)
-
-
-def refresh(session: Session, since: dict[str, int]) -> None:
-    """Bring the projections up to date with the entries above ``since`` (this transaction's
-    own: it holds the writers' lock since :func:`start`)."""
-    session.flush()
-    now = marks(session.connection())
-    if not any(now[name] > since.get(name, 0) for name in now):
+    The open items those entries touch are recomputed from the entries (or, for plain new
+    payments, added to), and the entries' sums are added to ``ledger_total``. The touched
+    organisations are locked first (:meth:`budget.uow.UnitOfWork.lock`), so two writers of
+    one organisation update its items one after the other, each reading what the other
+    committed; the totals are added with ``INSERT ... ON CONFLICT DO UPDATE``, safe side by side.
+    """
+    session = uow.session
+    windows = {t: _windows(t, written[t]) for t in WATCHED_TABLES if written.get(t)}
+    if not windows:
         return
-    # The touched items are read once into lists and handled in chunks: as subqueries the
-    # unions over the new rows were evaluated again in every part of the recomputation.
-    recompute_ids = set(session.scalars(_changed_commitments_since(since)))
-    recompute_keys = {tuple(k) for k in session.execute(_changed_assessments_since(since))}
-    if now["payment"] > since.get("payment", 0):
-        _apply_payments(session, _payments_since(session, since), recompute_ids, recompute_keys)
+    recompute_ids: set[int] = set()
+    recompute_keys: set[Any] = set()
+    for table in ("commitment", "commitment_adjustment"):
+        for window in windows.get(table, []):
+            recompute_ids.update(i for i in session.scalars(_changed_commitments(window)) if i is not None)
+    for window in windows.get("assessment", []):
+        recompute_keys.update(tuple(k) for k in session.execute(_changed_assessments(window)))
+    payments = _new_payments(session, windows["payment"]) if "payment" in windows else None
+    paid_ids = {item[0] for item in payments[0]} if payments is not None else set()
+    uow.lock(organisations={*_organisations_of(session, recompute_ids | paid_ids),
+                            *(key[0] for key in recompute_keys)})
+    if payments is not None:
+        _apply_payments(session, payments, recompute_ids, recompute_keys)
     ids, keys = sorted(recompute_ids), sorted(recompute_keys)
     for chunk in _chunks(ids):
         _replace_commitments(session, select(Commitment.id).where(Commitment.id.in_(chunk)))
@@ -439,7 +466,16 @@ def refresh(session: Session, since: dict[str, int]) -> None:
         _replace_assessments(session, select(Assessment.organisation_id, Assessment.reference)
                              .where(tuple_(Assessment.organisation_id, Assessment.reference).in_(chunk))
                              .distinct())
-    _add_totals(session, _since(since), payments=False)
+    for table, table_windows in windows.items():
+        skip = tuple(k for k in _ALL_KINDS if k not in _KINDS_OF[table])
+        if len(skip) < len(_ALL_KINDS):
+            for window in table_windows:
+                _add_totals(session, window, skip=skip)
+
+
+def _organisations_of(session: Session, commitment_ids: set[int]) -> set[int]:
+    return {org for chunk in _chunks(sorted(commitment_ids)) for org in session.scalars(
+        select(Commitment.organisation_id).where(Commitment.id.in_(chunk)).distinct())}
 
 
 def _chunks(items: list[Any], size: int = 2000) -> list[list[Any]]:
@@ -478,13 +514,22 @@ def rebuild(session: Session, parts: tuple[str, ...] = ("open_items", "totals"))
     exist yet at its revision).
     """
     session.flush()
-    _lock(session.connection())
+    _lock_projections(session, parts)
     if "open_items" in parts:
         _replace_commitments(session, None)
         _replace_assessments(session, None)
     if "totals" in parts:
         session.execute(delete(_table(LedgerTotal)))
         _add_totals(session, _all)
+
+
+def _lock_projections(session: Session, parts: tuple[str, ...]) -> None:
+    # PostgreSQL: a rebuild waits for the writers updating the projections to commit, and
+    # they wait for it; each then sees the other's work (SQLite: one writer at a time).
+    if session.get_bind().dialect.name == "postgresql":
+        tables = [*(["open_commitment_item", "open_assessment_item"] if "open_items" in parts else []),
+                  *(["ledger_total"] if "totals" in parts else [])]
+        session.execute(text(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE"))
 
 
 @dataclass(frozen=True)
@@ -589,11 +634,11 @@ def total_sources(window: Any, skip: tuple[str, ...] = ()) -> list[Select[Any]]:
           .where(window(CreditMovement), CreditMovement.credit_type == kind)
           for kind in ("commitment", "payment")),
     ]
-    kinds = ["commitment", "adjustment", "paid", "paid_in_year", "assessed", "credit_commitment",
-             "credit_payment"]
-    return [q for kind, q in zip(kinds, sources, strict=True) if kind not in skip]
+    return [q for kind, q in zip(_ALL_KINDS, sources, strict=True) if kind not in skip]
 
 
+_ALL_KINDS = ("commitment", "adjustment", "paid", "paid_in_year", "assessed", "credit_commitment",
+              "credit_payment")
 _TOTAL_KEY = ["fiscal_year", "kind", "organisation_id", "ab_id", "currency", "entry_month"]
 _TOTAL_COLUMNS = [*_TOTAL_KEY, "amount", "amount_eur", "entries"]
 
@@ -617,11 +662,11 @@ def _on_conflict_add(stmt: Any, table: Any) -> Any:
     )
 
 
-def _add_totals(session: Session, window: Any, *, payments: bool = True) -> None:
+def _add_totals(session: Session, window: Any, *, skip: tuple[str, ...] = ()) -> None:
     """Add the sums of the entries selected by ``window`` to ``ledger_total`` (upsert);
-    ``payments=False``: leave the payment kinds to :func:`_apply_payments`."""
+    ``skip``: kinds left out."""
     table, upsert = _upsert(session)
-    for source in total_sources(window, () if payments else ("paid", "paid_in_year")):
+    for source in total_sources(window, skip):
         sub = source.subquery()
         # ``WHERE true``: SQLite needs a WHERE before ON CONFLICT to parse INSERT ... SELECT.
         stmt = upsert(table).from_select(_TOTAL_COLUMNS, select(*(sub.c[c] for c in _TOTAL_COLUMNS))
@@ -633,13 +678,6 @@ def _upsert_totals(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         table, upsert = _upsert(session)
         session.execute(_on_conflict_add(upsert(table), table), rows)
-
-
-def _since(marks: dict[str, int]) -> Any:
-    def window(model: Any) -> ColumnElement[bool]:
-        return model.id > marks.get(model.__tablename__, 0)
-
-    return window
 
 
 def _all(model: Any) -> ColumnElement[bool]:

@@ -100,11 +100,26 @@ def fast_insert(uow: UnitOfWork, model: type, rows: Sequence[dict[str, Any]]) ->
         if proc is not None:
             raw = [None if v is None else proc(v) for v in raw]
         columns_values.append(raw)
+    names = [c.name for c in columns]
+    ids: Sequence[int]
+    if dialect.name == "postgresql":
+        # Ids taken from the table's sequence first, so the unit of work knows its rows
+        # (other writers may insert into the table at the same time).
+        ids = list(conn.scalars(select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
+                                .select_from(func.generate_series(1, n))))
+        columns_values.insert(0, ids)
+        names.insert(0, "id")
+    else:
+        before = conn.scalar(select(func.coalesce(func.max(table.c.id), 0)))
     params = list(zip(*columns_values, strict=True))
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    quoted = ", ".join(dialect.identifier_preparer.quote(k) for k in [c.name for c in columns])
-    sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join([mark] * len(columns))})"
+    quoted = ", ".join(dialect.identifier_preparer.quote(k) for k in names)
+    sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join([mark] * len(names))})"
     conn.exec_driver_sql(sql, params)
+    if dialect.name != "postgresql":
+        # SQLite has one writer at a time: the rows above the previous highest id are these.
+        ids = range(int(before or 0) + 1, int(conn.scalar(select(func.max(table.c.id))) or 0) + 1)
+    uow.wrote(table.name, ids)
     return len(rows)
 
 

@@ -31,6 +31,7 @@ from budget.ledger.models import (
 )
 from budget.money import ZERO, json_amount, ratio
 from budget.services import status, views
+from budget.services.figures import Executed, ExecutedInEur, available
 from budget.services.reference import closest
 from budget.services.status import payment_status
 from budget.uow import UnitOfWork
@@ -53,7 +54,7 @@ def _pairs(result: object) -> dict:
 
 
 @dataclass(frozen=True)
-class OrganisationStatus:
+class OrganisationStatus(Executed):
     """One organisation (contribution stream) in a fiscal year, as of a date."""
 
     code: str
@@ -70,16 +71,6 @@ class OrganisationStatus:
     status: str
     #: Every payment dated in the year, whatever its commitment's year (as in execution).
     paid_in_year: Decimal = ZERO
-
-    @property
-    def open(self) -> Decimal:
-        """Committed minus paid (EUR), on the year's commitments."""
-        return self.committed - self.paid
-
-    @property
-    def paid_rate(self) -> Decimal | None:
-        """Paid / committed (a fraction), None when nothing is committed."""
-        return ratio(self.paid, self.committed)
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "directorate": self.directorate, "currency": self.currency,
@@ -141,7 +132,7 @@ def organisation_status(
 
 
 @dataclass(frozen=True)
-class DirectorateStatus:
+class DirectorateStatus(Executed):
     """One directorate in a fiscal year: the sums of its organisations' figures."""
 
     code: str
@@ -152,16 +143,6 @@ class DirectorateStatus:
     paid: Decimal
     paid_in_year: Decimal
     overdue_eur: Decimal
-
-    @property
-    def open(self) -> Decimal:
-        """Committed minus paid (EUR), on the year's commitments."""
-        return self.committed - self.paid
-
-    @property
-    def paid_rate(self) -> Decimal | None:
-        """Paid / committed (a fraction), None when nothing is committed."""
-        return ratio(self.paid, self.committed)
 
 
 def directorate_status(
@@ -241,7 +222,7 @@ class AssessmentLineView:
 
 
 @dataclass(frozen=True)
-class CommitmentView:
+class CommitmentView(ExecutedInEur):
     reference: str
     entry_date: dt.date
     fiscal_year: int
@@ -264,14 +245,6 @@ class CommitmentView:
     def committed_eur(self) -> Decimal:
         return self.amount_eur + self.adjusted_eur
 
-    @property
-    def open(self) -> Decimal:
-        return self.committed - self.paid
-
-    @property
-    def open_eur(self) -> Decimal:
-        return self.committed_eur - self.paid_eur
-
 
 @dataclass(frozen=True)
 class PaymentView:
@@ -287,15 +260,11 @@ class PaymentView:
 
 
 @dataclass(frozen=True)
-class YearFigures:
+class YearFigures(Executed):
     year: int
     assessed_eur: Decimal
     committed: Decimal
     paid: Decimal
-
-    @property
-    def open(self) -> Decimal:
-        return self.committed - self.paid
 
 
 @dataclass(frozen=True)
@@ -497,11 +466,11 @@ class AllocationStatus:
 
     @property
     def available(self) -> Decimal:
-        return self.commitment_credits - self.committed
+        return available(self.commitment_credits, self.committed)
 
     @property
     def payment_available(self) -> Decimal:
-        return self.payment_credits - self.paid_in_year
+        return available(self.payment_credits, self.paid_in_year)
 
     @property
     def commitment_rate(self) -> Decimal | None:

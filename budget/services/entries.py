@@ -65,7 +65,8 @@ def tagged(field_name: str, check: Callable[[], T]) -> T:
         raise
 
 
-def _reference(value: object, what: str) -> str:
+def clean_reference(value: object, what: str) -> str:
+    """A reference, trimmed; refused when empty or too long."""
     text = str(value or "").strip()
     if not text:
         raise ValidationError(f"The {what} reference is empty.")
@@ -94,7 +95,7 @@ def live(model: type[E], *conditions: Any) -> Any:
     return select(model).where(*conditions, *_live_conditions(model))
 
 
-def _next_revision(uow: UnitOfWork, model: type[E], *key: Any) -> int:
+def next_revision(uow: UnitOfWork, model: type[E], *key: Any) -> int:
     """Revision for a new entry under ``key``; refuses when a live one exists."""
     if uow.session.scalar(live(model, *key).limit(1)) is not None:
         raise DuplicateEntryError("exists")
@@ -151,7 +152,7 @@ def record_credit(
         CreditMovement.reference == ref,
     )
     try:
-        revision = _next_revision(uow, CreditMovement, *key)
+        revision = next_revision(uow, CreditMovement, *key)
     except DuplicateEntryError:
         raise DuplicateEntryError(
             f"A {stage} {credit_type} credit{' ' + ref if ref else ''} is already recorded on "
@@ -159,7 +160,7 @@ def record_credit(
         ) from None
     control = Control(ZERO, ZERO, allocation.control_mode)
     if value < 0 and credit_type == "commitment":
-        control = _check_availability(uow, allocation, year, -value, override_reason=None,
+        control = check_availability(uow, allocation, year, -value, override_reason=None,
                                       what="This reduction")
     row = CreditMovement(
         ab_id=allocation.id, fiscal_year=year, credit_type=credit_type, stage=stage,
@@ -169,7 +170,7 @@ def record_credit(
     uow.session.add(row)
     uow.session.flush()
     # A reduction below what is committed passes only in warn mode: record it as an override.
-    _record_override(uow, allocation, year, control)
+    record_override(uow, allocation, year, control)
     uow.audit("record_credit", "credit_movement", row.id, ab=allocation.code, year=year,
               credit_type=credit_type, stage=stage, amount=value)
     return row
@@ -221,16 +222,13 @@ class Control:
         return self.requested > self.available
 
 
-def _lock_allocation(uow: UnitOfWork, allocation: BasicAllocation) -> None:
-    # PostgreSQL: serialise concurrent commitments on one AB, so two officers cannot both
-    # consume the last euro. SQLite already holds the database write lock (BEGIN IMMEDIATE).
-    if uow.session.get_bind().dialect.name == "postgresql":
-        uow.session.execute(
-            select(BasicAllocation.id).where(BasicAllocation.id == allocation.id).with_for_update()
-        )
+def lock_allocation(uow: UnitOfWork, allocation: BasicAllocation) -> None:
+    """Hold the AB to the end of the transaction: concurrent commitments on one AB go one
+    after the other, so two officers cannot both consume the last euro."""
+    uow.lock(allocations=[allocation.id])
 
 
-def _check_availability(
+def check_availability(
     uow: UnitOfWork,
     allocation: BasicAllocation,
     year: int,
@@ -238,7 +236,9 @@ def _check_availability(
     override_reason: str | None,
     what: str = "This commitment",
 ) -> Control:
-    _lock_allocation(uow, allocation)
+    """The availability control: ``requested`` EUR against what is available on the AB for
+    the year; refused beyond it in ``block`` mode unless an override reason is given."""
+    lock_allocation(uow, allocation)
     available = available_on(uow, allocation.id, year)
     control = Control(available, requested, allocation.control_mode)
     if not control.exceeded:
@@ -253,7 +253,7 @@ def _check_availability(
     return control
 
 
-def _record_override(
+def record_override(
     uow: UnitOfWork,
     allocation: BasicAllocation,
     year: int,
@@ -262,6 +262,7 @@ def _record_override(
     commitment_id: int | None = None,
     adjustment_id: int | None = None,
 ) -> None:
+    """Record (and audit) a write that went beyond the available credits."""
     if not control.exceeded:
         return
     uow.session.add(
@@ -304,7 +305,8 @@ def register_assessment(
     taken at the ECB rate in force on the due date (the last published on or before it).
     """
     org = get_organisation(uow, organisation)
-    ref = _reference(reference, "assessment")
+    uow.lock(organisations=[org.id])
+    ref = clean_reference(reference, "assessment")
     if period_end < period_start:
         raise ValidationError(
             f"Assessment {ref}: the period ends ({period_end}) before it starts ({period_start})."
@@ -325,7 +327,7 @@ def register_assessment(
         parsed.append((c, value))
     key = (Assessment.organisation_id == org.id, Assessment.reference == ref)
     try:
-        revision = _next_revision(uow, Assessment, *key)
+        revision = next_revision(uow, Assessment, *key)
     except DuplicateEntryError:
         raise DuplicateEntryError(
             f"Assessment {ref} of {org.code} is already registered."
@@ -385,7 +387,7 @@ class WriteResult:
     exchange_difference: Decimal | None = None
 
 
-def _conversion(
+def conversion(
     uow: UnitOfWork,
     currency: str,
     amount: Decimal,
@@ -428,7 +430,7 @@ def commit(
     Beyond the available credits an AB in ``block`` mode refuses unless ``override_reason``
     is given; in ``warn`` mode the commitment passes with a warning. Both are recorded.
     """
-    ref = _reference(reference, "commitment")
+    ref = clean_reference(reference, "commitment")
     org = get_organisation(uow, organisation)
     ab_code = ab or (org.ab.code if org.ab else None)
     if not ab_code:
@@ -436,6 +438,7 @@ def commit(
             f"Commitment {ref}: no basic allocation given and {org.code} has no default AB."
         )
     allocation = get_allocation(uow, ab_code)
+    uow.lock(organisations=[org.id], allocations=[allocation.id])
     year = _year(fiscal_year if fiscal_year is not None else entry_date.year)
     check_open_year(uow, year)
     assessment = find_assessment(uow, org, assessment_reference) if assessment_reference else None
@@ -461,13 +464,13 @@ def commit(
             warnings.append(f"Commitment {ref} of {cur} {fmt(value)} is more than the {cur} {fmt(max(left, ZERO))} "
                             f"of assessment {assessment.reference} not yet committed.")
     eur, r, _, _ = tagged("amount_eur" if amount_eur is not None else "date",
-                          lambda: _conversion(uow, cur, value, entry_date, amount_eur, rate_used, force_rate))
+                          lambda: conversion(uow, cur, value, entry_date, amount_eur, rate_used, force_rate))
     positive(eur, f"Commitment {ref}: the EUR amount")
     try:
-        revision = _next_revision(uow, Commitment, Commitment.reference == ref)
+        revision = next_revision(uow, Commitment, Commitment.reference == ref)
     except DuplicateEntryError:
         raise DuplicateEntryError(f"Commitment {ref} is already recorded.") from None
-    control = _check_availability(uow, allocation, year, eur, override_reason)
+    control = check_availability(uow, allocation, year, eur, override_reason)
     row = Commitment(
         reference=ref, entry_date=entry_date, fiscal_year=year, ab_id=allocation.id,
         organisation_id=org.id, assessment_id=assessment.id if assessment else None,
@@ -476,7 +479,7 @@ def commit(
     )
     uow.session.add(row)
     uow.session.flush()
-    _record_override(uow, allocation, year, control, commitment_id=row.id)
+    record_override(uow, allocation, year, control, commitment_id=row.id)
     uow.audit("commit", "commitment", row.id, reference=ref, organisation=org.code,
               ab=allocation.code, year=year, currency=cur, amount=value, amount_eur=eur,
               warnings=warnings or None)
@@ -558,6 +561,7 @@ def adjust_commitment(
     control like a new commitment.
     """
     commitment = find_commitment(uow, commitment_reference)
+    uow.lock(organisations=[commitment.organisation_id], allocations=[commitment.ab_id])
     cur = commitment.currency
     delta = money(amount, cur)
     if delta == 0:
@@ -582,11 +586,11 @@ def adjust_commitment(
     allocation = commitment.ab
     control = Control(ZERO, ZERO, allocation.control_mode)
     if eur > 0:
-        control = _check_availability(uow, allocation, commitment.fiscal_year, eur,
+        control = check_availability(uow, allocation, commitment.fiscal_year, eur,
                                       override_reason, what="This increase")
     ref = (reference or "").strip() or f"ADJ-{_count_adjustments(uow, commitment) + 1}"
     try:
-        revision = _next_revision(
+        revision = next_revision(
             uow, CommitmentAdjustment,
             CommitmentAdjustment.commitment_id == commitment.id,
             CommitmentAdjustment.reference == ref,
@@ -602,7 +606,7 @@ def adjust_commitment(
     )
     uow.session.add(row)
     uow.session.flush()
-    _record_override(uow, allocation, commitment.fiscal_year, control, adjustment_id=row.id)
+    record_override(uow, allocation, commitment.fiscal_year, control, adjustment_id=row.id)
     uow.audit("adjust", "commitment", commitment.id, reference=commitment.reference,
               amount=delta, amount_eur=eur, reason=reason)
     result = WriteResult(row)
@@ -613,7 +617,7 @@ def adjust_commitment(
             # exchange difference, released like one realised on a final payment.
             result.exchange_difference = after.open_eur
             _release_exchange_difference(
-                uow, commitment, after.open_eur, entry_date, reference=_closing_reference(commitment, ref),
+                uow, commitment, after.open_eur, entry_date, reference=closing_reference(commitment, ref),
                 payment_id=None, reason=f"exchange difference on closing by decrease {ref}",
             )
     return result
@@ -631,7 +635,7 @@ def _count_adjustments(uow: UnitOfWork, commitment: Commitment) -> int:
 # --------------------------------------------------------------------------- payments
 
 
-def _record_exchange_difference(
+def record_exchange_difference(
     uow: UnitOfWork, commitment: Commitment, payment: Payment, difference: Decimal, on: dt.date
 ) -> None:
     """Release (gain) or top up (loss) a commitment settled by ``payment`` to the EUR paid."""
@@ -664,7 +668,7 @@ def _release_exchange_difference(
     check_open_year(uow, year)
     control = Control(ZERO, ZERO, allocation.control_mode)
     if difference < 0:
-        _lock_allocation(uow, allocation)
+        lock_allocation(uow, allocation)
         control = Control(available_on(uow, allocation.id, year), -difference,
                           allocation.control_mode, "exchange loss on settlement")
     top = uow.session.scalar(
@@ -682,11 +686,11 @@ def _release_exchange_difference(
     )
     uow.session.add(adj)
     uow.session.flush()
-    _record_override(uow, allocation, year, control, adjustment_id=adj.id)
+    record_override(uow, allocation, year, control, adjustment_id=adj.id)
     uow.audit("exchange_difference", "commitment", commitment.id, reference=commitment.reference,
               source=reference, amount_eur=difference)
 
 
-def _closing_reference(commitment: Commitment, adjustment_reference: str) -> str:
+def closing_reference(commitment: Commitment, adjustment_reference: str) -> str:
     """Reference of the exchange difference written when a decrease closes a commitment."""
     return f"FX-{commitment.reference}-{adjustment_reference}"[:120]

@@ -119,11 +119,14 @@ def exchange_difference_view(
     end: dt.date | None = None,
     directorates: Sequence[str] | None = None,
     top: int = 200,
+    start: dt.date | None = None,
 ) -> DifferenceSlice:
-    """:func:`exchange_differences` of ``year`` up to ``end``, summed in SQL, with only the
-    ``top`` largest as lines (a page's table; the download reads them all)."""
+    """:func:`exchange_differences` of ``year`` from ``start`` up to ``end``, summed in SQL,
+    with only the ``top`` largest as lines (a page's table; the download reads them all)."""
     cond = [CommitmentAdjustment.kind == "exchange_difference", org_filter(directorates),
             in_year(CommitmentAdjustment.entry_date, year), upto(CommitmentAdjustment.entry_date, end)]
+    if start is not None:
+        cond.append(CommitmentAdjustment.entry_date >= start)
     gain = -CommitmentAdjustment.amount_eur
     n, gains, losses = uow.session.execute(
         select(func.count(),
@@ -199,3 +202,92 @@ def exposure_of(
         out.append(Exposure(cur, open_amount, booked, quote.rate, quote.published,
                             to_eur(open_amount, cur, quote.rate)))
     return out
+
+
+#: The largest move a what-if applies to a rate, in percent either way.
+MAX_SHOCK_PERCENT = Decimal(50)
+
+
+def shock_percent(value: object) -> Decimal:
+    """A what-if move of a rate in percent: a number from -50 to +50 with at most two
+    decimals (``BudgetError`` otherwise, naming the value)."""
+    from budget.bounds import OutOfBoundsError, number_text
+    from budget.errors import ValidationError
+
+    bounds_text = f"{-MAX_SHOCK_PERCENT} to +{MAX_SHOCK_PERCENT} %"
+    number_text(value, "The move")
+    try:
+        pct = Decimal(str(value).strip().replace(",", ".").removesuffix("%").strip())
+    except ArithmeticError:
+        raise ValidationError(f"{str(value)[:20]!r} is not a percentage: give a number from {bounds_text}.") from None
+    if not pct.is_finite() or abs(pct) > MAX_SHOCK_PERCENT:
+        raise OutOfBoundsError(f"A move of {str(value)[:20]} % is out of range: give {bounds_text}.")
+    if pct != pct.quantize(Decimal("0.01")):
+        raise ValidationError(f"A move of {str(value)[:20]} % has more than two decimals.")
+    return pct.quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class ShockedExposure:
+    """An :class:`Exposure` with its rate moved by ``shock`` percent: ``shocked_rate`` =
+    rate × (1 + shock / 100) (units for 1 EUR: +10 % means 1 EUR buys 10 % more of the
+    currency, so fewer EUR pay the open amount)."""
+
+    exposure: Exposure
+    shock: Decimal
+    shocked_rate: Decimal | None
+    eur_at_shock: Decimal | None
+
+    @property
+    def difference(self) -> Decimal | None:
+        """EUR at the shocked rate minus EUR as booked (positive: a latent loss)."""
+        return None if self.eur_at_shock is None else self.eur_at_shock - self.exposure.eur_booked
+
+    @property
+    def change(self) -> Decimal | None:
+        """EUR at the shocked rate minus EUR at the day's rate: what the move alone costs."""
+        if self.eur_at_shock is None or self.exposure.eur_at_rate is None:
+            return None
+        return self.eur_at_shock - self.exposure.eur_at_rate
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """The shocked exposure per currency and its EUR totals: each total adds up its column
+    (a currency without a rate has no EUR figure at a rate, nor a difference)."""
+
+    rows: list[ShockedExposure]
+    eur_booked: Decimal
+    eur_at_rate: Decimal
+    eur_at_shock: Decimal
+    difference: Decimal
+    change: Decimal
+
+
+def exposure_what_if(exposures: Sequence[Exposure], shocks: dict[str, Decimal] | None = None) -> WhatIf:
+    """:func:`exposure` with each currency's rate moved by ``shocks[currency]`` percent
+    (0 when not given), converted by the one rule (:func:`budget.money.to_eur`).
+
+    Raises:
+        ValidationError: a move outside -50..+50 % or with more than two decimals.
+    """
+    rows = []
+    for e in exposures:
+        pct = shock_percent((shocks or {}).get(e.currency, ZERO))
+        if e.rate is None:
+            rows.append(ShockedExposure(e, pct, None, None))
+            continue
+        moved = e.rate * (1 + pct / 100)
+        rows.append(ShockedExposure(e, pct, moved, to_eur(e.open, e.currency, moved)))
+
+    def total(values: Sequence[Decimal | None]) -> Decimal:
+        return sum((v for v in values if v is not None), ZERO)
+
+    return WhatIf(
+        rows,
+        eur_booked=total([r.exposure.eur_booked for r in rows]),
+        eur_at_rate=total([r.exposure.eur_at_rate for r in rows]),
+        eur_at_shock=total([r.eur_at_shock for r in rows]),
+        difference=total([r.difference for r in rows]),
+        change=total([r.change for r in rows]),
+    )

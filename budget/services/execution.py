@@ -20,6 +20,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Engine,
+    Select,
     and_,
     bindparam,
     case,
@@ -43,6 +44,7 @@ from budget.ledger.models import (
 from budget.ledger.types import Money
 from budget.money import ZERO, json_amount, ratio
 from budget.services import balances
+from budget.services.figures import Executed, available, open_amount
 from budget.services.scope import ab_filter, as_decimal, org_filter, upto
 from budget.uow import UnitOfWork
 
@@ -52,15 +54,20 @@ Dimension = Literal["organisation", "directorate", "ab", "currency"]
 DIMENSIONS: tuple[str, ...] = ("organisation", "directorate", "ab", "currency")
 
 
+def _version_query() -> Select[Any]:
+    # Every write adds audit lines. The highest id alone can stay put when two writers
+    # commit out of order (PostgreSQL): the count then still grows.
+    return select(func.coalesce(func.max(AuditLog.id), 0) + func.count(AuditLog.id))
+
+
 def data_version(uow: UnitOfWork) -> int:
-    """A number that changes with every write (the last audit line): a cache key."""
-    return int(uow.session.scalar(select(func.coalesce(func.max(AuditLog.id), 0))) or 0)
+    """A number that grows with every committed write (from the audit log): a cache key."""
+    return int(uow.session.scalar(_version_query()) or 0)
 
 
 @lru_cache(maxsize=8)
 def _data_version_sql(dialect: Any) -> str:
-    return str(select(func.coalesce(func.max(AuditLog.id), 0)).compile(
-        dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return str(_version_query().compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def data_version_of(engine: Engine) -> int:
@@ -124,7 +131,7 @@ class Totals:
 
 
 @dataclass(frozen=True)
-class ExecutionRow:
+class ExecutionRow(Executed):
     """One organisation, directorate, AB or currency in a year's execution."""
 
     key: str
@@ -141,18 +148,10 @@ class ExecutionRow:
     paid_original: Decimal | None = None
 
     @property
-    def open(self) -> Decimal:
-        return self.committed - self.paid
-
-    @property
     def available(self) -> Decimal | None:
         if self.commitment_credits is None:
             return None
-        return self.commitment_credits - self.committed
-
-    @property
-    def paid_rate(self) -> Decimal | None:
-        return ratio(self.paid, self.committed)
+        return available(self.commitment_credits, self.committed)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -380,8 +379,8 @@ def execution(
         payment_credits=payment_credits,
         committed=total_committed,
         paid=total_paid,
-        open=total_committed - total_paid,
-        available=commitment_credits - total_committed,
+        open=open_amount(total_committed, total_paid),
+        available=available(commitment_credits, total_committed),
         paid_in_year=sum((r.paid_in_year for r in rows), ZERO),
         assessed_eur=sum((r.assessed_eur for r in rows), ZERO),
     )

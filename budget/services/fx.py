@@ -95,6 +95,7 @@ def convert(
     given_rate: object | None,
     lookup: Callable[[str, dt.date], RateQuote],
     check_rate: Callable[[str, Decimal, dt.date], object] | None = None,
+    max_amount: Decimal | None = None,
 ) -> Conversion:
     """The one rule converting an entry's amount to EUR (one-row and bulk paths alike).
 
@@ -102,14 +103,15 @@ def convert(
     (its rate is the one given, or the one the two amounts imply), then a rate given, then
     ``lookup(currency, on)`` (:func:`rate_on` or a preloaded book applying :func:`usable_quote`).
     ``check_rate(currency, rate, on)`` vets a rate given or implied (:func:`plausible_rate`).
+    ``max_amount``: ``BUDGET_MAX_AMOUNT`` already read (a load reads it once).
     """
     if currency == "EUR":
-        eur = amount if amount_eur is None else money(amount_eur)
+        eur = amount if amount_eur is None else money(amount_eur, limit=max_amount)
         if eur != amount:
             raise ValidationError(f"A EUR amount of {fmt(amount)} cannot be worth EUR {fmt(eur)}.")
         return Conversion(amount, ONE, None, "par")
     if amount_eur is not None:
-        eur = money(amount_eur)
+        eur = money(amount_eur, limit=max_amount)
         if (eur > 0) != (amount > 0) or eur == 0:
             raise ValidationError(f"EUR amount {fmt(eur)} does not match {currency} {fmt(amount)}.")
         r = rate(given_rate) if given_rate is not None else implied_rate(amount, eur)
@@ -120,9 +122,10 @@ def convert(
         r = rate(given_rate)
         if check_rate is not None:
             check_rate(currency, r, on)
-        return Conversion(to_eur(amount, currency, r), r, None, "given")
+        return Conversion(to_eur(amount, currency, r, limit=max_amount), r, None, "given")
     quote = lookup(currency, on)
-    return Conversion(to_eur(amount, currency, quote.rate), quote.rate, quote.published, quote.source)
+    return Conversion(to_eur(amount, currency, quote.rate, limit=max_amount), quote.rate, quote.published,
+                      quote.source)
 
 
 def implied_rate(amount: Decimal, amount_eur: Decimal) -> Decimal:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from budget import bounds
 from budget.errors import (
     BudgetError,
     ClosedPeriodError,
@@ -37,13 +38,17 @@ from budget.uow import UnitOfWork
 
 
 def live_positions(uow: UnitOfWork, references: Sequence[str]) -> dict[str, Position]:
-    """The positions of the live commitments with these references (unknown ones are absent)."""
+    """The positions of the live commitments with these references (unknown ones are absent),
+    their organisations locked first (:meth:`budget.uow.UnitOfWork.lock`), so the positions
+    stay true until the payments are written."""
     refs = sorted(set(references))
-    ids = []
+    found: list[Any] = []
     for start in range(0, len(refs), CHUNK):
-        ids += list(uow.session.scalars(entries.live(Commitment, Commitment.reference.in_(refs[start:start + CHUNK]))
-                                        .with_only_columns(Commitment.id)))
-    return {p.reference: p for p in positions(uow, ids).values()}
+        found += uow.session.execute(entries.live(Commitment, Commitment.reference.in_(refs[start:start + CHUNK]))
+                                     .with_only_columns(Commitment.id, Commitment.organisation_id)).all()
+    if uow.write:
+        uow.lock(organisations=[org for _, org in found])
+    return {p.reference: p for p in positions(uow, [cid for cid, _ in found]).values()}
 
 
 def _refused(error: BudgetError, field_name: str) -> BudgetError:
@@ -53,15 +58,16 @@ def _refused(error: BudgetError, field_name: str) -> BudgetError:
 
 def payment_terms(
     reference: object, position: Position | None, commitment_reference: object, currency: object,
-    amount: object, day: dt.date, closed: Container[int],
+    amount: object, day: dt.date, closed: Container[int], max_amount: Decimal | None = None,
 ) -> tuple[str, str, Decimal]:
     """The checks of one payment that need no running total, in order: reference, commitment,
-    currency (the commitment's), amount (exact, above zero), open year.
+    currency (the commitment's), amount (exact, above zero), open year. ``max_amount``:
+    ``BUDGET_MAX_AMOUNT`` already read (a load reads it once).
 
     Returns (reference, currency, amount). Raises the first refusal, its ``field`` set.
     """
     try:
-        ref = entries._reference(reference, "payment")
+        ref = entries.clean_reference(reference, "payment")
     except BudgetError as exc:
         raise _refused(exc, "reference") from None
     if position is None:
@@ -75,7 +81,7 @@ def payment_terms(
             f"Payment {ref} is in {cur} but commitment {position.reference} is in {position.currency}: "
             "pay in the commitment currency."), "currency")
     try:
-        value = positive(money(amount, cur), f"Payment {ref}: the amount")
+        value = positive(money(amount, cur, limit=max_amount), f"Payment {ref}: the amount")
     except BudgetError as exc:
         raise _refused(exc, "amount") from None
     if day.year in closed:
@@ -134,13 +140,13 @@ def record_payment(
                                     closed_years(uow))
     assert position is not None
     try:
-        revision = entries._next_revision(uow, Payment, Payment.reference == ref)
+        revision = entries.next_revision(uow, Payment, Payment.reference == ref)
     except DuplicateEntryError:
         raise duplicate(ref) from None
     check_within_open(ref, cur, value, position)
     eur, r, rate_date, rate_source = entries.tagged(
         "amount_eur" if amount_eur is not None else "date",
-        lambda: entries._conversion(uow, cur, value, entry_date, amount_eur, rate_used, force_rate))
+        lambda: entries.conversion(uow, cur, value, entry_date, amount_eur, rate_used, force_rate))
     row = Payment(
         reference=ref, entry_date=entry_date, commitment_id=position.commitment_id, currency=cur,
         amount=value, amount_eur=eur, rate=r, rate_date=rate_date, rate_source=rate_source,
@@ -156,7 +162,7 @@ def record_payment(
     assert commitment is not None
     if difference is not None:
         result.exchange_difference = difference
-        entries._record_exchange_difference(uow, commitment, row, difference, entry_date)
+        entries.record_exchange_difference(uow, commitment, row, difference, entry_date)
     result.warnings.extend(payment_credit_warnings(uow, {(position.ab_id, position.ab_code, entry_date.year)}))
     return result
 
@@ -232,6 +238,7 @@ def record_payment_columns(uow: UnitOfWork, cols: PaymentColumns, *, write: bool
     existing, revisions = payment_keys(uow, [str(r or "").strip() for r in cols.reference])
     closed = closed_years(uow)
     lookup = rate_book(uow, {p.currency for p in pos_of.values()}, cols.entry_date)
+    limit = bounds.max_amount()  # read once for the call, not once per amount
     known: dict[tuple[str, dt.date], Decimal | None] = {}
 
     def check_rate(currency: str, value: Decimal, day: dt.date) -> Decimal:
@@ -243,39 +250,41 @@ def record_payment_columns(uow: UnitOfWork, cols: PaymentColumns, *, write: bool
     settled: list[tuple[str, dt.date, Position, Decimal]] = []
     credit_keys: set[tuple[int, str, int]] = set()
     seen: set[str] = set()
-    for i in range(n):
-        given_eur = cols.amount_eur[i]
+    given_rates = cols.rate_used if cols.rate_used is not None else [None] * n
+    sheets = (cols.source_sheet if cols.source_sheet is not None and not isinstance(cols.source_sheet, str)
+              else [cols.source_sheet] * n)
+    lines = cols.source_row if cols.source_row is not None else [None] * n
+    for i, (reference, cref, day, amount, currency, given_eur, given_rate) in enumerate(zip(
+            cols.reference, crefs, cols.entry_date, cols.amount, cols.currency, cols.amount_eur, given_rates,
+            strict=True)):
         try:
-            pos = pos_of.get(crefs[i])
-            ref, cur, value = payment_terms(cols.reference[i], pos, cols.commitment_reference[i], cols.currency[i],
-                                            cols.amount[i], cols.entry_date[i], closed)
+            pos = pos_of.get(cref)
+            ref, cur, value = payment_terms(reference, pos, cols.commitment_reference[i], currency, amount, day,
+                                            closed, limit)
             assert pos is not None
             if ref in existing or ref in seen:
                 raise duplicate(ref)
             check_within_open(ref, cur, value, pos)
             try:
-                conv = fx.convert(cur, value, cols.entry_date[i], amount_eur=given_eur,
-                                  given_rate=None if cols.rate_used is None else cols.rate_used[i], lookup=lookup,
-                                  check_rate=check_rate)
+                conv = fx.convert(cur, value, day, amount_eur=given_eur, given_rate=given_rate, lookup=lookup,
+                                  check_rate=check_rate, max_amount=limit)
             except BudgetError as exc:
                 raise _refused(exc, "amount_eur" if given_eur is not None else "date") from None
         except BudgetError as exc:
             out.problems.append(ItemProblem(i, exc.field or "reference", exc))
             continue
         seen.add(ref)
-        credit_keys.add((pos.ab_id, pos.ab_code, cols.entry_date[i].year))
+        credit_keys.add((pos.ab_id, pos.ab_code, day.year))
         difference = settlement_difference(pos, value, conv.eur)
         if difference is not None:
-            settled.append((ref, cols.entry_date[i], pos, difference))
+            settled.append((ref, day, pos, difference))
         pos.paid += value
         pos.paid_eur += conv.eur
         rows.append({
-            "reference": ref, "entry_date": cols.entry_date[i], "commitment_id": pos.commitment_id,
+            "reference": ref, "entry_date": day, "commitment_id": pos.commitment_id,
             "currency": cur, "amount": value, "amount_eur": conv.eur, "rate": conv.rate,
             "rate_date": conv.rate_date, "rate_source": conv.source, "revision": revisions.get(ref, -1) + 1,
-            "reason": None, "reverses_id": None, "source_row": None if cols.source_row is None else cols.source_row[i],
-            "source_sheet": cols.source_sheet if cols.source_sheet is None or isinstance(cols.source_sheet, str)
-            else cols.source_sheet[i],
+            "reason": None, "reverses_id": None, "source_row": lines[i], "source_sheet": sheets[i],
         })
     if out.problems or not write:
         return out
@@ -288,7 +297,7 @@ def record_payment_columns(uow: UnitOfWork, cols: PaymentColumns, *, write: bool
         payment = uow.session.scalar(entries.live(Payment, Payment.reference == ref))
         commitment = uow.session.get(Commitment, pos.commitment_id)
         assert payment is not None and commitment is not None
-        entries._record_exchange_difference(uow, commitment, payment, difference, day)
+        entries.record_exchange_difference(uow, commitment, payment, difference, day)
         out.exchange_differences[ref] = difference
     out.warnings.extend(payment_credit_warnings(uow, credit_keys))
     return out

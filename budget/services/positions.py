@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from budget.ledger.models import BasicAllocation, Commitment, CommitmentAdjustment, Payment
+from budget.services.figures import ExecutedInEur
 from budget.uow import UnitOfWork
 
 ZERO = Decimal(0)
@@ -18,23 +19,13 @@ ZERO = Decimal(0)
 CHUNK = 900
 
 
-class OpenAmounts:
-    """What is open on a commitment: the one definition of "open" in its currency and in EUR."""
+class OpenAmounts(ExecutedInEur):
+    """What is open on a commitment, in its currency and in EUR."""
 
     committed: Decimal
     paid: Decimal
     committed_eur: Decimal
     paid_eur: Decimal
-
-    @property
-    def open(self) -> Decimal:
-        """Committed (with adjustments) less paid, in the commitment's currency."""
-        return self.committed - self.paid
-
-    @property
-    def open_eur(self) -> Decimal:
-        """Commitment credits still held: committed EUR less the EUR paid (at payment rates)."""
-        return self.committed_eur - self.paid_eur
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -100,6 +101,19 @@ def get_organisation(uow: UnitOfWork, org_code: object) -> Organisation:
             f"Unknown organisation {text!r}." + _did_you_mean(text, known)
         )
     return found
+
+
+def lock_codes(uow: UnitOfWork, organisations: Iterable[object] = (), allocations: Iterable[object] = ()) -> None:
+    """Lock, up front, the organisations and ABs a load of many rows will write on
+    (:meth:`budget.uow.UnitOfWork.lock`): in one go and in order, rather than row by row in
+    the file's order, where two writers could wait for each other in a circle. Unknown codes
+    are left to the rules that name them."""
+    wanted = {model: sorted({str(c).strip() for c in codes if c is not None})
+              for model, codes in ((Organisation, organisations), (BasicAllocation, allocations))}
+    ids = {model: [i for start in range(0, len(found), 900)
+                   for i in uow.session.scalars(select(model.id).where(model.code.in_(found[start:start + 900])))]
+           for model, found in wanted.items()}
+    uow.lock(organisations=ids[Organisation], allocations=ids[BasicAllocation])
 
 
 def register_allocation(

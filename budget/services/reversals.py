@@ -26,12 +26,12 @@ from budget.ledger.models import (
 from budget.money import ZERO
 from budget.services.entries import (
     Control,
-    _check_availability,
-    _closing_reference,
-    _lock_allocation,
-    _record_override,
     available_on,
+    check_availability,
+    closing_reference,
     live,
+    lock_allocation,
+    record_override,
 )
 from budget.services.positions import commitment_position
 from budget.services.reference import check_open_year
@@ -66,6 +66,13 @@ def dependants(uow: UnitOfWork, entry: Any) -> list[str]:
     return out
 
 
+def _organisation_id(entry: Any) -> int | None:
+    """The organisation an entry belongs to (a credit belongs to none)."""
+    if isinstance(entry, CommitmentAdjustment | Payment):
+        return int(entry.commitment.organisation_id)
+    return getattr(entry, "organisation_id", None)
+
+
 def reverse(
     uow: UnitOfWork,
     entity: str,
@@ -83,12 +90,36 @@ def reverse(
     entries depend on it (payments on a commitment, commitments on an assessment): those
     must be reversed first, and the message names them.
     """
+    model, entry = _reversible(uow, entity, entry_id, reason)
+    check_open_year(uow, _entry_year(entry))
+    fx_rows = _consequences(uow, entry)
+    mirror = _mirror(uow, entry, reason.strip())
+    uow.session.add(mirror)
+    uow.session.flush()
+    if isinstance(entry, Assessment):
+        for line in entry.lines:
+            uow.session.add(AssessmentLine(
+                assessment_id=mirror.id, currency=line.currency, amount=-line.amount,
+                amount_eur=-line.amount_eur, rate=line.rate, rate_date=line.rate_date,
+            ))
+    for fx in fx_rows:
+        uow.session.add(_mirror(uow, fx, f"{entity} {entry.reference} reversed"))
+    uow.session.flush()
+    uow.audit("reverse", model.__tablename__, entry.id, reversal_id=mirror.id, reason=reason)
+    return mirror
+
+
+def _reversible(uow: UnitOfWork, entity: str, entry_id: int, reason: str) -> tuple[Any, Any]:
+    """The model and the entry to reverse (its organisation locked), refused when it may not
+    be reversed at all (unknown, no reason, a reversal, reversed already, an exchange
+    difference, or live entries standing on it)."""
     model = ENTITIES.get(entity)
     if model is None:
         raise ValidationError(f"Cannot reverse a {entity!r}; choose one of {', '.join(ENTITIES)}.")
     entry = uow.session.get(model, bounds.entry_id(entry_id, entity))
     if entry is None:
         raise NotFoundError(f"No {entity} with id {entry_id}.")
+    uow.lock(organisations=[_organisation_id(entry)])
     if not (reason or "").strip():
         raise ValidationError("Give the reason for the reversal.")
     label = f"{entity} {getattr(entry, 'reference', '') or entry.id}"
@@ -107,63 +138,73 @@ def reverse(
             f"The {label} cannot be reversed while these depend on it: {', '.join(blockers)}. "
             "Reverse them first."
         )
-    year = _entry_year(entry)
-    check_open_year(uow, year)
-    if isinstance(entry, CreditMovement) and entry.credit_type == "commitment" and entry.amount > 0:
+    return model, entry
+
+
+def _consequences(uow: UnitOfWork, entry: Any) -> list[CommitmentAdjustment]:
+    """Check what reversing ``entry`` does to the credits and its commitment; return the
+    exchange differences that go with it (reversed along with it)."""
+    if isinstance(entry, CreditMovement):
+        _credit_taken_back(uow, entry)
+        return []
+    if isinstance(entry, CommitmentAdjustment):
+        return _adjustment_undone(uow, entry)
+    if isinstance(entry, Payment):
+        return _payment_undone(uow, entry)
+    return []
+
+
+def _credit_taken_back(uow: UnitOfWork, entry: CreditMovement) -> None:
+    """Taking back a commitment credit passes the availability control (or its override)."""
+    if entry.credit_type == "commitment" and entry.amount > 0:
         allocation = entry.ab
-        control = _check_availability(uow, allocation, entry.fiscal_year, entry.amount, None,
+        control = check_availability(uow, allocation, entry.fiscal_year, entry.amount, None,
                                       what="Reversing this credit")
-        _record_override(uow, allocation, entry.fiscal_year, control)
-    if isinstance(entry, CommitmentAdjustment) and entry.amount > 0:
+        record_override(uow, allocation, entry.fiscal_year, control)
+
+
+def _adjustment_undone(uow: UnitOfWork, entry: CommitmentAdjustment) -> list[CommitmentAdjustment]:
+    """An increase undone never leaves the commitment below what is paid on it; a decrease
+    undone commits again (availability control), with the exchange difference it closed."""
+    if entry.amount > 0:
         position = commitment_position(uow, entry.commitment)
         if position.committed - entry.amount < position.paid:
             raise OverPaymentError(
                 f"Reversing the increase {entry.reference} would leave commitment "
                 f"{entry.commitment.reference} below what is already paid on it."
             )
-    fx_rows: list[CommitmentAdjustment] = []
-    if isinstance(entry, CommitmentAdjustment):
-        fx_rows = list(uow.session.scalars(live(
-            CommitmentAdjustment, CommitmentAdjustment.commitment_id == entry.commitment_id,
-            CommitmentAdjustment.kind == "exchange_difference", CommitmentAdjustment.payment_id.is_(None),
-            CommitmentAdjustment.reference == _closing_reference(entry.commitment, entry.reference),
-        )))
-        recommitted = -(entry.amount_eur + sum((fx.amount_eur for fx in fx_rows), ZERO))
-        if recommitted > 0:
-            commitment = entry.commitment
-            control = _check_availability(uow, commitment.ab, commitment.fiscal_year, recommitted,
-                                          None, what="Reversing this decrease")
-            _record_override(uow, commitment.ab, commitment.fiscal_year, control)
-    if isinstance(entry, Payment):
-        fx_rows = list(uow.session.scalars(
-            live(CommitmentAdjustment, CommitmentAdjustment.payment_id == entry.id)))
-        # Reversing a settlement that realised an exchange gain commits that gain again.
-        # The payment record is a fact being corrected, so it is never refused, but going
-        # beyond the available credits is recorded as an override (as for an exchange loss).
-        taken_back = -sum((fx.amount_eur for fx in fx_rows), ZERO)
-        if taken_back > 0:
-            commitment = entry.commitment
-            _lock_allocation(uow, commitment.ab)
-            fx_control = Control(
-                available_on(uow, commitment.ab_id, commitment.fiscal_year), taken_back,
-                commitment.ab.control_mode, f"payment {entry.reference} reversed: exchange gain re-committed",
-            )
-            _record_override(uow, commitment.ab, commitment.fiscal_year, fx_control,
-                             commitment_id=commitment.id)
-    mirror = _mirror(uow, entry, reason.strip())
-    uow.session.add(mirror)
-    uow.session.flush()
-    if isinstance(entry, Assessment):
-        for line in entry.lines:
-            uow.session.add(AssessmentLine(
-                assessment_id=mirror.id, currency=line.currency, amount=-line.amount,
-                amount_eur=-line.amount_eur, rate=line.rate, rate_date=line.rate_date,
-            ))
-    for fx in fx_rows:
-        uow.session.add(_mirror(uow, fx, f"{entity} {entry.reference} reversed"))
-    uow.session.flush()
-    uow.audit("reverse", model.__tablename__, entry.id, reversal_id=mirror.id, reason=reason)
-    return mirror
+    fx_rows = list(uow.session.scalars(live(
+        CommitmentAdjustment, CommitmentAdjustment.commitment_id == entry.commitment_id,
+        CommitmentAdjustment.kind == "exchange_difference", CommitmentAdjustment.payment_id.is_(None),
+        CommitmentAdjustment.reference == closing_reference(entry.commitment, entry.reference),
+    )))
+    recommitted = -(entry.amount_eur + sum((fx.amount_eur for fx in fx_rows), ZERO))
+    if recommitted > 0:
+        commitment = entry.commitment
+        control = check_availability(uow, commitment.ab, commitment.fiscal_year, recommitted,
+                                      None, what="Reversing this decrease")
+        record_override(uow, commitment.ab, commitment.fiscal_year, control)
+    return fx_rows
+
+
+def _payment_undone(uow: UnitOfWork, entry: Payment) -> list[CommitmentAdjustment]:
+    """The exchange differences the payment realised, reversed with it."""
+    fx_rows = list(uow.session.scalars(
+        live(CommitmentAdjustment, CommitmentAdjustment.payment_id == entry.id)))
+    # Reversing a settlement that realised an exchange gain commits that gain again.
+    # The payment record is a fact being corrected, so it is never refused, but going
+    # beyond the available credits is recorded as an override (as for an exchange loss).
+    taken_back = -sum((fx.amount_eur for fx in fx_rows), ZERO)
+    if taken_back > 0:
+        commitment = entry.commitment
+        lock_allocation(uow, commitment.ab)
+        fx_control = Control(
+            available_on(uow, commitment.ab_id, commitment.fiscal_year), taken_back,
+            commitment.ab.control_mode, f"payment {entry.reference} reversed: exchange gain re-committed",
+        )
+        record_override(uow, commitment.ab, commitment.fiscal_year, fx_control,
+                         commitment_id=commitment.id)
+    return fx_rows
 
 
 def _entry_year(entry: Any) -> int:

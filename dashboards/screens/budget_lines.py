@@ -6,15 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from budget.services import dashboard_views as dv
-from budget.services import views
+from budget.services import periods, views
 from dashboards import common as c
+from dashboards import period as period_ui
 
 c.page_header("ab.title", "ab.caption")
 scope = c.scope()
 
-cols = st.columns([1, 1, 3])
-year = c.year_selector("ab_year", container=cols[0])
-as_of = c.as_of_selector(year, "ab_as_of", container=cols[1])
+year, span = period_ui.period_bar("ab")
+as_of = span.end  # credits and consumption as of the period's end; year over year: the period
 
 with c.guard():
     abs_ = c.cached(dv.allocation_status, year, as_of=as_of, directorates=scope)
@@ -77,6 +77,10 @@ with c.guard():
     st.markdown(f"**{c.t('ab.payment_side')}**")
     c.money_table(shown[1], amount_cols, key="ab_pay_table", keys=[c.t("col.ab")], names=[c.t("col.label")])
     c.excel_download(df, f"budget-lines-{year}", amount_cols, key="ab_xlsx")
+
+    st.subheader(c.t("ab.yoy"))
+    period_ui.year_over_year_table(c.cached(periods.year_over_year, span, "ab", directorates=scope),
+                                   c.t("col.ab"), key="ab_yoy")
 
     st.divider()
     st.subheader(c.t("ab.history"))

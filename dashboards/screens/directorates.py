@@ -8,15 +8,15 @@ import streamlit as st
 
 from budget.money import ZERO
 from budget.services import dashboard_views as dv
-from budget.services import views
+from budget.services import periods, views
 from dashboards import common as c
+from dashboards import period as period_ui
 
 c.page_header("dirs.title", "dirs.caption")
 scope = c.scope()
 
-cols = st.columns([1, 1, 3])
-year = c.year_selector("dir_year", container=cols[0])
-as_of = c.as_of_selector(year, "dir_as_of", container=cols[1])
+year, span = period_ui.period_bar("dir")
+as_of = span.end  # the table: the year as of the period's end; year over year: the period
 
 def summary() -> SimpleNamespace:
     """The directorates' table and the organisations by directorate (once per data version)."""
@@ -78,6 +78,10 @@ with c.guard():
                   keys=[c.t("col.directorate")], names=[c.t("col.name")], name_width=120,
                   column_config={c.t("col.organisations"): st.column_config.NumberColumn(width=60)})
     c.excel_download(view.frame, f"directorates-{year}", amount_cols, key="dir_xlsx")
+
+    st.subheader(c.t("dirs.yoy"))
+    period_ui.year_over_year_table(c.cached(periods.year_over_year, span, "directorate", directorates=scope),
+                                   c.t("col.directorate"), key="dir_yoy")
 
     st.divider()
     st.subheader(c.t("dirs.drill"))

@@ -1,24 +1,143 @@
-"""Exchange rates: exposure of open foreign-currency commitments, realised differences,
-rates in use."""
+"""Exchange rates: exposure of open foreign-currency commitments and its what-if, realised
+differences, the rate history with the commitments' rates, rates in use."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from types import SimpleNamespace
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from budget.money import ZERO
 from budget.services import dashboard_views as dv
-from budget.services import views
+from budget.services import exchange, fx_history, views
+from dashboards import charts
 from dashboards import common as c
+from dashboards import period as period_ui
+from dashboards.formats import date_text
 
 c.page_header("fx.title", "fx.caption")
 scope = c.scope()
 
-cols = st.columns([1, 1, 3])
-year = c.year_selector("fx_year", container=cols[0])
-as_of = c.as_of_selector(year, "fx_as_of", container=cols[1])
+year, span = period_ui.period_bar("fx")
+as_of = span.end  # the exposure as of the period's end; realised differences in the period
+
+
+def rate_text(value: Decimal | None) -> str:
+    """A rate as the reader writes numbers (``1.0825`` / ``1,0825``), ``–`` when None."""
+    if value is None:
+        return c.t("fx.no_rate")
+    text = f"{value.normalize():f}"
+    return text.replace(".", ",") if c.amount_style() == "be" else text
+
+
+def rate_axis() -> alt.Axis:
+    expr = "format(datum.value, '.4~f')"
+    if c.amount_style() == "be":
+        expr = f"replace({expr}, '.', ',')"
+    return alt.Axis(labelExpr=expr, title=None, tickCount=6)
+
+
+def history_chart(currency: str, start: dt.date) -> alt.TopLevelMixin | None:
+    """The stored rates of ``currency`` as a line, the commitments' rates as dots."""
+    points = c.cached(fx_history.rate_history, currency, start=start, end=as_of)
+    if not points:
+        return None
+    language = c.lang()
+    rates = pd.DataFrame([{"day": p.rate_date.isoformat(), "rate": float(p.rate),
+                           "when": date_text(p.rate_date, language), "shown": rate_text(p.rate),
+                           "what": c.t("fx.reference_rate")} for p in points])
+    used = c.cached(fx_history.commitment_rates, currency, start=start, end=as_of, directorates=scope)
+    booked = pd.DataFrame([{"day": u.entry_date.isoformat(), "rate": float(u.rate),
+                            "when": date_text(u.entry_date, language), "shown": rate_text(u.rate),
+                            "reference": u.reference, "organisation": u.organisation,
+                            "amount": f"{currency} {c.fmt_amount(u.amount)}",
+                            "what": c.t("fx.commitment_rate")} for u in used])
+    colours = alt.Scale(domain=[c.t("fx.reference_rate"), c.t("fx.commitment_rate")],
+                        range=["#1f4e9a", "#e07b00"])
+    x = alt.X("day:T", title=None, axis=charts.date_axis(language))
+    y = alt.Y("rate:Q", title=None, axis=rate_axis(), scale=alt.Scale(zero=False))
+    line = alt.Chart(rates).mark_line(strokeWidth=2).encode(
+        x=x, y=y, color=alt.Color("what:N", scale=colours, legend=charts.bottom_legend()),
+        tooltip=[alt.Tooltip("when:N", title=c.t("chart.date")), alt.Tooltip("shown:N", title=c.t("chart.rate"))])
+    if booked.empty:
+        return alt.layer(line).properties(height=300)
+    dots = alt.Chart(booked).mark_point(size=70, filled=True, opacity=0.9).encode(
+        x=x, y=y, color=alt.Color("what:N", scale=colours),
+        tooltip=[alt.Tooltip("when:N", title=c.t("chart.date")),
+                 alt.Tooltip("reference:N", title=c.t("chart.commitment")),
+                 alt.Tooltip("organisation:N", title=c.t("col.organisation")),
+                 alt.Tooltip("amount:N", title=c.t("col.amount")),
+                 alt.Tooltip("shown:N", title=c.t("chart.rate"))])
+    return alt.layer(line, dots).properties(height=300)
+
+def what_if_view(shocks: tuple[tuple[str, Decimal], ...]) -> SimpleNamespace:
+    """The exposure with each currency's rate moved; the totals row is the service's totals
+    (open amounts are in several currencies: they have none)."""
+    w = exchange.exposure_what_if(c.cached(views.exposure, as_of=as_of, directorates=scope), dict(shocks))
+    df = c.frame(w.rows, {
+        c.t("col.currency"): lambda r: r.exposure.currency,
+        c.t("col.open_cur"): lambda r: r.exposure.open,
+        c.t("col.move_pct"): lambda r: float(r.shock),
+        c.t("col.rate"): lambda r: rate_text(r.exposure.rate),
+        c.t("col.rate_moved"): lambda r: rate_text(r.shocked_rate),
+        c.t("col.eur_moved"): lambda r: r.eur_at_shock,
+        c.t("col.difference"): lambda r: r.difference,
+        c.t("col.change_eur"): lambda r: r.change,
+    })
+    eur = [c.t("col.eur_moved"), c.t("col.difference"), c.t("col.change_eur")]
+    shown = c.with_totals(df, eur, given=dict(zip(eur, (w.eur_at_shock, w.difference, w.change), strict=True)))
+    return SimpleNamespace(frame=df, shown=shown, at_shock=w.eur_at_shock, change=w.change)
+
+
+def what_if_section() -> None:
+    """A move in percent per currency (bounded -50..+50) and the open exposure at the moved
+    rates, with the difference from the EUR booked and from the day's rate."""
+    st.subheader(c.t("fx.whatif"))
+    exp = c.cached(views.exposure, as_of=as_of, directorates=scope)
+    limit = int(exchange.MAX_SHOCK_PERCENT)
+    boxes = st.columns(max(min(len(exp), 4), 1))
+    shocks = []
+    for i, e in enumerate(exp):
+        # Whole percents: written alike in every language (a decimal box shows "0.00" in French).
+        moved = boxes[i % len(boxes)].number_input(
+            c.t("fx.move", currency=e.currency), min_value=-limit, max_value=limit, value=0, step=1,
+            format="%d", key=f"fx_move_{e.currency}")
+        shocks.append((e.currency, exchange.shock_percent(int(moved))))
+    w = c.derived(("fx_what_if", as_of, tuple(shocks)), lambda: what_if_view(tuple(shocks)))
+    st.metric(c.t("fx.whatif_total"), c.fmt_amount(w.at_shock, "EUR"),
+              period_ui.change_text(w.change, None), delta_color="off", delta_arrow="off")
+    amounts = [c.t(k) for k in ("col.open_cur", "col.eur_moved", "col.difference", "col.change_eur")]
+    c.money_table(w.shown, amounts, [c.t("col.move_pct")], key="fx_what_if", keys=[c.t("col.currency")])
+    c.excel_download(w.frame, f"exposure-what-if-{as_of}", amounts, key="fx_what_if_xlsx")
+    st.caption(c.t("fx.whatif_caption"))
+
+
+def history_section() -> None:
+    """The rate history of one currency, the commitments' rates marked on it."""
+    st.subheader(c.t("fx.history"))
+    currencies = c.cached(fx_history.rate_currencies)
+    if not currencies:
+        c.empty_state("fx.no_rates")
+        return
+    # The currency of the largest open exposure first.
+    held = sorted(c.cached(views.exposure, as_of=as_of, directorates=scope), key=lambda e: -e.eur_booked)
+    first = next((e.currency for e in held if e.currency in currencies), currencies[0])
+    cols = st.columns([1, 4])
+    currency = str(cols[0].selectbox(c.t("col.currency"), currencies, index=currencies.index(first),
+                                     key="fx_history_currency"))
+    # At least the twelve months to the period's end: a month of rates says little.
+    start = min(span.start, as_of - dt.timedelta(days=364))
+    chart = c.derived(("fx_history", currency, start, as_of), lambda: history_chart(currency, start))
+    if chart is None:
+        c.empty_state("fx.no_history", currency=currency)
+        return
+    c.chart(("fx_history_chart", currency, start, as_of), lambda: chart)
+    st.caption(c.t("fx.history_caption", start=c.fmt_date(start), end=c.fmt_date(as_of)))
+
 
 with c.guard():
     st.subheader(c.t("fx.exposure"))
@@ -34,7 +153,7 @@ with c.guard():
             frame=pd.DataFrame([{
                 c.t("col.currency"): e.currency, c.t("col.open_cur"): e.open,
                 c.t("col.open_eur_committed"): e.eur_booked,
-                c.t("col.rate"): str(e.rate) if e.rate is not None else c.t("fx.no_rate"),
+                c.t("col.rate"): rate_text(e.rate),
                 c.t("col.rate_date"): e.rate_date, c.t("col.open_eur_now"): e.eur_at_rate,
                 c.t("col.difference"): e.difference,
             } for e in exp]),
@@ -48,8 +167,10 @@ with c.guard():
         c.money_table(ex.frame, amount_cols, key="fx_exp")
         c.excel_download(ex.frame, f"exposure-{as_of}", amount_cols, key="fx_exp_xlsx")
         st.caption(c.t("fx.exposure_caption"))
+        what_if_section()
 
-    st.subheader(c.t("fx.realised", year=year))
+    st.subheader(c.t("fx.realised", year=year) if span.kind in ("ytd", "year")
+                 else c.t("fx.realised_period", start=c.fmt_date(span.start), end=c.fmt_date(span.end)))
     diff_cols = {
         c.t("col.date"): lambda d: d.entry_date, c.t("col.organisation"): lambda d: d.organisation,
         c.t("col.directorate"): lambda d: d.directorate, c.t("col.commitment"): lambda d: d.commitment,
@@ -60,16 +181,16 @@ with c.guard():
     def realised() -> SimpleNamespace:
         """The year's differences up to the as-of date: their sums and the largest (in date
         order) from the service; the download reads them all when clicked."""
-        v = c.cached(views.exchange_difference_view, year=year, end=as_of, directorates=scope,
-                     top=c.SHOWN_ROWS)
+        v = c.cached(views.exchange_difference_view, year=year, start=span.start, end=as_of,
+                     directorates=scope, top=c.SHOWN_ROWS)
         return SimpleNamespace(count=v.count, shown=len(v.lines), frame=c.frame(v.lines, diff_cols),
                                gains=v.gains, losses=v.losses)
 
     def every_difference() -> object:
-        read = c.later(views.exchange_differences, year=year, end=as_of, directorates=scope)
+        read = c.later(views.exchange_differences, year=year, start=span.start, end=as_of, directorates=scope)
         return lambda: c.frame(read(), diff_cols)
 
-    fx = c.derived(("fx_realised", year, as_of), realised)
+    fx = c.derived(("fx_realised", year, span), realised)
     if not fx.count:
         c.empty_state("fx.no_differences")
     else:
@@ -100,6 +221,8 @@ with c.guard():
             c.t("col.currency"): x.currency, c.t("col.rate"): str(x.rate),
             c.t("col.rate_date"): x.rate_date, c.t("col.source"): x.source,
         } for x in latest])
+
+    history_section()
 
     cl, cr = st.columns(2)
     with cl:

@@ -9,17 +9,17 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from budget.services import views
+from budget.services import periods, views
 from dashboards import charts
 from dashboards import common as c
+from dashboards import period as period_ui
 from dashboards.formats import amount_text, month_names
 
 c.page_header("overview.title", "overview.caption")
 scope = c.scope()
 
-left, right, _ = st.columns([1, 1, 3])
-year = c.year_selector("ov_year", container=left)
-as_of = c.as_of_selector(year, "ov_as_of", container=right)
+year, span = period_ui.period_bar("ov")
+as_of = span.end  # balances as of the period's end; flows between its two dates
 
 def figures() -> SimpleNamespace:
     """What the page shows, worked out once per data version and selection."""
@@ -34,6 +34,7 @@ def figures() -> SimpleNamespace:
     # cumulation is the caption's full-year committed and paid (the year's late entries
     # count in December, so that it equals the year's totals).
     last = c.cached(views.monthly, year - 1, directorates=scope)
+    yoy = c.cached(periods.year_over_year, span, "directorate", directorates=scope)
     tot = ex.totals
     language, style = c.lang(), c.amount_style()
     names = month_names(language)
@@ -89,7 +90,8 @@ def figures() -> SimpleNamespace:
         c.t("col.reference"): lambda x: x.reference,
     }
     return SimpleNamespace(
-        tot=tot, overdue_total=arr.summary.total_eur, overdue_lines=arr.summary.overdue_count,
+        tot=tot, yoy=yoy.totals, monthly=period_ui.monthly_payments_frame(year, this, last, span),
+        overdue_total=arr.summary.total_eur, overdue_lines=arr.summary.overdue_count,
         curve=pd.DataFrame(points), rules=rules,
         last_committed=last[-1].cumulative_committed, last_paid=last[-1].cumulative_paid,
         by_directorate=by_directorate, bars=bars, top=top,
@@ -171,7 +173,7 @@ def directorate_chart(f: SimpleNamespace) -> alt.Chart:
 
 
 with c.guard():
-    f = c.derived(("overview", year, as_of), figures)
+    f = c.derived(("overview", year, span), figures)
     tot = f.tot
 
     if not (tot.commitment_credits or tot.committed or tot.assessed_eur or tot.paid_in_year):
@@ -196,6 +198,19 @@ with c.guard():
                     delta_color="off", delta_arrow="off")
         m[3].metric(c.t("fig.open"), c.fmt_amount(tot.open, "EUR"))
         st.caption(c.t("overview.two_clocks"))
+
+        # ---------------------------------------------------------------- the period
+        st.subheader(c.t("overview.period_heading", start=c.fmt_date(span.start), end=c.fmt_date(span.end)))
+        pm = st.columns(3)
+        for where, label, change in ((pm[0], "overview.period_committed", f.yoy.committed),
+                                     (pm[1], "overview.period_paid_in_year", f.yoy.paid_in_year),
+                                     (pm[2], "overview.period_paid", f.yoy.paid)):
+            where.metric(c.t(label), c.fmt_amount(change.this, "EUR"),
+                         c.t("overview.vs_last_year", change=period_ui.change_text(change.difference, change.rate),
+                             year=year - 1), delta_color="off", delta_arrow="off")
+        st.subheader(c.t("overview.monthly_paid", year=year, last=year - 1))
+        c.chart(("ov_monthly", year, span), lambda: period_ui.monthly_payments_chart(f.monthly, year))
+        st.caption(c.t("overview.monthly_caption", year=year, end=c.fmt_date(as_of)))
 
         # ---------------------------------------------------------------- monthly curve
         st.subheader(c.t("overview.curve", year=year))

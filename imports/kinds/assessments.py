@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
-from budget.services import bulk, entries, reversals
+from budget.services import bulk, entries, reference, reversals
 from budget.uow import UnitOfWork
 from imports import parsing as p
 from imports.extract import (
     Problem,
     Row,
 )
-
-if TYPE_CHECKING:
-    pass
-
-# imports.ecb (defusedxml) and budget.services.views are imported where they are used: a
-# ``budget import payments`` run does not need them, and every command pays its imports.
-
 from imports.handling import (
     Handler,
     ImportOptions,
@@ -95,6 +87,7 @@ class Assessments(Handler):
 
     def write(self, uow: UnitOfWork, items: list[Item], result: ImportResult,
               opts: ImportOptions, file_name: str) -> None:
+        reference.lock_codes(uow, [item.key[0] for item in items])
         for item in items:
             first = item.rows[0]
             if item.status == "corrected" and item.existing_id is not None and guarded(

@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from budget.services import bulk, entries
+from budget.services import bulk, entries, reference
 from budget.uow import UnitOfWork
-from imports.extract import (
-    Problem,
-    Row,
-)
-
-if TYPE_CHECKING:
-    pass
-
-# imports.ecb (defusedxml) and budget.services.views are imported where they are used: a
-# ``budget import payments`` run does not need them, and every command pays its imports.
-
+from imports.extract import Problem, Row
 from imports.handling import (
     Handler,
     ImportOptions,
@@ -67,6 +55,8 @@ class Commitments(Handler):
 
     def write(self, uow: UnitOfWork, items: list[Item], result: ImportResult,
               opts: ImportOptions, file_name: str) -> None:
+        reference.lock_codes(uow, [i.rows[0].values["organisation"] for i in items],
+                             [i.rows[0].values["ab"] for i in items])
         if not reverse_corrected(uow, items, result, "commitment", file_name):
             return
         for item in items:

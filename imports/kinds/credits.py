@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from budget.services import bulk, entries, reference, reversals
 from budget.uow import UnitOfWork
@@ -13,13 +12,6 @@ from imports.extract import (
     Problem,
     Row,
 )
-
-if TYPE_CHECKING:
-    pass
-
-# imports.ecb (defusedxml) and budget.services.views are imported where they are used: a
-# ``budget import payments`` run does not need them, and every command pays its imports.
-
 from imports.handling import Handler, ImportOptions, ImportResult, Item, completed_rows, guarded, refuse_duplicate_keys
 
 STAGES = {

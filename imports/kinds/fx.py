@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from budget.services import bulk, fx
 from budget.uow import UnitOfWork
 from imports.extract import (
     Problem,
 )
-from imports.reader import RawFile
-
-if TYPE_CHECKING:
-    pass
-
-# imports.ecb (defusedxml) and budget.services.views are imported where they are used: a
-# ``budget import payments`` run does not need them, and every command pays its imports.
-
 from imports.handling import Factory, ImportOptions, ImportResult, refused_result
+from imports.reader import RawFile
 
 
 def load_fx(factory: Factory, raw: RawFile, opts: ImportOptions, user: str, channel: str,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from itertools import compress, repeat
 from operator import eq
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from budget.services import bulk, payments, reversals
 from budget.uow import UnitOfWork
@@ -17,15 +17,6 @@ from imports.extract import (
     Problem,
     extract_columns,
 )
-from imports.reader import RawFile
-from imports.specs import SPECS
-
-if TYPE_CHECKING:
-    pass
-
-# imports.ecb (defusedxml) and budget.services.views are imported where they are used: a
-# ``budget import payments`` run does not need them, and every command pays its imports.
-
 from imports.handling import (
     Factory,
     ImportOptions,
@@ -42,6 +33,8 @@ from imports.handling import (
     problem_of,
     settle_item,
 )
+from imports.reader import RawFile
+from imports.specs import SPECS
 
 
 def load_payments(factory: Factory, raw: RawFile, header: Header, opts: ImportOptions, user: str,
@@ -61,45 +54,14 @@ def load_payments(factory: Factory, raw: RawFile, header: Header, opts: ImportOp
     if progress is not None:
         progress(total, total)  # reading done: the ledger checks and the write follow
     result.problems.extend(problems)
-    n = len(cols)
-    result.rows_read = n
+    result.rows_read = len(cols)
     v = cols.values
-    absent: list[Any] = [None] * n
-    amount_eur, rate = v.get("amount_eur", absent), v.get("rate")
     result.totals = _column_totals(v["amount"], v["currency"], complete=not cols.incomplete & {"amount", "currency"})
-    # A row with a bad cell is reported once, for that cell; it is not sent to the ledger
-    # checks (which would only repeat the problem in other words).
-    need = [v[c] for c in PAYMENT_KEYS]
-    kept: list[int] = list(range(n))
-    if cols.bad or cols.incomplete.intersection(PAYMENT_KEYS):
-        kept = [i for i in kept if i not in cols.bad and all(c[i] is not None for c in need)]
-    refs = v["reference"]
-    if len(set(refs) if len(kept) == n else {refs[i] for i in kept}) != len(kept):
-        kept = _unique_references(cols, kept, result)
+    kept = _rows_to_check(cols, result)
     with UnitOfWork(factory, user=user, channel=channel) as uow:
-        status: dict[int, tuple[str, int, str]] = {}  # position -> (status, existing id, diff)
-        facts = bulk.payment_facts(uow, refs if len(kept) == n else [refs[i] for i in kept])
-        if facts:
-            for i in kept:
-                fact = facts.get(refs[i])
-                if fact is None:
-                    continue
-                checks = [("date", fact.entry_date, v["date"][i]), ("commitment", fact.commitment, v["commitment"][i]),
-                          ("currency", fact.currency, v["currency"][i]), ("amount", fact.amount, v["amount"][i])]
-                if amount_eur[i] is not None:
-                    checks.append(("amount_eur", fact.amount_eur, amount_eur[i]))
-                item = Item(refs[i], [])
-                settle_item(item, changed_fields(checks), opts)
-                status[i] = (item.status, fact.id, item.diff)
-        counts = dict.fromkeys(("unchanged", "conflict", "corrected"), 0)
-        for s, _, _ in status.values():
-            counts[s] += 1
-        add_counts(result, {**counts, "new": len(kept) - sum(counts.values())})
-        for i, (s, _, diff) in status.items():
-            if s == "conflict":
-                result.problems.append(conflict_problem(
-                    cols.sheet, cols.rows[i], cols.headers.get("reference", "reference"), cols.raw["reference"][i],
-                    diff))
+        if not opts.dry_run:
+            uow.lock_loads()
+        status = _compare_with_ledger(uow, cols, kept, opts, result)
         # rows are built on demand (a 100,000-row preview is costly)
         result._rows_fn = lambda: _column_rows(cols, kept, status)
         to_write = kept if not status else [i for i in kept if status.get(i, ("new",))[0] in ("new", "corrected")]
@@ -110,24 +72,86 @@ def load_payments(factory: Factory, raw: RawFile, header: Header, opts: ImportOp
         # refusals are problems too, and all of them are reported at once. The unit of
         # work then rolls back.
         known = len(result.problems)
-        for i in to_write:
-            s, existing_id, _ = status.get(i, ("new", 0, ""))
-            if s == "corrected":
-                guarded(uow, cols.row(i), result, lambda e=existing_id: reversals.reverse(
-                    uow, "payment", e, reason=f"corrected by {raw.name}"), column="reference")
+        _reverse_corrected(uow, cols, raw, to_write, status, result)
         if len(result.problems) == known:
-
-            def pick(values: list[Any]) -> list[Any]:
-                return values if len(to_write) == n else [values[i] for i in to_write]
-
-            outcome = payments.record_payment_columns(uow, payments.PaymentColumns(
-                pick(refs), pick(v["commitment"]), pick(v["date"]), pick(v["amount"]), pick(v["currency"]),
-                pick(amount_eur), pick(rate) if rate is not None else None, cols.sheet, pick(cols.rows),
-            ), write=not result.problems)
-            for pr in outcome.problems:
-                result.problems.append(problem_of(cols.row(to_write[pr.index]), pr.error, pr.field))
-            result.warnings.extend(outcome.warnings)
+            _record(uow, cols, to_write, result)
         return finish_load(uow, result, opts, raw.name)
+
+
+def _rows_to_check(cols: Columns, result: ImportResult) -> list[int]:
+    """The rows sent to the ledger checks: not those with a bad cell (reported once, for
+    that cell: the ledger checks would only repeat the problem in other words), nor a
+    reference already on an earlier row."""
+    n = len(cols)
+    v = cols.values
+    need = [v[c] for c in PAYMENT_KEYS]
+    kept: list[int] = list(range(n))
+    if cols.bad or cols.incomplete.intersection(PAYMENT_KEYS):
+        kept = [i for i in kept if i not in cols.bad and all(c[i] is not None for c in need)]
+    refs = v["reference"]
+    if len(set(refs) if len(kept) == n else {refs[i] for i in kept}) != len(kept):
+        kept = _unique_references(cols, kept, result)
+    return kept
+
+
+def _compare_with_ledger(uow: UnitOfWork, cols: Columns, kept: list[int], opts: ImportOptions,
+                         result: ImportResult) -> dict[int, tuple[str, int, str]]:
+    """Each kept row whose reference the ledger holds: position -> (unchanged, conflict or
+    corrected; the existing payment's id; what differs). Counts them, conflicts are problems."""
+    v = cols.values
+    refs = v["reference"]
+    amount_eur = v.get("amount_eur")
+    status: dict[int, tuple[str, int, str]] = {}
+    facts = bulk.payment_facts(uow, refs if len(kept) == len(cols) else [refs[i] for i in kept])
+    for i in kept if facts else ():
+        fact = facts.get(refs[i])
+        if fact is None:
+            continue
+        checks = [("date", fact.entry_date, v["date"][i]), ("commitment", fact.commitment, v["commitment"][i]),
+                  ("currency", fact.currency, v["currency"][i]), ("amount", fact.amount, v["amount"][i])]
+        if amount_eur is not None and amount_eur[i] is not None:
+            checks.append(("amount_eur", fact.amount_eur, amount_eur[i]))
+        item = Item(refs[i], [])
+        settle_item(item, changed_fields(checks), opts)
+        status[i] = (item.status, fact.id, item.diff)
+    counts = dict.fromkeys(("unchanged", "conflict", "corrected"), 0)
+    for s, _, _ in status.values():
+        counts[s] += 1
+    add_counts(result, {**counts, "new": len(kept) - sum(counts.values())})
+    for i, (s, _, diff) in status.items():
+        if s == "conflict":
+            result.problems.append(conflict_problem(
+                cols.sheet, cols.rows[i], cols.headers.get("reference", "reference"), cols.raw["reference"][i],
+                diff))
+    return status
+
+
+def _reverse_corrected(uow: UnitOfWork, cols: Columns, raw: RawFile, to_write: list[int],
+                       status: dict[int, tuple[str, int, str]], result: ImportResult) -> None:
+    """Reverse the payments a corrected row replaces (with the one reversal rule)."""
+    for i in to_write:
+        s, existing_id, _ = status.get(i, ("new", 0, ""))
+        if s == "corrected":
+            guarded(uow, cols.row(i), result, lambda e=existing_id: reversals.reverse(
+                uow, "payment", e, reason=f"corrected by {raw.name}"), column="reference")
+
+
+def _record(uow: UnitOfWork, cols: Columns, to_write: list[int], result: ImportResult) -> None:
+    """Check and write the rows ``to_write`` through the payment rules; their refusals are problems."""
+    v = cols.values
+    absent: list[Any] = [None] * len(cols)
+    amount_eur, rate = v.get("amount_eur", absent), v.get("rate")
+
+    def pick(values: list[Any]) -> list[Any]:
+        return values if len(to_write) == len(cols) else [values[i] for i in to_write]
+
+    outcome = payments.record_payment_columns(uow, payments.PaymentColumns(
+        pick(v["reference"]), pick(v["commitment"]), pick(v["date"]), pick(v["amount"]), pick(v["currency"]),
+        pick(amount_eur), pick(rate) if rate is not None else None, cols.sheet, pick(cols.rows),
+    ), write=not result.problems)
+    for pr in outcome.problems:
+        result.problems.append(problem_of(cols.row(to_write[pr.index]), pr.error, pr.field))
+    result.warnings.extend(outcome.warnings)
 
 
 PAYMENT_KEYS = ("reference", "date", "commitment", "amount", "currency")

@@ -82,7 +82,7 @@ def python_files(*folders: str) -> list[Path]:
 
 
 DOORS = python_files("dashboards", "imports", "budget/reports", "budget/cli.py", "budget/cli_reads.py",
-                     "budget/users_cli.py")
+                     "budget/cli_outlook.py", "budget/users_cli.py")
 #: Raw SQL belongs to the ledger and service layers only.
 RAW_SQL = re.compile(r"\.connection\(\)|exec_driver_sql|\btext\(")
 CORE = python_files("budget/money.py", "budget/errors.py", "budget/services")
@@ -205,3 +205,51 @@ def test_the_readme_names_every_service_module_in_its_architecture_table():
     named = set(re.findall(r"`(?:services/)?([a-z_]+)\.py`", table))
     modules = {p.stem for p in (ROOT / "budget" / "services").glob("*.py") if p.stem != "__init__"}
     assert modules - named == set(), "add these modules to the README's architecture table"
+
+
+def _project_module_names() -> dict[Path, str]:
+    files = python_files("budget", "imports", "dashboards")
+    return {p: ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__") for p in files}
+
+
+def private_crossings(rel: str, source: str, known: set[str]) -> list[str]:
+    """Private names (``_name``) a module takes from another project module: imported by
+    name, or read as an attribute of a project module it imported."""
+    tree = ast.parse(source, filename=rel)
+    out = []
+    modules: dict[str, str] = {}  # local name -> project module
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for a in node.names:
+                sub = f"{node.module}.{a.name}"
+                if sub in known:
+                    modules[a.asname or a.name] = sub
+                elif node.module in known and a.name.startswith("_") and not a.name.startswith("__"):
+                    out.append(f"{rel}:{node.lineno} imports {node.module}.{a.name}")
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name in known and a.asname:
+                    modules[a.asname] = a.name
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
+                and node.attr.startswith("_") and not node.attr.startswith("__")):
+            out.append(f"{rel}:{node.lineno} reads {modules[node.value.id]}.{node.attr}")
+    return out
+
+
+def test_no_private_name_crosses_a_module():
+    """A helper used by two modules is part of a module's interface: it gets a public name
+    (and a docstring) instead of being reached into."""
+    names = _project_module_names()
+    known = set(names.values())
+    found = [v for p in names for v in private_crossings(str(p.relative_to(ROOT)), p.read_text(encoding="utf-8"),
+                                                         known)]
+    assert found == []
+
+
+def test_a_private_crossing_is_caught():
+    known = {"budget.services.entries", "budget.services"}
+    source = ("from budget.services import entries\nfrom budget.services.entries import _hidden\n"
+              "entries._conversion()\n")
+    assert private_crossings("x.py", source, known) == [
+        "x.py:2 imports budget.services.entries._hidden", "x.py:3 reads budget.services.entries._conversion"]

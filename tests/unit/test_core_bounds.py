@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import Column, MetaData, String, Table
 
 from budget import bounds
 from budget.errors import ValidationError
@@ -118,3 +119,35 @@ def test_an_entry_date_may_lie_at_most_the_set_number_of_days_ahead(monkeypatch)
         bounds.entry_date(dt.date(2026, 7, 2), today=today)
     with pytest.raises(bounds.OutOfBoundsError, match="9999-12-31"):
         bounds.entry_date(dt.date(9999, 12, 31), today=today)
+
+
+def test_the_hidden_characters_are_exactly_the_controls_and_the_bidi_overrides():
+    bidi = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+    for code in range(0x110000):
+        ch = chr(code)
+        assert bounds.has_hidden(f"a{ch}b") == (ch in bidi or unicodedata.category(ch) == "Cc"), hex(code)
+
+
+def test_the_maximum_read_once_by_a_load_is_the_same_bound(monkeypatch):
+    monkeypatch.setenv("BUDGET_MAX_AMOUNT", "1000")
+    limit = bounds.max_amount()
+    assert money("999.99", limit=limit) == Decimal("999.99")
+    with pytest.raises(bounds.OutOfBoundsError, match="less than EUR 1,000 "):
+        money("1000", limit=limit)
+    with pytest.raises(bounds.OutOfBoundsError, match=r"USD 2,000\.00 at rate 2 makes EUR 1,000\.00"):
+        to_eur(Decimal("2000"), "USD", Decimal("2"), limit=limit)
+
+
+def reference_table() -> Table:
+    """A table of one text column of 10 characters (what check_rows reads of a table)."""
+    return Table("bounds_rows", MetaData(), Column("reference", String(10)))
+
+
+@pytest.mark.parametrize("bad", ["PAY-\x1b[31m", "PAY-\u202e1", "PAY-1234567"])
+def test_a_bulk_insert_refuses_one_hidden_or_long_text_among_many_naming_its_row(bad):
+    table = reference_table()
+    rows = [{"reference": f"PAY-{i:05d}", "source_row": i + 2} for i in range(5000)]
+    bounds.check_rows(table, rows)  # every text fits and shows: passes
+    rows[3000] = {"reference": bad, "source_row": 3002}
+    with pytest.raises(bounds.OutOfBoundsError, match="row 3002, column reference"):
+        bounds.check_rows(table, rows)

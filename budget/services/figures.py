@@ -1,0 +1,58 @@
+"""The figures derived from other figures, each defined once and shared by every read model
+(one row, a table, the dashboard, the report, the CLI): what is open, the paid rate, what is
+available on credits."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from budget.money import ratio
+
+
+def open_amount(committed: Decimal, paid: Decimal) -> Decimal:
+    """Open: committed (with adjustments) less paid, in one currency."""
+    return committed - paid
+
+
+def available(credits: Decimal, committed: Decimal) -> Decimal:
+    """Available: credits less what they already carry (negative: beyond the credits)."""
+    return credits - committed
+
+
+class Executed:
+    """A read model with ``committed`` and ``paid`` (one currency) gets its ``open`` and
+    ``paid_rate`` from here."""
+
+    if TYPE_CHECKING:  # a field or a property of the read model
+        @property
+        def committed(self) -> Decimal: ...
+
+        @property
+        def paid(self) -> Decimal: ...
+
+    @property
+    def open(self) -> Decimal:
+        """Committed less paid."""
+        return open_amount(self.committed, self.paid)
+
+    @property
+    def paid_rate(self) -> Decimal | None:
+        """Paid / committed (a fraction), None when nothing is committed."""
+        return ratio(self.paid, self.committed)
+
+
+class ExecutedInEur(Executed):
+    """:class:`Executed` in the commitment's currency, with the same in EUR."""
+
+    if TYPE_CHECKING:
+        @property
+        def committed_eur(self) -> Decimal: ...
+
+        @property
+        def paid_eur(self) -> Decimal: ...
+
+    @property
+    def open_eur(self) -> Decimal:
+        """Commitment credits still held: committed EUR less the EUR paid (at payment rates)."""
+        return open_amount(self.committed_eur, self.paid_eur)

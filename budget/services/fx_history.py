@@ -1,0 +1,82 @@
+"""Rate history per currency (the stored reference rates) and the rates the commitments
+were booked at, for the exchange-rates chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import aliased
+
+from budget.ledger.models import Commitment, ExchangeRate, Organisation
+from budget.money import normalise_currency
+from budget.services.scope import org_filter
+from budget.uow import UnitOfWork
+
+#: The most rates one history returns (about 40 years of ECB working days).
+MAX_POINTS = 10_000
+
+
+@dataclass(frozen=True)
+class RatePoint:
+    """A stored rate: units of ``currency`` for 1 EUR published on ``rate_date``."""
+
+    rate_date: dt.date
+    rate: Decimal
+    source: str
+
+
+@dataclass(frozen=True)
+class CommitmentRate:
+    """A live foreign-currency commitment and the rate it was booked at."""
+
+    entry_date: dt.date
+    reference: str
+    organisation: str
+    directorate: str
+    amount: Decimal
+    amount_eur: Decimal
+    rate: Decimal
+
+
+def rate_currencies(uow: UnitOfWork) -> list[str]:
+    """The currencies the ledger holds rates for, in alphabetical order."""
+    return list(uow.session.scalars(select(ExchangeRate.currency).distinct().order_by(ExchangeRate.currency)))
+
+
+def rate_history(uow: UnitOfWork, currency: str, *, start: dt.date, end: dt.date) -> list[RatePoint]:
+    """The stored rates of ``currency`` published from ``start`` to ``end``, oldest first
+    (at most :data:`MAX_POINTS`, the latest ones)."""
+    cur = normalise_currency(currency)
+    rows = uow.session.execute(
+        select(ExchangeRate.rate_date, ExchangeRate.rate, ExchangeRate.source)
+        .where(ExchangeRate.currency == cur, ExchangeRate.rate_date >= start, ExchangeRate.rate_date <= end)
+        .order_by(ExchangeRate.rate_date.desc()).limit(MAX_POINTS))
+    return [RatePoint(d, r, s) for d, r, s in reversed(list(rows))]
+
+
+def commitment_rates(
+    uow: UnitOfWork,
+    currency: str,
+    *,
+    start: dt.date,
+    end: dt.date,
+    directorates: Sequence[str] | None = None,
+) -> list[CommitmentRate]:
+    """Commitments in ``currency`` dated ``start`` to ``end`` (neither reversals nor
+    reversed), with their booked rate, in date order."""
+    cur = normalise_currency(currency)
+    reversal = aliased(Commitment)
+    rows = uow.session.execute(
+        select(Commitment.entry_date, Commitment.reference, Organisation.code,
+               Organisation.directorate_code, Commitment.amount, Commitment.amount_eur, Commitment.rate)
+        .join(Organisation, Organisation.id == Commitment.organisation_id)
+        .where(Commitment.currency == cur, Commitment.entry_date >= start, Commitment.entry_date <= end,
+               func.coalesce(Commitment.reverses_id, 0) == 0,
+               ~exists().where(and_(reversal.reverses_id == Commitment.id)),
+               org_filter(directorates))
+        .order_by(Commitment.entry_date, Commitment.id).limit(MAX_POINTS))
+    return [CommitmentRate(*r) for r in rows]
