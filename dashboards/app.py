@@ -96,6 +96,11 @@ def build_pages(user: c.CurrentUser | None) -> list[st.Page]:
     if user is None or user.can("officer"):
         pages.append(st.Page(PAGES / "import_files.py", title=c.t("nav.imports"),
                              icon=":material/upload_file:", url_path="imports"))
+        pages.append(st.Page(PAGES / "audit.py", title=c.t("nav.audit"),
+                             icon=":material/history:", url_path="audit"))
+    if user is None or user.can("admin"):
+        pages.append(st.Page(PAGES / "users.py", title=c.t("nav.users"),
+                             icon=":material/manage_accounts:", url_path="users"))
     return pages
 
 
@@ -106,7 +111,7 @@ def pages_for(user: c.CurrentUser | None) -> list[st.Page]:
     run for eight pages). The pages are the session's own (``st.navigation`` marks the one
     to run on it), so they are kept in its state, not shared between sessions.
     """
-    key = (c.lang(), user is None or user.can("officer"))
+    key = (c.lang(), None if user is None else user.role)
     kept = st.session_state.get(_PAGES_KEY)
     if kept is None or kept[0] != key:
         kept = (key, build_pages(user))

@@ -406,3 +406,35 @@ def excel_download(
         icon=":material/download:",
     )
 
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """``df`` as CSV (UTF-8 with a BOM, which Excel needs to read accents), amounts exact,
+    text cells starting like a formula neutralised as in the Excel download."""
+    def cell(value: Any) -> Any:
+        if _empty(value):
+            return ""
+        if isinstance(value, dt.datetime):
+            return value.isoformat(sep=" ", timespec="seconds")
+        if isinstance(value, str):
+            return _neutralise(value)
+        return value
+
+    safe = pd.DataFrame({col: [cell(v) for v in df[col]] for col in df.columns}, columns=df.columns)
+    return safe.to_csv(index=False).encode("utf-8-sig")
+
+
+def csv_download(
+    df: Callable[[], pd.DataFrame], name: str, *, label: str | None = None, key: str | None = None,
+) -> None:
+    """A download button for the frame ``df()`` builds (on click) as ``name.csv``; the same
+    rules as :func:`excel_download` for the callable."""
+    st.download_button(
+        label or _t("common.download_csv"),
+        data=lambda: to_csv_bytes(df()),
+        on_click="ignore",
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=key or f"csv-{name}",
+        icon=":material/download:",
+    )

@@ -460,6 +460,8 @@ class AppUser(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: The last successful log-in (UTC), shown to admins on the Users page.
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class OpenCommitmentItem(Base):

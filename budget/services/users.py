@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from budget.busy import is_busy
 from budget.errors import AuthenticationError, DuplicateEntryError, NotFoundError, ValidationError
-from budget.ledger.models import ROLES, AppUser, utcnow
+from budget.ledger.models import ROLES as ROLES  # re-exported: the doors name the roles
+from budget.ledger.models import AppUser, utcnow
 from budget.services.login_throttle import FREE_ATTEMPTS as FREE_ATTEMPTS  # re-exported
 from budget.services.login_throttle import MAX_DELAY as MAX_DELAY  # re-exported
 from budget.services.login_throttle import THROTTLE, LoginThrottle
@@ -30,6 +32,8 @@ from budget.services.reference import get_directorate
 from budget.uow import UnitOfWork
 
 MIN_PASSWORD_LENGTH = 8
+#: Longer than any pass phrase, short enough that hashing it costs nothing unusual.
+MAX_PASSWORD_LENGTH = 200
 #: The two refusals of a log-in (the dashboard shows them in the user's language).
 WRONG_MESSAGE = "Wrong user name or password."
 DISABLED_MESSAGE = "This account is disabled."
@@ -38,6 +42,16 @@ log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
 # Verified against when the user name is unknown, so both cases take the same time.
 _DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
+
+
+class AccountRuleError(ValidationError):
+    """An account change refused by one of the rules below; ``rule`` names it and
+    ``values`` fill its message, so that the dashboard can say it in the user's language."""
+
+    def __init__(self, rule: str, message: str, **values: object) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,7 @@ class UserInfo:
     active: bool
     created_at: dt.datetime
     failed_logins: int
+    last_login_at: dt.datetime | None = None  # UTC
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -59,6 +74,8 @@ class UserInfo:
             "active": self.active,
             "created_at": self.created_at.isoformat(timespec="seconds"),
             "failed_logins": self.failed_logins,
+            "last_login": (None if self.last_login_at is None
+                           else self.last_login_at.isoformat(timespec="seconds")),
         }
 
 
@@ -67,36 +84,61 @@ def _info(user: AppUser) -> UserInfo:
     if user.directorates:
         dirs = tuple(d for d in user.directorates.split(",") if d)
     return UserInfo(user.username, user.role, dirs, bool(user.active), user.created_at,
-                    int(user.failed_logins or 0))
+                    int(user.failed_logins or 0), user.last_login_at)
 
 
 def _username(value: object) -> str:
     name = str(value or "").strip()
     if not name:
-        raise ValidationError("The user name is empty.")
-    if len(name) > 80 or any(ch.isspace() for ch in name):
-        raise ValidationError("A user name has at most 80 characters and no spaces.")
+        raise AccountRuleError("username_empty", "The user name is empty.")
+    if len(name) > 80 or any(ch.isspace() or not ch.isprintable() for ch in name):
+        raise AccountRuleError("username_form",
+                               "A user name has at most 80 characters and no spaces.")
     return name
 
 
 def _password(value: str) -> str:
     if len(value or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"A password has at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountRuleError("password_short",
+                               f"A password has at least {MIN_PASSWORD_LENGTH} characters.",
+                               n=MIN_PASSWORD_LENGTH)
+    if len(value) > MAX_PASSWORD_LENGTH:
+        raise AccountRuleError("password_long",
+                               f"A password has at most {MAX_PASSWORD_LENGTH} characters.",
+                               n=MAX_PASSWORD_LENGTH)
     return value
 
 
 def _role(value: str) -> str:
     if value not in ROLES:
-        raise ValidationError(f"The role is one of {', '.join(ROLES)}, not {value!r}.")
+        raise AccountRuleError("role_unknown",
+                               f"The role is one of {', '.join(ROLES)}, not {value!r}.")
     return value
+
+
+def temporary_password() -> str:
+    """A new random password for a reset (16 URL-safe characters, about 96 bits)."""
+    return secrets.token_urlsafe(12)
+
+
+def _keep_an_admin(uow: UnitOfWork, user: AppUser) -> None:
+    """Refuse to leave the ledger without an active admin (nobody could manage users)."""
+    if user.role != "admin" or not user.active:
+        return
+    others = uow.session.scalar(select(func.count(AppUser.id)).where(
+        AppUser.role == "admin", AppUser.active.is_(True), AppUser.id != user.id))
+    if not others:
+        raise AccountRuleError("last_admin",
+                               f"{user.username} is the last active admin: make another "
+                               "user admin first.", user=user.username)
 
 
 def _directorates(uow: UnitOfWork, values: Sequence[str] | str | None) -> str | None:
     if values is None:
         return None
-    if isinstance(values, str):
-        values = [v for v in values.replace(";", ",").split(",")]
-    codes = [get_directorate(uow, v).code for v in values if str(v).strip()]
+    if isinstance(values, str):  # "M2,M3" or "M2; M3", as typed on the command line
+        values = values.replace(";", ",").split(",")
+    codes = [get_directorate(uow, str(v).strip()).code for v in values if str(v).strip()]
     return ",".join(sorted(set(codes))) or None
 
 
@@ -140,11 +182,24 @@ def set_password(uow: UnitOfWork, username: str, password: str) -> UserInfo:
 
 
 def disable_user(uow: UnitOfWork, username: str) -> UserInfo:
-    """Disable an account: it can no longer log in (kept for the audit trail)."""
+    """Disable an account: it can no longer log in (kept for the audit trail).
+
+    The last active admin cannot be disabled.
+    """
     user = _get(uow, _username(username))
+    _keep_an_admin(uow, user)
     user.active = False
     uow.session.flush()
     uow.audit("disable_user", "app_user", user.username)
+    return _info(user)
+
+
+def enable_user(uow: UnitOfWork, username: str) -> UserInfo:
+    """Enable a disabled account again (its password and access are unchanged)."""
+    user = _get(uow, _username(username))
+    user.active = True
+    uow.session.flush()
+    uow.audit("enable_user", "app_user", user.username)
     return _info(user)
 
 
@@ -156,10 +211,14 @@ def set_access(
     directorates: Sequence[str] | str | None = None,
     all_directorates: bool = False,
 ) -> UserInfo:
-    """Change a user's role and/or directorate limit (audited)."""
+    """Change a user's role and/or directorate limit (audited).
+
+    The last active admin keeps the admin role.
+    """
     user = _get(uow, _username(username))
-    if role is not None:
-        user.role = _role(role)
+    if role is not None and _role(role) != user.role:
+        _keep_an_admin(uow, user)
+        user.role = role
     if all_directorates:
         user.directorates = None
     elif directorates is not None:
@@ -217,10 +276,14 @@ def record_login(uow: UnitOfWork, check: LoginCheck, password: str, now: dt.date
     """Note the attempt on the account (failures in a row, a rehash) and commit.
 
     The account's counter is what ``budget users list`` shows; the slow-down itself is
-    decided by :mod:`budget.services.login_throttle`, the same for every name.
+    decided by :mod:`budget.services.login_throttle`, the same for every name. A success is
+    the account's last log-in (not an audit line: a log-in changes no data, and every audit
+    line is a new data version for the dashboard's caches).
     """
     if check.user is not None:
         user = _get(uow, check.user.username)
+        if check.accepted:
+            user.last_login_at = now
         if not check.accepted:
             user.failed_logins = int(user.failed_logins or 0) + 1
             user.last_failed_at = now
