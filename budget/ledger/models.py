@@ -447,6 +447,21 @@ class AppUser(Base):
     last_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
+class AppSession(Base):
+    """A dashboard log-in kept across reloads: the SHA-256 of a random token held by the
+    browser in an HttpOnly cookie (the token itself is stored nowhere), until it expires or
+    the user logs out (``revoked_at``)."""
+
+    __tablename__ = "app_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
 class OpenCommitmentItem(Base):
     """Projection: a live commitment with something still to pay, and its running sums.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,9 +42,10 @@ def audit_trail(
     entity: str | None = None,
     batch: int | None = None,
     limit: int = 1000,
+    entity_ids: Sequence[str] | None = None,
 ) -> list[AuditEntry]:
     """The newest ``limit`` audit entries between ``start`` and ``end`` (days, inclusive, UTC),
-    optionally of one user, kind of entity or import batch; newest first."""
+    optionally of one user, kind of entity (and some of its ids) or import batch; newest first."""
     cond = []
     if start is not None:
         cond.append(AuditLog.at >= dt.datetime.combine(start, dt.time.min))
@@ -55,6 +57,8 @@ def audit_trail(
         cond.append(AuditLog.entity == entity)
     if batch is not None:
         cond.append(AuditLog.batch_id == batch)
+    if entity_ids is not None:
+        cond.append(AuditLog.entity_id.in_(list(entity_ids)))
     rows = uow.session.scalars(select(AuditLog).where(*cond).order_by(AuditLog.id.desc()).limit(limit))
     return [AuditEntry(r.at, r.user, r.channel, r.action, r.entity, r.entity_id, r.batch_id, _details(r.details))
             for r in rows]
