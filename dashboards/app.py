@@ -20,7 +20,7 @@ if "dashboards.common" not in sys.modules:  # the first run in this process
 
 import streamlit as st
 
-from dashboards import auth
+from dashboards import auth, links, web_session
 from dashboards import common as c
 
 PAGES = c.SCREENS
@@ -96,7 +96,33 @@ def build_pages(user: c.CurrentUser | None) -> list[st.Page]:
     if user is None or user.can("officer"):
         pages.append(st.Page(PAGES / "import_files.py", title=c.t("nav.imports"),
                              icon=":material/upload_file:", url_path="imports"))
+    pages += drill_pages()
     return pages
+
+
+# ----------------------------------------------------------------- links, search (#13)
+
+
+def drill_pages() -> list[st.Page]:
+    """Pages reached by a link or the search, not listed in the menu."""
+    return [st.Page(PAGES / "search.py", title=c.t("nav.search"), icon=":material/search:",
+                    url_path="search", visibility="hidden"),
+            st.Page(PAGES / "entry.py", title=c.t("nav.entry"), icon=":material/receipt_long:",
+                    url_path="entry", visibility="hidden")]
+
+
+def sidebar_search(pages: list[st.Page]) -> None:
+    """A search box on every page: its results page links to the drill-down."""
+    with st.sidebar, st.form("sidebar_search", border=False, enter_to_submit=True):
+        text = st.text_input(c.t("search.box"), key="sidebar_q", placeholder=c.t("search.hint"),
+                             max_chars=links.MAX_SEARCH_CHARS)
+        go = st.form_submit_button(c.t("search.go"), icon=":material/search:")
+    if go and (text or "").strip():
+        target = next(p for p in pages if p.url_path == "search")
+        st.switch_page(target, query_params={"q": text.strip()})
+
+
+# ---------------------------------------------------------------------------------
 
 
 def pages_for(user: c.CurrentUser | None) -> list[st.Page]:
@@ -119,7 +145,10 @@ _PAGES_KEY = "_budget_pages"
 
 def main() -> None:
     c.apply_style()
+    links.new_run()
     sidebar_settings()
+    with st.sidebar:
+        web_session.browser_side()  # sets or deletes the session cookie (serve.py)
     if auth.demo_mode():
         auth.ensure_logged_in()
     known = st.session_state.get("user")
@@ -132,6 +161,7 @@ def main() -> None:
         st.rerun()  # identified by the provider just now: rebuild the navigation for the role
     if user.demo:
         st.warning(c.t("auth.demo_banner"), icon=":material/science:")
+    sidebar_search(pages_for(user))
     sidebar_user(user)
     nav.run()
 

@@ -65,6 +65,14 @@ def new_run() -> None:
     st.session_state.pop(_NOTED, None)
 
 
+def incoming(param: str) -> str | None:
+    """The URL's ``param`` when the page did not write it itself (a link, or back)."""
+    value = raw(param)
+    if value is None or st.session_state.get(_WRITTEN, {}).get(param) == value:
+        return None
+    return value
+
+
 def seed(key: str, param: str, parse: Callable[[str], Any]) -> None:
     """Give widget ``key`` the URL's ``param`` (parsed) before the widget is drawn, when the
     URL holds a value the page did not write itself; a value ``parse`` refuses (None) is

@@ -245,3 +245,38 @@ def entry_audit(uow: UnitOfWork, entity: str, ids: Sequence[int], batch_id: int 
         lines += audit_trail(uow, batch=batch_id, entity="import_batch", limit=MAX_AUDIT_LINES)
     return sorted(lines, key=lambda a: a.at, reverse=True)[:MAX_AUDIT_LINES]
 
+
+
+@dataclass(frozen=True)
+class BatchSource:
+    """An import batch: its file, who loaded it and when, its counts and its audit lines."""
+
+    batch_id: int
+    kind: str
+    file_name: str
+    created_by: str
+    created_at: dt.datetime
+    rows_read: int
+    rows_new: int
+    undoes_batch_id: int | None
+    undone_by: int | None
+    audit: tuple[AuditEntry, ...]
+
+
+def batch_source(uow: UnitOfWork, batch_id: int, *, directorates: Sequence[str] | None = None) -> BatchSource:
+    """One import batch and its audit lines. A batch holds rows of any directorate: only a
+    user who sees every directorate may open it.
+
+    Raises:
+        OutOfScopeError: the user sees only some directorates.
+        NotFoundError: no such batch.
+    """
+    if directorates is not None:
+        raise OutOfScopeError("Import batches are shown to users who see every directorate.")
+    batch = uow.session.get(ImportBatch, int(batch_id)) if 0 < int(batch_id) < 2**31 else None
+    if batch is None:
+        raise NotFoundError(f"No import batch #{batch_id}.")
+    undone_by = uow.session.scalar(select(ImportBatch.id).where(ImportBatch.undoes_batch_id == batch.id))
+    return BatchSource(batch.id, batch.kind, batch.file_name, batch.created_by, batch.created_at,
+                       int(batch.rows_read or 0), int(batch.rows_new or 0), batch.undoes_batch_id, undone_by,
+                       tuple(audit_trail(uow, batch=batch.id, limit=MAX_AUDIT_LINES)))
