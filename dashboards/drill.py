@@ -49,8 +49,14 @@ def newly_selected(table_key: str, event: Any, rows: int) -> int | None:
 
 
 def go(page: str, **params: Any) -> None:
-    """Open ``page`` with ``params`` in its URL (empty ones left out)."""
-    query = {k: t for k, v in params.items() if (t := links.text_of(v)) is not None}
+    """Open ``page`` with ``params`` in its URL (empty ones left out).
+
+    Streamlit writes the new parameters to the current page's address before it changes
+    page, which leaves that address in the browser's history: it also gets the current
+    view's own parameters, so that going back to it shows that view (the other page's
+    parameters are dropped there at once).
+    """
+    query = {**links.current(), **{k: t for k, v in params.items() if (t := links.text_of(v)) is not None}}
     st.switch_page(page, query_params=query)
 
 

@@ -33,6 +33,7 @@ MAX_CHARS = 200
 MAX_SEARCH_CHARS = 100
 _WRITTEN = "_budget_links_written"
 _NOTED = "_budget_links_noted"
+_PUBLISHED = "_budget_links_published"
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/&()+-]{0,39}$")
 
 
@@ -61,14 +62,16 @@ def ignored(param: str) -> None:
 
 
 def new_run() -> None:
-    """Forget the parameters noted by the previous run (the entry point calls it)."""
+    """Forget what the previous run noted and published (the entry point calls it first)."""
     st.session_state.pop(_NOTED, None)
+    st.session_state[_PUBLISHED] = {}
 
 
-def incoming(param: str) -> str | None:
-    """The URL's ``param`` when the page did not write it itself (a link, or back)."""
+def incoming(param: str, key: str) -> str | None:
+    """The URL's ``param`` when :func:`seed` would give it to widget ``key``: the page did
+    not write it itself (a link), or the widget is new (back to the page)."""
     value = raw(param)
-    if value is None or st.session_state.get(_WRITTEN, {}).get(param) == value:
+    if value is None or (st.session_state.get(_WRITTEN, {}).get(param) == value and key in st.session_state):
         return None
     return value
 
@@ -99,21 +102,54 @@ def _safely(parse: Callable[[str], T], value: str) -> T | None:
 
 
 def publish(param: str, value: Any) -> None:
-    """Put ``value`` in the URL as ``param`` (removed when empty)."""
+    """Put ``value`` in the URL as ``param`` (left out when empty), at the end of the run.
+
+    The URL is written once per run (:func:`flush`): each write is a step in the browser's
+    history, and the back button must return to the previous view, not to half of it.
+    """
     text = text_of(value)
-    written = st.session_state.setdefault(_WRITTEN, {})
-    try:
-        current = st.query_params.get(param)
-        if text is None:
-            if current is not None:
-                del st.query_params[param]
-            written.pop(param, None)
-            return
-        if current != text:
-            st.query_params[param] = text
-    except Exception:  # outside a page run
+    pending = _pending()
+    if pending is None:
         return
-    written[param] = text
+    pending[param] = text
+    written = st.session_state.setdefault(_WRITTEN, {})
+    if text is None:
+        written.pop(param, None)
+    else:
+        written[param] = text
+
+
+def _pending() -> dict[str, str | None] | None:
+    """The parameters published in this run (None outside a run of the entry point)."""
+    try:
+        found = st.session_state.get(_PUBLISHED)
+    except Exception:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def current() -> dict[str, str]:
+    """What the page published so far in this run (its view, as the URL will hold it)."""
+    return {k: v for k, v in (_pending() or {}).items() if v is not None}
+
+
+def flush() -> None:
+    """Write what the page published in this run to the URL, in one write, when it differs.
+
+    Parameters the page does not use are left alone: right after a drill-down link they are
+    the previous view's, and rewriting the address would add a step to the history.
+    """
+    pending = _pending()
+    if not pending:
+        return
+    try:
+        now = st.query_params.to_dict()
+        if all(now.get(k) == v for k, v in pending.items()):
+            return
+        wanted = {k: v for k, v in {**now, **pending}.items() if v is not None}
+        st.query_params.from_dict(wanted)
+    except Exception:  # a page that bound a parameter to a widget itself: leave the URL
+        return
 
 
 def text_of(value: Any) -> str | None:

@@ -89,7 +89,7 @@ with c.guard():
     st.subheader(c.t("dirs.drill"))
     names = view.names
     choices = view.with_data or list(names)
-    linked = links.incoming("dir")
+    linked = links.incoming("dir", "dir_pick")
     if linked is not None:
         if linked.strip().upper() in choices:
             links.seed("dir_pick", "dir", links.one_of(choices, links.code))

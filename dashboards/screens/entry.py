@@ -87,6 +87,9 @@ if not kind or not reference:
     st.stop()
 org = links.raw("org")
 org = links.code(org) if org else None
+for param, value in (("kind", kind), ("ref", reference), ("org", org), ("year", links.raw("year")),
+                     ("as_of", links.raw("as_of"))):
+    links.publish(param, value)  # the view's link, kept in the URL
 
 with c.guard():
     what = f"{c.t(f'kind.{kind}')} {reference}"

@@ -19,8 +19,8 @@ scope = c.scope()
 cols = st.columns([1, 1, 2])
 year = c.year_selector("org_year", container=cols[0])
 as_of = c.as_of_selector(year, "org_as_of", container=cols[1])
-links.seed("org_search", "q", links.search_text)
-search = links.published("q", cols[2].text_input(c.t("common.search"), key="org_search",
+links.seed("org_search", "find", links.search_text)
+search = links.published("find", cols[2].text_input(c.t("common.search"), key="org_search",
                                                  placeholder=c.t("orgs.search_hint")))
 
 
@@ -188,7 +188,7 @@ with c.guard():
     st.divider()
     st.subheader(c.t("orgs.detail"))
     options = tab.codes or opts.codes
-    linked = links.incoming("org")
+    linked = links.incoming("org", "org_detail")
     if linked is not None and drill.check_linked_organisation(linked.strip().upper(), options):
         links.seed("org_detail", "org", links.one_of(options, links.code))
     code = st.selectbox(c.t("col.organisation"), options, key="org_detail",

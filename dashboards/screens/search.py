@@ -14,6 +14,7 @@ raw = links.raw("q")
 query = links.search_text(raw) if raw is not None else None
 if raw is not None and query is None:
     links.ignored("q")
+links.publish("q", query)
 if not query:
     c.empty_state("search.empty")
     st.stop()

@@ -84,7 +84,7 @@ def no_errors(at: AppTest) -> None:
 def test_a_link_opens_an_organisation_with_its_year_day_and_filters(monkeypatch, demo_db, known):
     as_of = f"{YEAR}-06-30"
     at = opened(monkeypatch, demo_db, "organisations", org=known["org"], year=str(YEAR), as_of=as_of,
-                dirs="M2", status="", q="")
+                dirs="M2", status="", find="")
     no_errors(at)
     assert at.selectbox(key="org_year").value == YEAR
     assert at.date_input(key=f"org_as_of-{YEAR}").value == dt.date(YEAR, 6, 30)
@@ -118,7 +118,7 @@ def test_a_link_outside_the_viewers_directorates_shows_a_clear_message_and_no_da
 @pytest.mark.parametrize("params", [
     {"year": "abc", "as_of": "2026-13-45", "org": "x" * 5000, "dirs": "ZZ,<b>", "status": "%00"},
     {"year": "99999999999999999999", "as_of": "0001-01-01", "org": "NO-SUCH-ORG", "cur": "XXX"},
-    {"year": "1989", "as_of": "not a date", "org": "../../etc/passwd", "q": "\x1b[31m"},
+    {"year": "1989", "as_of": "not a date", "org": "../../etc/passwd", "find": "\x1b[31m"},
 ])
 def test_hostile_link_parameters_are_ignored_with_a_message_never_a_traceback(monkeypatch, demo_db, params):
     at = opened(monkeypatch, demo_db, "organisations", **params)
