@@ -693,7 +693,7 @@ def as_of_selector(year: int, key: str = "as_of", container: Any = None) -> dt.d
     today = dt.date.today()
     default = today if year == today.year else dt.date(year, 12, 31)
     from dashboards import links  # the as-of day of a link (deferred: links imports this module)
-    links.seed(f"{key}-{year}", "as_of", links.day)
+    links.seed_as_of(f"{key}-{year}", "as_of", year)
     value = where.date_input(t("common.as_of"), value=default, key=f"{key}-{year}",
                              format=input_date_format(lang()))
     return links.published("as_of", value if isinstance(value, dt.date) else default)

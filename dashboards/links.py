@@ -94,6 +94,16 @@ def seed(key: str, param: str, parse: Callable[[str], Any]) -> None:
     st.session_state[key] = parsed
 
 
+def seed_as_of(key: str, param: str, fiscal_year: int) -> None:
+    """:func:`seed` for the as-of day of ``fiscal_year``'s widget: a day of another year (the
+    user just chose another year, or the link is for another) is left alone, silently."""
+    value = raw(param)
+    found = _safely(day, value) if value is not None else None
+    if found is not None and found.year != fiscal_year:
+        return
+    seed(key, param, day)
+
+
 def _safely(parse: Callable[[str], T], value: str) -> T | None:
     try:
         return parse(value)
