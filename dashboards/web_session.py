@@ -180,7 +180,7 @@ def _secure(request: Any) -> bool:
     return bool(request.url.scheme == "https" or forwarded.split(",")[0].strip() == "https")
 
 
-async def _set_cookie(request: Any) -> Any:
+async def set_cookie_route(request: Any) -> Any:
     from starlette.responses import Response
 
     body = (await request.body())[:200].decode("ascii", "replace").strip()
@@ -198,7 +198,7 @@ def _revoke(token: str) -> None:
         uow.commit()
 
 
-async def _end_cookie(request: Any) -> Any:
+async def end_cookie_route(request: Any) -> Any:
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import Response
 
@@ -219,5 +219,5 @@ def routes() -> list[Any]:
 
     global MOUNTED
     MOUNTED = True
-    return [Route("/api/session", _set_cookie, methods=["POST"]),
-            Route("/api/session/end", _end_cookie, methods=["POST"])]
+    return [Route("/api/session", set_cookie_route, methods=["POST"]),
+            Route("/api/session/end", end_cookie_route, methods=["POST"])]
