@@ -26,7 +26,7 @@ def audit_frame(lines: tuple) -> pd.DataFrame:
     return c.frame(lines, {
         c.t("col.when"): lambda a: when(a.at), c.t("col.user"): lambda a: a.user,
         c.t("col.channel"): lambda a: a.channel, c.t("col.action"): lambda a: a.action,
-        c.t("col.kind"): lambda a: a.entity, c.t("col.reference"): lambda a: a.entity_id or "",
+        c.t("col.kind"): lambda a: a.entity, c.t("col.entity_id"): lambda a: a.entity_id or "",
         c.t("col.batch"): lambda a: a.batch_id,
         c.t("col.details"): lambda a: json.dumps(a.details, ensure_ascii=False, default=str)[:300],
     })
