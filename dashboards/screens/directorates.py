@@ -79,7 +79,7 @@ with c.guard():
     codes = list(view.names)
     picked = drill.newly_selected("dir_table", c.money_table(
         view.shown, amount_cols, [c.t("col.paid_pct")], key="dir_table", on_select="rerun",
-        keys=[c.t("col.directorate")], names=[c.t("col.name")], name_width=120,
+        keys=[c.t("col.directorate")], names=[c.t("col.name")], name_width=80,
         column_config={c.t("col.organisations"): st.column_config.NumberColumn(width=60)}), len(codes))
     if picked is not None and codes[picked] in (view.with_data or codes):  # its organisations below
         st.session_state["dir_pick"] = codes[picked]

@@ -1,4 +1,5 @@
-"""app_session: dashboard log-ins kept across reloads (issue #13), revoked at log-out
+"""app_session: dashboard log-ins kept across reloads (issue #13), revoked at log-out;
+an index on audit_log (entity, entity_id) for an entry's audit trail
 
 Revision ID: 0007
 Revises: 0006
@@ -31,9 +32,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('app_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_app_session_username'), ['username'], unique=False)
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_log_entity', ['entity', 'entity_id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_log_entity')
     # Log-in sessions are not records: dropping them only logs everybody out.
     with op.batch_alter_table('app_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_app_session_username'))
