@@ -8,6 +8,7 @@ Screenshots in French at 1440 and 390 px go to ``tmp/test-artifacts/dashboard-li
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import socket
@@ -245,4 +246,9 @@ def test_french_screenshots_of_the_drill_down_and_the_search(server, browser, wi
     settle(page)
     no_traceback(page, "search fr")
     page.screenshot(path=str(ARTIFACTS / f"11-search-fr-{width}.png"), full_page=True)
+    page.goto(f"{server}/entry?kind=commitment&ref=ENG-{dt.date.today().year}-FAO-EUR&org=FAO&lang=fr")
+    page.get_by_role("heading", name="Piste d'audit").first.wait_for(timeout=60_000)
+    settle(page)
+    no_traceback(page, "entry fr")
+    page.screenshot(path=str(ARTIFACTS / f"12-entry-fr-{width}.png"), full_page=True)
     context.close()
