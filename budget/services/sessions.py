@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from budget.errors import NotFoundError
 from budget.ledger.models import AppSession, utcnow
 from budget.services.users import UserInfo, get_user
+from budget.services.users import revoke_user_sessions as revoke_user_sessions  # re-exported
 from budget.uow import UnitOfWork
 
 #: Longest token accepted from a browser (a real one is 43 characters).
@@ -74,10 +75,3 @@ def revoke_session(uow: UnitOfWork, *, session_id: int | None = None, token: str
                                  .values(revoked_at=now or utcnow()))
     return int(getattr(result, "rowcount", 0) or 0)
 
-
-def revoke_user_sessions(uow: UnitOfWork, username: str, now: dt.datetime | None = None) -> int:
-    """End every session of ``username`` (after a password reset or a disabling)."""
-    result = uow.session.execute(update(AppSession).where(AppSession.username == username,
-                                                          AppSession.revoked_at.is_(None))
-                                 .values(revoked_at=now or utcnow()))
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -112,14 +112,20 @@ def test_a_session_token_opens_the_account_until_it_expires_or_is_revoked(ledger
         assert sessions.session_user(uow, token) is None
 
 
-def test_a_disabled_account_opens_no_session(ledger):
+def test_a_new_password_or_a_disabled_account_ends_the_accounts_sessions(ledger):
     with ledger.uow() as uow:
         users.add_user(uow, "bob", "correct horse battery", "officer")
-        _, token = sessions.open_session(uow, "bob", 1)
+        _, first = sessions.open_session(uow, "bob", 1)
+        users.set_password(uow, "bob", "another good password")
+        _, second = sessions.open_session(uow, "bob", 1)
+        uow.commit()
+    with ledger.uow(write=False) as uow:
+        assert sessions.session_user(uow, first) is None
+        assert sessions.session_user(uow, second) is not None
+    with ledger.uow() as uow:
         users.disable_user(uow, "bob")
         uow.commit()
     with ledger.uow(write=False) as uow:
-        assert sessions.session_user(uow, token) is None
-    with ledger.uow() as uow:
-        assert sessions.revoke_user_sessions(uow, "bob") == 1
-        uow.commit()
+        assert sessions.session_user(uow, second) is None
+        revoked = uow.session.scalars(select(AppSession.revoked_at)).all()
+        assert len(revoked) == 2 and all(revoked)
