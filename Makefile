@@ -34,11 +34,11 @@ demo: $(VENV)/.app
 	mkdir -p var
 	BUDGET_DATABASE_URL=$(DEMO_DB) $(BIN)/budget db upgrade
 	BUDGET_DATABASE_URL=$(DEMO_DB) $(BIN)/budget demo
-	BUDGET_DATABASE_URL=$(DEMO_DB) BUDGET_DEMO=1 $(BIN)/streamlit run dashboards/app.py --server.address $(HOST) --server.port $(PORT) --server.headless true --client.showErrorDetails none --browser.gatherUsageStats false --runner.postScriptGC false
+	BUDGET_DATABASE_URL=$(DEMO_DB) BUDGET_DEMO=1 $(BIN)/streamlit run dashboards/serve.py --server.address $(HOST) --server.port $(PORT) --server.headless true --client.showErrorDetails none --browser.gatherUsageStats false --runner.postScriptGC false
 
 ## make dashboard: the dashboard on the configured database, with log-in
 dashboard: $(VENV)/.app
-	$(BIN)/streamlit run dashboards/app.py --server.address $(HOST) --server.port $(PORT) --server.headless true --client.showErrorDetails none --browser.gatherUsageStats false --runner.postScriptGC false
+	$(BIN)/streamlit run dashboards/serve.py --server.address $(HOST) --server.port $(PORT) --server.headless true --client.showErrorDetails none --browser.gatherUsageStats false --runner.postScriptGC false
 
 ## make test: set up and run the whole test suite
 test: setup

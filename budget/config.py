@@ -71,6 +71,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("BUDGET_LOGIN_BUSY_TIMEOUT_MS", "2000",
                 "how long a dashboard log-in waits for the ledger's write lock to record the attempt "
                 "before it goes on without recording it, in milliseconds", _positive_int),
+        Setting("BUDGET_SESSION_HOURS", "12",
+                "how long a dashboard log-in lasts across reloads and links (an HttpOnly session cookie, "
+                "revoked at log-out), in hours", _positive_int),
         Setting("BUDGET_MAX_AMOUNT", str(10**12),
                 "largest amount of one entry, in any currency (below it: integer cents never overflow "
                 "the totals)", _positive_int),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
+from typing import Any
 
 if "dashboards.common" not in sys.modules:  # the first run in this process
     # `streamlit run dashboards/app.py` puts only dashboards/ on the path. (The entry point
@@ -19,8 +20,9 @@ if "dashboards.common" not in sys.modules:  # the first run in this process
         sys.path.insert(0, str(ROOT))
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
 
-from dashboards import auth
+from dashboards import auth, links, web_session
 from dashboards import common as c
 
 PAGES = c.SCREENS
@@ -49,6 +51,7 @@ def sidebar_settings() -> None:
     """
     # Defaults go through the session state, not index=: a changing default would make a
     # new widget (its parameters are part of its identity) and lose the choice.
+    links.seed("lang", "lang", links.one_of(list(c.LANGUAGES)))  # a link's language, first
     st.session_state.setdefault("lang", c.lang())
     # "auto": the language's style (French and Dutch write 1.234,56).
     st.session_state.setdefault("amount_style", c.config.get("BUDGET_AMOUNT_STYLE") or "auto")
@@ -61,6 +64,9 @@ def sidebar_settings() -> None:
             "Amounts · Montants · Bedragen", ["auto", "en", "be"], horizontal=True, key="amount_style",
             format_func=STYLE_LABELS.__getitem__,
         )
+    # In the URL only when it is not the default: a link opens in the language it was made in.
+    chosen = st.session_state.get("lang")
+    links.publish("lang", chosen if chosen != (c.config.get("BUDGET_LANG") or "en") else None)
 
 
 def sidebar_user(user: c.CurrentUser) -> None:
@@ -78,7 +84,7 @@ def build_pages(user: c.CurrentUser | None) -> list[st.Page]:
     """The pages this user may open (before the log-in: all, so that a deep link resolves)."""
     pages = [
         st.Page(PAGES / "overview.py", title=c.t("nav.overview"), icon=":material/dashboard:",
-                url_path="overview", default=True),
+                url_path="overview"),
         st.Page(PAGES / "organisations.py", title=c.t("nav.organisations"),
                 icon=":material/apartment:", url_path="organisations"),
         st.Page(PAGES / "directorates.py", title=c.t("nav.directorates"),
@@ -101,7 +107,42 @@ def build_pages(user: c.CurrentUser | None) -> list[st.Page]:
     if user is None or user.can("admin"):
         pages.append(st.Page(PAGES / "users.py", title=c.t("nav.users"),
                              icon=":material/manage_accounts:", url_path="users"))
+    pages += drill_pages(pages[0])
     return pages
+
+
+# ----------------------------------------------------------------- links, search (#13)
+
+
+def drill_pages(overview: st.Page) -> list[st.Page]:
+    """Pages reached by a link or the search, not listed in the menu, and the root.
+
+    Streamlit serves its default page at the root only (``/overview`` would be "page not
+    found"): the default is a hidden page that opens the overview at ``/overview``.
+    """
+
+    def home() -> None:
+        st.switch_page(overview, query_params=dict(st.query_params))
+
+    return [st.Page(home, title=c.t("nav.overview"), url_path="home", default=True, visibility="hidden"),
+            st.Page(PAGES / "search.py", title=c.t("nav.search"), icon=":material/search:",
+                    url_path="search", visibility="hidden"),
+            st.Page(PAGES / "entry.py", title=c.t("nav.entry"), icon=":material/receipt_long:",
+                    url_path="entry", visibility="hidden")]
+
+
+def sidebar_search(pages: list[st.Page]) -> None:
+    """A search box on every page: its results page links to the drill-down."""
+    with st.sidebar, st.form("sidebar_search", border=False, enter_to_submit=True):
+        text = st.text_input(c.t("search.box"), key="sidebar_q", placeholder=c.t("search.hint"),
+                             max_chars=links.MAX_SEARCH_CHARS)
+        go = st.form_submit_button(c.t("search.go"), icon=":material/search:")
+    if go and (text or "").strip():
+        target = next(p for p in pages if p.url_path == "search")
+        st.switch_page(target, query_params={"q": text.strip()})
+
+
+# ---------------------------------------------------------------------------------
 
 
 def pages_for(user: c.CurrentUser | None) -> list[st.Page]:
@@ -124,7 +165,10 @@ _PAGES_KEY = "_budget_pages"
 
 def main() -> None:
     c.apply_style()
+    links.new_run()
     sidebar_settings()
+    with st.sidebar:
+        web_session.browser_side()  # sets or deletes the session cookie (serve.py)
     if auth.demo_mode():
         auth.ensure_logged_in()
     known = st.session_state.get("user")
@@ -137,8 +181,21 @@ def main() -> None:
         st.rerun()  # identified by the provider just now: rebuild the navigation for the role
     if user.demo:
         st.warning(c.t("auth.demo_banner"), icon=":material/science:")
+    sidebar_search(pages_for(user))
     sidebar_user(user)
-    nav.run()
+    run_page(nav)
+
+
+def run_page(nav: Any) -> None:
+    """Run the page, then write its state to the URL once (not when it opens another page)."""
+    try:
+        nav.run()
+    except RerunException:
+        raise
+    except BaseException:  # st.stop() included: the page shown so far is the view
+        links.flush()
+        raise
+    links.flush()
 
 
 main()

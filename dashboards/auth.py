@@ -19,7 +19,7 @@ from budget import config
 from budget.errors import AuthenticationError, BudgetError
 from budget.services import users as user_service
 from dashboards import common as c
-from dashboards import login_db, session
+from dashboards import login_db, session, web_session
 
 DEMO_USER = c.CurrentUser("demo", "officer", None, demo=True)
 
@@ -84,6 +84,10 @@ def ensure_logged_in() -> c.CurrentUser:
         return DEMO_USER
     if oidc_configured():
         return _oidc_login()
+    resumed = web_session.resume()  # a reload or a link: the session cookie, if still valid
+    if resumed is not None:
+        st.session_state["user"] = resumed
+        return resumed
     return _password_login()
 
 
@@ -101,6 +105,7 @@ def _password_login() -> c.CurrentUser:
             if user is not None:
                 st.session_state["user"] = user
                 st.session_state.pop("login_password", None)
+                web_session.start(user.username)  # the next run sets the session cookie
                 st.rerun()
         st.caption(c.t("auth.help"))
     st.stop()
@@ -159,6 +164,8 @@ def logout() -> None:
     one's work (reports, uploads, filters), see :func:`dashboards.session.clear_session`.
     """
     oidc = oidc_configured() and _oidc_logged_in()
+    web_session.end()  # revoked in the ledger: the cookie opens nothing any more
     session.clear_session()
+    web_session.after_logout()
     if oidc:
         st.logout()

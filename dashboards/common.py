@@ -681,7 +681,10 @@ def year_selector(key: str = "year", container: Any = None) -> int:
     this = dt.date.today().year
     options = sorted(set(years) | {this}, reverse=True)
     default = this if this in years or not years else max(years)
-    return int(where.selectbox(t("common.year"), options, index=options.index(default), key=key))
+    from dashboards import links  # the year of a link (deferred: links imports this module)
+    links.seed(key, "year", links.one_of(options, links.year))
+    chosen = where.selectbox(t("common.year"), options, index=options.index(default), key=key)
+    return links.published("year", int(chosen))
 
 
 def as_of_selector(year: int, key: str = "as_of", container: Any = None) -> dt.date:
@@ -689,6 +692,8 @@ def as_of_selector(year: int, key: str = "as_of", container: Any = None) -> dt.d
     where = container or st
     today = dt.date.today()
     default = today if year == today.year else dt.date(year, 12, 31)
+    from dashboards import links  # the as-of day of a link (deferred: links imports this module)
+    links.seed_as_of(f"{key}-{year}", "as_of", year)
     value = where.date_input(t("common.as_of"), value=default, key=f"{key}-{year}",
                              format=input_date_format(lang()))
-    return value if isinstance(value, dt.date) else default
+    return links.published("as_of", value if isinstance(value, dt.date) else default)

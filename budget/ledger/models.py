@@ -386,6 +386,8 @@ class AuditLog(Base):
     """Append-only log of every change: who, when, what, from which batch or screen."""
 
     __tablename__ = "audit_log"
+    #: An entry's audit trail (the drill-down) reads its lines without scanning the log.
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -462,6 +464,21 @@ class AppUser(Base):
     last_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     #: The last successful log-in (UTC), shown to admins on the Users page.
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AppSession(Base):
+    """A dashboard log-in kept across reloads: the SHA-256 of a random token held by the
+    browser in an HttpOnly cookie (the token itself is stored nowhere), until it expires or
+    the user logs out (``revoked_at``)."""
+
+    __tablename__ = "app_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class OpenCommitmentItem(Base):

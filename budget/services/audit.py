@@ -76,6 +76,8 @@ class AuditFilter:
     channel: str | None = None
     batch: int | None = None
     directorates: tuple[str, ...] | None = None
+    #: Some lines of one kind of entity (an entry's trail).
+    entity_ids: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,12 @@ def audit_trail(
     entity: str | None = None,
     batch: int | None = None,
     limit: int = 1000,
+    entity_ids: Sequence[str] | None = None,
 ) -> list[AuditEntry]:
     """The newest ``limit`` audit entries between ``start`` and ``end`` (days, inclusive, UTC),
-    optionally of one user, kind of entity or import batch; newest first."""
-    found = AuditFilter(start=start, end=end, user=user, entity=entity, batch=batch)
+    optionally of one user, kind of entity (and some of its ids) or import batch; newest first."""
+    found = AuditFilter(start=start, end=end, user=user, entity=entity, batch=batch,
+                        entity_ids=None if entity_ids is None else tuple(entity_ids))
     return audit_page(uow, found, offset=0, limit=limit, count=False).entries
 
 
@@ -164,6 +168,8 @@ def _conditions(where: AuditFilter) -> list[ColumnElement[bool]]:
                           (AuditLog.batch_id, where.batch)):
         if value is not None:
             cond.append(column == value)
+    if where.entity_ids is not None:
+        cond.append(AuditLog.entity_id.in_(list(where.entity_ids)))
     if where.directorates is not None:
         cond.append(in_directorates(where.directorates))
     return cond

@@ -17,13 +17,13 @@ from dataclasses import dataclass, replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from budget.busy import is_busy
 from budget.errors import AuthenticationError, DuplicateEntryError, NotFoundError, ValidationError
 from budget.ledger.models import ROLES as ROLES  # re-exported: the doors name the roles
-from budget.ledger.models import AppUser, utcnow
+from budget.ledger.models import AppSession, AppUser, utcnow
 from budget.services.login_throttle import FREE_ATTEMPTS as FREE_ATTEMPTS  # re-exported
 from budget.services.login_throttle import MAX_DELAY as MAX_DELAY  # re-exported
 from budget.services.login_throttle import THROTTLE, LoginThrottle
@@ -171,11 +171,13 @@ def add_user(
 
 
 def set_password(uow: UnitOfWork, username: str, password: str) -> UserInfo:
-    """Replace a user's password (and reset its count of failed log-ins)."""
+    """Replace a user's password (and reset its count of failed log-ins); every dashboard
+    session kept across reloads under the old password ends."""
     user = _get(uow, _username(username))
     user.password_hash = _hasher.hash(_password(password))
     user.failed_logins = 0
     user.last_failed_at = None
+    revoke_user_sessions(uow, user.username)
     uow.session.flush()
     uow.audit("set_password", "app_user", user.username)
     return _info(user)
@@ -189,6 +191,7 @@ def disable_user(uow: UnitOfWork, username: str) -> UserInfo:
     user = _get(uow, _username(username))
     _keep_an_admin(uow, user)
     user.active = False
+    revoke_user_sessions(uow, user.username)
     uow.session.flush()
     uow.audit("disable_user", "app_user", user.username)
     return _info(user)
@@ -227,6 +230,14 @@ def set_access(
     uow.audit("set_access", "app_user", user.username, role=user.role,
               directorates=user.directorates)
     return _info(user)
+
+
+def revoke_user_sessions(uow: UnitOfWork, username: str, now: dt.datetime | None = None) -> int:
+    """End every dashboard session of ``username`` (``budget.services.sessions``): how many."""
+    result = uow.session.execute(update(AppSession).where(AppSession.username == username,
+                                                          AppSession.revoked_at.is_(None))
+                                 .values(revoked_at=now or utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def list_users(uow: UnitOfWork) -> list[UserInfo]:

@@ -10,6 +10,7 @@ from budget.money import ZERO
 from budget.services import dashboard_views as dv
 from budget.services import periods, views
 from dashboards import common as c
+from dashboards import drill, links
 from dashboards import period as period_ui
 
 c.page_header("dirs.title", "dirs.caption")
@@ -74,9 +75,14 @@ with c.guard():
     m[0].metric(c.t("fig.committed"), c.fmt_amount(view.committed, "EUR"))
     m[1].metric(c.t("fig.paid_on_commitments"), c.fmt_amount(view.paid, "EUR"))
     m[2].metric(c.t("fig.open"), c.fmt_amount(view.committed - view.paid, "EUR"))
-    c.money_table(view.shown, amount_cols, [c.t("col.paid_pct")], key="dir_table",
-                  keys=[c.t("col.directorate")], names=[c.t("col.name")], name_width=120,
-                  column_config={c.t("col.organisations"): st.column_config.NumberColumn(width=60)})
+    st.caption(c.t("dirs.click_hint"))
+    codes = list(view.names)
+    picked = drill.newly_selected("dir_table", c.money_table(
+        view.shown, amount_cols, [c.t("col.paid_pct")], key="dir_table", on_select="rerun",
+        keys=[c.t("col.directorate")], names=[c.t("col.name")], name_width=80,
+        column_config={c.t("col.organisations"): st.column_config.NumberColumn(width=60)}), len(codes))
+    if picked is not None and codes[picked] in (view.with_data or codes):  # its organisations below
+        st.session_state["dir_pick"] = codes[picked]
     c.excel_download(view.frame, f"directorates-{year}", amount_cols, key="dir_xlsx")
 
     st.subheader(c.t("dirs.yoy"))
@@ -86,14 +92,28 @@ with c.guard():
     st.divider()
     st.subheader(c.t("dirs.drill"))
     names = view.names
-    chosen = st.selectbox(c.t("col.directorate"), view.with_data or list(names), key="dir_pick",
+    choices = view.with_data or list(names)
+    linked = links.incoming("dir", "dir_pick")
+    if linked is not None:
+        if linked.strip().upper() in choices:
+            links.seed("dir_pick", "dir", links.one_of(choices, links.code))
+        elif c.scope() is not None and links.code(linked) in {d.code for d in c.cached(views.directorates_list)}:
+            st.warning(c.t("links.out_of_scope", what=c.t("col.directorate") + f" {linked[:8]}",
+                           scope=", ".join(c.scope() or ())), icon=":material/block:")
+        else:
+            links.ignored("dir")
+    chosen = st.selectbox(c.t("col.directorate"), choices, key="dir_pick",
                           format_func=lambda k: f"{k} — {names.get(k, '')}")
+    links.publish("dir", chosen)
     dd = view.organisations.get(chosen)
     if dd is None:
         c.empty_state("dirs.no_orgs")
     else:
         org_cols = [c.t("col.assessed_eur"), c.t("col.committed"), c.t("col.paid"),
                     c.t("col.open"), c.t("col.overdue_eur")]
-        c.money_table(view.organisations_shown[chosen], org_cols, [c.t("col.paid_pct")],
-                      key="dir_orgs", keys=[c.t("col.code")], names=[c.t("col.name")])
+        row = drill.selected(c.money_table(
+            view.organisations_shown[chosen], org_cols, [c.t("col.paid_pct")], key="dir_orgs",
+            on_select="rerun", keys=[c.t("col.code")], names=[c.t("col.name")]), len(dd))
+        if row is not None:  # a click on an organisation opens it
+            drill.open_organisation(str(dd.iloc[row][c.t("col.code")]), year, as_of)
         c.excel_download(dd, f"directorate-{chosen}-{year}", org_cols, key="dir_orgs_xlsx")

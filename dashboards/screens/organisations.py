@@ -10,7 +10,7 @@ import streamlit as st
 
 from budget.money import ZERO, fmt
 from budget.services import dashboard_views as dv
-from dashboards import charts
+from dashboards import charts, drill, links
 from dashboards import common as c
 from dashboards.naming import name_of
 
@@ -20,8 +20,9 @@ scope = c.scope()
 cols = st.columns([1, 1, 2])
 year = c.year_selector("org_year", container=cols[0])
 as_of = c.as_of_selector(year, "org_as_of", container=cols[1])
-search = cols[2].text_input(c.t("common.search"), key="org_search",
-                            placeholder=c.t("orgs.search_hint"))
+links.seed("org_search", "find", links.search_text)
+search = links.published("find", cols[2].text_input(c.t("common.search"), key="org_search",
+                                                 placeholder=c.t("orgs.search_hint")))
 
 
 def assessed_text(assessed: dict, style: str) -> str:
@@ -137,6 +138,13 @@ def detail(code: str) -> SimpleNamespace:
     )
 
 
+def open_entry(kind: str, frame: pd.DataFrame, event: object) -> None:
+    """A click on an entry's row opens its source and audit trail (``screens/entry.py``)."""
+    row = drill.selected(event, len(frame))
+    if row is not None:
+        drill.open_entry(kind, str(frame.iloc[row][c.t("col.reference")]), code, year, as_of)
+
+
 with c.guard():
     opts = c.derived(("org_choices", year, as_of), choices)
     if not opts.count:
@@ -144,12 +152,17 @@ with c.guard():
         st.stop()
 
     f = st.columns(3)
+    links.seed("org_dirs", "dirs", links.some_of(opts.directorates))
+    links.seed("org_curs", "cur", links.some_of(opts.currencies))
+    links.seed("org_status", "status", links.some_of(dv.STATUSES))
     dirs = f[0].multiselect(c.t("col.directorate"), opts.directorates, key="org_dirs",
                             placeholder=c.t("common.all"))
     curs = f[1].multiselect(c.t("col.currency"), opts.currencies, key="org_curs",
                             placeholder=c.t("common.all"))
     stats = f[2].multiselect(c.t("col.status"), list(dv.STATUSES), format_func=status_label,
                              key="org_status", placeholder=c.t("common.all"))
+    for param, value in (("dirs", dirs), ("cur", curs), ("status", stats)):
+        links.publish(param, value)
     tab = c.derived(("org_table", year, as_of, tuple(dirs), tuple(curs), tuple(stats),
                      (search or "").strip().lower()), table)
 
@@ -164,18 +177,27 @@ with c.guard():
     if tab.frame.empty:
         c.empty_state("common.no_match")
     else:
-        c.money_table(tab.screen, screen_amounts(), [c.t("col.paid_pct")], key="org_table",
-                      keys=[c.t("col.code")], names=[c.t("col.name")])
+        st.caption(c.t("orgs.click_hint"))
+        picked = drill.newly_selected("org_table", c.money_table(
+            tab.screen, screen_amounts(), [c.t("col.paid_pct")], key="org_table", on_select="rerun",
+            keys=[c.t("col.code")], names=[c.t("col.name")]), len(tab.codes))
+        if picked is not None:  # a click on a row opens that organisation below
+            st.session_state["org_detail"] = tab.codes[picked]
         c.excel_download(tab.frame, f"organisations-{year}", amount_cols, key="org_xlsx")
 
     # ------------------------------------------------------------------ detail
     st.divider()
     st.subheader(c.t("orgs.detail"))
     options = tab.codes or opts.codes
+    linked = links.incoming("org", "org_detail")
+    if linked is not None and drill.check_linked_organisation(linked.strip().upper(), options):
+        links.seed("org_detail", "org", links.one_of(options, links.code))
     code = st.selectbox(c.t("col.organisation"), options, key="org_detail",
                         format_func=opts.labels.__getitem__)
+    links.publish("org", code)
     if code:
         d = c.derived(("org_detail", code, year, as_of), lambda: detail(code))
+        st.caption(c.t("orgs.entry_hint"))
         info = d.info
         st.markdown(f"#### {c.md(name_of(info))} ({c.md(info.code)})")  # names come from files
         st.caption(c.t("orgs.detail_caption", directorate=info.directorate,
@@ -187,8 +209,9 @@ with c.guard():
             if d.assessments.empty:
                 c.empty_state("orgs.no_assessment")
             else:
-                c.money_table(c.with_totals(d.assessments, [c.t("col.amount_eur")]),
-                              [c.t("col.amount"), c.t("col.amount_eur")], key="od_a")
+                open_entry("assessment", d.assessments, c.money_table(
+                    c.with_totals(d.assessments, [c.t("col.amount_eur")]),
+                    [c.t("col.amount"), c.t("col.amount_eur")], key="od_a", on_select="rerun"))
                 c.excel_download(d.assessments, f"{code}-assessments", key="od_a_xlsx")
         with tabs[1]:
             if d.commitments.empty:
@@ -196,7 +219,8 @@ with c.guard():
             else:
                 cols_m = [c.t("col.committed_cur"), c.t("col.paid_cur"), c.t("col.open_cur"),
                           c.t("col.committed_eur"), c.t("col.paid_eur")]
-                c.money_table(c.with_totals(d.commitments, cols_m[3:]), cols_m, key="od_c")
+                open_entry("commitment", d.commitments, c.money_table(
+                    c.with_totals(d.commitments, cols_m[3:]), cols_m, key="od_c", on_select="rerun"))
                 c.excel_download(d.commitments, f"{code}-commitments", cols_m, key="od_c_xlsx")
         with tabs[2]:
             if d.payments.empty:
@@ -210,8 +234,9 @@ with c.guard():
                              alt.Tooltip("reference:N", title=c.t("col.reference")),
                              alt.Tooltip("shown:N", title=c.t("chart.amount"))],
                 ).properties(height=200))
-                c.money_table(c.with_totals(d.payments, [c.t("col.amount_eur")]),
-                              [c.t("col.amount"), c.t("col.amount_eur")], key="od_p")
+                open_entry("payment", d.payments, c.money_table(
+                    c.with_totals(d.payments, [c.t("col.amount_eur")]),
+                    [c.t("col.amount"), c.t("col.amount_eur")], key="od_p", on_select="rerun"))
                 c.excel_download(d.payments, f"{code}-payments", key="od_p_xlsx")
         with tabs[3]:
             if d.fx.empty:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from budget.services import periods, views
-from dashboards import charts
+from dashboards import charts, drill
 from dashboards import common as c
 from dashboards import period as period_ui
 from dashboards.formats import amount_text, month_names
@@ -228,10 +228,14 @@ with c.guard():
             # it on a phone, where Streamlit stacks the columns).
             cl, cr = st.columns([2, 1])
             with cl:
-                c.money_table(f.by_directorate_shown, [c.t("col.committed"), c.t("col.paid"),
-                                                       c.t("col.open")],
-                              [c.t("col.paid_pct")], key="ov_dir", keys=[c.t("col.directorate")],
-                              names=[c.t("col.name")], name_width=120)
+                row = drill.selected(c.money_table(
+                    f.by_directorate_shown, [c.t("col.committed"), c.t("col.paid"), c.t("col.open")],
+                    [c.t("col.paid_pct")], key="ov_dir", keys=[c.t("col.directorate")], on_select="rerun",
+                    names=[c.t("col.name")], name_width=120), len(f.by_directorate))
+                if row is not None:  # a click on a directorate opens it with its organisations
+                    drill.go(drill.DIRECTORATES, dir=f.by_directorate.iloc[row][c.t("col.directorate")],
+                             year=year, as_of=as_of)
+                st.caption(c.t("dirs.click_hint"))
                 c.excel_download(f.by_directorate, f"directorates-{year}", key="ov_dir_xlsx")
             c.chart(("ov_dirs", year, as_of), lambda: directorate_chart(f), container=cr)
 

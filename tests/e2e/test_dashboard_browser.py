@@ -1,4 +1,5 @@
-"""The dashboard in a real headless Chromium: ``streamlit run`` on a free port, a real log-in.
+"""The dashboard in a real headless Chromium: ``streamlit run dashboards/serve.py`` (as
+``make dashboard``) on a free port, a real log-in.
 
 Debian's ``chromium`` (``/usr/bin/chromium``) is driven by the ``playwright`` package with
 ``executable_path`` (``playwright install`` cannot download here and is never run). The
@@ -92,7 +93,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log = open(tmp / "streamlit.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "serve.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
