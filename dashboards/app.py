@@ -118,7 +118,7 @@ _PAGES_KEY = "_budget_pages"
 
 
 def main() -> None:
-    c.read_data_version()  # once per run: the cached reads of this run are keyed on it
+    c.start_run()  # the cached reads of this run read the data version again, once
     c.apply_style()
     sidebar_settings()
     if auth.demo_mode():

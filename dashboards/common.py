@@ -27,7 +27,7 @@ Database
     ``cached(fn, *args, **kwargs)``
         ``fn(uow, *args, **kwargs)`` for a read function of the service layer, cached
         (``st.cache_resource``) on (database, function, arguments, ``views.data_version``,
-        read once per script run by the entry point: ``read_data_version()``). Arguments must be hashable
+        read once per script run: ``start_run()``). Arguments must be hashable
         (dates, strings, ints, tuples); pass ``directorates=c.scope()``. The result is
         shared by every rerun and session (no copy): read it, never change it in place.
     ``after_write()``
@@ -257,23 +257,19 @@ def _hashable(value: Any) -> Any:
 _VERSION_KEY = "_budget_data_version"
 
 
-def read_data_version() -> tuple[str, int]:
-    """Read the database URL and its data version for this script run.
-
-    The entry point calls it first on every run, so that a write from the command line
-    shows on the next run; within the run every cached read uses this version (one query
-    a run, an index seek).
-    """
-    url = db_url()
-    found = (url, views.data_version_of(_engine_for(url)))
-    st.session_state[_VERSION_KEY] = found
-    return found
+def start_run() -> None:
+    """Forget the data version the previous run read (the entry point calls it first on
+    every run): the first cached read of this run reads it again (one query, an index
+    seek), so that a write from the command line shows on the next run."""
+    st.session_state.pop(_VERSION_KEY, None)
 
 
 def _url_and_version() -> tuple[str, int]:
+    url = db_url()
     found = st.session_state.get(_VERSION_KEY)
-    if found is None or found[0] != db_url():
-        return read_data_version()
+    if found is None or found[0] != url:
+        found = (url, views.data_version_of(_engine_for(url)))
+        st.session_state[_VERSION_KEY] = found
     return found
 
 
@@ -546,7 +542,7 @@ def year_selector(key: str = "year", container: Any = None) -> int:
     """A fiscal-year selector over the years with data (the current year when none)."""
     where = container or st
     years = cached(dashboard_views.fiscal_years)  # = views.years_with_data, by index seeks
-    this = dt.date.today().year
+    this = config.today().year
     options = sorted(set(years) | {this}, reverse=True)
     default = this if this in years or not years else max(years)
     return int(where.selectbox(t("common.year"), options, index=options.index(default), key=key))
@@ -555,7 +551,7 @@ def year_selector(key: str = "year", container: Any = None) -> int:
 def as_of_selector(year: int, key: str = "as_of", container: Any = None) -> dt.date:
     """An as-of date (default: today, or 31 December of a past year)."""
     where = container or st
-    today = dt.date.today()
+    today = config.today()
     default = today if year == today.year else dt.date(year, 12, 31)
     value = where.date_input(t("common.as_of"), value=default, key=f"{key}-{year}",
                              format=input_date_format(lang()))
