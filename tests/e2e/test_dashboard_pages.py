@@ -17,11 +17,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import DEMO_TODAY, demo_copy
 from streamlit.testing.v1 import AppTest
 
-from budget.demo import load_demo
 from budget.ledger.db import make_engine, make_session_factory
-from budget.ledger.migrate import upgrade
 from budget.money import fmt
 from budget.services import dashboard_views as dv
 from budget.services import users, views
@@ -29,21 +28,18 @@ from budget.uow import UnitOfWork
 from dashboards.common import CurrentUser, to_excel_bytes
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
-TODAY = dt.date.today()
+TODAY = DEMO_TODAY  # the pages' today too (fixed_today)
 YEAR = TODAY.year
 PAGES = ["overview", "organisations", "directorates", "budget_lines", "arrears", "exchange_rates"]
 
 
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A demo ledger built once per session (read-only for the page tests)."""
-    path = tmp_path_factory.mktemp("dash") / "demo.db"
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    upgrade(engine)
-    load_demo(make_session_factory(engine))
-    engine.dispose()
-    return url
+pytestmark = pytest.mark.usefixtures("fixed_today")
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> str:
+    """A copy of the session's demo ledger for this module (read-only for the page tests)."""
+    return demo_copy(demo_template, tmp_path_factory.mktemp("dash"))
 
 
 @pytest.fixture
