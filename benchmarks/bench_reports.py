@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from budget.ledger.db import make_engine, make_session_factory  # noqa: E402
 from budget.ledger.migrate import upgrade  # noqa: E402
-from budget.reports import _can_fork, generate_with_report, render  # noqa: E402
+from budget.reports import generate_with_report, render  # noqa: E402
 from budget.reports.layout import sections  # noqa: E402
 from budget.reports.monthly import PDF_TOP, MonthlyReport, monthly_report  # noqa: E402
 from budget.services import views  # noqa: E402
@@ -55,7 +55,7 @@ def report_month(factory, today: dt.date) -> str:
 
 
 def _cpu() -> float:
-    """CPU seconds of this process and of its finished children (the forked workbook)."""
+    """CPU seconds of this process and of its finished children."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
@@ -69,11 +69,9 @@ def one_run(factory, month: str, keep: dict[str, MonthlyReport], side: str) -> R
     and the files' sizes; the report is left in ``keep[side]`` (one per ledger: the runs'
     reports are not all kept alive, which would make every later garbage collection slower).
 
-    The total is one ``generate_with_report`` call, the CLI's: with a second core the
-    workbook is written in a forked child, which starts on the long lists as soon as they
-    are read, while this process reads the rest of the report and draws the PDF. The data
-    alone, the PDF alone and the workbook alone are then timed one by one in this process,
-    for the split printed beside the total (not part of it).
+    The total is one ``generate_with_report`` call, the CLI's. The data alone, the PDF
+    alone and the workbook alone are then timed one by one, for the split printed beside
+    the total (not part of it).
 
     CPU time (this process's and its children's) is printed beside wall time: the
     machine's cores are shared, and wall time then counts the other processes' turns too
@@ -252,9 +250,7 @@ def main() -> None:
                 f"PDF {sizes['pdf'] / 1024:,.0f} KB, xlsx {sizes['xlsx'] / 1024:,.0f} KB)\n"
                 f"{'':<22} CPU     {cpu:7.2f} s")
 
-    parallel = ("side by side when the lists are long (the workbook in a forked child, from the long "
-                "lists on)" if _can_fork() else "one after the other")
-    print(f"monthly report, both files, median of {args.repeat} runs (SQLite); files rendered {parallel}")
+    print(f"monthly report, both files, median of {args.repeat} runs (SQLite); the PDF, then the workbook")
     print(line("demo ledger", month, demo_s, demo_cpu, demo_split, demo_sizes))
     print(f"{'':<22} {describe(demo_report)}")
     print(line(f"{args.entries:,} entries", synth_month, synth_s, synth_cpu, synth_split, synth_sizes))

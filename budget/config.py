@@ -8,6 +8,7 @@ Modules read a setting with :func:`get` (``config.get("BUDGET_MAX_RATE_AGE_DAYS"
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ def _positive_int(text: str) -> int:
     if value <= 0:
         raise ValueError("must be positive")
     return value
+
+
+def _day(text: str) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
 
 
 def _band(text: str) -> int:
@@ -102,6 +107,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("BUDGET_ARCHIVE_DIR", str(Path("var") / "archive"),
                 "folder holding the frozen report packs' files (`budget report monthly --freeze`), "
                 "relative to the working directory unless absolute"),
+        Setting("BUDGET_TODAY", "", "the day the dashboard takes for today (`YYYY-MM-DD`: its default "
+                "as-of date and year; the page tests fix it); empty: the machine's date", _day),
         Setting("BUDGET_TEST_POSTGRES_URL", "", "PostgreSQL server for the tests; empty: the PostgreSQL half "
                 "is skipped"),
     )
@@ -116,6 +123,11 @@ def get(name: str) -> Any:
         return setting.parse(raw)
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"{name}={raw!r} is not valid: {exc}.") from None
+
+
+def today() -> dt.date:
+    """The dashboard's today: ``BUDGET_TODAY`` when set, else the machine's date."""
+    return get("BUDGET_TODAY") or dt.date.today()
 
 
 def database_url(explicit: str | None = None) -> str:

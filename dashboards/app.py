@@ -164,6 +164,7 @@ _PAGES_KEY = "_budget_pages"
 
 
 def main() -> None:
+    c.start_run()  # the cached reads of this run read the data version again, once
     c.apply_style()
     links.new_run()
     sidebar_settings()

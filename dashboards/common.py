@@ -25,8 +25,9 @@ Database
         A ``UnitOfWork`` for the logged-in user on channel ``dashboard``. Use
         ``write_uow()`` for every write, call ``uow.commit()``, then ``after_write()``.
     ``cached(fn, *args, **kwargs)``
-        ``fn(uow, *args, **kwargs)`` for a read function of the service layer, cached on
-        (database, function, arguments, ``views.data_version``). Arguments must be hashable
+        ``fn(uow, *args, **kwargs)`` for a read function of the service layer, cached
+        (``st.cache_resource``) on (database, function, arguments, ``views.data_version``,
+        read once per script run: ``start_run()``). Arguments must be hashable
         (dates, strings, ints, tuples); pass ``directorates=c.scope()``. The result is
         shared by every rerun and session (no copy): read it, never change it in place.
     ``after_write()``
@@ -79,8 +80,7 @@ Tables and downloads
         ``compute()`` once per (database, data version, scope, language, amount style,
         ``key``): what a page derives from cached reads (slices, sums, frames).
     ``chart(key, build, container=None)``
-        An Altair chart (``build()`` returns it) whose Vega-Lite spec is built once per
-        data version and ``key``.
+        An Altair chart (``build()`` returns it) built once per data version and ``key``.
     ``excel_download(df_or_builder, name, amount_cols=None, label=None, key=None)``
         A download button for ``df`` as ``name.xlsx`` (XlsxWriter): amounts as real numbers
         with ``#,##0.00``, dates as dates, text cells starting with ``= + - @`` neutralised.
@@ -111,13 +111,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import heapq
-import importlib
 import json
 import logging
 import os
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -126,7 +124,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from budget import config
 from budget.busy import is_busy
@@ -137,12 +134,9 @@ from budget.money import fmt
 from budget.services import dashboard_views, views
 from budget.uow import UnitOfWork
 from dashboards.formats import DASH, date_text, input_date_format, pct_text, style_for
-from dashboards.tables import (  # re-exported: the pages call them as c.money_table etc.
-    _PER_FRAME as _PER_FRAME,
-)
+
+# Re-exported: the pages call them as c.money_table etc.
 from dashboards.tables import FORMULA_PREFIXES as FORMULA_PREFIXES
-from dashboards.tables import _number_formats as _number_formats
-from dashboards.tables import _per_frame as _per_frame
 from dashboards.tables import decimal_column as decimal_column
 from dashboards.tables import excel_download as excel_download
 from dashboards.tables import frame as frame
@@ -185,74 +179,14 @@ def _url_for(setting: str, cwd: str) -> str:
     return database_url(setting or None)
 
 
-class _Memo:
-    """Values kept in this process per key: at most ``max_entries``, each ``ttl`` seconds.
-
-    What ``st.cache_resource`` gave the dashboard's reads (one shared object per key, made
-    once even when two sessions ask for it at the same moment, a size and a time limit),
-    for the price of a dict lookup: ``st.cache_resource`` keys each call on Streamlit's hash
-    of every argument, with an ``inspect.signature`` per argument, about 0.2 to 0.35 ms a
-    lookup, and a page makes several of them on every rerun. Keys here are plain tuples of
-    hashable values (the callers build them).
-    """
-
-    def __init__(self, max_entries: int | None = None, ttl: float | None = None) -> None:
-        self._max, self._ttl = max_entries, ttl
-        self._values: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._making: dict[Any, threading.Lock] = {}  # one lock per key being computed
-
-    def _hit(self, key: Any) -> tuple[bool, Any]:
-        found = self._values.get(key)
-        if found is None or found[0] < time.monotonic():
-            return False, None
-        self._values.move_to_end(key)
-        return True, found[1]
-
-    def get(self, key: Any, make: Callable[[], T]) -> T:
-        """The value kept for ``key``, made with ``make()`` (once) when there is none."""
-        with self._lock:
-            hit, value = self._hit(key)
-            if hit:
-                return value
-            making = self._making.setdefault(key, threading.Lock())
-        with making:  # another session making the same value: wait for it, do not redo it
-            with self._lock:
-                hit, value = self._hit(key)
-                if hit:
-                    return value
-            try:
-                value = make()
-                with self._lock:
-                    expires = time.monotonic() + self._ttl if self._ttl else float("inf")
-                    self._values[key] = (expires, value)
-                    self._values.move_to_end(key)
-                    while self._max is not None and len(self._values) > self._max:
-                        self._values.popitem(last=False)
-                return value
-            finally:
-                with self._lock:
-                    self._making.pop(key, None)
-
-    def clear(self) -> None:
-        """Forget every value."""
-        with self._lock:
-            self._values.clear()
-
-
-#: Engines and session factories, one per database URL for the life of the process.
-_RESOURCES = _Memo()
-
-
+@st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> Engine:
-    def make() -> Engine:
-        from budget.ledger.migrate import upgrade
+    """One engine per database URL for the life of the process (schema upgraded once)."""
+    from budget.ledger.migrate import upgrade
 
-        eng = make_engine(url)
-        upgrade(eng)
-        return eng
-
-    return _RESOURCES.get(("engine", url), make)
+    eng = make_engine(url)
+    upgrade(eng)
+    return eng
 
 
 def engine() -> Engine:
@@ -260,8 +194,9 @@ def engine() -> Engine:
     return _engine_for(db_url())
 
 
+@st.cache_resource(show_spinner=False)
 def _factory_for(url: str) -> sessionmaker[Session]:
-    return _RESOURCES.get(("factory", url), lambda: make_session_factory(_engine_for(url)))
+    return make_session_factory(_engine_for(url))
 
 
 def session_factory() -> sessionmaker[Session]:
@@ -294,30 +229,20 @@ def write_uow() -> UnitOfWork:
     return UnitOfWork(session_factory(), user=_username(), channel="dashboard", write=True)
 
 
-# Shared objects, not copies: st.cache_data pickles every result when it stores it and
-# unpickles a copy on every hit (half a second for the arrears of a twenty-year ledger, on
-# every rerun). The service layer returns frozen dataclasses that the pages only read, so
-# one shared object is safe; entries are keyed on the data version, so a write makes new
-# ones (and after_write() drops the old). Entries of versions no longer current (a write
-# from the CLI) are never read again: the time limit lets them go.
-_READS = _Memo(max_entries=256, ttl=3600.0)
-
-
-def _cached_call(
-    url: str, module: str, name: str, version: int, args: tuple[Any, ...], kwargs: tuple[Any, ...]
-) -> Any:
-    def read() -> Any:
-        fn = getattr(importlib.import_module(module), name)
-        started = time.perf_counter()
-        try:
-            with UnitOfWork(_factory_for(url), user="dashboard", channel="dashboard",
-                            write=False) as uow:
-                return fn(uow, *args, **dict(kwargs))
-        finally:
-            SERVICE_TIME["seconds"] += time.perf_counter() - started
-            SERVICE_TIME["calls"] += 1
-
-    return _READS.get((url, module, name, version, args, kwargs), read)
+# st.cache_resource, not st.cache_data: the service layer returns frozen dataclasses that the
+# pages only read, so one shared object is safe, where st.cache_data would unpickle a copy on
+# every hit (half a second for the arrears of a twenty-year ledger). Entries are keyed on the
+# data version: a write makes new ones; those of older versions go with the time limit.
+@st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
+def _read(url: str, version: int, name: str, args: tuple[Any, ...], kwargs: tuple[Any, ...],
+          _fn: Callable[..., Any]) -> Any:
+    started = time.perf_counter()
+    try:
+        with UnitOfWork(_factory_for(url), user="dashboard", channel="dashboard", write=False) as uow:
+            return _fn(uow, *args, **dict(kwargs))
+    finally:
+        SERVICE_TIME["seconds"] += time.perf_counter() - started
+        SERVICE_TIME["calls"] += 1
 
 
 def _hashable(value: Any) -> Any:
@@ -326,53 +251,23 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-_RUN_MEMO_ATTR = "_budget_run_memo"
+_VERSION_KEY = "_budget_data_version"
 
 
-def _run_memo() -> dict[Any, Any] | None:
-    """A dict that lives exactly as long as the current script run (None outside one).
-
-    For values that cannot change during a run and cost something to read each time: the
-    data version (a query), the language and amount style (``st.session_state`` reads, each
-    a few microseconds, asked for by every ``t()``).
-    """
-    ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is None:
-        return None
-    # Streamlit makes a new coordinator at the start of every run (ScriptRunContext.reset):
-    # the memo of an earlier run is recognised by it and dropped. The coordinator itself is
-    # kept (not its id), so a later run's coordinator cannot be mistaken for it.
-    marker = getattr(ctx, "parallel_coordinator", None)
-    if marker is None:
-        return None
-    memo = getattr(ctx, _RUN_MEMO_ATTR, None)
-    if memo is None or memo[0] is not marker:
-        memo = (marker, {})
-        setattr(ctx, _RUN_MEMO_ATTR, memo)
-    return memo[1]
+def start_run() -> None:
+    """Forget the data version the previous run read (the entry point calls it first on
+    every run): the first cached read of this run reads it again (one query, an index
+    seek), so that a write from the command line shows on the next run."""
+    st.session_state.pop(_VERSION_KEY, None)
 
 
 def _url_and_version() -> tuple[str, int]:
-    """The database URL and its data version, read once per script run.
-
-    The version is read on every run, so that a write from the command line shows up on
-    the next one: straight on a pooled connection, not in a unit of work (0.02 ms instead
-    of 0.4 to 1 ms). Within a run it cannot usefully change between two reads (a write
-    from this run calls :func:`after_write`, which forgets it).
-    """
-    memo = _run_memo()
-    if memo is not None:
-        hit = memo.get(_VERSION_KEY)
-        if hit is not None:
-            return hit  # type: ignore[no-any-return]
     url = db_url()
-    found = (url, views.data_version_of(_engine_for(url)))
-    if memo is not None:
-        memo[_VERSION_KEY] = found
+    found = st.session_state.get(_VERSION_KEY)
+    if found is None or found[0] != url:
+        found = (url, views.data_version_of(_engine_for(url)))
+        st.session_state[_VERSION_KEY] = found
     return found
-
-
-_VERSION_KEY = "url_and_data_version"
 
 
 def data_version() -> int:
@@ -386,21 +281,17 @@ def cached(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     The result is shared between reruns and sessions: treat it as read-only.
     """
     url, version = _url_and_version()
-    return _cached_call(
-        url, fn.__module__, fn.__name__, version,
-        tuple(_hashable(a) for a in args),
-        tuple(sorted((k, _hashable(v)) for k, v in kwargs.items())),
-    )
+    return _read(url, version, f"{fn.__module__}.{fn.__qualname__}",
+                 tuple(_hashable(a) for a in args),
+                 tuple(sorted((k, _hashable(v)) for k, v in kwargs.items())), _fn=fn)
 
 
-# What pages derive from cached reads (a slice to show, sums, a frame, a chart's spec), kept
-# per data version like the reads themselves: a rerun then costs the same on a ledger of
-# ten thousand or of a million entries.
-_DERIVED = _Memo(max_entries=256, ttl=3600.0)
-
-
-def _derived(url: str, version: int, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-    return _DERIVED.get((url, version, key), compute)
+# What pages derive from cached reads (a slice to show, sums, a frame, a chart), kept per
+# data version like the reads themselves: a rerun then costs the same on a ledger of ten
+# thousand or of a million entries.
+@st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
+def _derived(url: str, version: int, key: tuple[Any, ...], _compute: Callable[[], Any]) -> Any:
+    return _compute()
 
 
 def derived(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
@@ -408,26 +299,24 @@ def derived(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     rows shown, ``key``); ``key`` must name everything else the result depends on (page,
     filters).
 
-    For what a page works out from cached reads: the slice it shows, sums, frames, chart
-    specs. The result is shared: read it, never change it in place.
+    For what a page works out from cached reads: the slice it shows, sums, frames, charts.
+    The result is shared: read it, never change it in place.
     """
     full = (scope(), lang(), amount_style(), SHOWN_ROWS, *key)
     url, version = _url_and_version()
-    return _derived(url, version, tuple(_hashable(k) for k in full), compute)
+    return _derived(url, version, tuple(_hashable(k) for k in full), _compute=compute)
 
 
 def clear_caches() -> None:
     """Forget every cached read and everything derived from them."""
-    _READS.clear()
-    _DERIVED.clear()
+    _read.clear()
+    _derived.clear()
 
 
 def after_write() -> None:
     """Forget every cached read (the data changed)."""
     clear_caches()
-    memo = _run_memo()
-    if memo is not None:
-        memo.pop(_VERSION_KEY, None)
+    st.session_state.pop(_VERSION_KEY, None)
 
 
 # --------------------------------------------------------------------------- user
@@ -463,7 +352,7 @@ def _username() -> str:
 
 def scope() -> tuple[str, ...] | None:
     """The directorates the user may see (None: all)."""
-    return _per_run("scope", lambda: current_user().directorates)  # asked by every read
+    return current_user().directorates
 
 
 def require_role(role: str) -> None:
@@ -484,25 +373,10 @@ def _catalogue(language: str) -> dict[str, str]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _per_run(name: str, read: Callable[[], T]) -> T:
-    """``read()`` once per script run (every time outside one)."""
-    memo = _run_memo()
-    if memo is None:
-        return read()
-    if name not in memo:
-        memo[name] = read()
-    return memo[name]  # type: ignore[no-any-return]
-
-
-def _chosen_lang() -> str:
-    chosen = st.session_state.get("lang") or config.get("BUDGET_LANG")
-    return chosen if chosen in LANGUAGES else "en"
-
-
 def lang() -> str:
     """The interface language chosen in the sidebar (default ``BUDGET_LANG`` or en)."""
-    # Widget values are fixed for the whole run (a change in the browser makes a new run).
-    return _per_run("lang", _chosen_lang)
+    chosen = st.session_state.get("lang") or config.get("BUDGET_LANG")
+    return chosen if chosen in LANGUAGES else "en"
 
 
 #: Counts that take the singular, per language (French says "0 ligne", English "0 rows").
@@ -533,15 +407,11 @@ def t(key: str, **values: Any) -> str:
     return text
 
 
-def _chosen_style() -> str:
-    chosen = st.session_state.get("amount_style") or config.get("BUDGET_AMOUNT_STYLE")
-    return style_for(lang(), chosen)
-
-
 def amount_style() -> str:
     """``en`` (1,234,567.89) or ``be`` (1.234.567,89): chosen in the sidebar, or by default
     the language's (French and Dutch write 1.234.567,89)."""
-    return _per_run("amount_style", _chosen_style)
+    chosen = st.session_state.get("amount_style") or config.get("BUDGET_AMOUNT_STYLE")
+    return style_for(lang(), chosen)
 
 
 def fmt_amount(amount: Decimal | None, currency: str | None = None) -> str:
@@ -589,34 +459,25 @@ def shown_caption(shown: int, total: int, what_key: str) -> None:
                    help=t("common.showing_help"))
 
 
-def _vega_spec(chart: Any) -> dict[str, Any]:
-    """The Vega-Lite spec ``st.altair_chart`` would send for ``chart`` (data as Arrow)."""
-    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+_ALTAIR_THEME = threading.Lock()  # Altair's theme is global to the process
 
-    return _convert_altair_to_vega_lite_spec(chart)
+
+def _vega_lite(chart: Any) -> dict[str, Any]:
+    """``chart``'s Vega-Lite spec, without Altair's default 300 px view (as ``st.altair_chart``)."""
+    import altair as alt
+
+    with _ALTAIR_THEME, alt.theme.enable("none"):
+        return chart.to_dict()
 
 
 def chart(key: tuple[Any, ...], build: Callable[[], Any], *, container: Any = None) -> None:
-    """An Altair chart whose spec is built and validated once per data version and ``key``.
-
-    Building an Altair chart and turning it into Vega-Lite (schema validation included)
-    costs tens of milliseconds; ``st.altair_chart`` did it on every rerun.
-    """
+    """An Altair chart (``build()`` returns it) whose Vega-Lite spec is made once per data
+    version and ``key``: turning a chart into Vega-Lite (schema validation included) costs
+    tens of milliseconds, which ``st.altair_chart`` spends on every rerun."""
     where = container or st
-    try:
-        spec = derived(("chart", *key), lambda: _vega_spec(build()))
-    except (ImportError, TypeError, AttributeError):
-        # A Streamlit whose (private) converter moved or changed: the plain call.
-        where.altair_chart(build(), width="stretch")
-        return
-    # Streamlit moves the datasets out of the spec it is given: give it a copy of the two
-    # levels it changes (the datasets themselves are Arrow bytes, read only), not a deep
-    # copy of the whole spec on every run.
-    given = dict(spec)
-    if isinstance(given.get("datasets"), dict):
-        given["datasets"] = dict(given["datasets"])
-    if isinstance(given.get("data"), dict):
-        given["data"] = dict(given["data"])
+    spec = derived(("chart", *key), lambda: _vega_lite(build()))
+    # Streamlit moves the datasets out of the spec it is given: it gets its own two levels.
+    given = {**spec, "datasets": dict(spec["datasets"])} if "datasets" in spec else dict(spec)
     where.vega_lite_chart(spec=given, width="stretch")
 
 
@@ -678,7 +539,7 @@ def year_selector(key: str = "year", container: Any = None) -> int:
     """A fiscal-year selector over the years with data (the current year when none)."""
     where = container or st
     years = cached(dashboard_views.fiscal_years)  # = views.years_with_data, by index seeks
-    this = dt.date.today().year
+    this = config.today().year
     options = sorted(set(years) | {this}, reverse=True)
     default = this if this in years or not years else max(years)
     from dashboards import links  # the year of a link (deferred: links imports this module)
@@ -690,7 +551,7 @@ def year_selector(key: str = "year", container: Any = None) -> int:
 def as_of_selector(year: int, key: str = "as_of", container: Any = None) -> dt.date:
     """An as-of date (default: today, or 31 December of a past year)."""
     where = container or st
-    today = dt.date.today()
+    today = config.today()
     default = today if year == today.year else dt.date(year, 12, 31)
     from dashboards import links  # the as-of day of a link (deferred: links imports this module)
     links.seed_as_of(f"{key}-{year}", "as_of", year)

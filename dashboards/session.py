@@ -9,7 +9,6 @@ session uploaded, and what the current run has memoised about the user.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 import streamlit as st
@@ -44,10 +43,6 @@ def clear_session() -> None:
     ctx = get_script_run_ctx(suppress_warning=True)
     if ctx is None:
         return
-    for name in list(vars(ctx)):
-        if name.startswith("_budget_"):  # the run's memo (scope, language...) of the user
-            with contextlib.suppress(AttributeError):
-                delattr(ctx, name)
     # The uploaded files are kept by Streamlit per session until the tab closes.
     try:
         ctx.uploaded_file_mgr.remove_session_files(ctx.session_id)

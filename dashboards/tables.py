@@ -9,6 +9,7 @@ direction: common imports this module).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -44,28 +45,30 @@ def _lang() -> str:
     return common.lang()
 
 
-def _amount_formatter(value: Any) -> str:
+# The formatters below run once per cell: they are given the style and language, read
+# once per table (reading them from the session state per cell cost ~0.1 s a rerun).
+def _amount_formatter(value: Any, style: str) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return DASH
     if isinstance(value, Decimal):
-        return fmt(value, _style())
+        return fmt(value, style)
     return str(value)
 
 
-def _pct_formatter(value: Any) -> str:
+def _pct_formatter(value: Any, style: str) -> str:
     if isinstance(value, str) or value is None or pd.isna(value):
         return DASH
-    return pct_text(float(value), _style())
+    return pct_text(float(value), style)
 
 
 def _empty(value: Any) -> bool:
     return value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value))
 
 
-def _date_formatter(value: Any) -> str:
+def _date_formatter(value: Any, language: str) -> str:
     if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return DASH
-    return date_text(value, _lang()) if isinstance(value, dt.date) else str(value)
+    return date_text(value, language) if isinstance(value, dt.date) else str(value)
 
 
 def frame(items: Iterable[T], columns: Mapping[str, Callable[[T], Any]]) -> pd.DataFrame:
@@ -237,9 +240,11 @@ def money_table(
         for col in (*amount_cols, *pct_cols, *dates):
             if shown[col].isna().any():
                 shown[col] = [DASH if _empty(v) else v for v in shown[col]]
-        data = shown.style.format(na_rep=DASH).format({**{c: _amount_formatter for c in amount_cols},
-                                   **{c: _pct_formatter for c in pct_cols},
-                                   **{c: _date_formatter for c in dates}})
+        amount = functools.partial(_amount_formatter, style=_style())
+        pct = functools.partial(_pct_formatter, style=_style())
+        date = functools.partial(_date_formatter, language=_lang())
+        data = shown.style.format(na_rep=DASH).format({**{c: amount for c in amount_cols},
+                                   **{c: pct for c in pct_cols}, **{c: date for c in dates}})
     kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
     if height is None and len(df) <= FULL_ROWS:
         height = ROW_PIXELS * (len(df) + 1) + 3  # every row in sight: the totals row too

@@ -7,6 +7,7 @@ it the PostgreSQL half is skipped with a visible reason, never silently.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +31,14 @@ PG_URL = os.environ.get("BUDGET_TEST_POSTGRES_URL", "")
 # tests/integration/test_core_business_dates.py, which sets the default back; everywhere else
 # a rate up to a year old is accepted. Set here, before any test, so CLI subprocesses inherit it.
 os.environ.setdefault("BUDGET_MAX_RATE_AGE_DAYS", "400")
+# Hypothesis deadlines off: on a loaded machine (two cores shared by parallel runs) one slow
+# example fails a test that is right. A profile, loaded here before any test module.
+settings.register_profile("ci", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+#: The day the demo ledger is built for, and "today" for the pages of the page tests
+#: (``BUDGET_TODAY``): the same figures whatever day the suite runs.
+DEMO_TODAY = dt.date(2026, 11, 28)
 PG_SKIP_REASON = (
     "PostgreSQL half skipped: BUDGET_TEST_POSTGRES_URL is not set "
     "(.ci/run starts a real server; see README 'Tests')"
@@ -82,6 +92,34 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    """The demo ledger (as of :data:`DEMO_TODAY`) in a SQLite file, built once per session
+    and worker: tests copy the file instead of loading the demo each time."""
+    from budget.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    load_demo(make_session_factory(engine), today=DEMO_TODAY)
+    engine.dispose()
+    return path
+
+
+def demo_copy(template: Path, folder: Path) -> str:
+    """A fresh copy of the demo ledger in ``folder``: its URL."""
+    path = folder / "demo.db"
+    shutil.copy(template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
+    """The dashboard's today (``BUDGET_TODAY``) set to :data:`DEMO_TODAY`."""
+    monkeypatch.setenv("BUDGET_TODAY", DEMO_TODAY.isoformat())
+    return DEMO_TODAY
+
+
+@pytest.fixture(scope="session")
 def pg_engine() -> Iterator[Engine]:
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
@@ -110,12 +148,10 @@ def _truncate_pg(engine: Engine) -> None:
         conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def ledger(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Ledger]:
-    """An empty migrated ledger (directorates seeded), on SQLite and on PostgreSQL."""
+def _ledger(request: pytest.FixtureRequest, template: Path, folder: Path, demo: bool) -> Iterator[Ledger]:
     if request.param == "sqlite":
-        path = tmp_path / "ledger.db"
-        shutil.copy(sqlite_template, path)
+        path = folder / "ledger.db"
+        shutil.copy(template, path)
         url = f"sqlite:///{path}"
         engine = make_engine(url)
         led = Ledger("sqlite", url, engine, make_session_factory(engine))
@@ -127,5 +163,22 @@ def ledger(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
     _truncate_pg(engine)
     url = engine.url.render_as_string(hide_password=False)
     led = Ledger("postgresql", url, engine, make_session_factory(engine))
+    if demo:  # loaded per test on PostgreSQL (a template database would be one more mechanism)
+        from budget.demo import load_demo
+
+        load_demo(led.factory, today=DEMO_TODAY)
     yield led
     _check_open_items(led)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def ledger(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Ledger]:
+    """An empty migrated ledger (directorates seeded), on SQLite and on PostgreSQL."""
+    yield from _ledger(request, sqlite_template, tmp_path, demo=False)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def demo_ledger(request: pytest.FixtureRequest, tmp_path: Path, demo_template: Path) -> Iterator[Ledger]:
+    """The demo ledger as of :data:`DEMO_TODAY`, on SQLite (a copy of the session's
+    :func:`demo_template`) and on PostgreSQL."""
+    yield from _ledger(request, demo_template, tmp_path, demo=True)

@@ -15,7 +15,7 @@ import hashlib
 import heapq
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
 from decimal import Decimal
 from operator import attrgetter
@@ -253,12 +253,7 @@ class Highlights:
 
 @dataclass(frozen=True)
 class MonthLists:
-    """The report's long lists, every line, with their totals.
-
-    They are read before the rest of the report: on a large ledger they are most of the
-    workbook, which can then be written while the rest is read (``on_lists`` of
-    :func:`build_monthly`).
-    """
+    """The report's long lists, every line, with their totals."""
 
     payments: tuple[PaymentLine, ...]
     payments_total: Totals
@@ -274,10 +269,6 @@ class MonthLists:
     fx_year_total: Totals
     exposure: tuple[Exposure, ...]
     exposure_total: Totals
-
-
-#: The fields of :class:`MonthLists` that hold lines (the others are their totals).
-LINE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(MonthLists) if not f.name.endswith("_total"))
 
 
 @dataclass(frozen=True)
@@ -308,13 +299,6 @@ class MonthlyReport:
     @property
     def period(self) -> str:
         return f"{self.header.year:04d}-{self.header.month:02d}"
-
-    def without_lines(self) -> MonthlyReport:
-        """This report without the long lists' lines (their totals and the PDF's selection
-        stay): what is sent to a process that has the lines already, a thirtieth of the
-        report on a large ledger. ``replace(report, lists=...)`` puts them back."""
-        no_lines: dict[str, Any] = {name: () for name in LINE_FIELDS}
-        return replace(self, lists=replace(self.lists, **no_lines))
 
 
 # --------------------------------------------------------------------------- building
@@ -379,7 +363,6 @@ def build_monthly(
     directorates: Sequence[str] | None = None,
     generated_at: dt.datetime | None = None,
     top: int = PDF_TOP,
-    on_lists: Callable[[MonthLists], None] | None = None,
     lang: str = "en",
 ) -> MonthlyReport:
     """Build the monthly report of ``month`` (``YYYY-MM``) as of its last day, naming the
@@ -392,8 +375,6 @@ def build_monthly(
         generated_at: the generation time printed on the report (default: now, UTC).
         top: how many lines of each long list the PDF prints (the largest); the workbook
             has every line.
-        on_lists: called with the long lists as soon as they are read, before the rest
-            (the CLI starts writing the workbook then).
         lang: ``en``, ``fr`` or ``nl``: the names' language (English where none is given;
             the figures, and so the fingerprint of an English report, do not change).
 
@@ -413,12 +394,9 @@ def build_monthly(
         batches=batches, data_version=views.data_version(uow),
     )
 
-    # The long lists first (see MonthLists). The arrears serve the summary and the
-    # organisations' statuses too.
+    # The long lists; the arrears serve the summary and the organisations' statuses too.
     arrears = views.arrears(uow, end, directorates=scope)
     lists = _read_lists(uow, year, start, end, scope, arrears, lang)
-    if on_lists is not None:
-        on_lists(lists)
 
     # Executive summary: this year at the month end against the same month end last year.
     # One execution read by organisation serves the summary, the organisation table and the
@@ -678,7 +656,6 @@ def monthly_report(
     user: str = "report",
     generated_at: dt.datetime | None = None,
     top: int = PDF_TOP,
-    on_lists: Callable[[MonthLists], None] | None = None,
     lang: str = "en",
 ) -> MonthlyReport:
     """Build the report in its own read-only unit of work (one consistent snapshot); see
@@ -689,4 +666,4 @@ def monthly_report(
             # transaction in WAL mode is already one snapshot).
             uow.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         return build_monthly(uow, month, directorates=directorates, generated_at=generated_at,
-                             top=top, on_lists=on_lists, lang=lang)
+                             top=top, lang=lang)

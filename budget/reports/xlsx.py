@@ -36,7 +36,7 @@ from budget.reports.layout import (
     tail_sections,
 )
 from budget.reports.layout_brief import analysis_sections
-from budget.reports.monthly import MonthLists, MonthlyReport
+from budget.reports.monthly import MonthlyReport
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -355,15 +355,8 @@ def _write_readme(ws: Worksheet, report: MonthlyReport, sheets: list[tuple[str, 
 
 
 class WorkbookWriter:
-    """The workbook, written in two steps: the long lists (:meth:`write_lists`), then the
-    rest of the report (:meth:`finish`).
-
-    On a large ledger the long lists are most of the workbook's cells, and the report reads
-    them first: the CLI writes them in a second process while this one reads the rest of
-    the report (:mod:`budget.reports`). The sheets are made at the start, in reading order
-    (an XlsxWriter workbook keeps its sheets in the order they were added), and filled in
-    any order.
-    """
+    """The workbook of one report. The sheets are made at the start, in reading order (an
+    XlsxWriter workbook keeps its sheets in the order they were added), then filled."""
 
     def __init__(self, lang: str = "en") -> None:
         self.lang = lang
@@ -382,26 +375,17 @@ class WorkbookWriter:
         self._sheets = {key: self._wb.add_worksheet(sheet_name(key, lang)) for key in SECTION_KEYS}
         #: Title of each table written (the "Read me" sheet lists them).
         self._titles: dict[str, str] = {}
-        self._lists_written = False
 
     def _write(self, secs: list[Section]) -> None:
         for s in secs:
             _write_section(self._sheets[s.key], s, self._f, self.lang)
             self._titles[s.key] = s.title
 
-    def write_lists(self, lists: MonthLists) -> None:
-        """Write the long lists' sheets (every line)."""
-        self._write(list_sections(lists, None, self.lang))
-        self._lists_written = True
-
     def finish(self, report: MonthlyReport) -> bytes:
-        """Write the rest of ``report`` (its long lists too, unless :meth:`write_lists` has)
-        and the "Read me" sheet; return the workbook's bytes."""
+        """Write every table of ``report`` and the "Read me" sheet; return the workbook's bytes."""
         lang = self.lang
-        if not self._lists_written:
-            self.write_lists(report.lists)
-        self._write(head_sections(report, lang) + analysis_sections(report, lang)
-                    + tail_sections(report, lang))
+        self._write(list_sections(report.lists, None, lang) + head_sections(report, lang)
+                    + analysis_sections(report, lang) + tail_sections(report, lang))
         title = f"{t('subtitle', lang)} – {period_label(report.header.year, report.header.month, lang)}"
         for ws in (self._readme, *self._sheets.values()):
             print_setup(ws, title, lang)

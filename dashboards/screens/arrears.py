@@ -19,7 +19,7 @@ c.page_header("arrears.title", "arrears.caption")
 scope = c.scope()
 
 cols = st.columns([1, 4])
-as_of = cols[0].date_input(c.t("common.as_of"), value=dt.date.today(), key="arr_as_of",
+as_of = cols[0].date_input(c.t("common.as_of"), value=c.config.today(), key="arr_as_of",
                            format=input_date_format(c.lang()))
 
 

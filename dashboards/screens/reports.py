@@ -130,7 +130,7 @@ user = c.current_user()
 scope = user.directorates
 
 with c.guard():
-    today = dt.date.today()
+    today = c.config.today()
     months = month_options(c.cached(views.years_with_data), today)
     names = {d.code: name_of(d) for d in c.cached(views.directorates_list)}
     if scope is None:

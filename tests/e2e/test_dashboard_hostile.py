@@ -15,9 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from budget.demo import load_demo
 from budget.ledger.db import make_engine, make_session_factory
-from budget.ledger.migrate import upgrade
 from budget.services import users
 from budget.services.reference import OrganisationInput, register_organisation
 from budget.uow import UnitOfWork
@@ -32,13 +30,12 @@ HOSTILE = "[click me](https://evil.example/x) ![t](http://evil.example/b.png) <i
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def template(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Path:
     """The demo ledger, an officer, a viewer of M2 and M3, an organisation with a hostile name."""
     path = tmp_path_factory.mktemp("hostile") / "demo.db"
+    shutil.copy(demo_template, path)
     engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
     factory = make_session_factory(engine)
-    load_demo(factory)
     with UnitOfWork(factory) as uow:
         users.add_user(uow, "olga", PASSWORD, "officer")
         users.add_user(uow, "victor", PASSWORD, "viewer", ["M2", "M3"])

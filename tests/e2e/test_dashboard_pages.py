@@ -17,11 +17,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import DEMO_TODAY, demo_copy
 from streamlit.testing.v1 import AppTest
 
-from budget.demo import load_demo
 from budget.ledger.db import make_engine, make_session_factory
-from budget.ledger.migrate import upgrade
 from budget.money import fmt
 from budget.services import dashboard_views as dv
 from budget.services import users, views
@@ -29,21 +28,18 @@ from budget.uow import UnitOfWork
 from dashboards.common import CurrentUser, to_excel_bytes
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
-TODAY = dt.date.today()
+TODAY = DEMO_TODAY  # the pages' today too (fixed_today)
 YEAR = TODAY.year
 PAGES = ["overview", "organisations", "directorates", "budget_lines", "arrears", "exchange_rates"]
 
 
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A demo ledger built once per session (read-only for the page tests)."""
-    path = tmp_path_factory.mktemp("dash") / "demo.db"
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    upgrade(engine)
-    load_demo(make_session_factory(engine))
-    engine.dispose()
-    return url
+pytestmark = pytest.mark.usefixtures("fixed_today")
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> str:
+    """A copy of the session's demo ledger for this module (read-only for the page tests)."""
+    return demo_copy(demo_template, tmp_path_factory.mktemp("dash"))
 
 
 @pytest.fixture
@@ -519,19 +515,40 @@ def test_the_exchange_differences_show_the_largest_and_download_them_all(
     assert book.active.max_row - 1 == len(diffs)
 
 
-def test_a_rerun_with_nothing_changed_reads_nothing_from_the_service_layer(monkeypatch, demo_db):
-    from dashboards.common import SERVICE_TIME
+def test_a_rerun_with_nothing_changed_runs_no_sql_query_but_the_data_version(monkeypatch, demo_db):
+    """Every SQL statement the process sends through SQLAlchemy is counted: a rerun of a page
+    with nothing changed sends none and reads the data version once (one index seek, on the
+    raw connection), and shows the same tables."""
+    from sqlalchemy import Engine, event
 
-    at = app(monkeypatch, demo_db, OFFICER)
-    for page in PAGES:
-        open_page(at, page)
-        no_errors(at)
-        calls = SERVICE_TIME["calls"]
-        shown = [d.value for d in at.dataframe]
-        at.run()
-        no_errors(at)
-        assert SERVICE_TIME["calls"] == calls, page
-        assert all(a.equals(b) for a, b in zip(shown, [d.value for d in at.dataframe], strict=True))
+    statements: list[str] = []
+    versions: list[int] = []
+    real_version = views.data_version_of
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    def counted_version(engine):
+        versions.append(1)
+        return real_version(engine)
+
+    monkeypatch.setattr(views, "data_version_of", counted_version)
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        at = app(monkeypatch, demo_db, OFFICER)
+        for page in PAGES:
+            open_page(at, page)
+            no_errors(at)
+            shown = [d.value for d in at.dataframe]
+            statements.clear()
+            versions.clear()
+            at.run()
+            no_errors(at)
+            assert statements == [], (page, statements[:3])
+            assert len(versions) == 1, page
+            assert all(a.equals(b) for a, b in zip(shown, [d.value for d in at.dataframe], strict=True))
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
 
 
 def test_the_overview_caption_gives_last_years_full_totals(monkeypatch, demo_db, demo_factory):

@@ -7,38 +7,33 @@ name the control modes in words.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import DEMO_TODAY, demo_copy
 from streamlit.testing.v1 import AppTest
 
-from budget.demo import load_demo
 from budget.ledger.db import make_engine, make_session_factory
-from budget.ledger.migrate import upgrade
 from budget.money import fmt
 from budget.services import views
 from budget.uow import UnitOfWork
 from dashboards.common import CurrentUser
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
-TODAY = dt.date.today()
+TODAY = DEMO_TODAY  # the pages' today too (fixed_today)
 YEAR = TODAY.year
 OFFICER = CurrentUser("officer1", "officer", None)
 
 
+pytestmark = pytest.mark.usefixtures("fixed_today")
+
+
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("readable") / "demo.db"
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    upgrade(engine)
-    load_demo(make_session_factory(engine))
-    engine.dispose()
-    return url
+def demo_db(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> str:
+    return demo_copy(demo_template, tmp_path_factory.mktemp("readable"))
 
 
 @pytest.fixture(scope="module")

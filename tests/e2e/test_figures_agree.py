@@ -13,32 +13,29 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import DEMO_TODAY, demo_copy
 from streamlit.testing.v1 import AppTest
 
 from budget.cli import cli
-from budget.demo import load_demo
 from budget.ledger.db import make_engine, make_session_factory
-from budget.ledger.migrate import upgrade
 from budget.reports import generate
 from budget.reports.i18n import t as report_text
 from budget.services.status import STATUSES
 from dashboards.common import CurrentUser
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
-TODAY = dt.date.today()
+TODAY = DEMO_TODAY  # the pages' today too (fixed_today)
 LAST_MONTH_END = TODAY.replace(day=1) - dt.timedelta(days=1)
 DATES = (dt.date(TODAY.year - 1, 12, 31), dt.date(TODAY.year, 6, 30), LAST_MONTH_END)
 CENT = Decimal("0.01")
 
 
+pytestmark = pytest.mark.usefixtures("fixed_today")
+
+
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('agree') / 'demo.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    load_demo(make_session_factory(engine))
-    engine.dispose()
-    return url
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> str:
+    return demo_copy(demo_template, tmp_path_factory.mktemp("agree"))
 
 
 def from_cli(url: str, day: dt.date) -> dict[str, tuple[Decimal, Decimal, str]]:

@@ -3,33 +3,32 @@ service's, a what-if rate changes them as the service says, a viewer sees their 
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import DEMO_TODAY, demo_copy
 from streamlit.testing.v1 import AppTest
 
-from budget.demo import load_demo
 from budget.ledger.db import make_engine, make_session_factory
-from budget.ledger.migrate import upgrade
 from budget.money import fmt
 from budget.services import outlook as ol
 from budget.uow import UnitOfWork
 from dashboards.common import CurrentUser
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
-TODAY = dt.date.today()
+TODAY = DEMO_TODAY  # the pages' today too (fixed_today)
 YEAR = TODAY.year
 OFFICER = CurrentUser("officer1", "officer", None)
 
 
+pytestmark = pytest.mark.usefixtures("fixed_today")
+
+
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('outlook') / 'demo.db'}"
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_template: Path):
+    url = demo_copy(demo_template, tmp_path_factory.mktemp("outlook"))
     engine = make_engine(url)
-    upgrade(engine)
-    load_demo(make_session_factory(engine))
     yield url, make_session_factory(engine)
     engine.dispose()
 

@@ -31,9 +31,7 @@ def test_the_cli_writes_the_pdf_and_the_workbook(ledger, tmp_path):
 
 def test_the_budget_command_writes_both_files_readable_as_any_new_file_of_the_user(ledger, tmp_path):
     """The real console script, in its own process: both files complete, with the
-    permissions the user's umask gives, not the owner-only ones of a temporary file. (The
-    seeded month is below FORK_MIN_LINES: the workbook in a forked child is tested in
-    tests/integration/test_reports_files.py.)"""
+    permissions the user's umask gives, not the owner-only ones of a temporary file."""
     import os
     import stat
     import subprocess

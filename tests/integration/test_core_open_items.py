@@ -8,14 +8,14 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from conftest import DEMO_TODAY
 from sqlalchemy import select
 
-from budget.demo import load_demo
 from budget.ledger.models import Commitment, Organisation
 from budget.money import ZERO
 from budget.services import balances, views
 
-TODAY = dt.date(2026, 11, 28)
+TODAY = DEMO_TODAY  # the demo_ledger fixture's day
 DATES = (dt.date(2024, 6, 30), dt.date(2025, 3, 31), dt.date(2025, 7, 16), dt.date(2025, 12, 31),
          dt.date(2026, 10, 31), TODAY)
 
@@ -34,9 +34,8 @@ def _outstanding_from_entries(uow, day):
             for r in uow.session.execute(balances.assessment_sums(day))}
 
 
-def test_open_items_read_through_the_projections_equal_the_entries_as_of_any_date(ledger):
-    load_demo(ledger.factory, today=TODAY)
-    with ledger.uow(write=False) as uow:
+def test_open_items_read_through_the_projections_equal_the_entries_as_of_any_date(demo_ledger):
+    with demo_ledger.uow(write=False) as uow:
         assert balances.verify(uow.session) == []
         for day in DATES:
             got = {(o.reference, o.committed, o.paid, o.committed_eur, o.paid_eur)
@@ -49,9 +48,8 @@ def test_open_items_read_through_the_projections_equal_the_entries_as_of_any_dat
             assert lines == _outstanding_from_entries(uow, day), day
 
 
-def test_execution_and_monthly_as_of_past_dates_equal_the_entries_of_those_dates(ledger):
-    load_demo(ledger.factory, today=TODAY)
-    with ledger.uow(write=False) as uow:
+def test_execution_and_monthly_as_of_past_dates_equal_the_entries_of_those_dates(demo_ledger):
+    with demo_ledger.uow(write=False) as uow:
         for day in DATES:
             for year in (2024, 2025, 2026):
                 direct: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -72,9 +70,8 @@ def test_execution_and_monthly_as_of_past_dates_equal_the_entries_of_those_dates
                 assert months[-1].cumulative_paid == direct["paid_in_year"]
 
 
-def test_arrears_summary_and_the_first_open_commitments_agree_with_the_full_lists(ledger):
-    load_demo(ledger.factory, today=TODAY)
-    with ledger.uow(write=False) as uow:
+def test_arrears_summary_and_the_first_open_commitments_agree_with_the_full_lists(demo_ledger):
+    with demo_ledger.uow(write=False) as uow:
         directorates = [d.code for d in views.directorates_list(uow)][2:5]
         for day in DATES:
             for scope in (None, directorates):
@@ -99,9 +96,8 @@ def _largest(items, top):
     return [x for i, x in enumerate(items) if i in keep]
 
 
-def test_arrears_view_is_the_largest_lines_of_the_full_lists_with_their_counts_and_totals(ledger):
-    load_demo(ledger.factory, today=TODAY)
-    with ledger.uow(write=False) as uow:
+def test_arrears_view_is_the_largest_lines_of_the_full_lists_with_their_counts_and_totals(demo_ledger):
+    with demo_ledger.uow(write=False) as uow:
         for day in DATES:
             ends = (day + dt.timedelta(days=30), day + dt.timedelta(days=90))
             full = views.arrears(uow, day)
@@ -117,11 +113,10 @@ def test_arrears_view_is_the_largest_lines_of_the_full_lists_with_their_counts_a
                         len(due), sum((x.outstanding_eur for x in due), ZERO))
 
 
-def test_exchange_difference_view_is_the_largest_of_the_full_list_with_its_sums(ledger):
+def test_exchange_difference_view_is_the_largest_of_the_full_list_with_its_sums(demo_ledger):
     import heapq
 
-    load_demo(ledger.factory, today=TODAY)
-    with ledger.uow(write=False) as uow:
+    with demo_ledger.uow(write=False) as uow:
         for year, end in ((2024, None), (2025, dt.date(2025, 9, 30)), (2026, TODAY)):
             full = views.exchange_differences(uow, year=year, end=end)
             assert full, "the demo realises exchange differences"

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from budget.services import views
 
 
-def test_scoped_reads_equal_the_whole_ledger_reads_filtered_to_their_scope(ledger):
-    demo = pytest.importorskip("budget.demo")
-    demo.load_demo(ledger.factory, today=dt.date(2026, 11, 28))
-    with ledger.uow(write=False) as uow:
+def test_scoped_reads_equal_the_whole_ledger_reads_filtered_to_their_scope(demo_ledger):
+    with demo_ledger.uow(write=False) as uow:
         directorates = [d.code for d in views.directorates_list(uow)][:2]
         org_dirs = {o.code: o.directorate for o in views.organisations(uow)}
         for as_of in (dt.date(2026, 11, 28), dt.date(2025, 6, 30), None):

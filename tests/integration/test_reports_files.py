@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import zipfile
-from dataclasses import replace
 from decimal import Decimal
 
 import openpyxl
@@ -204,92 +203,18 @@ def _pinned(monkeypatch) -> None:
                         lambda *a, **k: real(*a, **{**k, "generated_at": GENERATED_AT}))
 
 
-def test_both_files_written_side_by_side_equal_the_files_rendered_in_turn(ledger, monkeypatch):
-    """The CLI forks a child as soon as the long lists are read: it writes their sheets while
-    the rest of the report is read, then finishes the workbook while the PDF is drawn. Same
-    report and same files as one after the other; a child that fails leaves the workbook to
-    be rendered here."""
-    import os
-
+def test_generate_gives_the_report_and_the_files_rendered_from_it(ledger, monkeypatch):
+    """The PDF, then the workbook, from one report: the files equal the report rendered in turn."""
     import budget.reports as reports
-    import budget.reports.xlsx as xlsx
 
     seed_report_ledger(ledger.factory)
     _pinned(monkeypatch)
-    monkeypatch.setattr(reports, "FORK_MIN_LINES", 1)  # the seeded month is small
-    report = monthly_report(ledger.factory, MONTH, lang="fr")  # names in the reader's language
-    in_turn = {f: reports._render_one(report, f, "fr") for f in ("pdf", "xlsx")}
-    rendered_here = []
-    real_render = reports._render_one
-    monkeypatch.setattr(reports, "_render_one",
-                        lambda r, fmt, lang: rendered_here.append(fmt) or real_render(r, fmt, lang))
-    beside_report, beside = reports._generate_beside(ledger.factory, MONTH, None, "fr", "report")
-    assert rendered_here == ["pdf"], "the child wrote the workbook"
-    assert beside_report == report
-    assert list(beside) == ["pdf", "xlsx"]
-    assert _workbook_cells(beside["xlsx"]) == _workbook_cells(in_turn["xlsx"])
-    assert _pdf_pages(beside["pdf"]) == _pdf_pages(in_turn["pdf"])
-
-    parent, real = os.getpid(), xlsx.WorkbookWriter.write_lists
-
-    def fails_in_the_child(self, lists):
-        if os.getpid() != parent:
-            raise RuntimeError("the child could not write the workbook")
-        return real(self, lists)
-
-    monkeypatch.setattr(xlsx.WorkbookWriter, "write_lists", fails_in_the_child)
-    rendered_here.clear()
-    _, again = reports._generate_beside(ledger.factory, MONTH, None, "fr", "report")
-    assert rendered_here == ["pdf", "xlsx"], "the workbook was rendered here after all"
-    assert _workbook_cells(again["xlsx"]) == _workbook_cells(in_turn["xlsx"])
-
-
-def test_the_workbook_written_lists_first_equals_the_workbook_written_at_once(ledger):
-    """What the child does: the lists' sheets from the lists alone, then the rest from the
-    report without its lines, which get their lines back from the lists."""
-    from budget.reports.xlsx import WorkbookWriter, render_xlsx
-
-    seed_report_ledger(ledger.factory)
-    report = monthly_report(ledger.factory, MONTH, generated_at=GENERATED_AT)
-    light = report.without_lines()
-    assert not light.lists.payments and not light.lists.open_commitments
-    assert light.lists.payments_total == report.lists.payments_total
-    assert replace(light, lists=report.lists) == report
-    writer = WorkbookWriter("nl")
-    writer.write_lists(report.lists)
-    assert _workbook_cells(writer.finish(replace(light, lists=report.lists))) == \
-        _workbook_cells(render_xlsx(report, "nl"))
-
-
-@pytest.mark.parametrize("fails", ["pdf", "rest of the report"])
-def test_a_failure_beside_the_forked_workbook_raises_and_leaves_no_child(ledger, monkeypatch, fails):
-    """The PDF, or a read of the report after the child was forked, fails: the error is
-    raised and the child is stopped."""
-    import multiprocessing
-
-    import budget.reports as reports
-    import budget.reports.monthly as monthly
-    import budget.reports.pdf as pdf
-
-    seed_report_ledger(ledger.factory)
-
-    def broken(*args, **kwargs):
-        raise RuntimeError(f"the {fails} failed")
-
-    monkeypatch.setattr(*((pdf, "render_pdf") if fails == "pdf" else (monthly, "_curve")), broken)
-    forked = []
-    real_start = multiprocessing.context.ForkProcess.start
-
-    def counted(self):
-        forked.append(self)
-        return real_start(self)
-
-    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", counted)
-    monkeypatch.setattr(reports, "FORK_MIN_LINES", 1)  # the seeded month is small
-    with pytest.raises(RuntimeError, match=f"the {fails} failed"):
-        reports._generate_beside(ledger.factory, MONTH, None, "en", "report")
-    assert len(forked) == 1, "the child was forked before the failure"
-    assert multiprocessing.active_children() == []
+    report, files = reports.generate_with_report(ledger.factory, MONTH, lang="fr")
+    assert report == monthly_report(ledger.factory, MONTH, lang="fr")  # names in the reader's language
+    assert list(files) == ["pdf", "xlsx"]
+    in_turn = render(report, ("pdf", "xlsx"), "fr")
+    assert _workbook_cells(files["xlsx"]) == _workbook_cells(in_turn["xlsx"])
+    assert _pdf_pages(files["pdf"]) == _pdf_pages(in_turn["pdf"])
 
 
 def test_the_workbook_makes_its_sheets_in_the_order_and_with_the_names_of_the_tables(ledger):
@@ -306,19 +231,3 @@ def test_the_workbook_makes_its_sheets_in_the_order_and_with_the_names_of_the_ta
             assert [s.sheet for s in tables] == [sheet_name(k, lang) for k in SECTION_KEYS]
         names = openpyxl.load_workbook(io.BytesIO(render(report, ("xlsx",), lang)["xlsx"])).sheetnames
         assert names[1:] == [sheet_name(k, lang) for k in SECTION_KEYS]
-
-
-def test_a_small_workbook_is_written_in_turn_without_a_child(ledger, monkeypatch):
-    """Below FORK_MIN_LINES lines a child costs more than it saves: no fork, same files."""
-    import multiprocessing
-
-    import budget.reports as reports
-
-    seed_report_ledger(ledger.factory)
-    forked = []
-    real_start = multiprocessing.context.ForkProcess.start
-    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start",
-                        lambda self: forked.append(self) or real_start(self))
-    report, files = reports._generate_beside(ledger.factory, MONTH, None, "en", "report")
-    assert forked == []
-    assert _workbook_cells(files["xlsx"]) == _workbook_cells(reports._render_one(report, "xlsx", "en"))

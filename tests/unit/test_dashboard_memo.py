@@ -1,31 +1,46 @@
-"""The dashboard's in-process cache (``dashboards.common._Memo``), which replaced
-``st.cache_resource`` for the cached reads: one shared value per key, made once even when
-sessions ask at the same moment, and bounded in size and time."""
+"""The dashboard's cached reads (``dashboards.common.cached``, on ``st.cache_resource``): one
+shared value per read and data version, made once even when sessions ask at the same moment,
+forgotten after a write, never kept when it failed."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 
 import pytest
 
-from dashboards.common import _Memo
+from dashboards import common as c
 
 
-def test_a_value_is_made_once_and_then_shared():
-    memo = _Memo(max_entries=4, ttl=60)
+@pytest.fixture
+def dashboard_db(monkeypatch, tmp_path, sqlite_template):
+    path = tmp_path / "ledger.db"
+    shutil.copy(sqlite_template, path)
+    monkeypatch.setenv("BUDGET_DATABASE_URL", f"sqlite:///{path}")
+    c.clear_caches()
+    yield path
+    c.clear_caches()
+
+
+def test_a_read_is_made_once_and_then_shared(dashboard_db):
     made = []
-    first = memo.get(("k",), lambda: made.append(1) or ["value"])
-    again = memo.get(("k",), lambda: made.append(1) or ["other"])
-    assert again is first and made == [1]
+
+    def read(uow, year):
+        made.append(year)
+        return [year]
+
+    first = c.cached(read, 2026)
+    again = c.cached(read, 2026)
+    assert again is first and made == [2026]
+    assert c.cached(read, 2025) == [2025] and made == [2026, 2025]
 
 
-def test_sessions_asking_for_the_same_key_at_once_wait_for_one_computation():
-    memo = _Memo(max_entries=4, ttl=60)
+def test_sessions_asking_for_the_same_read_at_once_wait_for_one_computation(dashboard_db):
     calls = []
     barrier = threading.Barrier(4)
 
-    def slow() -> object:
+    def slow(uow):
         calls.append(1)
         time.sleep(0.05)
         return object()
@@ -34,7 +49,7 @@ def test_sessions_asking_for_the_same_key_at_once_wait_for_one_computation():
 
     def ask() -> None:
         barrier.wait()
-        results.append(memo.get(("same",), slow))
+        results.append(c.cached(slow))
 
     threads = [threading.Thread(target=ask) for _ in range(4)]
     for t in threads:
@@ -45,25 +60,18 @@ def test_sessions_asking_for_the_same_key_at_once_wait_for_one_computation():
     assert all(r is results[0] for r in results)
 
 
-def test_the_oldest_entries_go_beyond_the_size_limit():
-    memo = _Memo(max_entries=2, ttl=60)
-    for key in ("a", "b", "c"):
-        memo.get(key, lambda k=key: k)
-    assert memo.get("a", lambda: "made again") == "made again"
-    assert memo.get("c", lambda: "made again") == "c"
+def test_a_failed_read_is_not_kept_and_a_write_forgets_every_read(dashboard_db):
+    outcomes = iter([ZeroDivisionError, "ok", "after the write"])
 
+    def read(uow):
+        outcome = next(outcomes)
+        if outcome is ZeroDivisionError:
+            raise ZeroDivisionError
+        return outcome
 
-def test_an_entry_older_than_its_time_limit_is_made_again():
-    memo = _Memo(max_entries=2, ttl=0.01)
-    memo.get("k", lambda: "old")
-    time.sleep(0.02)
-    assert memo.get("k", lambda: "new") == "new"
-
-
-def test_a_failed_computation_is_not_kept_and_clear_forgets_everything():
-    memo = _Memo(max_entries=2, ttl=60)
     with pytest.raises(ZeroDivisionError):
-        memo.get("k", lambda: 1 / 0)
-    assert memo.get("k", lambda: "ok") == "ok"
-    memo.clear()
-    assert memo.get("k", lambda: "after clear") == "after clear"
+        c.cached(read)
+    assert c.cached(read) == "ok"
+    assert c.cached(read) == "ok"
+    c.after_write()
+    assert c.cached(read) == "after the write"

@@ -13,7 +13,7 @@ from streamlit.elements.lib.column_config_utils import (
     process_config_mapping,
 )
 
-from dashboards import common as c
+from dashboards import tables as c
 
 
 def test_the_compact_number_formats_send_the_browser_the_same_column_config():

@@ -165,27 +165,6 @@ def test_the_per_column_cell_writers_write_exactly_what_the_general_writer_write
     assert cell.value == '=HYPERLINK("http://x","y")' and cell.data_type == "s" and cell.quotePrefix
 
 
-def test_a_process_with_other_threads_renders_in_turn(monkeypatch):
-    """Forking a process that has other threads could leave the child waiting on a lock
-    another thread held: a Streamlit server renders one file after the other."""
-    import threading
-
-    import budget.reports as reports
-
-    monkeypatch.setattr(reports.sys, "platform", "linux")
-    monkeypatch.setattr(reports.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    monkeypatch.setattr(threading, "active_count", lambda: 1)
-    assert reports._can_fork(), "the CLI: one thread, two cores"
-    monkeypatch.setattr(threading, "active_count", lambda: 3)
-    assert not reports._can_fork()
-    monkeypatch.setattr(threading, "active_count", lambda: 1)
-    monkeypatch.setattr(reports.os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    assert not reports._can_fork(), "one core: nothing to gain"
-    monkeypatch.setattr(reports.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    monkeypatch.setattr(reports.sys, "platform", "darwin")
-    assert not reports._can_fork(), "macOS's system libraries are not safe to fork"
-
-
 def test_pdf_text_cells_are_plain_strings_when_they_fit_and_escaped_paragraphs_when_they_wrap():
     """Laying out a Paragraph costs twenty times a string: only text that needs wrapping is
     one, and markup in data stays literal either way."""

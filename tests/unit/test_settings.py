@@ -45,3 +45,15 @@ def test_a_setting_that_does_not_parse_is_one_clear_refusal(monkeypatch):
 def test_an_unset_setting_takes_its_documented_default(monkeypatch):
     monkeypatch.delenv("BUDGET_MAX_RATE_AGE_DAYS", raising=False)
     assert config.get("BUDGET_MAX_RATE_AGE_DAYS") == 7
+
+
+def test_the_dashboards_today_is_budget_today_when_set_else_the_machines_date(monkeypatch):
+    import datetime as dt
+
+    monkeypatch.setenv("BUDGET_TODAY", "2026-11-28")
+    assert config.today() == dt.date(2026, 11, 28)
+    monkeypatch.delenv("BUDGET_TODAY")
+    assert config.today() == dt.date.today()
+    monkeypatch.setenv("BUDGET_TODAY", "28/11/2026")
+    with pytest.raises(ConfigurationError, match="BUDGET_TODAY='28/11/2026' is not valid"):
+        config.today()
