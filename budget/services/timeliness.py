@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import func, select, type_coerce
+from sqlalchemy import Date, and_, case, func, literal, null, or_, select, type_coerce, union_all
 
 from budget.ledger.models import Assessment, AssessmentLine, Commitment, Organisation, Payment
 from budget.ledger.types import Money
@@ -287,15 +287,85 @@ def timeliness(
         [_group(k, year, v, within_days) for k, v in sorted(by_dir.items())])
 
 
+#: How many fiscal years before the outlook's year its payment delays are taken from.
+DELAY_YEARS = 3
+
+
+def _full_payment_days(
+    uow: UnitOfWork, years: Sequence[int], as_of: dt.date, directorates: Sequence[str] | None
+) -> Any:
+    """SELECT (organisation, due date, full payment day) of the live assessments of ``years``
+    received by ``as_of`` and paid in full by then, computed in the database.
+
+    The rule of :func:`_first_and_full` ("fully paid": the first day from which every currency
+    line assessed stays paid in full; the payments on the commitments linked to the assessment,
+    as :func:`_payment_days` reads them, dated on or before ``as_of``, reversals included) in
+    SQL. One stream of rows per (assessment, currency): its assessed amount (one row dated
+    before any payment) and its payments per day; windows give each payment day the running
+    sum paid and the line's assessed amount; a line is paid in full from the first payment day
+    after the last day it was short; the assessment from the latest of its lines' days, when
+    every positive line has one. No join between derived tables (SQLite would scan one per row
+    of the other); only the paid-in-full assessments come back to Python.
+    """
+    cond: list[Any] = [Assessment.fiscal_year.in_(list(years))]
+    if directorates is not None:
+        cond.append(Organisation.directorate_code.in_(list(directorates)))
+    heads = (live(Assessment, *cond, Assessment.entry_date <= as_of)
+             .join(Organisation, Organisation.id == Assessment.organisation_id))
+    before = literal(dt.date(1900, 1, 1), Date)
+    # A line: its call's due date and assessed amount; a payment: its amount (keyed, as
+    # _payment_days keys them, by the reference of the call of any revision it is linked to).
+    assessed = (heads.with_only_columns(Organisation.code.label("org"), Assessment.reference.label("ref"),
+                                        Assessment.due_date.label("due"), AssessmentLine.currency.label("cur"),
+                                        before.label("day"), AssessmentLine.amount.label("assessed"),
+                                        literal(0, Money).label("paid"), maintain_column_froms=True)
+                .join(AssessmentLine, AssessmentLine.assessment_id == Assessment.id))
+    paid = (select(Organisation.code, Assessment.reference, null().label("due"), Payment.currency,
+                   Payment.entry_date, literal(0, Money), Payment.amount)
+            .select_from(Payment)
+            .join(Commitment, Commitment.id == Payment.commitment_id)
+            .join(Assessment, Assessment.id == Commitment.assessment_id)
+            .join(Organisation, Organisation.id == Assessment.organisation_id)
+            .where(*cond, Payment.entry_date <= as_of))
+    rows = union_all(assessed, paid).subquery()
+    day = (select(rows.c.org, rows.c.ref, rows.c.cur, rows.c.day, func.max(rows.c.due).label("due"),
+                  func.sum(rows.c.assessed).label("assessed"), func.sum(rows.c.paid).label("paid"))
+           .group_by(rows.c.org, rows.c.ref, rows.c.cur, rows.c.day)).subquery()
+    line = (day.c.org, day.c.ref, day.c.cur)
+    running = select(
+        *line, day.c.day, func.max(day.c.due).over(partition_by=line).label("due"),
+        func.sum(day.c.assessed).over(partition_by=line).label("assessed"),
+        func.sum(day.c.paid).over(partition_by=line, order_by=day.c.day).label("paid")).subquery()
+    short = select(running, func.max(case((running.c.paid < running.c.assessed, running.c.day))).over(
+        partition_by=(running.c.org, running.c.ref, running.c.cur)).label("last_short")).subquery()
+    per_line = (select(short.c.org, short.c.ref, func.max(short.c.due).label("due"), func.min(case(
+        (and_(short.c.day > before, or_(short.c.last_short.is_(None), short.c.day > short.c.last_short)),
+         short.c.day))).label("full"))
+        .where(short.c.assessed > 0)
+        .group_by(short.c.org, short.c.ref, short.c.cur)).subquery()
+    full = case((func.count(per_line.c.full) == func.count(), func.max(per_line.c.full)))
+    return (select(per_line.c.org, func.max(per_line.c.due), type_coerce(full, Date).label("full"))
+            .group_by(per_line.c.org, per_line.c.ref)
+            .having(full.is_not(None)))
+
+
 def median_delays(
     uow: UnitOfWork, year: int, *, as_of: dt.date, directorates: Sequence[str] | None = None
 ) -> dict[str, int]:
     """Per organisation, the median delay in days (due date to full payment, rounded half up)
-    of its assessments of the three years before ``year`` paid in full by ``as_of``.
-    Organisations with none are left out (the outlook then takes the due date)."""
+    of its assessments of the :data:`DELAY_YEARS` (three) fiscal years before ``year`` paid in
+    full by ``as_of``: the outlook's rule, an organisation's recent habit, so an old year's
+    practice weighs no more. Organisations with none are left out (the outlook then takes the
+    due date). The full payment day is :attr:`AssessmentTimeliness.fully_paid`'s, computed in
+    the database (:func:`_full_payment_days`)."""
+    years = [year - n for n in range(DELAY_YEARS, 0, -1)]
     per: dict[str, list[int]] = defaultdict(list)
-    for a in assessment_timeliness(uow, [year - 3, year - 2, year - 1], as_of=as_of, directorates=directorates):
-        if a.delay is not None:
-            per[a.organisation].append(a.delay)
+    for org, due, full in uow.session.execute(_full_payment_days(uow, years, as_of, directorates)):
+        per[org].append((_as_date(full) - _as_date(due)).days)
     return {org: int(Decimal(statistics.median(sorted(v))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
             for org, v in per.items()}
+
+
+def _as_date(value: Any) -> dt.date:
+    """A date from the database (SQLite hands an aggregate's date back as text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

@@ -152,3 +152,31 @@ def test_the_exposure_and_the_credit_needs_mark_their_fx_columns(report):
     assert secs["fx_year"].columns[secs["fx_year"].column_index("gain_eur")].fx == "gain"
     assert secs["credit_needs"].columns[secs["credit_needs"].column_index("adjustment")].fx == "loss"
     assert dataclasses.replace(secs["exposure"].columns[0]).fx is None
+
+
+def _median_delays_in_python(uow, year, as_of):
+    """The outlook's delay rule spelt out over assessment_timeliness (the Python walk)."""
+    import statistics
+    from collections import defaultdict
+    from decimal import ROUND_HALF_UP
+
+    per = defaultdict(list)
+    for a in tl.assessment_timeliness(uow, [year - 3, year - 2, year - 1], as_of=as_of):
+        if a.delay is not None:
+            per[a.organisation].append(a.delay)
+    return {org: int(Decimal(statistics.median(sorted(v))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            for org, v in per.items()}
+
+
+@pytest.mark.parametrize("as_of", [dt.date(Y, 3, 31), dt.date(Y, 10, 31), dt.date(Y + 1, 6, 30)])
+def test_the_median_delays_computed_in_the_database_are_the_timeliness_rules(ledger, as_of):
+    """Split USD + CHF calls, a reversed payment, calls paid late, early, partly or not at all."""
+    seed_report_ledger(ledger.factory)
+    with UnitOfWork(ledger.factory, user="t", channel="test", write=False) as uow:
+        for year in (Y + 1, Y + 2):
+            expected = _median_delays_in_python(uow, year, as_of)
+            assert tl.median_delays(uow, year, as_of=as_of) == expected
+            if year == Y + 1 and as_of > dt.date(Y, 10, 1):
+                assert expected  # the seed pays some calls in full
+            assert tl.median_delays(uow, year, as_of=as_of, directorates=["M1"]) == {
+                k: v for k, v in expected.items() if k in ("NATO", "OSCE")}
