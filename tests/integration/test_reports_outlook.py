@@ -154,29 +154,64 @@ def test_the_exposure_and_the_credit_needs_mark_their_fx_columns(report):
     assert dataclasses.replace(secs["exposure"].columns[0]).fx is None
 
 
-def _median_delays_in_python(uow, year, as_of):
-    """The outlook's delay rule spelt out over assessment_timeliness (the Python walk)."""
+def _walk(uow, years, as_of):
+    """The oracle: every payment day of the calls of ``years`` walked in Python (the rule as
+    the timeliness service computed it before it moved to SQL): (org, ref) -> (first, full)."""
+    from collections import defaultdict
+
+    from sqlalchemy import select
+
+    from budget.ledger.models import Assessment, Commitment, Organisation, Payment
+
+    days = defaultdict(list)
+    for code, ref, day, cur, amount in uow.session.execute(
+            select(Organisation.code, Assessment.reference, Payment.entry_date, Payment.currency, Payment.amount)
+            .select_from(Payment).join(Commitment, Commitment.id == Payment.commitment_id)
+            .join(Assessment, Assessment.id == Commitment.assessment_id)
+            .join(Organisation, Organisation.id == Assessment.organisation_id)
+            .where(Assessment.fiscal_year.in_(years), Payment.entry_date <= as_of)):
+        days[(code, ref)].append((day, cur, amount))
+    out = {}
+    for call in tl.calls(uow, years, as_of=as_of):
+        per_day = defaultdict(Decimal)
+        for day, cur, amount in days[(call.organisation, call.reference)]:
+            per_day[(day, cur)] += amount
+        paid, first, full = defaultdict(Decimal), None, None
+        for (day, cur), amount in sorted(per_day.items()):
+            paid[cur] += amount
+            first = first or (day if amount > 0 else None)
+            settled = all(paid[c] >= v for c, v in call.lines.items() if v > 0)
+            full = (full or day) if settled else None
+        out[(call.organisation, call.reference)] = (first, full, call.due_date)
+    return out
+
+
+def _median_delays_in_python(uow, year, as_of, orgs=None):
     import statistics
     from collections import defaultdict
     from decimal import ROUND_HALF_UP
 
     per = defaultdict(list)
-    for a in tl.assessment_timeliness(uow, [year - 3, year - 2, year - 1], as_of=as_of):
-        if a.delay is not None:
-            per[a.organisation].append(a.delay)
+    for (org, _ref), (_first, full, due) in _walk(uow, [year - 3, year - 2, year - 1], as_of).items():
+        if full is not None and (orgs is None or org in orgs):
+            per[org].append((full - due).days)
     return {org: int(Decimal(statistics.median(sorted(v))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
             for org, v in per.items()}
 
 
 @pytest.mark.parametrize("as_of", [dt.date(Y, 3, 31), dt.date(Y, 10, 31), dt.date(Y + 1, 6, 30)])
-def test_the_median_delays_computed_in_the_database_are_the_timeliness_rules(ledger, as_of):
+def test_first_and_full_payments_and_median_delays_computed_in_the_database_follow_the_rule(ledger, as_of):
     """Split USD + CHF calls, a reversed payment, calls paid late, early, partly or not at all."""
     seed_report_ledger(ledger.factory)
     with UnitOfWork(ledger.factory, user="t", channel="test", write=False) as uow:
+        walked = _walk(uow, [Y - 1, Y], as_of)
+        found = tl.assessment_timeliness(uow, [Y - 1, Y], as_of=as_of)
+        assert found and {(a.organisation, a.reference): (a.first_paid, a.fully_paid) for a in found} == {
+            k: v[:2] for k, v in walked.items() if k in {(a.organisation, a.reference) for a in found}}
         for year in (Y + 1, Y + 2):
             expected = _median_delays_in_python(uow, year, as_of)
             assert tl.median_delays(uow, year, as_of=as_of) == expected
             if year == Y + 1 and as_of > dt.date(Y, 10, 1):
                 assert expected  # the seed pays some calls in full
-            assert tl.median_delays(uow, year, as_of=as_of, directorates=["M1"]) == {
-                k: v for k, v in expected.items() if k in ("NATO", "OSCE")}
+            assert tl.median_delays(uow, year, as_of=as_of, directorates=["M1"]) == _median_delays_in_python(
+                uow, year, as_of, {"NATO", "OSCE"})
