@@ -140,6 +140,15 @@ class Sensitivity:
     #: EUR more to pay when the currency gains 5 % against the euro (and less when it loses).
     impact: Decimal | None
 
+    @property
+    def impact_down(self) -> Decimal | None:
+        """EUR less to pay when the currency loses 5 % (the impact's mirror, to the cent)."""
+        return None if self.impact is None else -self.impact
+
+
+#: A table's totals row: (column key, sum) pairs; None where a line's figure is unknown.
+Sums = tuple[tuple[str, Decimal | None], ...]
+
 
 @dataclass(frozen=True)
 class Brief:
@@ -154,6 +163,12 @@ class Brief:
     month_by_ab: tuple[MonthByAb, ...]
     arrears_compared: tuple[ArrearsCompared, ...]
     sensitivity: tuple[Sensitivity, ...]
+    #: Each analysis table's totals row, by table key (:func:`table_totals`).
+    totals: tuple[tuple[str, Sums], ...] = ()
+
+    def totals_of(self, table: str) -> dict[str, Decimal | None]:
+        """The totals row of the analysis table ``table`` keyed by column."""
+        return dict(dict(self.totals).get(table, ()))
 
 
 def _fx_risk(lines: Sequence[Exposure]) -> Decimal | None:
@@ -324,6 +339,37 @@ def sensitivity(exposure: Sequence[Exposure]) -> tuple[Sensitivity, ...]:
     ) for x in exposure)
 
 
+def _column_sums(rows: Sequence[tuple[Decimal | None, ...]], keys: Sequence[str]) -> Sums:
+    """Each column's sum, in Decimal; None for a column holding an unknown figure."""
+    out: list[tuple[str, Decimal | None]] = []
+    for i, key in enumerate(keys):
+        values = [r[i] for r in rows]
+        out.append((key, None if any(v is None for v in values) else sum((v or ZERO for v in values), ZERO)))
+    return tuple(out)
+
+
+def table_totals(
+    make_up: Sequence[CreditsMakeUp], by_month: Sequence[MonthByAb], not_yet: Sequence[NotCommitted],
+    due: Sequence[DueSoon], compared: Sequence[ArrearsCompared], sens: Sequence[Sensitivity],
+) -> tuple[tuple[str, Sums], ...]:
+    """The totals rows of the analysis tables (their keys are the tables' column keys)."""
+    out = [(f"credits_{kind}", _column_sums([(*c.stages, c.total) for c in make_up if c.credit_type == kind],
+                                            (*STAGES, "total")))
+           for kind in ("commitment", "payment")]
+    out.append(("month_by_ab", _column_sums(
+        [(m.committed, m.committed_last_year, m.committed_change, m.paid_in_year, m.paid_last_year, m.paid_change)
+         for m in by_month],
+        ("committed", "committed_ly", "committed_change", "paid", "paid_ly", "paid_change"))))
+    out.append(("not_committed", _column_sums([(x.assessed_eur, x.committed, x.not_committed) for x in not_yet],
+                                              ("assessed_eur", "committed", "not_committed"))))
+    out.append(("due_soon", _column_sums([(x.outstanding_eur,) for x in due], ("outstanding_eur",))))
+    out.append(("arrears_compared", _column_sums([(a.current, a.previous, a.change) for a in compared],
+                                                 ("current", "previous", "change"))))
+    out.append(("sensitivity", _column_sums([(s.eur_at_rate, s.impact, s.impact_down) for s in sens],
+                                            ("eur_at_rate", "up", "down"))))
+    return tuple(out)
+
+
 def build_brief(
     uow: UnitOfWork, year: int, month: int, end: dt.date, scope: Sequence[str] | None, *,
     by_ab: views.Execution, by_org: views.Execution, arrears_now: views.Arrears,
@@ -346,14 +392,19 @@ def build_brief(
     days_in_year = Decimal((dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1)
     share_left = Decimal((dt.date(year, 12, 31) - end).days) / days_in_year
     empty = views.Execution(year, "ab", None, by_ab.totals, [])
+    make_up = credits_make_up(views.credit_history(uow, year, directorates=scope), end)
+    not_yet, due = not_committed(by_org.rows), due_soon(arrears_now, end)
+    by_month = month_by_ab(by_ab, before or empty, last, last_before or empty)
+    compared, sens = arrears_compared(arrears_now, arrears_then), sensitivity(exposure_now)
     return Brief(
         headline=lines,
         messages=messages(lines, arrears_now.overdue, by_ab.rows, share_left),
         bridge=bridge(arrears_now, open_total),
-        credits_make_up=credits_make_up(views.credit_history(uow, year, directorates=scope), end),
-        not_committed=not_committed(by_org.rows),
-        due_soon=due_soon(arrears_now, end),
-        month_by_ab=month_by_ab(by_ab, before or empty, last, last_before or empty),
-        arrears_compared=arrears_compared(arrears_now, arrears_then),
-        sensitivity=sensitivity(exposure_now),
+        credits_make_up=make_up,
+        not_committed=not_yet,
+        due_soon=due,
+        month_by_ab=by_month,
+        arrears_compared=compared,
+        sensitivity=sens,
+        totals=table_totals(make_up, by_month, not_yet, due, compared, sens),
     )

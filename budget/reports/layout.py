@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from budget.reports import i18n_outlook  # noqa: F401 - the outlook's labels join the catalogue
 from budget.reports.i18n import amount, integer, month_short, t
 from budget.reports.monthly import Highlight, Highlights, MonthLists, MonthlyReport, Totals
 
@@ -43,6 +44,10 @@ class Column:
     xlsx: bool = True
     #: A shorter header for the PDF's narrow columns.
     short: str | None = None
+    #: An FX column's sign: "gain" (positive is a gain against the EUR booked) or "loss"
+    #: (positive is a loss: more EUR to pay). The PDF colours its figures by meaning, red a
+    #: loss and green a gain (:data:`budget.reports.pdf_style.FX_LOSS`), whatever the sign.
+    fx: Literal["gain", "loss"] | None = None
 
     @property
     def pdf_label(self) -> str:
@@ -89,7 +94,10 @@ SECTION_KEYS: tuple[str, ...] = ("summary", "directorate", "allocation", "credit
                                  "credits_payment",
                                  "month_by_ab", "organisation", "not_committed", "payments",
                                  "open", "due_soon", "ageing", "arrears_compared", "overdue",
-                                 "fx_month", "fx_year", "exposure", "sensitivity", "chart_data")
+                                 "fx_month", "fx_year", "exposure", "sensitivity",
+                                 # The year-end outlook (budget.reports.layout_outlook).
+                                 "outlook", "cash_plan", "credit_needs", "timeliness",
+                                 "chart_data")
 
 
 def sheet_name(key: str, lang: str) -> str:
@@ -338,10 +346,10 @@ def list_sections(lists: MonthLists, highlights: Highlights | None = None, lang:
              Column("directorate", L("directorate"), "code", 7, short=L("dir_short")),
              Column("currency", L("currency"), "code", 6, short=L("cur_short")),
              Column("committed_eur", L("committed_eur"), "amount", 15, "sum"),
-             Column("gain_eur", L("gain_eur"), "amount", 15, "sum")),
+             Column("gain_eur", L("gain_eur"), "amount", 15, "sum", fx="gain")),
             [(x.entry_date, x.commitment, x.payment, x.organisation, x.directorate, x.currency,
               x.committed_eur, x.gain_eur) for x in lines],
-            _tot(total, "committed_eur", "gain_eur"), others=others, notes=notes,
+            _tot(total, "committed_eur", "gain_eur"), others=others, notes=(*notes, fx_legend(lang)),
         ))
 
     out.append(Section(
@@ -352,10 +360,10 @@ def list_sections(lists: MonthLists, highlights: Highlights | None = None, lang:
          Column("rate_date", L("rate_date"), "date", 9),
          Column("eur_booked", L("open_committed_eur"), "amount", 16, "sum"),
          Column("eur_at_rate", L("open_now_eur"), "amount", 16, "sum"),
-         Column("difference", L("latent"), "amount", 15, "sum")),
+         Column("difference", L("latent"), "amount", 15, "sum", fx="loss")),
         [(e.currency, e.open, e.rate, e.rate_date, e.eur_booked, e.eur_at_rate,
           e.difference) for e in lists.exposure],
-        _tot(lists.exposure_total, "eur_booked", "eur_at_rate", "difference"),
+        _tot(lists.exposure_total, "eur_booked", "eur_at_rate", "difference"), notes=(fx_legend(lang),),
     ))
     return out
 
@@ -385,6 +393,11 @@ def tail_sections(report: MonthlyReport, lang: str = "en") -> list[Section]:
 
 def _assessed_text(assessed: tuple[tuple[str, Decimal], ...], lang: str) -> str:
     return "\n".join(f"{c} {amount(a, lang)}" for c, a in assessed)
+
+
+def fx_legend(lang: str) -> str:
+    """What the FX columns' colours mean (one meaning across the report)."""
+    return t("fx_legend", lang)
 
 
 def scope_label(report: MonthlyReport, lang: str) -> str:

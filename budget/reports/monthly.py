@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from budget.errors import ValidationError
 from budget.money import ZERO, ratio
 from budget.reports.brief import Brief, build_brief
+from budget.reports.outlook_pack import PackOutlook, build_outlook
 from budget.services import report_views, status, views
 from budget.services.names import display_name, name_book, renamed
 from budget.services.report_views import PaymentLine
@@ -295,6 +296,8 @@ class MonthlyReport:
     fingerprint: str
     #: Page 1 (headline, key messages, valuation, bridge) and the analyses behind it.
     brief: Brief | None = None
+    #: The year-end outlook and the timeliness of the year's calls (#15), as of the report's day.
+    outlook: PackOutlook | None = None
 
     @property
     def period(self) -> str:
@@ -476,6 +479,7 @@ def build_monthly(
         ),
         fingerprint="",
         brief=brief,
+        outlook=build_outlook(uow, year, end, scope),
     )
     return _with_fingerprint(report)
 

@@ -44,6 +44,8 @@ from budget.reports.pdf_brief import brief_page
 from budget.reports.pdf_style import (
     FONT,
     FONT_BOLD,
+    FX_GAIN,
+    FX_LOSS,
     GREY,
     MARGIN_BOTTOM,
     MARGIN_TOP,
@@ -216,7 +218,7 @@ def _table(section: Section, st: dict[str, ParagraphStyle], lang: str, width: Le
                      total_line, width)
     head = [para(c.pdf_label, st["head_right"] if c.kind in NUMERIC else st["head"]) for _, c in cols]
     data: list[list[Any]] = [head]
-    negative: list[tuple[int, int]] = []
+    coloured: list[tuple[int, int, Any]] = []
     # Free text that does not fit its column wraps in an (escaped) Paragraph; the rest is
     # drawn as plain strings, as they are, no markup interpreted. A Paragraph costs twenty
     # times a string to lay out, and most names fit: 300 organisations at 1M entries.
@@ -227,10 +229,9 @@ def _table(section: Section, st: dict[str, ParagraphStyle], lang: str, width: Le
             text = line_texts[j]
             wraps = c.kind == "text" and ("\n" in text or pdfmetrics.stringWidth(text, FONT, SIZE_TABLE) > room[j])
             line.append(para(text, st["cell"]) if wraps else text)
-            value = row[i]
-            number = value.value if isinstance(value, Pct) else value
-            if isinstance(number, Decimal) and number < 0:
-                negative.append((j, r))
+            colour = sign_colour(c, row[i])
+            if colour is not None:
+                coloured.append((j, r, colour))
         data.append(line)
     style: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), FONT, SIZE_TABLE),
@@ -248,8 +249,8 @@ def _table(section: Section, st: dict[str, ParagraphStyle], lang: str, width: Le
     for j, (_, c) in enumerate(cols):
         if c.kind in NUMERIC:
             style.append(("ALIGN", (j, 1), (j, -1), "RIGHT"))
-    for j, r in negative:
-        style.append(("TEXTCOLOR", (j, r), (j, r), RED))
+    for j, r, colour in coloured:
+        style.append(("TEXTCOLOR", (j, r), (j, r), colour))
     if section.others is not None:
         style += _others_row(section, cols, data, st, lang)
     if total_line is not None:
@@ -260,6 +261,10 @@ def _table(section: Section, st: dict[str, ParagraphStyle], lang: str, width: Le
             ("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY),
             ("LINEBELOW", (0, -1), (-1, -1), 0.8, NAVY),
         ]
+        for j, (_, c) in enumerate(cols):
+            colour = sign_colour(c, (section.totals or {}).get(c.key)) if c.fx is not None else None
+            if colour is not None:
+                style.append(("TEXTCOLOR", (j, -1), (j, -1), colour))
     # No page holds a header, or a totals row, with fewer than MIN_ROWS lines: the first
     # and the last MIN_ROWS lines stay with them when the table breaks across pages.
     last = len(data) - 1
@@ -294,10 +299,22 @@ def _others_row(section: Section, cols: list[tuple[int, Column]], data: list[lis
     if first > 1:
         style.append(("SPAN", (0, r), (first - 1, r)))
     for j, (_, c) in enumerate(cols):
-        value = values.get(c.key)
-        if c.total == "sum" and isinstance(value, Decimal) and value < 0:
-            style.append(("TEXTCOLOR", (j, r), (j, r), RED))
+        colour = sign_colour(c, values.get(c.key)) if c.total == "sum" else None
+        if colour is not None:
+            style.append(("TEXTCOLOR", (j, r), (j, r), colour))
     return style
+
+
+def sign_colour(column: Column, value: Any) -> Any:
+    """The colour of a figure: an FX column's by meaning (:attr:`Column.fx`: red a loss against
+    the EUR booked, green a gain), any other negative figure red; None: the text's colour."""
+    number = value.value if isinstance(value, Pct) else value
+    if not isinstance(number, Decimal) or number == 0:
+        return None
+    if column.fx is not None:
+        loss = number > 0 if column.fx == "loss" else number < 0
+        return FX_LOSS if loss else FX_GAIN
+    return RED if number < 0 else None
 
 
 def _section_flowables(section: Section, number: int, st: dict[str, ParagraphStyle], lang: str,
@@ -305,7 +322,9 @@ def _section_flowables(section: Section, number: int, st: dict[str, ParagraphSty
     heading = Paragraph(f"{number}. {escape(section.title)}", st["h1"])
     out: list[Any] = [CondPageBreak(40 * mm)]
     if not section.rows:
-        out.append(KeepTogether([heading, Paragraph(escape(t("none", lang)), st["body"])]))
+        # The notes say why a table is empty when it can (e.g. the outlook without a rate).
+        out.append(KeepTogether([heading, *(Paragraph(escape(n), st["note"]) for n in section.notes),
+                                 Paragraph(escape(t("none", lang)), st["body"])]))
         return out
     table = _table(section, st, lang, width)
     head: list[Any] = [heading, *(Paragraph(escape(n), st["note"]) for n in section.notes)]
@@ -520,7 +539,8 @@ def render_pdf(report: MonthlyReport, lang: str = "en") -> bytes:
     number = 3
     for key in ("directorate", "allocation", "credits_commitment", "credits_payment", "month_by_ab", "organisation",
                 "not_committed", "payments", "open", "due_soon", "ageing", "arrears_compared",
-                "overdue", "fx_month", "fx_year", "exposure", "sensitivity"):
+                "overdue", "fx_month", "fx_year", "exposure", "sensitivity",
+                "outlook", "cash_plan", "credit_needs", "timeliness"):
         if key in secs:
             story += _section_flowables(secs[key], number, st, lang, width)
             number += 1

@@ -18,11 +18,13 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from budget.reports import i18n
 from budget.reports.brief import Brief, Headline, Message
 from budget.reports.i18n import period_label, t
-from budget.reports.layout import SUMMARY_LABELS, Length, scope_label
+from budget.reports.layout import SUMMARY_LABELS, Length, fx_legend, scope_label
 from budget.reports.monthly import MonthlyReport
 from budget.reports.pdf_style import (
     FONT,
     FONT_BOLD,
+    FX_GAIN,
+    FX_LOSS,
     GREY,
     NAVY,
     RED,
@@ -71,7 +73,12 @@ def _headline_table(lines: tuple[Headline, ...], report: MonthlyReport, st: Styl
                      i18n.amount(x.current, lang) if x.current is not None else "–",
                      i18n.amount(x.previous, lang) if x.previous is not None else "–",
                      signed(x.change, lang)])
-        if x.change is not None and x.change < 0:
+        if x.key == "fx_risk":
+            # FX risk by meaning, as every FX figure of the report: red a loss, green a gain.
+            for col, value in ((1, x.current), (2, x.previous), (3, x.change)):
+                if value:
+                    style.append(("TEXTCOLOR", (col, r), (col, r), FX_LOSS if value > 0 else FX_GAIN))
+        elif x.change is not None and x.change < 0:
             style.append(("TEXTCOLOR", (3, r), (3, r), RED))
         if x.key in ("overdue_total", "fx_risk"):
             style.append(("FONT", (0, r), (-1, r), FONT_BOLD, SIZE_BODY - 0.5))
@@ -106,6 +113,31 @@ def _bridge_table(brief: Brief, st: Styles, lang: str, width: Length) -> Table:
     return table
 
 
+def outlook_lines(report: MonthlyReport, lang: str) -> list[str]:
+    """Page 1's year-end outlook: where payments and commitments land against the credits on 31
+    December (the outlook's total, :mod:`budget.reports.outlook_pack`), and any AB short."""
+    o = report.outlook
+    if o is None:
+        return []
+    if not o.available or o.total is None:
+        return [t("ol_headline_unavailable", lang)]
+
+    def balance(value: Decimal | None) -> str:
+        if value is None:
+            return "–"
+        return t("ol_lapse" if value >= 0 else "ol_short", lang, amount=i18n.amount(abs(value), lang))
+
+    total = o.total
+    out = [t("ol_headline", lang, paid=i18n.amount(total.projected_paid, lang),
+             credits=i18n.amount(total.payment_credits, lang), balance=balance(total.payment_balance),
+             committed=i18n.amount(total.projected_committed, lang),
+             ccredits=i18n.amount(total.commitment_credits, lang), cbalance=balance(total.commitment_balance))]
+    if o.shortfalls:
+        out.append(t("ol_shortfall_abs", lang, items="; ".join(
+            f"{ab} {t('ol_short', lang, amount=i18n.amount(v, lang))}" for ab, v in o.shortfalls[:3])))
+    return out
+
+
 def brief_page(report: MonthlyReport, st: Styles, lang: str, width: Length) -> list[Any]:
     """The flowables of page 1 (one landscape page)."""
     brief = report.brief
@@ -122,12 +154,17 @@ def brief_page(report: MonthlyReport, st: Styles, lang: str, width: Length) -> l
     gap = width - left - right
     messages = [Paragraph(escape(t("key_messages", lang)), st["h2_tight"])]
     messages += [Paragraph("• " + escape(message_text(m, lang)), st["message"]) for m in brief.messages]
+    outlook = outlook_lines(report, lang)
+    if outlook:
+        messages.append(Paragraph(escape(t("sh_outlook", lang)), st["h2_tight"]))
+        messages += [Paragraph(escape(line), st["message"]) for line in outlook]
     valuation = [Paragraph(escape(t("valuation", lang)), st["h2_tight"])]
     seen: list[str] = []
     for x in brief.headline:
         if x.valuation not in seen:
             seen.append(x.valuation)
             valuation.append(Paragraph(escape(t(x.valuation, lang)), st["valuation"]))
+    valuation.append(Paragraph(escape(fx_legend(lang)), st["valuation"]))
     grid = Table([
         [[Paragraph(escape(t("sec_brief", lang)), st["h2_tight"]),
           _headline_table(brief.headline, report, st, lang, left)], "", messages],

@@ -27,6 +27,9 @@ TOTAL_BG = colors.HexColor("#D9E1F2")
 OTHERS_BG = colors.HexColor("#EDEDED")
 GREY = colors.HexColor("#595959")
 RED = colors.HexColor("#C00000")
+#: FX figures are coloured by meaning, not sign: red a loss against the EUR booked (more EUR to
+#: pay), green a gain (fewer EUR); the legend says so under every FX table.
+FX_LOSS, FX_GAIN = RED, colors.HexColor("#1E7B34")
 
 # One type scale (points): title, section, sub-section, body, table, small print.
 SIZE_TITLE, SIZE_H1, SIZE_H2, SIZE_BODY, SIZE_TABLE, SIZE_SMALL = 18, 12.5, 10, 9, 7, 6.5

@@ -42,6 +42,9 @@ from budget.reports.monthly import MonthlyReport
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 AMOUNT_FORMAT = "#,##0.00;[Red]-#,##0.00"
+#: FX columns (Column.fx): red a loss against the EUR booked, green (Excel's colour 10) a gain.
+FX_LOSS_FORMAT = "[Red]#,##0.00;[Color10]-#,##0.00;0.00"
+FX_GAIN_FORMAT = "[Color10]#,##0.00;[Red]-#,##0.00;0.00"
 RATE_FORMAT = "0.0000##"
 PERCENT_FORMAT = "0.0%"
 #: A change of a rate, in percentage points (the value written is the points: 1.3 for 1.3 pts).
@@ -75,6 +78,9 @@ class _Formats:
         self.text_quoted = wb.add_format({**base, "quote_prefix": True})
         self.wrap = wb.add_format({**base, "text_wrap": True})
         self.amount = wb.add_format({**base, "num_format": AMOUNT_FORMAT})
+        #: FX columns coloured by meaning, as in the PDF: red a loss, green a gain (Column.fx).
+        self.fx = {"loss": wb.add_format({**base, "num_format": FX_LOSS_FORMAT}),
+                   "gain": wb.add_format({**base, "num_format": FX_GAIN_FORMAT})}
         self.rate = wb.add_format({**base, "num_format": RATE_FORMAT})
         self.percent = wb.add_format({**base, "num_format": PERCENT_FORMAT})
         self.int = wb.add_format({**base, "num_format": "#,##0"})
@@ -131,7 +137,7 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Any, kind: str, f: _F
 Writer = Callable[[int, int, Any], None]
 
 
-def _column_writer(ws: Worksheet, kind: str, f: _Formats) -> Writer:
+def _column_writer(ws: Worksheet, kind: str, f: _Formats, fx: str | None = None) -> Writer:
     """A function writing one cell of a column of ``kind``, chosen once per column.
 
     The long lists of a large ledger are 180,000 cells: deciding the kind, the format and
@@ -149,7 +155,7 @@ def _column_writer(ws: Worksheet, kind: str, f: _Formats) -> Writer:
         _write_value(ws, row, col, value, kind, f)
 
     if kind in ("amount", "amount_cur", "percent", "rate"):
-        fmt = {"percent": f.percent, "rate": f.rate}.get(kind, f.amount)
+        fmt = {"percent": f.percent, "rate": f.rate}.get(kind, f.fx[fx] if fx else f.amount)
 
         def write_number(row: int, col: int, value: Any) -> None:
             if value is None or isinstance(value, Pct):
@@ -220,7 +226,7 @@ def _write_section(ws: Worksheet, section: Section, f: _Formats, lang: str) -> N
         ws.write_string(0, j, col.label, f.header_num if numeric else f.header)
         ws.set_column(j, j, column_width(col, section, keep[j], lang))
     ws.set_row(0, 30)
-    cells = [(j, k, _column_writer(ws, columns[j].kind, f)) for j, k in enumerate(keep)]
+    cells = [(j, k, _column_writer(ws, columns[j].kind, f, columns[j].fx)) for j, k in enumerate(keep)]
     points = section.key == "summary"
     for i, row in enumerate(section.rows, start=1):
         for j, k, write in cells:

@@ -313,12 +313,9 @@ def _uncommitted_parts(b: _Builder, held: Mapping[tuple[str, str, str], Decimal]
 
 def _expected_call_parts(b: _Builder, directorates: Sequence[str] | None) -> None:
     """Calls of Y-1 not yet repeated in Y: last year's amounts, a year later (estimated)."""
-    both = timeliness.calls(b.uow, [b.year - 1, b.year], as_of=b.as_of, directorates=directorates)
-    this_year = {r.organisation for r in both if r.fiscal_year == b.year}
     year_end = dt.date(b.year, 12, 31)
-    for r in both:
-        if r.fiscal_year != b.year - 1 or r.organisation in this_year:
-            continue
+    for r in timeliness.calls(b.uow, [b.year - 1], as_of=b.as_of, directorates=directorates,
+                              not_assessed_in=b.year):
         received = max(_next_year(r.received), b.next_day)
         if received > year_end:
             continue  # an invoice not in hand by 31 December is not the year's

@@ -34,7 +34,8 @@ def test_workbook_has_a_sheet_per_section_with_real_numbers_and_frozen_filtered_
         "Payment credits make-up", "Month by allocation", "By organisation", "Not yet committed",
         "Payments of the month", "Open commitments", "Due next 3 months", "Ageing",
         "Arrears vs last year", "Overdue", "FX differences month", "FX differences year",
-        "FX exposure", "FX sensitivity", "Chart data"]
+        "FX exposure", "FX sensitivity", "Year-end outlook", "Cash plan", "Credit needs FX", "Timeliness",
+        "Chart data"]
     ws = wb["By organisation"]
     headers = [c.value for c in ws[1]]
     assert headers[:3] == ["Code", "Organisation", "Directorate"]
