@@ -170,7 +170,8 @@ def test_click_through_the_drill_down_link_reload_and_log_out(server, browser):
     directorate = params(page)["dir"]
     no_traceback(page, "directorates")
     # Its organisations: a click opens the organisation.
-    click_row(page, page.locator('[data-testid="stDataFrame"]').nth(1), 0, r"/organisations\?")
+    # (the last table of the page: the year-over-year table stands between the two)
+    click_row(page, page.locator('[data-testid="stDataFrame"]').last, 0, r"/organisations\?")
     org = params(page)["org"]
     no_traceback(page, "organisation")
     page.screenshot(path=str(ARTIFACTS / "01-organisation-en-1440.png"), full_page=True)
