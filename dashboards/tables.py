@@ -235,16 +235,19 @@ def money_table(
         shown = df.copy()
         for col in amount_cols:
             shown[col] = shown[col].astype(object)
-        # The grid writes an empty cell as "None" whatever the Styler says: a dash instead
-        # (the column then travels as text; its cells still show the Styler's forms).
-        for col in (*amount_cols, *pct_cols, *dates):
-            if shown[col].isna().any():
-                shown[col] = [DASH if _empty(v) else v for v in shown[col]]
         amount = functools.partial(_amount_formatter, style=_style())
         pct = functools.partial(_pct_formatter, style=_style())
         date = functools.partial(_date_formatter, language=_lang())
-        data = shown.style.format(na_rep=DASH).format({**{c: amount for c in amount_cols},
-                                   **{c: pct for c in pct_cols}, **{c: date for c in dates}})
+        formatters: dict[str, Any] = {**{c: amount for c in amount_cols}, **{c: pct for c in pct_cols},
+                                      **{c: date for c in dates}}
+        # The grid writes an empty cell as "None" whatever the Styler says: a column with
+        # gaps travels as its display text, a dash in the gaps (made here, once: given numbers
+        # and text mixed, Streamlit would fail to convert it and retry on every rerun).
+        for col in (*amount_cols, *pct_cols, *dates):
+            if shown[col].isna().any():
+                show = formatters.pop(col)
+                shown[col] = [DASH if _empty(v) else show(v) for v in shown[col]]
+        data = shown.style.format(na_rep=DASH).format(formatters)
     kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
     if height is None and len(df) <= FULL_ROWS:
         height = ROW_PIXELS * (len(df) + 1) + 3  # every row in sight: the totals row too

@@ -41,3 +41,26 @@ def test_another_frame_gets_its_own_values():
     one, two = pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [1]})
     assert c._per_frame(one, "x", lambda: "one") == "one"
     assert c._per_frame(two, "x", lambda: "two") == "two"
+
+
+def test_a_column_with_gaps_reaches_the_grid_as_text_arrow_takes_at_once(monkeypatch):
+    """An amount or percentage column with empty cells shows a dash there; the column goes to
+    the grid as its display text, which converts to Arrow at once (numbers mixed with a dash
+    made Streamlit fail, log the failure and retry on every rerun)."""
+    from decimal import Decimal
+
+    from streamlit.dataframe_util import convert_pandas_df_to_arrow_table
+
+    from dashboards import common, tables
+
+    monkeypatch.setattr(common, "amount_style", lambda: "be")
+    monkeypatch.setattr(common, "lang", lambda: "fr")
+    shown = []
+    monkeypatch.setattr(tables.st, "dataframe", lambda data, **kwargs: shown.append(data))
+    df = pd.DataFrame({"Code": ["A", "B"], "Ouvert": [Decimal("1234567.5"), None],
+                       "% payé": [Decimal("0.5"), None]})
+    tables.money_table(df, ["Ouvert"], ["% payé"])
+    [styler] = shown
+    assert list(styler.data["Ouvert"]) == ["1.234.567,50", "–"]
+    assert list(styler.data["% payé"]) == ["0,5 %", "–"]
+    convert_pandas_df_to_arrow_table(styler.data)  # no mixed column left
