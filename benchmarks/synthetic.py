@@ -250,7 +250,7 @@ def _reference_data(w: Writer, rng: random.Random) -> list[tuple[int, str, int, 
         for j in (1, 2):
             ab_ids.append(w.add("basic_allocation", code=f"99.{50 + i:02d}.{j:02d}.35.40.01",
                                 label=f"Synthetic contributions {dcode} ({j})", directorate_code=dcode,
-                                control_mode="block" if j == 1 else "warn"))
+                                control_mode="block" if j == 1 else "warn", active=True))
     streams = []
     for i in range(STREAMS):
         cur = "USD" if i % 20 < 7 else "CHF" if i % 20 < 10 else "EUR"
@@ -258,7 +258,8 @@ def _reference_data(w: Writer, rng: random.Random) -> list[tuple[int, str, int, 
         ab = ab_ids[(i % len(directorates)) * 2 + (i // len(directorates)) % 2]
         size = int(math.exp(rng.uniform(math.log(5_000), math.log(20_000_000)))) * 100  # cents a year
         oid = w.add("organisation", code=f"SYN-{i:03d}", name=f"Synthetic organisation {i:03d}",
-                    body=f"Synthetic body {i // 3:03d}", directorate_code=dcode, currency=cur, ab_id=ab)
+                    body=f"Synthetic body {i // 3:03d}", directorate_code=dcode, currency=cur, ab_id=ab,
+                    active=True)
         streams.append((oid, cur, ab, size))
     return streams
 
