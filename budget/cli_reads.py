@@ -162,7 +162,7 @@ def commitments_cmd(c: Context, year: int | None, organisation: str | None, as_j
 def organisations(c: Context, year: int, as_of: dt.datetime | None, directorates: tuple[str, ...],
                   as_json: bool, lang: str) -> None:
     """Every organisation's year as of a day: assessed, committed, paid, outstanding, overdue, status."""
-    from budget.services.dashboard_views import organisation_status
+    from budget.services.organisation_status import organisation_status
 
     day = day_of(as_of) or dt.date.today()
     with c.uow(write=False) as uow:

@@ -131,7 +131,7 @@ from budget.config import database_url
 from budget.errors import BudgetError
 from budget.ledger.db import make_engine, make_session_factory
 from budget.money import fmt
-from budget.services import dashboard_views, views
+from budget.services import organisation_status, views
 from budget.uow import UnitOfWork
 from dashboards.formats import DASH, date_text, input_date_format, pct_text, style_for
 
@@ -538,7 +538,7 @@ def page_header(title_key: str, caption_key: str | None = None) -> None:
 def year_selector(key: str = "year", container: Any = None) -> int:
     """A fiscal-year selector over the years with data (the current year when none)."""
     where = container or st
-    years = cached(dashboard_views.fiscal_years)  # = views.years_with_data, by index seeks
+    years = cached(organisation_status.fiscal_years)  # = views.years_with_data, by index seeks
     this = config.today().year
     options = sorted(set(years) | {this}, reverse=True)
     default = this if this in years or not years else max(years)

@@ -55,11 +55,11 @@ def _year_note(factory: Any, year: int) -> str | None:
     """A warning when the ledger holds nothing for the report's fiscal year (a typo such as
     1926 for 2026, or a year not loaded yet): the report is still written, since open items
     and arrears of earlier years may be what is wanted, but its year figures are zero."""
-    from budget.services import dashboard_views
+    from budget.services import organisation_status
     from budget.uow import UnitOfWork
 
     with UnitOfWork(factory, channel="report", write=False) as uow:
-        years = dashboard_views.fiscal_years(uow)
+        years = organisation_status.fiscal_years(uow)
     if year in years:
         return None
     held = f"it holds {years[0]}–{years[-1]}" if len(years) > 1 else (

@@ -3,7 +3,7 @@
 This module is the only place where report arithmetic happens (totals, changes against last
 year, statuses, cumulated credits); the renderers (:mod:`budget.reports.pdf`,
 :mod:`budget.reports.xlsx`) only lay the figures out. Figures come from the service layer's
-reads (:mod:`budget.services.views`, :mod:`budget.services.report_views`), so the report
+reads (:mod:`budget.services.views`, :mod:`budget.services.periods`), so the report
 agrees with the dashboard to the cent.
 """
 
@@ -27,9 +27,9 @@ from budget.errors import ValidationError
 from budget.money import ZERO, ratio
 from budget.reports.brief import Brief, build_brief
 from budget.reports.outlook_pack import PackOutlook, build_outlook
-from budget.services import report_views, status, views
+from budget.services import periods, reference, status, views
 from budget.services.names import display_name, name_book, renamed
-from budget.services.report_views import PaymentLine
+from budget.services.periods import PaymentLine
 from budget.services.status import payment_status
 from budget.services.views import (
     AGEING_BUCKETS,
@@ -387,7 +387,7 @@ def build_monthly(
     """
     year, mon = parse_month(month)
     start, end = dt.date(year, mon, 1), month_end(year, mon)
-    scope = None if directorates is None else tuple(report_views.check_directorates(uow, directorates))
+    scope = None if directorates is None else tuple(reference.check_directorates(uow, directorates))
     names = {d.code: display_name(d, lang) for d in views.directorates_list(uow)}
     batches = batches_as_of(uow, end)
     header = Header(
@@ -429,7 +429,7 @@ def build_monthly(
     )
 
     # By organisation, with the status of the year's assessments at the month end.
-    dues = report_views.due_dates(uow, year, as_of=end, directorates=scope)
+    dues = periods.due_dates(uow, year, as_of=end, directorates=scope)
     left: dict[str, list[OutstandingLine]] = {}
     # The year's lines still to pay are among the arrears already read (overdue or not).
     for o in (*arrears.overdue, *arrears.not_yet_due):
@@ -498,7 +498,7 @@ def _read_lists(
     arrears: views.Arrears,
     lang: str = "en",
 ) -> MonthLists:
-    payments = tuple(report_views.payments_between(uow, start, end, directorates=scope))
+    payments = tuple(periods.payments_between(uow, start, end, directorates=scope))
     open_ = tuple(views.open_commitments(uow, as_of=end, directorates=scope))
     overdue = tuple(arrears.overdue)
     ageing = tuple(AgeingLine(b, arrears.buckets[b], sum(1 for o in overdue if o.bucket == b))

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import aliased
 
-from budget.ledger.models import Commitment, ExchangeRate, Organisation
+from budget.ledger.models import Commitment, ExchangeRate, Organisation, Payment
 from budget.money import normalise_currency
-from budget.services.scope import org_filter
+from budget.services.scope import as_decimal, in_year, org_filter, upto
 from budget.uow import UnitOfWork
 
 #: The most rates one history returns (about 40 years of ECB working days).
@@ -80,3 +80,66 @@ def commitment_rates(
                org_filter(directorates))
         .order_by(Commitment.entry_date, Commitment.id).limit(MAX_POINTS))
     return [CommitmentRate(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class LatestRate:
+    currency: str
+    rate_date: dt.date
+    rate: Decimal
+    source: str
+
+
+def latest_rates(uow: UnitOfWork, as_of: dt.date | None = None) -> list[LatestRate]:
+    """The last stored rate of every currency on or before ``as_of`` (one grouped query)."""
+    last = (
+        select(ExchangeRate.currency.label("cur"), func.max(ExchangeRate.rate_date).label("day"))
+        .where(upto(ExchangeRate.rate_date, as_of))
+        .group_by(ExchangeRate.currency).subquery()
+    )
+    rows = uow.session.execute(
+        select(ExchangeRate.currency, ExchangeRate.rate_date, ExchangeRate.rate,
+               ExchangeRate.source)
+        .join(last, and_(last.c.cur == ExchangeRate.currency, last.c.day == ExchangeRate.rate_date))
+        .order_by(ExchangeRate.currency)
+    )
+    return [LatestRate(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class RateUse:
+    """Rates applied to the foreign-currency payments of a year, per currency."""
+
+    currency: str
+    payments: int
+    amount: Decimal
+    amount_eur: Decimal
+
+    @property
+    def average_rate(self) -> Decimal | None:
+        """The effective rate: currency units per EUR actually paid."""
+        if self.amount_eur == 0:
+            return None
+        return (self.amount / self.amount_eur).quantize(Decimal("0.0001"))
+
+
+def rates_used(
+    uow: UnitOfWork,
+    year: int,
+    *,
+    as_of: dt.date | None = None,
+    directorates: Sequence[str] | None = None,
+) -> list[RateUse]:
+    """Foreign-currency payments dated in ``year``: net count and amounts, effective rate."""
+    live_count = func.sum(case((Payment.reverses_id.is_(None), 1), else_=-1))
+    stmt = (
+        select(Payment.currency, live_count, func.sum(Payment.amount), func.sum(Payment.amount_eur))
+        .where(Payment.currency != "EUR", in_year(Payment.entry_date, year),
+               upto(Payment.entry_date, as_of))
+    )
+    if directorates is not None:  # the joins only to apply a directorate limit
+        stmt = (stmt.join(Commitment, Commitment.id == Payment.commitment_id)
+                .join(Organisation, Organisation.id == Commitment.organisation_id)
+                .where(org_filter(directorates)))
+    rows = uow.session.execute(stmt.group_by(Payment.currency).order_by(Payment.currency))
+    return [RateUse(cur, int(n or 0), as_decimal(a), as_decimal(e)) for cur, n, a, e in rows]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -258,3 +258,20 @@ def close_year(uow: UnitOfWork, year: int) -> None:
         uow.session.add(FiscalYearClosure(fiscal_year=year, closed_by=uow.user))
         uow.session.flush()
         uow.audit("close_year", "fiscal_year", year)
+
+
+def check_directorates(uow: UnitOfWork, codes: Sequence[str]) -> list[str]:
+    """Return ``codes`` upper-cased, or raise ``UnknownDirectorateError`` with suggestions."""
+    known = list(uow.session.scalars(select(Directorate.code).order_by(Directorate.code)))
+    by_upper = {k.upper(): k for k in known}
+    out = []
+    for code in codes:
+        found = by_upper.get(str(code).strip().upper())
+        if found is None:
+            hint = closest(str(code).strip().upper(), known)
+            did = f" Did you mean {', '.join(hint)}?" if hint else ""
+            raise UnknownDirectorateError(
+                f"Unknown directorate {code!r}.{did} Directorates: {', '.join(known)}."
+            )
+        out.append(found)
+    return out

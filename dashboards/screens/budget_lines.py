@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from budget.services import dashboard_views as dv
-from budget.services import periods, views
+from budget.services import ab_status, periods, views
 from dashboards import common as c
 from dashboards import period as period_ui
 
@@ -17,7 +16,7 @@ year, span = period_ui.period_bar("ab")
 as_of = span.end  # credits and consumption as of the period's end; year over year: the period
 
 with c.guard():
-    abs_ = c.cached(dv.allocation_status, year, as_of=as_of, directorates=scope, lang=c.lang())
+    abs_ = c.cached(ab_status.allocation_status, year, as_of=as_of, directorates=scope, lang=c.lang())
     if not abs_:
         c.empty_state("ab.empty", year=year)
         st.stop()

@@ -7,8 +7,7 @@ from types import SimpleNamespace
 import streamlit as st
 
 from budget.money import ZERO
-from budget.services import dashboard_views as dv
-from budget.services import periods, views
+from budget.services import organisation_status, periods, views
 from dashboards import common as c
 from dashboards import drill, links
 from dashboards import period as period_ui
@@ -21,10 +20,10 @@ as_of = span.end  # the table: the year as of the period's end; year over year: 
 
 def summary() -> SimpleNamespace:
     """The directorates' table and the organisations by directorate (once per data version)."""
-    statuses = c.cached(dv.organisation_status, year, as_of=as_of, directorates=scope, lang=c.lang())
+    statuses = c.cached(organisation_status.organisation_status, year, as_of=as_of, directorates=scope, lang=c.lang())
     # Summed from the organisations the drill-down needs anyway (the same figures as
     # views.execution by directorate, without reading the year a second time).
-    rows = dv.directorate_status(statuses, c.cached(views.directorates_list), scope, lang=c.lang())
+    rows = organisation_status.directorate_status(statuses, c.cached(views.directorates_list), scope, lang=c.lang())
     frame = c.frame(rows, {
         c.t("col.directorate"): lambda r: r.code,
         c.t("col.committed"): lambda r: r.committed,
@@ -36,7 +35,7 @@ def summary() -> SimpleNamespace:
         c.t("col.organisations"): lambda r: r.organisations,
         c.t("col.name"): lambda r: r.name,
     })
-    labels = {k: c.t(f"status.{k}") for k in dv.STATUSES}
+    labels = {k: c.t(f"status.{k}") for k in organisation_status.STATUSES}
     org_cols = {
         c.t("col.code"): lambda s: s.code,
         c.t("col.committed"): lambda s: s.committed,

@@ -12,7 +12,6 @@ import pandas as pd
 import streamlit as st
 
 from budget.money import ZERO
-from budget.services import dashboard_views as dv
 from budget.services import exchange, fx_history, views
 from dashboards import charts
 from dashboards import common as c
@@ -207,7 +206,7 @@ with c.guard():
 
     def rates_used() -> pd.DataFrame:
         """The year's payments per currency with their effective rate (once per version)."""
-        used = c.cached(dv.rates_used, year, as_of=as_of, directorates=scope)
+        used = c.cached(fx_history.rates_used, year, as_of=as_of, directorates=scope)
         return pd.DataFrame([{
             c.t("col.currency"): x.currency, c.t("col.payments"): x.payments,
             c.t("col.amount"): x.amount, c.t("col.amount_eur"): x.amount_eur,
@@ -216,7 +215,7 @@ with c.guard():
 
     def latest_rates() -> pd.DataFrame:
         """The latest rate of each currency on the date (once per data version and date)."""
-        latest = c.cached(dv.latest_rates, as_of)
+        latest = c.cached(fx_history.latest_rates, as_of)
         return pd.DataFrame([{
             c.t("col.currency"): x.currency, c.t("col.rate"): str(x.rate),
             c.t("col.rate_date"): x.rate_date, c.t("col.source"): x.source,

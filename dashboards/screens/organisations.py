@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from budget.money import ZERO, fmt
-from budget.services import dashboard_views as dv
+from budget.services import organisation_status
 from dashboards import charts, drill, links
 from dashboards import common as c
 from dashboards.naming import name_of
@@ -41,7 +41,7 @@ def status_label(status: str) -> str:
 
 def table() -> SimpleNamespace:
     """The filtered organisations, their sums and frame (once per data version and filters)."""
-    rows = c.cached(dv.organisation_status, year, as_of=as_of, directorates=scope, lang=c.lang())
+    rows = c.cached(organisation_status.organisation_status, year, as_of=as_of, directorates=scope, lang=c.lang())
     needle = (search or "").strip().lower()
     shown = [
         r for r in rows
@@ -50,7 +50,7 @@ def table() -> SimpleNamespace:
         and (not stats or r.status in stats)
         and (not needle or needle in r.code.lower() or needle in r.name.lower())
     ]
-    labels = {k: status_label(k) for k in dv.STATUSES}
+    labels = {k: status_label(k) for k in organisation_status.STATUSES}
     style = c.amount_style()  # once, not once per row
     # The key, then the amounts that answer the question, then the rest (the original
     # currencies are in the download, not on screen, where they pushed the status away).
@@ -83,7 +83,7 @@ def table() -> SimpleNamespace:
 
 def choices() -> SimpleNamespace:
     """The filters' options and the detail selector's labels (once per data version)."""
-    rows = c.cached(dv.organisation_status, year, as_of=as_of, directorates=scope, lang=c.lang())
+    rows = c.cached(organisation_status.organisation_status, year, as_of=as_of, directorates=scope, lang=c.lang())
     return SimpleNamespace(
         count=len(rows), codes=[r.code for r in rows],
         # The detail selector's option labels, made once (not one f-string per option and rerun).
@@ -94,7 +94,7 @@ def choices() -> SimpleNamespace:
 
 def detail(code: str) -> SimpleNamespace:
     """One organisation's tables (once per data version, organisation, year and date)."""
-    d = c.cached(dv.organisation_detail, code, as_of=as_of, year=year, directorates=scope)
+    d = c.cached(organisation_status.organisation_detail, code, as_of=as_of, year=year, directorates=scope)
     return SimpleNamespace(
         info=d.info,
         assessments=c.frame(d.assessments, {
@@ -154,12 +154,12 @@ with c.guard():
     f = st.columns(3)
     links.seed("org_dirs", "dirs", links.some_of(opts.directorates))
     links.seed("org_curs", "cur", links.some_of(opts.currencies))
-    links.seed("org_status", "status", links.some_of(dv.STATUSES))
+    links.seed("org_status", "status", links.some_of(organisation_status.STATUSES))
     dirs = f[0].multiselect(c.t("col.directorate"), opts.directorates, key="org_dirs",
                             placeholder=c.t("common.all"))
     curs = f[1].multiselect(c.t("col.currency"), opts.currencies, key="org_curs",
                             placeholder=c.t("common.all"))
-    stats = f[2].multiselect(c.t("col.status"), list(dv.STATUSES), format_func=status_label,
+    stats = f[2].multiselect(c.t("col.status"), list(organisation_status.STATUSES), format_func=status_label,
                              key="org_status", placeholder=c.t("common.all"))
     for param, value in (("dirs", dirs), ("cur", curs), ("status", stats)):
         links.publish(param, value)

@@ -22,8 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from budget.ledger.db import make_engine, make_session_factory
 from budget.money import fmt
-from budget.services import dashboard_views as dv
-from budget.services import users, views
+from budget.services import organisation_status, users, views
 from budget.uow import UnitOfWork
 from dashboards.common import CurrentUser, to_excel_bytes
 
@@ -182,7 +181,7 @@ def test_organisations_table_equals_the_service_and_filters_narrow_it(monkeypatc
     open_page(at, "organisations")
     no_errors(at)
     with UnitOfWork(demo_factory, write=False) as uow:
-        rows = dv.organisation_status(uow, YEAR, as_of=TODAY)
+        rows = organisation_status.organisation_status(uow, YEAR, as_of=TODAY)
         ex = views.execution(uow, YEAR, "organisation", as_of=TODAY)
     df = table(at, "Code", "Status", "Outstanding EUR")
     assert len(df) == len(rows) == len(ex.rows)
@@ -215,9 +214,9 @@ def test_organisation_detail_shows_its_entries_and_past_years(monkeypatch, demo_
     at = app(monkeypatch, demo_db, OFFICER)
     open_page(at, "organisations")
     with UnitOfWork(demo_factory, write=False) as uow:
-        rows = dv.organisation_status(uow, YEAR, as_of=TODAY)
+        rows = organisation_status.organisation_status(uow, YEAR, as_of=TODAY)
         code = next(r.code for r in rows if r.status == "partly_paid" or r.status == "overdue")
-        detail = dv.organisation_detail(uow, code, as_of=TODAY, year=YEAR)
+        detail = organisation_status.organisation_detail(uow, code, as_of=TODAY, year=YEAR)
     at.selectbox(key="org_detail").set_value(code).run()
     no_errors(at)
     assert len(table(at, "Period")) == len(detail.assessments)
@@ -406,7 +405,7 @@ def test_overview_and_organisations_on_both_backends_equal_the_service_layer(mon
     no_errors(at)
     with ledger.uow(write=False) as uow:
         tot = views.execution(uow, YEAR, "directorate", as_of=TODAY).totals
-        rows = dv.organisation_status(uow, YEAR, as_of=TODAY)
+        rows = organisation_status.organisation_status(uow, YEAR, as_of=TODAY)
     assert tot.committed == Decimal("412345.67") and tot.paid_in_year == Decimal("100000.00")
     assert metric(at, "Committed") == eur(tot.committed)
     assert metric(at, "Paid in the year") == eur(tot.paid_in_year)

@@ -253,7 +253,7 @@ def credit_returned(uow: Any) -> None:
 
 
 def status_of(uow: Any, day: dt.date, code: str = "UN-RB") -> str:
-    from budget.services.dashboard_views import organisation_status
+    from budget.services.organisation_status import organisation_status
 
     return next(o.status for o in organisation_status(uow, Y, as_of=day) if o.code == code)
 

@@ -1,4 +1,4 @@
-"""The dashboard's own reads (budget.services.dashboard_views) equal the core views, on
+"""The dashboard's own reads (budget.services.organisation_status) equal the core views, on
 SQLite and PostgreSQL: the directorates summed from the organisations, the fiscal years
 read by index seeks, last year's December cumulation used by the overview's caption."""
 
@@ -7,8 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from budget.services import dashboard_views as dv
-from budget.services import views
+from budget.services import ab_status, fx_history, organisation_status, views
 
 YEAR = dt.date.today().year
 AB = "14.54.11.35.40.01"
@@ -56,8 +55,8 @@ def test_directorates_summed_from_the_organisations_equal_execution_by_directora
         for scope in (None, ("M2",), ("M1", "M3")):
             for year, as_of in ((YEAR, dt.date.today()), (YEAR - 1, None)):
                 ex = views.execution(uow, year, "directorate", as_of=as_of, directorates=scope)
-                statuses = dv.organisation_status(uow, year, as_of=as_of, directorates=scope)
-                rows = dv.directorate_status(statuses, views.directorates_list(uow), scope)
+                statuses = organisation_status.organisation_status(uow, year, as_of=as_of, directorates=scope)
+                rows = organisation_status.directorate_status(statuses, views.directorates_list(uow), scope)
                 assert [r.code for r in rows] == [r.key for r in ex.rows]
                 for mine, theirs in zip(rows, ex.rows, strict=True):
                     assert mine.name == theirs.name
@@ -67,16 +66,17 @@ def test_directorates_summed_from_the_organisations_equal_execution_by_directora
                 assert sum((r.committed for r in rows), Decimal(0)) == ex.totals.committed
                 assert sum((r.paid for r in rows), Decimal(0)) == ex.totals.paid
     with ledger.uow(write=False) as uow:
-        m2 = dv.directorate_status(dv.organisation_status(uow, YEAR), views.directorates_list(uow))
+        m2 = organisation_status.directorate_status(organisation_status.organisation_status(uow, YEAR),
+                                                    views.directorates_list(uow))
     assert {r.code for r in m2 if r.committed} == {"M1", "M2"}
 
 
 def test_the_fiscal_years_read_by_index_seeks_equal_the_years_with_data(ledger):
     with ledger.uow(write=False) as uow:
-        assert dv.fiscal_years(uow) == views.years_with_data(uow) == []
+        assert organisation_status.fiscal_years(uow) == views.years_with_data(uow) == []
     populate(ledger)
     with ledger.uow(write=False) as uow:
-        assert dv.fiscal_years(uow) == views.years_with_data(uow) == [YEAR - 1, YEAR]
+        assert organisation_status.fiscal_years(uow) == views.years_with_data(uow) == [YEAR - 1, YEAR]
 
 
 def test_last_years_december_cumulation_equals_its_execution_totals(ledger):
@@ -100,7 +100,7 @@ def test_the_budget_lines_status_equals_execution_by_ab(ledger):
         for scope in (None, ("M2",), ("M1",)):
             for year, as_of in ((YEAR, dt.date.today()), (YEAR - 1, None), (YEAR, dt.date(YEAR, 1, 15))):
                 ex = views.execution(uow, year, "ab", as_of=as_of, directorates=scope)
-                mine = dv.allocation_status(uow, year, as_of=as_of, directorates=scope)
+                mine = ab_status.allocation_status(uow, year, as_of=as_of, directorates=scope)
                 assert [a.code for a in mine] == [r.key for r in ex.rows]
                 for a, r in zip(mine, ex.rows, strict=True):
                     assert (a.commitment_credits, a.committed, a.payment_credits, a.paid_in_year) == (
@@ -112,10 +112,10 @@ def test_the_rates_used_are_the_same_read_with_or_without_a_directorate_limit(le
     populate(ledger)
     with ledger.uow(write=False) as uow:
         every = [d.code for d in views.directorates_list(uow)]
-        whole = dv.rates_used(uow, YEAR)
-        assert whole == dv.rates_used(uow, YEAR, directorates=every)
+        whole = fx_history.rates_used(uow, YEAR)
+        assert whole == fx_history.rates_used(uow, YEAR, directorates=every)
         assert [(r.currency, r.payments, r.amount) for r in whole] == [("USD", 1, Decimal("103500.00"))]
-        assert dv.rates_used(uow, YEAR, directorates=["M1"]) == []
+        assert fx_history.rates_used(uow, YEAR, directorates=["M1"]) == []
 
 
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from budget.cli import cli
 from budget.demo import ALLOCATIONS, STREAMS, demo_batch, load_demo
 from budget.services import OrganisationInput, register_organisation, views
-from budget.services.dashboard_views import organisation_status
+from budget.services.organisation_status import organisation_status
 
 TODAY = dt.date(2026, 11, 30)
 

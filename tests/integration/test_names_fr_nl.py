@@ -12,8 +12,9 @@ from openpyxl import Workbook
 
 from budget.bounds import OutOfBoundsError
 from budget.services import OrganisationInput, register_allocation, register_organisation, views
-from budget.services.dashboard_views import allocation_status, directorate_status, organisation_status
+from budget.services.ab_status import allocation_status
 from budget.services.names import display_name, name_book
+from budget.services.organisation_status import directorate_status, organisation_status
 from imports import pipeline
 from imports.pipeline import ImportOptions
 

@@ -12,7 +12,7 @@ from budget import errors
 from budget.money import ZERO
 from budget.reports.monthly import build_monthly, monthly_report
 from budget.services import record_payment, views
-from budget.services.report_views import payments_between
+from budget.services.periods import payments_between
 
 END = dt.date(Y, 10, 31)
 

@@ -42,7 +42,7 @@ def test_every_text_key_the_pages_use_is_in_the_catalogue():
 
 def test_statuses_roles_and_kinds_have_their_labels():
     en = catalogue("en")
-    from budget.services.dashboard_views import STATUSES
+    from budget.services.organisation_status import STATUSES
 
     for status in STATUSES:
         assert f"status.{status}" in en

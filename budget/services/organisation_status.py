@@ -1,6 +1,7 @@
-"""Reads the dashboard needs beyond ``views``: organisation status and detail, AB warnings,
-rates in use. Plain frozen dataclasses; aggregation in SQL; figures built from the same
-functions as ``views`` so they equal the rest of the product to the cent.
+"""Organisations and directorates in a year: each organisation's status (assessed, committed,
+paid, outstanding, overdue), the directorates' sums, an organisation's detail and its years.
+Plain frozen dataclasses; aggregation in SQL; figures built from the same functions as
+``views`` so they equal the rest of the product to the cent.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal, select, union
+from sqlalchemy import and_, exists, func, literal, select, union
 from sqlalchemy.orm import aliased
 
 from budget.errors import UnknownOrganisationError
@@ -24,14 +25,13 @@ from budget.ledger.models import (
     Commitment,
     CommitmentAdjustment,
     CreditMovement,
-    ExchangeRate,
     Organisation,
     Payment,
     charged_year,
 )
-from budget.money import ZERO, json_amount, ratio
+from budget.money import ZERO, json_amount
 from budget.services import status, views
-from budget.services.figures import Executed, ExecutedInEur, available
+from budget.services.figures import Executed, ExecutedInEur
 from budget.services.names import display_name
 from budget.services.reference import closest
 from budget.services.status import payment_status
@@ -449,139 +449,3 @@ def organisation_years(
         )
         for y in years
     ]
-
-
-# --------------------------------------------------------------------------- AB
-
-
-@dataclass(frozen=True)
-class AllocationStatus:
-    """An AB's year: credits, consumption, and whether the control would stop a commitment."""
-
-    code: str
-    label: str
-    directorate: str | None
-    control_mode: str
-    commitment_credits: Decimal
-    committed: Decimal
-    payment_credits: Decimal
-    paid_in_year: Decimal
-    overrides: int
-
-    @property
-    def available(self) -> Decimal:
-        return available(self.commitment_credits, self.committed)
-
-    @property
-    def payment_available(self) -> Decimal:
-        return available(self.payment_credits, self.paid_in_year)
-
-    @property
-    def commitment_rate(self) -> Decimal | None:
-        return ratio(self.committed, self.commitment_credits)
-
-    @property
-    def warning(self) -> str | None:
-        """``blocks``/``warns`` when nothing is left to commit, ``low`` under 5 %,
-        ``payment_credits`` when payments exceed the payment credits, else None."""
-        if self.available <= 0 and (self.commitment_credits or self.committed):
-            return "blocks" if self.control_mode == "block" else "warns"
-        if self.commitment_credits > 0 and self.available < self.commitment_credits / 20:
-            return "low"
-        if self.paid_in_year > self.payment_credits:
-            return "payment_credits"
-        return None
-
-
-def allocation_status(
-    uow: UnitOfWork,
-    year: int,
-    *,
-    as_of: dt.date | None = None,
-    directorates: Sequence[str] | None = None,
-    lang: str = "en",
-) -> list[AllocationStatus]:
-    """Every AB of ``year`` from :func:`views.execution` (by AB), with its control state
-    (labelled in ``lang``)."""
-    ex = views.execution(uow, year, "ab", as_of=as_of, directorates=directorates, lang=lang)
-    info = {a.code: a for a in views.allocations(uow, directorates)}
-    count: dict[str, int] = defaultdict(int)
-    for o in views.overrides(uow, year):
-        count[o.ab] += 1
-    out = []
-    for r in ex.rows:
-        a = info.get(r.key)
-        out.append(AllocationStatus(
-            code=r.key, label=display_name(a, lang) if a else r.name, directorate=a.directorate if a else None,
-            control_mode=a.control_mode if a else "block",
-            commitment_credits=r.commitment_credits or ZERO, committed=r.committed,
-            payment_credits=r.payment_credits or ZERO, paid_in_year=r.paid_in_year,
-            overrides=count.get(r.key, 0),
-        ))
-    return out
-
-
-# --------------------------------------------------------------------------- rates
-
-
-@dataclass(frozen=True)
-class LatestRate:
-    currency: str
-    rate_date: dt.date
-    rate: Decimal
-    source: str
-
-
-def latest_rates(uow: UnitOfWork, as_of: dt.date | None = None) -> list[LatestRate]:
-    """The last stored rate of every currency on or before ``as_of`` (one grouped query)."""
-    last = (
-        select(ExchangeRate.currency.label("cur"), func.max(ExchangeRate.rate_date).label("day"))
-        .where(views.upto(ExchangeRate.rate_date, as_of))
-        .group_by(ExchangeRate.currency).subquery()
-    )
-    rows = uow.session.execute(
-        select(ExchangeRate.currency, ExchangeRate.rate_date, ExchangeRate.rate,
-               ExchangeRate.source)
-        .join(last, and_(last.c.cur == ExchangeRate.currency, last.c.day == ExchangeRate.rate_date))
-        .order_by(ExchangeRate.currency)
-    )
-    return [LatestRate(*r) for r in rows]
-
-
-@dataclass(frozen=True)
-class RateUse:
-    """Rates applied to the foreign-currency payments of a year, per currency."""
-
-    currency: str
-    payments: int
-    amount: Decimal
-    amount_eur: Decimal
-
-    @property
-    def average_rate(self) -> Decimal | None:
-        """The effective rate: currency units per EUR actually paid."""
-        if self.amount_eur == 0:
-            return None
-        return (self.amount / self.amount_eur).quantize(Decimal("0.0001"))
-
-
-def rates_used(
-    uow: UnitOfWork,
-    year: int,
-    *,
-    as_of: dt.date | None = None,
-    directorates: Sequence[str] | None = None,
-) -> list[RateUse]:
-    """Foreign-currency payments dated in ``year``: net count and amounts, effective rate."""
-    live_count = func.sum(case((Payment.reverses_id.is_(None), 1), else_=-1))
-    stmt = (
-        select(Payment.currency, live_count, func.sum(Payment.amount), func.sum(Payment.amount_eur))
-        .where(Payment.currency != "EUR", views.in_year(Payment.entry_date, year),
-               views.upto(Payment.entry_date, as_of))
-    )
-    if directorates is not None:  # the joins only to apply a directorate limit
-        stmt = (stmt.join(Commitment, Commitment.id == Payment.commitment_id)
-                .join(Organisation, Organisation.id == Commitment.organisation_id)
-                .where(views.org_filter(directorates)))
-    rows = uow.session.execute(stmt.group_by(Payment.currency).order_by(Payment.currency))
-    return [RateUse(cur, int(n or 0), views.as_decimal(a), views.as_decimal(e)) for cur, n, a, e in rows]
