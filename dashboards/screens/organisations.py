@@ -151,10 +151,13 @@ with c.guard():
         c.empty_state("orgs.empty")
         st.stop()
 
-    f = st.columns(3)
     links.seed("org_dirs", "dirs", links.some_of(opts.directorates))
     links.seed("org_curs", "cur", links.some_of(opts.currencies))
     links.seed("org_status", "status", links.some_of(organisation_status.STATUSES))
+    # Folded unless one is set: on a phone the three filters filled the first screen, above
+    # the answer (a link with filters opens them unfolded).
+    active = any(st.session_state.get(k) for k in ("org_dirs", "org_curs", "org_status"))
+    f = st.expander(c.t("orgs.filters"), icon=":material/filter_list:", expanded=active).columns(3)
     dirs = f[0].multiselect(c.t("col.directorate"), opts.directorates, key="org_dirs",
                             placeholder=c.t("common.all"))
     curs = f[1].multiselect(c.t("col.currency"), opts.currencies, key="org_curs",
