@@ -13,17 +13,15 @@ from __future__ import annotations
 import io
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import openpyxl
 import pytest
+from dashboard_server import served
 
 from budget.demo import load_demo
 from budget.ledger.db import make_engine, make_session_factory
@@ -62,12 +60,6 @@ PAGES = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A demo ledger, an officer created with the CLI, and ``streamlit run`` serving it."""
@@ -90,40 +82,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
          "--password-stdin"],
         input=PASSWORD + "\n", text=True, env=env, check=True, cwd=tmp, capture_output=True,
     )
-    port = free_port()
-    log = open(tmp / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "serve.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start: "
-                                   + (tmp / "streamlit.log").read_text()[-2000:])
-            time.sleep(0.3)
+    with served(tmp, env, ARTIFACTS / "streamlit.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        server_log = (tmp / "streamlit.log").read_text()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        (ARTIFACTS / "streamlit.log").write_text(server_log)
 
 
 @pytest.fixture(scope="module")

@@ -11,16 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from dashboard_server import served
 
 from budget.demo import load_demo
 from budget.ledger.db import make_engine, make_session_factory
@@ -44,12 +41,6 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A demo ledger, an officer, and the dashboard served with its session routes."""
@@ -65,40 +56,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BUDGET_")}
     env.update(BUDGET_DATABASE_URL=url, HOME=str(tmp))
-    port = free_port()
-    log = open(tmp / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "serve.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start: " + (tmp / "streamlit.log").read_text()[-2000:])
-            time.sleep(0.3)
+    with served(tmp, env, ARTIFACTS / "streamlit.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        server_log = (tmp / "streamlit.log").read_text()
-        (ARTIFACTS / "streamlit.log").write_text(server_log)
-        assert PASSWORD not in server_log
+    assert PASSWORD not in (ARTIFACTS / "streamlit.log").read_text()
 
 
 @pytest.fixture(scope="module")
