@@ -222,7 +222,7 @@ def db_current(c: Context) -> None:
 @db.command("check-balances")
 @pass_ctx
 def db_check_balances(c: Context) -> None:
-    """Compare the projections (open items, ledger totals) with a full recomputation from the entries."""
+    """Compare the projections (open items, totals, settlement days) with a recomputation from the entries."""
     from budget.services import balances
 
     with c.uow(write=False) as uow:
@@ -238,7 +238,7 @@ def db_check_balances(c: Context) -> None:
 @db.command("rebuild-balances")
 @pass_ctx
 def db_rebuild_balances(c: Context) -> None:
-    """Recompute the projections (open items, ledger totals) from the entries (after a restore, for instance)."""
+    """Recompute the projections (open items, totals, settlement days) from the entries (after a restore)."""
     from budget.services import balances
 
     with c.uow() as uow:

@@ -523,6 +523,24 @@ class OpenAssessmentItem(Base):
     paid: Mapped[Decimal] = mapped_column(Money)
 
 
+class AssessmentSettlement(Base):
+    """Projection: when an assessment (organisation, reference) was first paid, first paid in
+    full, and paid in full for good, over every payment on the commitments linked to it.
+
+    Derived like :class:`OpenCommitmentItem` (:mod:`budget.services.settlement` defines the
+    days); a row per assessment whose live revision assesses something.
+    """
+
+    __tablename__ = "assessment_settlement"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True,
+                                                 autoincrement=False)
+    reference: Mapped[str] = mapped_column(String(120), primary_key=True)
+    first_paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    settled_first_on: Mapped[dt.date | None] = mapped_column(Date)
+    fully_paid_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
 class LedgerTotal(Base):
     """Projection: the entries' sums per fiscal year, kind, organisation, AB, currency and
     month of the entry's date.
@@ -561,4 +579,4 @@ IMMUTABLE = (
 )
 
 #: Derived tables (open items), recomputed from the entries by ``budget.services.balances``.
-PROJECTIONS = (OpenCommitmentItem, OpenAssessmentItem, LedgerTotal)
+PROJECTIONS = (OpenCommitmentItem, OpenAssessmentItem, LedgerTotal, AssessmentSettlement)

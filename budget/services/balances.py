@@ -2,21 +2,21 @@
 
 Entries are never updated, so what is open on a commitment or an assessment line is a sum
 over its whole history. Summing a twenty-year ledger of a million entries for every page
-cost seconds; the open items are a few thousand. Two projection tables hold them:
+cost seconds; the open items are a few thousand. Projection tables hold them:
 
 - ``open_commitment_item``: each live commitment with an open amount, with its running
   committed / paid sums (commitment currency and EUR);
 - ``open_assessment_item``: each assessment line (organisation, reference, currency) not fully
-  paid, with assessed / paid sums, due date and fiscal year.
+  paid, with assessed / paid sums, due date and fiscal year;
+- ``ledger_total``: the entries' sums per year, kind, organisation, AB, currency and month;
+- ``assessment_settlement``: the days each assessment was paid (:mod:`budget.services.settlement`).
 
 They are **derived, never edited by hand**: :func:`refresh` recomputes, from the entries, the
-items touched by the entries a unit of work wrote (it notes their ids), inside the same
-transaction, just before it commits (:meth:`budget.uow.UnitOfWork.commit`). Recomputing instead of adding deltas means a
-projection row is always exactly what the full query over the entries gives, whatever path
-wrote them (services, bulk imports, undo, demo). :func:`rebuild` recomputes everything
-(migration 0002, the synthetic benchmark ledger, ``budget db rebuild-balances``);
-:func:`verify` compares the projections with a full recomputation (``budget db
-check-balances``, the property tests).
+rows touched by the entries a unit of work wrote (it notes their ids), in its transaction,
+just before it commits (:meth:`budget.uow.UnitOfWork.commit`), so a row is always what the
+full query over the entries gives, whatever path wrote them. :func:`rebuild` recomputes
+everything (migrations, the synthetic benchmark ledger, ``budget db rebuild-balances``);
+:func:`verify` compares them with a full recomputation (``budget db check-balances``).
 
 Reading "as of" a past date uses the projections too: the items touched by entries dated
 after that date are recomputed as of the date (:func:`changed_commitments_after`,
@@ -76,6 +76,7 @@ from budget.ledger.models import (
     charged_year,
 )
 from budget.ledger.types import Money
+from budget.services import settlement
 
 if TYPE_CHECKING:
     from budget.uow import UnitOfWork
@@ -460,6 +461,8 @@ def refresh(uow: UnitOfWork, written: Mapping[str, Collection[int]]) -> None:
     if payments is not None:
         _apply_payments(session, payments, recompute_ids, recompute_keys)
     ids, keys = sorted(recompute_ids), sorted(recompute_keys)
+    settlement.replace(session, {*keys, *(k for w in windows.get("payment", []) for k in
+                                          settlement.touched_by_payments(session, w))})
     for chunk in _chunks(ids):
         _replace_commitments(session, select(Commitment.id).where(Commitment.id.in_(chunk)))
     for chunk in _chunks(keys):
@@ -507,7 +510,7 @@ def _replace_assessments(session: Session, keys: Any) -> None:
     session.execute(insert(table).from_select(cols, select(*(sums.c[c] for c in cols))))
 
 
-def rebuild(session: Session, parts: tuple[str, ...] = ("open_items", "totals")) -> None:
+def rebuild(session: Session, parts: tuple[str, ...] = ("open_items", "totals", "settlement")) -> None:
     """Recompute the projections from the entries (their source of truth).
 
     ``parts``: which ones (a migration rebuilds the tables it creates; the later ones do not
@@ -521,6 +524,8 @@ def rebuild(session: Session, parts: tuple[str, ...] = ("open_items", "totals"))
     if "totals" in parts:
         session.execute(delete(_table(LedgerTotal)))
         _add_totals(session, _all)
+    if "settlement" in parts:
+        settlement.replace(session, None)
 
 
 def _lock_projections(session: Session, parts: tuple[str, ...]) -> None:
@@ -528,7 +533,8 @@ def _lock_projections(session: Session, parts: tuple[str, ...]) -> None:
     # they wait for it; each then sees the other's work (SQLite: one writer at a time).
     if session.get_bind().dialect.name == "postgresql":
         tables = [*(["open_commitment_item", "open_assessment_item"] if "open_items" in parts else []),
-                  *(["ledger_total"] if "totals" in parts else [])]
+                  *(["ledger_total"] if "totals" in parts else []),
+                  *(["assessment_settlement"] if "settlement" in parts else [])]
         session.execute(text(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE"))
 
 
@@ -568,7 +574,7 @@ def verify(session: Session) -> list[Difference]:
         for key in sorted(stored.keys() | expected.keys(), key=str):
             if stored.get(key) != expected.get(key):
                 out.append(Difference(name, key, stored.get(key), expected.get(key)))
-    return out
+    return out + [Difference("assessment_settlement", *d) for d in settlement.differences(session)]
 
 
 # --------------------------------------------------------------------------- ledger totals

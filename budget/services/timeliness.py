@@ -21,15 +21,21 @@ from typing import Any
 
 from sqlalchemy import func, select, type_coerce
 
-from budget.ledger.models import Assessment, AssessmentLine, Commitment, Organisation, Payment
+from budget.ledger.models import Assessment, AssessmentLine, Organisation
 from budget.ledger.types import Money
 from budget.money import ZERO, json_amount
+from budget.services import settlement
 from budget.services.entries import live
 from budget.uow import UnitOfWork
 
 #: The UN honour roll: Member States paying their regular-budget assessment in full within
 #: 30 days of receiving it.
 HONOUR_ROLL_DAYS = 30
+
+
+def delay(due_date: dt.date, fully_paid: dt.date | None) -> int | None:
+    """Days from the due date to the full payment (negative: paid early; None: not yet)."""
+    return None if fully_paid is None else (fully_paid - due_date).days
 
 
 @dataclass(frozen=True)
@@ -57,8 +63,7 @@ class AssessmentTimeliness:
 
     @property
     def delay(self) -> int | None:
-        """Days from the due date to the full payment (negative: paid early)."""
-        return None if self.fully_paid is None else (self.fully_paid - self.due_date).days
+        return delay(self.due_date, self.fully_paid)
 
     @property
     def paid_by_due(self) -> bool | None:
@@ -200,59 +205,21 @@ def _median(values: Sequence[int]) -> Decimal | None:
     return Decimal(statistics.median(sorted(values))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def _payment_days(
-    uow: UnitOfWork, years: Sequence[int], as_of: dt.date, directorates: Sequence[str] | None
-) -> dict[tuple[str, str], list[tuple[dt.date, str, Decimal]]]:
-    """(organisation, reference) -> [(day, currency, paid that day)] in date order, for the
-    assessments of ``years``: payments dated on or before ``as_of`` on their commitments."""
-    cond: list[Any] = [Assessment.fiscal_year.in_(list(years)), Payment.entry_date <= as_of]
-    if directorates is not None:
-        cond.append(Organisation.directorate_code.in_(list(directorates)))
-    rows = uow.session.execute(
-        select(Organisation.code, Assessment.reference, Payment.entry_date, Payment.currency,
-               type_coerce(func.sum(Payment.amount), Money))
-        .select_from(Payment)
-        .join(Commitment, Commitment.id == Payment.commitment_id)
-        .join(Assessment, Assessment.id == Commitment.assessment_id)
-        .join(Organisation, Organisation.id == Assessment.organisation_id)
-        .where(*cond)
-        .group_by(Organisation.code, Assessment.reference, Payment.entry_date, Payment.currency)
-        .order_by(Payment.entry_date)
-    )
-    out: dict[tuple[str, str], list[tuple[dt.date, str, Decimal]]] = defaultdict(list)
-    for code, ref, day, cur, amount in rows:
-        out[(code, ref)].append((day, cur, Decimal(amount)))
-    return out
-
-
-def _first_and_full(row: Call, days: list[tuple[dt.date, str, Decimal]]) -> tuple[Any, Any]:
-    """The first day something was paid, and the first day every currency line was paid."""
-    paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    first = full = None
-    for day, cur, amount in days:
-        paid[cur] += amount
-        if first is None and amount > 0:
-            first = day
-        settled = all(paid[c] >= v for c, v in row.lines.items() if v > 0)
-        full = (full or day) if settled else None  # a reversal may reopen it
-    if not any(v > 0 for v in row.lines.values()):
-        full = None
-    return first, full
-
-
 def assessment_timeliness(
     uow: UnitOfWork, years: Sequence[int], *, as_of: dt.date, directorates: Sequence[str] | None = None
 ) -> list[AssessmentTimeliness]:
     """Every live assessment of ``years`` received by ``as_of`` (credits returned left aside),
-    with its first and full payment as of ``as_of``."""
+    with its first and full payment as of ``as_of`` (:func:`settlement.paid_as_of`)."""
     rows = [r for r in calls(uow, years, as_of=as_of, directorates=directorates)
             if any(v > 0 for v in r.lines.values())]
-    days = _payment_days(uow, years, as_of, directorates) if rows else {}
+    paid = {(p.organisation, p.reference): p
+            for p in settlement.paid_as_of(uow.session, years, as_of=as_of, directorates=directorates)} if rows else {}
     out = []
     for r in rows:
-        first, full = _first_and_full(r, days.get((r.organisation, r.reference), []))
+        p = paid.get((r.organisation, r.reference))
         out.append(AssessmentTimeliness(r.organisation, r.directorate, r.reference, r.fiscal_year, r.received,
-                                        r.due_date, r.eur, first, full, as_of))
+                                        r.due_date, r.eur, p.first_paid if p else None,
+                                        p.fully_paid if p else None, as_of))
     return out
 
 
@@ -296,19 +263,17 @@ def timeliness(
 def median_delays(
     uow: UnitOfWork, year: int, *, as_of: dt.date, directorates: Sequence[str] | None = None
 ) -> dict[str, int]:
-    """Per organisation, the median delay in days (due date to full payment, rounded half up)
-    of its assessments of the three years before ``year`` paid in full by ``as_of``.
-    Organisations with none are left out (the outlook then takes the due date).
+    """Per organisation, the median delay in days (:func:`delay`, rounded half up) of its
+    assessments of the three years before ``year`` paid in full by ``as_of``. Organisations
+    with none are left out (the outlook then takes the due date).
 
-    The three-year window is the outlook's rule (an organisation's recent habit; an older
-    year's practice does not count) and bounds the read: on a 1,000,000-entry ledger it is
-    30,000 calls and 100,000 payment days, walked once by :func:`assessment_timeliness` (the
-    one definition of "paid in full"). Computing the walk in SQL (window functions over the
-    running sums) was tried: on SQLite it cost as much as the walk and made the timeliness
-    page slower, so the walk stays in Python."""
+    The three-year window is the outlook's rule: an organisation's recent habit; an older
+    year's practice does not count."""
     per: dict[str, list[int]] = defaultdict(list)
-    for a in assessment_timeliness(uow, [year - 3, year - 2, year - 1], as_of=as_of, directorates=directorates):
-        if a.delay is not None:
-            per[a.organisation].append(a.delay)
+    for p in settlement.paid_as_of(uow.session, [year - 3, year - 2, year - 1], as_of=as_of,
+                                   directorates=directorates):
+        days = delay(p.due_date, p.fully_paid)
+        if days is not None:
+            per[p.organisation].append(days)
     return {org: int(Decimal(statistics.median(sorted(v))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
             for org, v in per.items()}

@@ -29,7 +29,7 @@ def upgrade() -> None:
     from budget.services import balances
 
     session = Session(bind=op.get_bind())
-    balances.rebuild(session)
+    balances.rebuild(session, ("open_items", "totals"))
     session.flush()
 
 
