@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 
 from budget.ledger.models import (
+    Assessment,
     BasicAllocation,
     Commitment,
     OpenCommitmentItem,
@@ -46,6 +47,8 @@ class OpenCommitment(OpenAmounts):
     committed_eur: Decimal
     paid_eur: Decimal
     rate: Decimal
+    assessment_reference: str | None = None  # the assessment it pays, if linked
+    due_date: dt.date | None = None  # that assessment's due date
 
     @property
     def open_eur_booked(self) -> Decimal:
@@ -129,18 +132,20 @@ def open_commitments_of(
                Commitment.currency, type_coerce(sums.c.committed, Money),
                type_coerce(sums.c.committed_eur, Money), Commitment.rate,
                Organisation.code, Organisation.name, Organisation.directorate_code,
-               BasicAllocation.code, type_coerce(sums.c.paid, Money), type_coerce(sums.c.paid_eur, Money))
+               BasicAllocation.code, type_coerce(sums.c.paid, Money), type_coerce(sums.c.paid_eur, Money),
+               Assessment.reference, Assessment.due_date)
         .select_from(sums)
         .join(Commitment, Commitment.id == sums.c.commitment_id)
         .join(Organisation, Organisation.id == Commitment.organisation_id)
         .join(BasicAllocation, BasicAllocation.id == Commitment.ab_id)
+        .outerjoin(Assessment, Assessment.id == Commitment.assessment_id)
         .where(*cond)
     )
     if limit is not None:
         stmt = stmt.order_by((sums.c.committed_eur - sums.c.paid_eur).desc(), Commitment.reference).limit(limit)
     out = []
     for (ref, day, fy, cur, committed, committed_eur, rate, ocode, oname, dcode, ab,
-         paid, paid_eur) in s.execute(stmt):
+         paid, paid_eur, aref, due) in s.execute(stmt):
         committed, settled = as_decimal(committed), as_decimal(paid)
         if committed - settled == 0:
             continue
@@ -149,6 +154,7 @@ def open_commitments_of(
             organisation=ocode, organisation_name=oname, directorate=dcode, ab=ab,
             currency=cur, committed=committed, paid=settled,
             committed_eur=as_decimal(committed_eur), paid_eur=as_decimal(paid_eur), rate=rate,
+            assessment_reference=aref, due_date=due,
         ))
     out.sort(key=lambda o: (-o.open_eur, o.reference))
     return out

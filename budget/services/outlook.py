@@ -29,10 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
 from budget.errors import ValidationError
-from budget.ledger.models import Assessment, Commitment
 from budget.money import ZERO, json_amount, ratio, to_eur
 from budget.services import fx, timeliness, views
 from budget.uow import UnitOfWork
@@ -225,21 +222,6 @@ class _Rates:
                 to_eur(amount, currency, r * (1 + self.sensitivity)))
 
 
-def _commitment_links(uow: UnitOfWork, references: Sequence[str]) -> dict[str, tuple[str, dt.date]]:
-    """Commitment reference -> (linked assessment's reference, its due date)."""
-    out: dict[str, tuple[str, dt.date]] = {}
-    refs = list(references)
-    for start in range(0, len(refs), 1000):
-        rows = uow.session.execute(
-            select(Commitment.reference, Assessment.reference, Assessment.due_date)
-            .join(Assessment, Assessment.id == Commitment.assessment_id)
-            .where(Commitment.reference.in_(refs[start:start + 1000]))
-        )
-        for cref, aref, due in rows:
-            out[cref] = (aref, due)
-    return out
-
-
 @dataclass
 class _Builder:
     uow: UnitOfWork
@@ -281,11 +263,10 @@ def _open_commitment_parts(b: _Builder, directorates: Sequence[str] | None) -> d
     """Payments expected on open commitments; returns what they hold per (org, assessment, currency)."""
     held: dict[tuple[str, str, str], Decimal] = defaultdict(lambda: ZERO)
     b.commitments = views.open_commitments(b.uow, as_of=b.as_of, directorates=directorates)
-    links = _commitment_links(b.uow, [c.reference for c in b.commitments])
     for c in sorted(b.commitments, key=lambda c: c.reference):
         if c.open <= 0:
             continue
-        aref, due = links.get(c.reference, (None, c.entry_date))
+        aref, due = c.assessment_reference, c.due_date or c.entry_date
         if aref is not None:
             held[(c.organisation, aref, c.currency)] += c.open
         day, basis = b.pay_day(c.organisation, due)
