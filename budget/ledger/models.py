@@ -216,7 +216,12 @@ class AssessmentLine(Base):
     """
 
     __tablename__ = "assessment_line"
-    __table_args__ = (UniqueConstraint("assessment_id", "currency"),)
+    # Credits returned are a few lines among all the years' calls: a partial index finds them.
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "currency"),
+        Index("ix_assessment_line_credit", "assessment_id", sqlite_where=text("amount < 0"),
+              postgresql_where=text("amount < 0")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
