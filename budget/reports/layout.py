@@ -114,7 +114,7 @@ def _status(key: str, lang: str) -> str:
     return t(f"st_{key}", lang)
 
 
-def _selection(
+def selection(
     highlight: Highlight | None, every: Sequence[Any], sheet: str, rank_label: str, lang: str
 ) -> tuple[Sequence[Any], Others | None, tuple[str, ...]]:
     """The lines a long list shows: all of them in the workbook (no ``highlight``); in the
@@ -144,7 +144,7 @@ def sections(report: MonthlyReport, lang: str = "en", *, pdf: bool = False) -> l
 
     every = [*head_sections(report, lang),
              *list_sections(report.lists, report.highlights if pdf else None, lang),
-             *analysis_sections(report, lang), *tail_sections(report, lang)]
+             *analysis_sections(report, lang, pdf=pdf), *tail_sections(report, lang)]
     return sorted(every, key=lambda s: SECTION_KEYS.index(s.key))
 
 
@@ -251,7 +251,7 @@ def list_sections(lists: MonthLists, highlights: Highlights | None = None, lang:
     hl = highlights
     out: list[Section] = []
 
-    lines, others, notes = _selection(None if hl is None else hl.payments, lists.payments, L("sh_payments"),
+    lines, others, notes = selection(None if hl is None else hl.payments, lists.payments, L("sh_payments"),
                                       L("amount_eur"), lang)
     out.append(Section(
         "payments", L("sec_payments"), L("sh_payments"),
@@ -273,7 +273,7 @@ def list_sections(lists: MonthLists, highlights: Highlights | None = None, lang:
         _tot(lists.payments_total, "amount_eur"), others=others, notes=notes,
     ))
 
-    lines, others, notes = _selection(None if hl is None else hl.open_commitments, lists.open_commitments,
+    lines, others, notes = selection(None if hl is None else hl.open_commitments, lists.open_commitments,
                                       L("sh_open"), L("open_eur"), lang)
     out.append(Section(
         "open", L("sec_open"), L("sh_open"),
@@ -309,7 +309,7 @@ def list_sections(lists: MonthLists, highlights: Highlights | None = None, lang:
          "outstanding_eur": lists.ageing_total["outstanding_eur"]},
     ))
 
-    lines, others, notes = _selection(None if hl is None else hl.overdue, lists.overdue, L("sh_overdue"),
+    lines, others, notes = selection(None if hl is None else hl.overdue, lists.overdue, L("sh_overdue"),
                                       L("outstanding_eur"), lang)
     out.append(Section(
         "overdue", L("sec_overdue"), L("sh_overdue"),
@@ -335,7 +335,7 @@ def list_sections(lists: MonthLists, highlights: Highlights | None = None, lang:
     for key, every, total, highlight in (
             ("fx_month", lists.fx_month, lists.fx_month_total, None if hl is None else hl.fx_month),
             ("fx_year", lists.fx_year, lists.fx_year_total, None if hl is None else hl.fx_year)):
-        lines, others, notes = _selection(highlight, every, L(f"sh_{key}"),
+        lines, others, notes = selection(highlight, every, L(f"sh_{key}"),
                                           L("gain_eur"), lang)
         out.append(Section(
             key, L(f"sec_{key}"), L(f"sh_{key}"),

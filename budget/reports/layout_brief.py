@@ -22,16 +22,16 @@ def _section(b: Brief, key: str, columns: tuple[Column, ...], rows: list[tuple[A
                    {c.key: totals.get(c.key) for c in columns if c.total == "sum"}, notes=notes)
 
 
-def analysis_sections(report: MonthlyReport, lang: str = "en") -> list[Section]:
+def analysis_sections(report: MonthlyReport, lang: str = "en", *, pdf: bool = False) -> list[Section]:
     """The analyses' tables in reading order (keys in :data:`layout.SECTION_KEYS`), then the
-    year-end outlook's (:mod:`budget.reports.layout_outlook`)."""
+    year-end outlook's (:mod:`budget.reports.layout_outlook`; ``pdf``: its long list capped)."""
     b = report.brief
     if b is None:
-        return outlook_sections(report, lang)
+        return outlook_sections(report, lang, pdf=pdf)
     return [credits_make_up(b, "commitment", lang), credits_make_up(b, "payment", lang),
             month_by_ab(b, lang), not_committed(b, lang),
             due_soon(b, lang), arrears_compared(b, lang), sensitivity(b, lang),
-            *outlook_sections(report, lang)]
+            *outlook_sections(report, lang, pdf=pdf)]
 
 
 def credits_make_up(b: Brief, credit_type: str, lang: str) -> Section:

@@ -13,17 +13,20 @@ from typing import Any
 
 from budget.reports import i18n
 from budget.reports.i18n import month_name, t
-from budget.reports.layout import Column, Section, fx_legend
-from budget.reports.monthly import MonthlyReport
+from budget.reports.layout import Column, Section, fx_legend, selection
+from budget.reports.monthly import Highlight, MonthlyReport
 from budget.reports.outlook_pack import PackOutlook
 
 
-def outlook_sections(report: MonthlyReport, lang: str = "en") -> list[Section]:
-    """The outlook's tables in reading order (keys in :data:`layout.SECTION_KEYS`)."""
+def outlook_sections(report: MonthlyReport, lang: str = "en", *, pdf: bool = False) -> list[Section]:
+    """The outlook's tables in reading order (keys in :data:`layout.SECTION_KEYS`); ``pdf``: the
+    credit needs hold the largest adjustments and a line for the others (the workbook: all)."""
     o = report.outlook
     if o is None:
         return []
-    return [by_ab(o, lang), cash_plan(o, report.header.year, lang), credit_needs(o, lang), timeliness(o, lang)]
+    top = report.highlights.credit_needs if pdf else None
+    return [by_ab(o, lang), cash_plan(o, report.header.year, lang), credit_needs(o, lang, top),
+            timeliness(o, lang)]
 
 
 def _unavailable(o: PackOutlook, lang: str) -> tuple[str, ...]:
@@ -87,9 +90,9 @@ def cash_plan(o: PackOutlook, year: int, lang: str) -> Section:
                    dict(o.cash_plan_total) if o.available else None, notes=_unavailable(o, lang))
 
 
-def credit_needs(o: PackOutlook, lang: str) -> Section:
+def credit_needs(o: PackOutlook, lang: str, top: Highlight | None = None) -> Section:
     """Each open foreign-currency call re-estimated at the day's rate; the adjustment is a
-    loss (more EUR) when positive."""
+    loss (more EUR) when positive. With ``top`` (the PDF), the largest adjustments only."""
     L = lambda key: t(key, lang)  # noqa: E731
     cols = (Column("organisation", L("organisation"), "code", 11),
             Column("reference", L("reference"), "code", 16),
@@ -100,11 +103,12 @@ def credit_needs(o: PackOutlook, lang: str) -> Section:
             Column("rate", L("rate"), "rate", 8),
             Column("needed_eur", L("ol_needed_eur"), "amount", 15, "sum"),
             Column("adjustment", L("ol_adjustment"), "amount", 16, "sum", fx="loss"))
+    lines, others, top_note = selection(top, o.credit_needs, L("sh_credit_needs"), L("ol_adjustment"), lang)
     rows = [(n.organisation, n.reference, L(f"ol_source_{n.source}"), n.currency, n.open, n.committed_eur, n.rate,
-             n.needed_eur, n.adjustment) for n in o.credit_needs]
-    notes = _unavailable(o, lang) or (L("ol_needs_note"), fx_legend(lang))
+             n.needed_eur, n.adjustment) for n in lines]
+    notes = _unavailable(o, lang) or (L("ol_needs_note"), *top_note, fx_legend(lang))
     return Section("credit_needs", L("sec_credit_needs"), L("sh_credit_needs"), cols, rows,
-                   dict(o.credit_needs_total), notes=notes)
+                   dict(o.credit_needs_total), others=others, notes=notes)
 
 
 def timeliness(o: PackOutlook, lang: str) -> Section:

@@ -250,6 +250,8 @@ class Highlights:
     overdue: Highlight
     fx_month: Highlight
     fx_year: Highlight
+    #: The outlook's credit needs, largest adjustment first (None: no outlook in the report).
+    credit_needs: Highlight | None = None
 
 
 @dataclass(frozen=True)
@@ -413,6 +415,7 @@ def build_monthly(
     brief = build_brief(uow, year, mon, end, scope, by_ab=by_ab, by_org=by_org, arrears_now=arrears,
                         exposure_now=lists.exposure, previous_totals=previous_ex.totals,
                         open_total=lists.open_commitments_total["open_eur"] or ZERO)
+    outlook = build_outlook(uow, year, end, scope)
     # Last year's overdue on the same day is read for page 1: the summary shows it too.
     overdue_then = next(x.previous for x in brief.headline if x.key == "overdue_total")
     previous = replace(_figures(uow, year - 1, last_end, scope, ex=previous_ex), overdue_eur=overdue_then)
@@ -476,10 +479,11 @@ def build_monthly(
             overdue=highlight(lists.overdue, lists.overdue_total, "outstanding_eur", top),
             fx_month=highlight(lists.fx_month, lists.fx_month_total, "gain_eur", top),
             fx_year=highlight(lists.fx_year, lists.fx_year_total, "gain_eur", top),
+            credit_needs=highlight(outlook.credit_needs, Totals(outlook.credit_needs_total), "adjustment", top),
         ),
         fingerprint="",
         brief=brief,
-        outlook=build_outlook(uow, year, end, scope),
+        outlook=outlook,
     )
     return _with_fingerprint(report)
 

@@ -152,3 +152,23 @@ def test_the_exposure_and_the_credit_needs_mark_their_fx_columns(report):
     assert secs["fx_year"].columns[secs["fx_year"].column_index("gain_eur")].fx == "gain"
     assert secs["credit_needs"].columns[secs["credit_needs"].column_index("adjustment")].fx == "loss"
     assert dataclasses.replace(secs["exposure"].columns[0]).fx is None
+
+
+def test_the_pdf_prints_the_largest_credit_needs_and_sums_the_others_the_workbook_all(ledger):
+    seed_report_ledger(ledger.factory)
+    report = monthly_report(ledger.factory, MONTH, top=1)
+    needs = report.outlook.credit_needs
+    assert len(needs) >= 2
+    capped = {s.key: s for s in sections(report, pdf=True)}["credit_needs"]
+    largest = max(needs, key=lambda n: abs(n.adjustment))
+    assert [r[-1] for r in capped.rows] == [largest.adjustment]
+    assert capped.others is not None
+    others = capped.others.values
+    totals = dict(report.outlook.credit_needs_total)
+    assert largest.adjustment + others["adjustment"] == totals["adjustment"]
+    assert largest.needed_eur + others["needed_eur"] == totals["needed_eur"]
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(render(report, ("pdf",))["pdf"])).pages)
+                    .split())
+    assert f"and {len(needs) - 1} more line" in text
+    every = {s.key: s for s in sections(report)}["credit_needs"]
+    assert len(every.rows) == len(needs) and every.others is None

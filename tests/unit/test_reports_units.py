@@ -196,8 +196,8 @@ def test_pdf_text_cells_are_plain_strings_when_they_fit_and_escaped_paragraphs_w
     (4, "nl", "… en 1 andere regel, EUR 0,01,"),
 ])
 def test_the_pdf_line_for_the_others_counts_them_in_the_singular_or_the_plural(top, lang, expected):
-    from budget.reports.layout import _selection
+    from budget.reports.layout import selection
 
     capped = highlight(_LINES, _total(_LINES), "eur", top)
-    _, others, _ = _selection(capped, _LINES, "Sheet", "EUR", lang)
+    _, others, _ = selection(capped, _LINES, "Sheet", "EUR", lang)
     assert others is not None and others.label.startswith(expected), others.label
