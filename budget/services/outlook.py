@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from budget import bounds
 from budget.errors import ValidationError
 from budget.money import ZERO, json_amount, ratio, to_eur
 from budget.services import fx, timeliness, views
@@ -204,6 +205,7 @@ class _Rates:
 
     def __init__(self, uow: UnitOfWork, as_of: dt.date, given: Mapping[str, Decimal], sensitivity: Decimal):
         self.uow, self.as_of, self.sensitivity = uow, as_of, sensitivity
+        self.limit = bounds.max_amount()  # read once: three conversions per part
         self.used: dict[str, RateUsed] = {
             c: RateUsed(c, fx.plausible_rate(uow, c, r, as_of), "given") for c, r in given.items() if c != "EUR"}
 
@@ -217,9 +219,10 @@ class _Rates:
         """EUR at the rate, with the euro weaker and stronger by the sensitivity."""
         if currency == "EUR":
             return amount, amount, amount
-        r = self.rate(currency)
-        return (to_eur(amount, currency, r), to_eur(amount, currency, r * (1 - self.sensitivity)),
-                to_eur(amount, currency, r * (1 + self.sensitivity)))
+        r, limit = self.rate(currency), self.limit
+        return (to_eur(amount, currency, r, limit=limit),
+                to_eur(amount, currency, r * (1 - self.sensitivity), limit=limit),
+                to_eur(amount, currency, r * (1 + self.sensitivity), limit=limit))
 
 
 @dataclass
