@@ -121,13 +121,20 @@ def _flatten(value: Any, path: str, out: dict[str, Any]) -> None:
         out[path] = value
 
 
+def added_since(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
+    """The report's parts (top-level keys of :func:`figures_of`) that ``before`` does not
+    hold: added to the report by a later version of the software than the pack's."""
+    return tuple(sorted(k for k in after if k not in before))
+
+
 def compare(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[Change, ...]:
     """The figures that differ between two :func:`figures_of`: a line present on one side
-    only is one change (the whole line); a line on both sides gives one change per field."""
+    only is one change (the whole line); a line on both sides gives one change per field.
+    The parts :func:`added_since` ``before`` are not compared (it has no figure of them)."""
     old: dict[str, Any] = {}
     new: dict[str, Any] = {}
     _flatten(dict(before), "", old)
-    _flatten(dict(after), "", new)
+    _flatten({k: v for k, v in after.items() if k in before}, "", new)
     changes: list[Change] = []
     for path in [*old, *(p for p in new if p not in old)]:
         a, b = old.get(path), new.get(path)
@@ -241,15 +248,19 @@ class Verification:
     pack: Pack
     fingerprint: str
     changes: tuple[Change, ...]
+    #: Parts of the report added since the pack was frozen (not compared: it has no figure of them).
+    added: tuple[str, ...] = ()
 
     @property
     def unchanged(self) -> bool:
-        return self.fingerprint == self.pack.fingerprint and not self.changes
+        """Every figure the pack holds is what the ledger gives now (the fingerprint then
+        matches too, unless the report has gained parts since)."""
+        return not self.changes and (self.fingerprint == self.pack.fingerprint or bool(self.added))
 
     def to_json(self) -> dict[str, Any]:
         return {"pack": self.pack.to_json(), "unchanged": self.unchanged,
                 "fingerprint_frozen": self.pack.fingerprint, "fingerprint_now": self.fingerprint,
-                "changes": [c.to_json() for c in self.changes]}
+                "changes": [c.to_json() for c in self.changes], "added_since_frozen": list(self.added)}
 
 
 def verify(session_factory: sessionmaker[Session], pack: Pack, *, user: str = "report") -> Verification:
@@ -259,4 +270,5 @@ def verify(session_factory: sessionmaker[Session], pack: Pack, *, user: str = "r
     # The names are in the pack's language, as in the files that were frozen.
     report = monthly_report(session_factory, pack.period, directorates=pack.directorates, user=user,
                             lang=pack.lang)
-    return Verification(pack, report.fingerprint, compare(before, figures_of(report)))
+    after = figures_of(report)
+    return Verification(pack, report.fingerprint, compare(before, after), added_since(before, after))

@@ -274,6 +274,10 @@ def _echo_verdict(result: Any) -> None:
     click.echo(f"pack {pack.id}: {pack.period} ({_scope_text(pack)}, {pack.lang}), frozen "
                f"{pack.frozen_at:%Y-%m-%d %H:%M} UTC by {pack.frozen_by}"
                + (f", superseded by pack {pack.superseded_by}" if pack.superseded_by else ""))
+    if result.unchanged and result.added:
+        click.echo(f"unchanged: every figure the pack holds is what the ledger gives; added to the report "
+                   f"since it was frozen, not compared: {', '.join(result.added)}")
+        return
     if result.unchanged:
         click.echo(f"unchanged: the ledger gives the same figures (fingerprint {pack.fingerprint})")
         return

@@ -112,6 +112,8 @@ def show_verdict(result: archive.Verification) -> None:
     pack = result.pack
     if result.unchanged:
         st.success(c.t("reports_page.unchanged", id=pack.id, value=pack.fingerprint), icon=":material/verified:")
+        if result.added:
+            st.caption(c.t("reports_page.added_since", parts=", ".join(result.added)))
         return
     st.warning(c.t("reports_page.changed", id=pack.id, n=len(result.changes)), icon=":material/difference:")
     if not result.changes:

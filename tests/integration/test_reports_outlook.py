@@ -172,3 +172,30 @@ def test_the_pdf_prints_the_largest_credit_needs_and_sums_the_others_the_workboo
     assert f"and {len(needs) - 1} more line" in text
     every = {s.key: s for s in sections(report)}["credit_needs"]
     assert len(every.rows) == len(needs) and every.others is None
+
+
+def test_a_pack_frozen_before_the_outlook_verifies_unchanged_with_the_outlook_named_as_added(ledger, report):
+    import json
+
+    from budget.services import report_archive
+    from budget.services.report_archive import PackFile, PackInput
+
+    older = {k: v for k, v in archive.figures_of(report).items() if k != "outlook"}
+    data = PackInput(period=report.period, directorates=None, lang="en", fingerprint="0" * 64,
+                     figures=json.dumps(older), generated_at=dt.datetime(Y, 11, 3, 9, 0),
+                     files=(PackFile("pdf", "r.pdf", "a" * 64, 10), PackFile("xlsx", "r.xlsx", "b" * 64, 20)))
+    with UnitOfWork(ledger.factory, user="t", channel="test") as uow:
+        pack_id = report_archive.record_pack(uow, data, None).id
+        uow.commit()
+    with UnitOfWork(ledger.factory, user="t", channel="test", write=False) as uow:
+        pack = report_archive.pack(uow, pack_id)
+    result = archive.verify(ledger.factory, pack)
+    assert result.unchanged and result.changes == () and result.added == ("outlook",)
+    assert result.to_json()["added_since_frozen"] == ["outlook"]
+    with UnitOfWork(ledger.factory, user="t", channel="test") as uow:
+        record_payment(uow, "PAY-LATE-UNESCO", f"ENG-{Y}-UNESCO-CHF", entry_date=dt.date(Y, 10, 30),
+                       amount="1000.00")
+        uow.commit()
+    result = archive.verify(ledger.factory, pack)
+    assert not result.unchanged and result.changes
+    assert not any(c.figure.startswith("outlook") for c in result.changes)
