@@ -120,26 +120,53 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
 
 
 @pytest.fixture(scope="session")
-def pg_engine() -> Iterator[Engine]:
+def pg_admin() -> Iterator[Engine]:
+    """The test server's maintenance connection (creates and drops the tests' databases)."""
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
     admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
                           if PG_URL.startswith("postgresql://") else PG_URL,
                           isolation_level="AUTOCOMMIT")
-    # The process id keeps two pytest runs on one shared server (several developers, or a
-    # developer and CI) from dropping and truncating each other's database mid-test.
-    name = f"budget_test_{_worker()}_{os.getpid()}"
+    yield admin
+    admin.dispose()
+
+
+def _pg_database(admin: Engine, name: str, template: str | None = None) -> Engine:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin.url.set(database=name)
-    engine = make_engine(url.render_as_string(hide_password=False))
-    upgrade(engine)
-    yield engine
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    return make_engine(admin.url.set(database=name).render_as_string(hide_password=False))
+
+
+def _drop_pg_database(admin: Engine, engine: Engine) -> None:
     engine.dispose()
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{engine.url.database}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_engine(pg_admin: Engine) -> Iterator[Engine]:
+    # The process id keeps two pytest runs on one shared server (several developers, or a
+    # developer and CI) from dropping and truncating each other's database mid-test.
+    engine = _pg_database(pg_admin, f"budget_test_{_worker()}_{os.getpid()}")
+    upgrade(engine)
+    yield engine
+    _drop_pg_database(pg_admin, engine)
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_admin: Engine) -> Iterator[str]:
+    """A PostgreSQL database holding the demo ledger, loaded once per session and worker:
+    each demo test gets a copy (``CREATE DATABASE ... TEMPLATE``, a tenth of a second; the
+    load takes seconds), as the SQLite tests copy :func:`demo_template`'s file."""
+    from budget.demo import load_demo
+
+    engine = _pg_database(pg_admin, f"budget_demo_{_worker()}_{os.getpid()}")
+    upgrade(engine)
+    load_demo(make_session_factory(engine), today=DEMO_TODAY)
+    engine.dispose()  # a template database takes no other connection while it is copied
+    yield str(engine.url.database)
+    _drop_pg_database(pg_admin, engine)
 
 
 def _truncate_pg(engine: Engine) -> None:
@@ -159,16 +186,19 @@ def _ledger(request: pytest.FixtureRequest, template: Path, folder: Path, demo: 
         _check_open_items(led)
         engine.dispose()
         return
-    engine = request.getfixturevalue("pg_engine")
-    _truncate_pg(engine)
+    if demo:
+        admin = request.getfixturevalue("pg_admin")
+        template = request.getfixturevalue("pg_demo_template")
+        engine = _pg_database(admin, f"{template}_{os.getpid()}_copy", template)
+    else:
+        engine = request.getfixturevalue("pg_engine")
+        _truncate_pg(engine)
     url = engine.url.render_as_string(hide_password=False)
     led = Ledger("postgresql", url, engine, make_session_factory(engine))
-    if demo:  # loaded per test on PostgreSQL (a template database would be one more mechanism)
-        from budget.demo import load_demo
-
-        load_demo(led.factory, today=DEMO_TODAY)
     yield led
     _check_open_items(led)
+    if demo:
+        _drop_pg_database(admin, engine)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from budget.demo import load_demo
 from budget.errors import NotFoundError, ValidationError
 from budget.ledger.models import AppSession, Commitment, Organisation, Payment, utcnow
 from budget.services import lookup, sessions, users
@@ -16,9 +15,8 @@ from budget.services.lookup import OutOfScopeError
 
 
 @pytest.fixture
-def demo(ledger):
-    load_demo(ledger.factory)
-    return ledger
+def demo(demo_ledger):
+    return demo_ledger
 
 
 def a_commitment(led, directorate: str) -> tuple[str, str]:
