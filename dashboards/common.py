@@ -544,7 +544,9 @@ def year_selector(key: str = "year", container: Any = None) -> int:
     default = this if this in years or not years else max(years)
     from dashboards import links  # the year of a link (deferred: links imports this module)
     links.seed(key, "year", links.one_of(options, links.year))
-    chosen = where.selectbox(t("common.year"), options, index=options.index(default), key=key)
+    # A default only for a new widget: one seeded from a link has its value in the session.
+    start = {} if key in st.session_state else {"index": options.index(default)}
+    chosen = where.selectbox(t("common.year"), options, key=key, **start)
     return links.published("year", int(chosen))
 
 
@@ -555,6 +557,6 @@ def as_of_selector(year: int, key: str = "as_of", container: Any = None) -> dt.d
     default = today if year == today.year else dt.date(year, 12, 31)
     from dashboards import links  # the as-of day of a link (deferred: links imports this module)
     links.seed_as_of(f"{key}-{year}", "as_of", year)
-    value = where.date_input(t("common.as_of"), value=default, key=f"{key}-{year}",
-                             format=input_date_format(lang()))
+    start = {} if f"{key}-{year}" in st.session_state else {"value": default}
+    value = where.date_input(t("common.as_of"), key=f"{key}-{year}", format=input_date_format(lang()), **start)
     return links.published("as_of", value if isinstance(value, dt.date) else default)

@@ -82,6 +82,12 @@ def no_errors(at: AppTest) -> None:
 
 
 def test_a_link_opens_an_organisation_with_its_year_day_and_filters(monkeypatch, demo_db, known):
+    from streamlit.elements.lib import policies
+
+    # Streamlit logs it once per process, for a widget given a default and a session value.
+    said: list[str] = []
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(policies._LOGGER, "warning", lambda msg, *args, **kw: said.append(msg % args))
     as_of = f"{YEAR}-06-30"
     at = opened(monkeypatch, demo_db, "organisations", org=known["org"], year=str(YEAR), as_of=as_of,
                 dirs="M2", status="", find="")
@@ -91,6 +97,7 @@ def test_a_link_opens_an_organisation_with_its_year_day_and_filters(monkeypatch,
     assert at.multiselect(key="org_dirs").value == ["M2"]
     assert at.selectbox(key="org_detail").value == known["org"]
     assert at.query_params["org"] == known["org"] and at.query_params["dirs"] == "M2"
+    assert not [m for m in said if "default value" in m], said
 
 
 def test_a_widget_changed_by_the_user_is_written_to_the_url_and_kept(monkeypatch, demo_db, known):
