@@ -27,7 +27,7 @@ from budget.errors import ValidationError
 from budget.money import ZERO, ratio
 from budget.reports.brief import Brief, build_brief
 from budget.reports.outlook_pack import PackOutlook, build_outlook
-from budget.services import periods, reference, status, views
+from budget.services import exchange, periods, reference, status, views
 from budget.services.names import display_name, name_book, renamed
 from budget.services.periods import PaymentLine
 from budget.services.status import payment_status
@@ -583,14 +583,8 @@ def highlight(lines: Sequence[Any], total: Totals, rank: str, top: int) -> Highl
 
 
 def _exposure_total(lines: Sequence[Exposure]) -> Totals:
-    # A currency without a rate has no EUR value now: the total of those columns is then
-    # unknown rather than silently short.
-    complete = all(x.eur_at_rate is not None for x in lines)
-    return Totals((
-        ("eur_booked", _sum(lines, "eur_booked")),
-        ("eur_at_rate", sum((x.eur_at_rate or ZERO for x in lines), ZERO) if complete else None),
-        ("difference", sum((x.difference or ZERO for x in lines), ZERO) if complete else None),
-    ))
+    t = exchange.exposure_totals(lines)
+    return Totals((("eur_booked", t.eur_booked), ("eur_at_rate", t.eur_at_rate), ("difference", t.difference)))
 
 
 # --------------------------------------------------------------------------- fingerprint

@@ -169,6 +169,24 @@ class Exposure:
                 "eur_at_rate": amount(self.eur_at_rate), "difference": amount(self.difference)}
 
 
+@dataclass(frozen=True)
+class ExposureTotals:
+    """The exposure's EUR columns added up. A currency without a rate of the day has no EUR
+    value now: the totals at the rate are then unknown (None) rather than silently short."""
+
+    eur_booked: Decimal
+    eur_at_rate: Decimal | None
+    difference: Decimal | None
+
+
+def exposure_totals(lines: Sequence[Exposure]) -> ExposureTotals:
+    complete = all(x.eur_at_rate is not None for x in lines)
+    return ExposureTotals(
+        sum((x.eur_booked for x in lines), ZERO),
+        sum((x.eur_at_rate or ZERO for x in lines), ZERO) if complete else None,
+        sum((x.difference or ZERO for x in lines), ZERO) if complete else None)
+
+
 def exposure(
     uow: UnitOfWork, *, as_of: dt.date | None = None, directorates: Sequence[str] | None = None
 ) -> list[Exposure]:

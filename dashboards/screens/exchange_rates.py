@@ -11,7 +11,6 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from budget.money import ZERO
 from budget.services import exchange, fx_history, views
 from dashboards import charts
 from dashboards import common as c
@@ -156,14 +155,18 @@ with c.guard():
                 c.t("col.rate_date"): e.rate_date, c.t("col.open_eur_now"): e.eur_at_rate,
                 c.t("col.difference"): e.difference,
             } for e in exp]),
-            latent=sum((e.difference for e in exp if e.difference is not None), ZERO))
+            totals=exchange.exposure_totals(exp))
 
     ex = c.derived(("fx_exposure", as_of), exposure)
     if ex is None:
         c.empty_state("fx.no_exposure")
     else:
-        st.metric(c.t("fx.latent"), c.fmt_amount(ex.latent, "EUR"))
-        c.money_table(ex.frame, amount_cols, key="fx_exp")
+        t = ex.totals
+        st.metric(c.t("fx.latent"), c.fmt_amount(t.difference, "EUR") if t.difference is not None
+                  else c.t("fx.no_rate"))
+        eur_cols = amount_cols[1:]  # the open amounts are in several currencies: no total
+        c.money_table(c.with_totals(ex.frame, eur_cols, given=dict(zip(
+            eur_cols, (t.eur_booked, t.eur_at_rate, t.difference), strict=True))), amount_cols, key="fx_exp")
         c.excel_download(ex.frame, f"exposure-{as_of}", amount_cols, key="fx_exp_xlsx")
         st.caption(c.t("fx.exposure_caption"))
         what_if_section()

@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from budget.ledger.db import make_engine, make_session_factory
 from budget.money import fmt
-from budget.services import organisation_status, users, views
+from budget.services import exchange, organisation_status, users, views
 from budget.uow import UnitOfWork
 from dashboards.common import CurrentUser, to_excel_bytes
 
@@ -283,6 +283,11 @@ def test_exchange_rates_page_equals_the_service(monkeypatch, demo_db, demo_facto
     df = table(at, "Open EUR as booked")
     assert [dec(v) for v in df["Open EUR as booked"]] == [e.eur_booked for e in exposure]
     assert [dec(v) for v in df["Open EUR at the day's rate"]] == [e.eur_at_rate for e in exposure]
+    total = table(at, "Open EUR as booked", with_totals=True).iloc[-1]
+    t = exchange.exposure_totals(exposure)
+    assert (dec(total["Open EUR as booked"]), dec(total["Open EUR at the day's rate"])) == (t.eur_booked,
+                                                                                            t.eur_at_rate)
+    assert metric(at, "Latent difference at the latest rates") == eur(t.difference)
 
 
 def test_a_viewer_limited_to_a_directorate_sees_only_its_organisations(monkeypatch, demo_db, demo_factory):
