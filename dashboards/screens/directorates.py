@@ -26,6 +26,8 @@ def summary() -> SimpleNamespace:
     rows = organisation_status.directorate_status(statuses, c.cached(views.directorates_list), scope, lang=c.lang())
     frame = c.frame(rows, {
         c.t("col.directorate"): lambda r: r.code,
+        # Second, narrow (the full name on hover): last, it went off the right edge at 1440 px.
+        c.t("col.name"): lambda r: r.name,
         c.t("col.committed"): lambda r: r.committed,
         c.t("col.paid"): lambda r: r.paid, c.t("col.open"): lambda r: r.open,
         c.t("col.paid_pct"): lambda r: None if r.paid_rate is None else float(r.paid_rate) * 100,
@@ -33,7 +35,6 @@ def summary() -> SimpleNamespace:
         c.t("col.paid_in_year"): lambda r: r.paid_in_year,
         c.t("col.assessed_eur"): lambda r: r.assessed_eur,
         c.t("col.organisations"): lambda r: r.organisations,
-        c.t("col.name"): lambda r: r.name,
     })
     labels = {k: c.t(f"status.{k}") for k in organisation_status.STATUSES}
     org_cols = {
@@ -78,8 +79,9 @@ with c.guard():
     codes = list(view.names)
     picked = drill.newly_selected("dir_table", c.money_table(
         view.shown, amount_cols, [c.t("col.paid_pct")], key="dir_table", on_select="rerun",
-        keys=[c.t("col.directorate")], names=[c.t("col.name")], name_width=80,
-        column_config={c.t("col.organisations"): st.column_config.NumberColumn(width=60)}), len(codes))
+        keys=[c.t("col.directorate")], names=[c.t("col.name")], name_width=90,
+        column_config={c.t("col.organisations"): st.column_config.NumberColumn(
+            c.t("col.organisations_short"), help=c.t("col.organisations"), width=50)}), len(codes))
     if picked is not None and codes[picked] in (view.with_data or codes):  # its organisations below
         st.session_state["dir_pick"] = codes[picked]
     c.excel_download(view.frame, f"directorates-{year}", amount_cols, key="dir_xlsx")
