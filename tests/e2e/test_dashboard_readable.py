@@ -112,7 +112,8 @@ def test_the_organisations_and_directorates_tables_end_with_totals_equal_to_the_
 
     at.switch_page("screens/directorates.py").run()
     (df,) = tables_with(at, "Organisations", "Overdue EUR")
-    assert list(df.columns[:6]) == ["Directorate", "Committed EUR", "Paid EUR", "Open EUR", "% paid",
+    # The name second, narrow: a directorate's code alone says little (its full name on hover).
+    assert list(df.columns[:7]) == ["Directorate", "Name", "Committed EUR", "Paid EUR", "Open EUR", "% paid",
                                     "Overdue EUR"]
     last = assert_totals_row_adds_up(df, ["Committed EUR", "Paid EUR", "Open EUR", "Overdue EUR",
                                           "Paid in year EUR"])
