@@ -102,7 +102,7 @@ def insert_columns(uow: UnitOfWork, model: type, columns: Mapping[str, Sequence[
             default = defaults[c.key]
             columns_values.append([proc(default) if proc is not None and default is not None else default] * n)
         elif proc is not None:
-            columns_values.append([None if v is None else proc(v) for v in given])
+            columns_values.append(_converted(given, proc))
         else:
             columns_values.append(given)
         names.append(c.name)
@@ -126,6 +126,22 @@ def insert_columns(uow: UnitOfWork, model: type, columns: Mapping[str, Sequence[
         ids = range(int(before or 0) + 1, int(conn.scalar(select(func.max(table.c.id))) or 0) + 1)
     uow.wrote(table.name, ids)
     return n
+
+
+def _converted(values: Sequence[Any], proc: Callable[[Any], Any]) -> list[Any]:
+    """``proc`` over ``values`` (None stays None); when the column holds few distinct
+    objects (a load's dates, rates, currencies), each is converted once.
+
+    Keyed by object, not by value: ``Decimal("1")`` and ``Decimal("1.0")`` are equal but
+    their texts differ.
+    """
+    sample = values[:1000]
+    if 2 * len(set(map(id, sample))) > len(sample):  # mostly distinct (amounts): at once
+        return [None if v is None else proc(v) for v in values]
+    ids = list(map(id, values))
+    distinct = dict(zip(ids, values, strict=True))
+    done = {key: None if v is None else proc(v) for key, v in distinct.items()}
+    return list(map(done.__getitem__, ids))
 
 
 def _column_defaults(uow: UnitOfWork, table: Table) -> dict[str, Any]:
