@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
-from operator import itemgetter, methodcaller
+from itertools import repeat
+from operator import is_, itemgetter, methodcaller
 from typing import Any
 
 from sqlalchemy import Table, and_, delete, func, or_, select
@@ -92,20 +94,23 @@ def insert_columns(uow: UnitOfWork, model: type, columns: Mapping[str, Sequence[
     dialect = conn.dialect
     defaults = _column_defaults(uow, table)
     names: list[str] = []
+    marks: list[str] = []
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
     columns_values: list[Sequence[Any]] = []
     for c in table.columns:
         if c.primary_key:
             continue
-        proc = _bind_processor(c.type, dialect)
-        given = columns.get(c.key)
-        if given is None:  # a constant: converted once
-            default = defaults[c.key]
-            columns_values.append([proc(default) if proc is not None and default is not None else default] * n)
-        elif proc is not None:
-            columns_values.append(_converted(given, proc))
-        else:
-            columns_values.append(given)
+        values = _column_values(c, columns.get(c.key), defaults[c.key], n, dialect)
+        # A value every row shares is written once in the statement when it needs no
+        # quoting rules (provenance, NULLs): fewer parameters for the driver to bind per row.
+        first = values[0]
+        literal = _literal(first) if first is values[-1] else None
+        if literal is not None and not all(map(is_, values, repeat(first))):
+            literal = None
+        if literal is None:
+            columns_values.append(values)
         names.append(c.name)
+        marks.append(literal or mark)
     ids: Sequence[int]
     if dialect.name == "postgresql":
         # Ids taken from the table's sequence first, so the unit of work knows its rows
@@ -114,18 +119,44 @@ def insert_columns(uow: UnitOfWork, model: type, columns: Mapping[str, Sequence[
                                 .select_from(func.generate_series(1, n))))
         columns_values.insert(0, ids)
         names.insert(0, "id")
+        marks.insert(0, mark)
     else:
         before = conn.scalar(select(func.coalesce(func.max(table.c.id), 0)))
-    params = list(zip(*columns_values, strict=True))
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    params = list(zip(*columns_values, strict=True)) if columns_values else [()] * n
     quoted = ", ".join(dialect.identifier_preparer.quote(k) for k in names)
-    sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join([mark] * len(names))})"
+    sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join(marks)})"
     conn.exec_driver_sql(sql, params)
     if dialect.name != "postgresql":
         # SQLite has one writer at a time: the rows above the previous highest id are these.
         ids = range(int(before or 0) + 1, int(conn.scalar(select(func.max(table.c.id))) or 0) + 1)
     uow.wrote(table.name, ids)
     return n
+
+
+def _column_values(column: Any, given: Sequence[Any] | None, default: Any, n: int, dialect: Any) -> list[Any]:
+    """What the driver takes for one column of ``n`` rows: the values given, else the
+    column's default (converted once), through the column type's bind processor."""
+    proc = _bind_processor(column.type, dialect)
+    if given is None:
+        return [proc(default) if proc is not None and default is not None else default] * n
+    return _converted(given, proc) if proc is not None else list(given)
+
+
+#: Texts that can stand in single quotes in SQL as they are (no quote, backslash, percent
+#: or parameter sign can occur in them).
+_PLAIN_TEXT = re.compile(r"[A-Za-z0-9 _.:-]{0,100}")
+
+
+def _literal(value: Any) -> str | None:
+    """SQL text for a value when writing it needs no quoting rules: NULL, an integer, a
+    plain text (:data:`_PLAIN_TEXT`); None for any other value (it is then bound)."""
+    if value is None:
+        return "NULL"
+    if value.__class__ is int:
+        return str(value)
+    if value.__class__ is str and _PLAIN_TEXT.fullmatch(value):
+        return f"'{value}'"
+    return None
 
 
 def _converted(values: Sequence[Any], proc: Callable[[Any], Any]) -> list[Any]:
