@@ -326,7 +326,10 @@ def _fast_chunk(buf: bytes, extent: _Extent, bound: bool) -> bool:
     extra = buf.count(b"<c") - cells
     if extra and extra != buf.count(b"<co") + buf.count(b"<cf") + buf.count(b"<cu") + buf.count(b"<ce"):
         return False
-    if _PREFIXED_CELL.search(buf) or _MALFORMED_REF.search(buf):
+    if _PREFIXED_CELL.search(buf):
+        return False
+    one_letter = _NOT_ONE_LETTER.search(buf) is None  # then well-formed, and one column letter
+    if not one_letter and _MALFORMED_REF.search(buf):
         return False
     if not cells:
         return True
@@ -336,7 +339,7 @@ def _fast_chunk(buf: bytes, extent: _Extent, bound: bool) -> bool:
         digits = buf[last + 8:last + 16].split(b'"', 1)[0] if last >= 0 else b""
         rows = max(extent.rows, int(digits) if digits.isdigit() else 0)
         if rows and not _below(rows).search(buf):
-            width = 3 if _THREE_LETTERS.search(buf) else 2 if _TWO_LETTERS.search(buf) else 1
+            width = 1 if one_letter else 3 if _THREE_LETTERS.search(buf) else 2 if _TWO_LETTERS.search(buf) else 1
             extent.rows, extent.cols = rows, max(extent.cols, (26, 702, EXCEL_COLUMNS)[width - 1])
             return True
     letters, numbers = zip(*_CELL_REF.findall(buf), strict=True)
@@ -346,6 +349,9 @@ def _fast_chunk(buf: bytes, extent: _Extent, bound: bool) -> bool:
 
 
 _MALFORMED_REF = re.compile(rb'<c r="(?![A-Z]{1,3}[0-9]{1,7}")')
+# Most sheets have 26 columns or fewer: one search finding no other reference settles both
+# the malformed and the width searches.
+_NOT_ONE_LETTER = re.compile(rb'<c r="(?![A-Z][0-9]{1,7}")')
 _TWO_LETTERS = re.compile(rb'<c r="[A-Z]{2}')
 _THREE_LETTERS = re.compile(rb'<c r="[A-Z]{3}')
 

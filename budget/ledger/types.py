@@ -26,11 +26,15 @@ class Money(TypeDecorator[Decimal]):
             return None
         if isinstance(value, float):
             raise TypeError("Money columns take Decimal or int, never float")
-        amount = Decimal(value)
-        scaled = amount.scaleb(2)
-        if scaled != scaled.to_integral_value():
+        # The exact fraction (no context rounding), cheaper than scaling a Decimal: a bulk
+        # load converts two amounts per row.
+        try:
+            numerator, denominator = (value if value.__class__ is Decimal else Decimal(value)).as_integer_ratio()
+        except (ValueError, OverflowError):
+            raise ValueError(f"amount {value} is not a finite number") from None
+        if 100 % denominator:
             raise ValueError(f"amount {value} has more than two decimals")
-        return int(scaled)
+        return numerator * (100 // denominator)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:

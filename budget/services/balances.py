@@ -43,9 +43,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    cast,
     delete,
-    extract,
     func,
     insert,
     literal,
@@ -75,6 +73,7 @@ from budget.ledger.models import (
     Payment,
     charged_year,
 )
+from budget.ledger.months import entry_month, entry_year
 from budget.ledger.types import Money
 from budget.services import settlement
 
@@ -580,11 +579,6 @@ def verify(session: Session) -> list[Difference]:
 # --------------------------------------------------------------------------- ledger totals
 
 
-def entry_month(day: Any) -> Any:
-    """The calendar month of a date column as ``yyyymm`` (202610), as ``ledger_total`` keys it."""
-    return cast(extract("year", day), Integer) * 100 + cast(extract("month", day), Integer)
-
-
 def total_sources(window: Any, skip: tuple[str, ...] = ()) -> list[Select[Any]]:
     """Per kind, the entries' sums grouped as in ``ledger_total``.
 
@@ -595,7 +589,7 @@ def total_sources(window: Any, skip: tuple[str, ...] = ()) -> list[Select[Any]]:
     of a date while it counts some). ``skip``: kinds left out.
     """
     zero = literal(0, Integer)
-    p_year = cast(extract("year", Payment.entry_date), Integer)
+    p_year = entry_year(Payment.entry_date)
     p_month = entry_month(Payment.entry_date)
 
     def grouped(fy: Any, kind: str, org: Any, ab: Any, cur: Any, month: Any,

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -76,9 +77,9 @@ def rate_on(uow: UnitOfWork, currency: str, on: dt.date) -> RateQuote:
     return usable_quote(cur, on, None if row is None else (row.rate, row.rate_date, row.source))
 
 
-@dataclass(frozen=True)
-class Conversion:
-    """An amount's EUR equivalent, with the rate used, its publication date and its source."""
+class Conversion(NamedTuple):
+    """An amount's EUR equivalent, with the rate used, its publication date and its source
+    (a named tuple: a bulk load makes one per row, and a tuple is the cheapest to make)."""
 
     eur: Decimal
     rate: Decimal

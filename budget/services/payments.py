@@ -32,7 +32,7 @@ from budget.errors import (
 from budget.ledger.models import Commitment, Payment
 from budget.money import fmt, money, normalise_currency, positive
 from budget.services import entries, fx
-from budget.services.bulk import closed_years, fast_insert, payment_keys, rate_book
+from budget.services.bulk import closed_years, insert_columns, payment_keys, rate_book
 from budget.services.positions import CHUNK, Position, positions
 from budget.uow import UnitOfWork
 
@@ -223,6 +223,11 @@ class BulkOutcome:
     exchange_differences: dict[str, Decimal] = field(default_factory=dict)
 
 
+#: The columns :func:`record_payment_columns` writes, in the order of its rows' items.
+_WRITTEN = ("reference", "entry_date", "commitment_id", "currency", "amount", "amount_eur", "rate", "rate_date",
+            "rate_source", "revision", "source_row", "source_sheet")
+
+
 def record_payment_columns(uow: UnitOfWork, cols: PaymentColumns, *, write: bool = True) -> BulkOutcome:
     """Record many payments with the rules of :func:`record_payment`, all or nothing.
 
@@ -246,7 +251,7 @@ def record_payment_columns(uow: UnitOfWork, cols: PaymentColumns, *, write: bool
             known[(currency, day)] = fx.known_rate(uow, currency, day)
         return fx.rate_within_band(currency, value, day, known[(currency, day)])
 
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     settled: list[tuple[str, dt.date, Position, Decimal]] = []
     credit_keys: set[tuple[int, str, int]] = set()
     seen: set[str] = set()
@@ -280,16 +285,13 @@ def record_payment_columns(uow: UnitOfWork, cols: PaymentColumns, *, write: bool
             settled.append((ref, day, pos, difference))
         pos.paid += value
         pos.paid_eur += conv.eur
-        rows.append({
-            "reference": ref, "entry_date": day, "commitment_id": pos.commitment_id,
-            "currency": cur, "amount": value, "amount_eur": conv.eur, "rate": conv.rate,
-            "rate_date": conv.rate_date, "rate_source": conv.source, "revision": revisions.get(ref, -1) + 1,
-            "reason": None, "reverses_id": None, "source_row": lines[i], "source_sheet": sheets[i],
-        })
+        rows.append((ref, day, pos.commitment_id, cur, value, conv.eur, conv.rate, conv.rate_date, conv.source,
+                     revisions.get(ref, -1) + 1, lines[i], sheets[i]))
     if out.problems or not write:
         return out
-    fast_insert(uow, Payment, rows)
-    out.written = len(rows)
+    # Rows are gathered as tuples (the cheapest object per row) and handed over as columns.
+    columns = dict(zip(_WRITTEN, map(list, zip(*rows, strict=True)), strict=True)) if rows else {}
+    out.written = insert_columns(uow, Payment, columns)
     uow.audit("record_payments", "payment", None, count=out.written)
     # Exchange differences: few (one per settled foreign-currency commitment), recorded by
     # the one-row rule with its availability handling, in the order of the payments.
