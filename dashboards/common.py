@@ -467,7 +467,15 @@ def _vega_lite(chart: Any) -> dict[str, Any]:
     import altair as alt
 
     with _ALTAIR_THEME, alt.theme.enable("none"):
-        return chart.to_dict()
+        spec: dict[str, Any] = chart.to_dict()
+    # Its datasets as the Arrow bytes Streamlit sends: given records, it converts them
+    # through a pandas frame on every rerun; given bytes, it passes them on.
+    if "datasets" in spec:
+        from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+
+        spec["datasets"] = {name: convert_anything_to_arrow_bytes(rows)
+                            for name, rows in spec["datasets"].items()}
+    return spec
 
 
 def chart(key: tuple[Any, ...], build: Callable[[], Any], *, container: Any = None) -> None:
