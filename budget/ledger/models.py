@@ -216,7 +216,13 @@ class AssessmentLine(Base):
     """
 
     __tablename__ = "assessment_line"
-    __table_args__ = (UniqueConstraint("assessment_id", "currency"),)
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "currency"),
+        # The credits returned (negative lines) are a handful in a ledger of any length:
+        # finding them must not read every line (see arrears._credit_cents).
+        Index("ix_assessment_line_credit", "assessment_id",
+              sqlite_where=text("amount < 0"), postgresql_where=text("amount < 0")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
