@@ -11,7 +11,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from budget.money import ZERO
+from budget.money import ZERO, fmt
 from budget.services import exchange, fx_history, views
 from dashboards import charts
 from dashboards import common as c
@@ -25,12 +25,13 @@ year, span = period_ui.period_bar("fx")
 as_of = span.end  # the exposure as of the period's end; realised differences in the period
 
 
-def rate_text(value: Decimal | None) -> str:
-    """A rate as the reader writes numbers (``1.0825`` / ``1,0825``), ``–`` when None."""
+def rate_text(value: Decimal | None, style: str | None = None) -> str:
+    """A rate as the reader writes numbers (``1.0825`` / ``1,0825``), ``–`` when None
+    (``style``: the amount style, when the caller has read it already)."""
     if value is None:
         return c.t("fx.no_rate")
     text = f"{value.normalize():f}"
-    return text.replace(".", ",") if c.amount_style() == "be" else text
+    return text.replace(".", ",") if (style or c.amount_style()) == "be" else text
 
 
 def rate_axis() -> alt.Axis:
@@ -45,16 +46,18 @@ def history_chart(currency: str, start: dt.date) -> alt.TopLevelMixin | None:
     points = c.cached(fx_history.rate_history, currency, start=start, end=as_of)
     if not points:
         return None
-    language = c.lang()
+    # Read once, not once per point: a year of a large ledger has thousands of commitments.
+    language, style = c.lang(), c.amount_style()
+    reference, commitment = c.t("fx.reference_rate"), c.t("fx.commitment_rate")
     rates = pd.DataFrame([{"day": p.rate_date.isoformat(), "rate": float(p.rate),
-                           "when": date_text(p.rate_date, language), "shown": rate_text(p.rate),
-                           "what": c.t("fx.reference_rate")} for p in points])
+                           "when": date_text(p.rate_date, language), "shown": rate_text(p.rate, style),
+                           "what": reference} for p in points])
     used = c.cached(fx_history.commitment_rates, currency, start=start, end=as_of, directorates=scope)
     booked = pd.DataFrame([{"day": u.entry_date.isoformat(), "rate": float(u.rate),
-                            "when": date_text(u.entry_date, language), "shown": rate_text(u.rate),
+                            "when": date_text(u.entry_date, language), "shown": rate_text(u.rate, style),
                             "reference": u.reference, "organisation": u.organisation,
-                            "amount": f"{currency} {c.fmt_amount(u.amount)}",
-                            "what": c.t("fx.commitment_rate")} for u in used])
+                            "amount": f"{currency} {fmt(u.amount, style)}",
+                            "what": commitment} for u in used])
     colours = alt.Scale(domain=[c.t("fx.reference_rate"), c.t("fx.commitment_rate")],
                         range=["#1f4e9a", "#e07b00"])
     x = alt.X("day:T", title=None, axis=charts.date_axis(language))
