@@ -463,19 +463,19 @@ _ALTAIR_THEME = threading.Lock()  # Altair's theme is global to the process
 
 
 def _vega_lite(chart: Any) -> dict[str, Any]:
-    """``chart``'s Vega-Lite spec, without Altair's default 300 px view (as ``st.altair_chart``)."""
-    import altair as alt
+    """``chart``'s Vega-Lite spec as ``st.altair_chart`` makes it: no default 300 px view,
+    and the datasets as the Arrow bytes Streamlit sends (given records, it would convert
+    them through a pandas frame on every rerun; given bytes, it passes them on)."""
+    try:
+        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+    except ImportError:  # another Streamlit: Altair's own spec, datasets as records
+        import altair as alt
 
-    with _ALTAIR_THEME, alt.theme.enable("none"):
-        spec: dict[str, Any] = chart.to_dict()
-    # Its datasets as the Arrow bytes Streamlit sends: given records, it converts them
-    # through a pandas frame on every rerun; given bytes, it passes them on.
-    if "datasets" in spec:
-        from streamlit.dataframe_util import convert_anything_to_arrow_bytes
-
-        spec["datasets"] = {name: convert_anything_to_arrow_bytes(rows)
-                            for name, rows in spec["datasets"].items()}
-    return spec
+        with _ALTAIR_THEME, alt.theme.enable("none"):
+            return chart.to_dict()  # type: ignore[no-any-return]
+    # Streamlit's conversion, which serialises the frames straight to Arrow (Altair's would
+    # turn them into records and validate every record against the schema first).
+    return dict(_convert_altair_to_vega_lite_spec(chart))
 
 
 def chart(key: tuple[Any, ...], build: Callable[[], Any], *, container: Any = None) -> None:
