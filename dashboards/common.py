@@ -27,8 +27,9 @@ Database
     ``cached(fn, *args, **kwargs)``
         ``fn(uow, *args, **kwargs)`` for a read function of the service layer, cached
         (``st.cache_resource``) on (database, function, arguments, ``views.data_version``,
-        read once per script run: ``start_run()``). Arguments must be hashable
-        (dates, strings, ints, tuples); pass ``directorates=c.scope()``. The result is
+        read once per script run: ``start_run()``). Arguments must be plain values (None,
+        numbers, strings, dates, Decimals, lists, sets, tuples or frozen dataclasses of them:
+        the key is their ``repr``); pass ``directorates=c.scope()``. The result is
         shared by every rerun and session (no copy): read it, never change it in place.
     ``after_write()``
         Clears every cached read (call it after each committed write); ``clear_caches()``

@@ -49,15 +49,17 @@ def history_chart(currency: str, start: dt.date) -> alt.TopLevelMixin | None:
     # Read once, not once per point: a year of a large ledger has thousands of commitments.
     language, style = c.lang(), c.amount_style()
     reference, commitment = c.t("fx.reference_rate"), c.t("fx.commitment_rate")
-    rates = pd.DataFrame([{"day": p.rate_date.isoformat(), "rate": float(p.rate),
-                           "when": date_text(p.rate_date, language), "shown": rate_text(p.rate, style),
-                           "what": reference} for p in points])
+    # Built column by column (c.frame): a frame of thousands of dicts costs twice as much.
+    rates = c.frame(points, {
+        "day": lambda p: p.rate_date.isoformat(), "rate": lambda p: float(p.rate),
+        "when": lambda p: date_text(p.rate_date, language), "shown": lambda p: rate_text(p.rate, style),
+        "what": lambda p: reference})
     used = c.cached(fx_history.commitment_rates, currency, start=start, end=as_of, directorates=scope)
-    booked = pd.DataFrame([{"day": u.entry_date.isoformat(), "rate": float(u.rate),
-                            "when": date_text(u.entry_date, language), "shown": rate_text(u.rate, style),
-                            "reference": u.reference, "organisation": u.organisation,
-                            "amount": f"{currency} {fmt(u.amount, style)}",
-                            "what": commitment} for u in used])
+    booked = c.frame(used, {
+        "day": lambda u: u.entry_date.isoformat(), "rate": lambda u: float(u.rate),
+        "when": lambda u: date_text(u.entry_date, language), "shown": lambda u: rate_text(u.rate, style),
+        "reference": lambda u: u.reference, "organisation": lambda u: u.organisation,
+        "amount": lambda u: f"{currency} {fmt(u.amount, style)}", "what": lambda u: commitment})
     colours = alt.Scale(domain=[c.t("fx.reference_rate"), c.t("fx.commitment_rate")],
                         range=["#1f4e9a", "#e07b00"])
     x = alt.X("day:T", title=None, axis=charts.date_axis(language))
