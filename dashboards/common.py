@@ -158,6 +158,8 @@ LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "nl": "Nederlan
 I18N_DIR = Path(__file__).resolve().parent / "i18n"
 #: The page scripts (not pages/: see app.py).
 SCREENS = Path(__file__).resolve().parent / "screens"
+#: The page icon (a local file: see app.py), read once per process.
+ICON = (Path(__file__).resolve().parent / "static" / "icon.png").read_bytes()
 #: Rows of a long list shown on screen (the Excel download always has them all): a grid
 #: of thousands of rows is unreadable and costs its Arrow conversion on every rerun.
 SHOWN_ROWS = 200
