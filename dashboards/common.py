@@ -175,7 +175,9 @@ T = TypeVar("T")
 def db_url() -> str:
     """The database URL the dashboard reads (``BUDGET_DATABASE_URL`` or var/budget.db)."""
     # Asked for by every cached read: worked out once per setting (it creates the folder).
-    return _url_for(config.get("BUDGET_DATABASE_URL"), os.getcwd())
+    # The working directory only places the default file (and getcwd is a system call).
+    setting = config.get("BUDGET_DATABASE_URL")
+    return _url_for(setting, "" if setting else os.getcwd())
 
 
 @functools.lru_cache(maxsize=16)
