@@ -32,8 +32,9 @@ PAGES = c.SCREENS
 
 # A local file: a Material icon or an emoji as page_icon is fetched from a font or emoji
 # server by the browser (the dashboard must work offline, and send no request outside).
-ICON = Path(__file__).resolve().parent / "static" / "icon.png"
-st.set_page_config(page_title="Contributions budget · M0.0", page_icon=str(ICON), layout="wide")
+# Its bytes, read once per process (dashboards.common): given a path, Streamlit reads the file
+# on every run.
+st.set_page_config(page_title="Contributions budget · M0.0", page_icon=c.ICON, layout="wide")
 # No "Deploy" button for budget officers (cosmetic: ignored where Streamlit refuses it).
 with contextlib.suppress(Exception):
     if st.get_option("client.toolbarMode") != "viewer":  # set once, not on every run

@@ -27,8 +27,9 @@ Database
     ``cached(fn, *args, **kwargs)``
         ``fn(uow, *args, **kwargs)`` for a read function of the service layer, cached
         (``st.cache_resource``) on (database, function, arguments, ``views.data_version``,
-        read once per script run: ``start_run()``). Arguments must be hashable
-        (dates, strings, ints, tuples); pass ``directorates=c.scope()``. The result is
+        read once per script run: ``start_run()``). Arguments must be plain values (None,
+        numbers, strings, dates, Decimals, lists, sets, tuples or frozen dataclasses of them:
+        the key is their ``repr``); pass ``directorates=c.scope()``. The result is
         shared by every rerun and session (no copy): read it, never change it in place.
     ``after_write()``
         Clears every cached read (call it after each committed write); ``clear_caches()``
@@ -108,6 +109,7 @@ Errors and layout
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import heapq
@@ -156,6 +158,8 @@ LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "nl": "Nederlan
 I18N_DIR = Path(__file__).resolve().parent / "i18n"
 #: The page scripts (not pages/: see app.py).
 SCREENS = Path(__file__).resolve().parent / "screens"
+#: The page icon (a local file: see app.py), read once per process.
+ICON = (Path(__file__).resolve().parent / "static" / "icon.png").read_bytes()
 #: Rows of a long list shown on screen (the Excel download always has them all): a grid
 #: of thousands of rows is unreadable and costs its Arrow conversion on every rerun.
 SHOWN_ROWS = 200
@@ -171,7 +175,9 @@ T = TypeVar("T")
 def db_url() -> str:
     """The database URL the dashboard reads (``BUDGET_DATABASE_URL`` or var/budget.db)."""
     # Asked for by every cached read: worked out once per setting (it creates the folder).
-    return _url_for(config.get("BUDGET_DATABASE_URL"), os.getcwd())
+    # The working directory only places the default file (and getcwd is a system call).
+    setting = config.get("BUDGET_DATABASE_URL")
+    return _url_for(setting, "" if setting else os.getcwd())
 
 
 @functools.lru_cache(maxsize=16)
@@ -233,13 +239,15 @@ def write_uow() -> UnitOfWork:
 # pages only read, so one shared object is safe, where st.cache_data would unpickle a copy on
 # every hit (half a second for the arrears of a twenty-year ledger). Entries are keyed on the
 # data version: a write makes new ones; those of older versions go with the time limit.
+# The key is one text (see _key): Streamlit hashes a tuple value by value and inspects the
+# function's signature for every positional argument, ten times the cost of one keyword text.
 @st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
-def _read(url: str, version: int, name: str, args: tuple[Any, ...], kwargs: tuple[Any, ...],
-          _fn: Callable[..., Any]) -> Any:
+def _read(*, key: str, _url: str, _fn: Callable[..., Any], _args: tuple[Any, ...],
+          _kwargs: dict[str, Any]) -> Any:
     started = time.perf_counter()
     try:
-        with UnitOfWork(_factory_for(url), user="dashboard", channel="dashboard", write=False) as uow:
-            return _fn(uow, *args, **dict(kwargs))
+        with UnitOfWork(_factory_for(_url), user="dashboard", channel="dashboard", write=False) as uow:
+            return _fn(uow, *_args, **_kwargs)
     finally:
         SERVICE_TIME["seconds"] += time.perf_counter() - started
         SERVICE_TIME["calls"] += 1
@@ -249,6 +257,30 @@ def _hashable(value: Any) -> Any:
     if isinstance(value, list | set | frozenset):
         return tuple(sorted(value)) if isinstance(value, set | frozenset) else tuple(value)
     return value
+
+
+#: The values a cache key may hold: those whose ``repr`` tells any two of them apart.
+_KEY_TYPES = (type(None), bool, int, float, str, dt.date, dt.timedelta, Decimal)
+
+
+def _key(*parts: Any) -> str:
+    """The cache key of ``parts``: their ``repr``, once every value in them (in tuples and
+    frozen dataclasses, at any depth) is checked to be of a type whose ``repr`` tells two
+    values apart (TypeError otherwise: a key that did not would mix up two results)."""
+    def check(value: Any) -> None:
+        if isinstance(value, tuple):
+            for item in value:
+                check(item)
+        elif dataclasses.is_dataclass(value) and value.__dataclass_params__.frozen:  # type: ignore[union-attr]
+            for f in dataclasses.fields(value):
+                if not f.repr:
+                    raise TypeError(f"{type(value).__name__}.{f.name} is not in its repr")
+                check(getattr(value, f.name))
+        elif not isinstance(value, _KEY_TYPES):
+            raise TypeError(f"{type(value).__name__} cannot be part of a cache key")
+
+    check(parts)
+    return repr(parts)
 
 
 _VERSION_KEY = "_budget_data_version"
@@ -281,16 +313,17 @@ def cached(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     The result is shared between reruns and sessions: treat it as read-only.
     """
     url, version = _url_and_version()
-    return _read(url, version, f"{fn.__module__}.{fn.__qualname__}",
-                 tuple(_hashable(a) for a in args),
-                 tuple(sorted((k, _hashable(v)) for k, v in kwargs.items())), _fn=fn)
+    args = tuple(_hashable(a) for a in args)
+    kwargs = {k: _hashable(v) for k, v in kwargs.items()}
+    key = _key(url, version, f"{fn.__module__}.{fn.__qualname__}", args, tuple(sorted(kwargs.items())))
+    return _read(key=key, _url=url, _fn=fn, _args=args, _kwargs=kwargs)
 
 
 # What pages derive from cached reads (a slice to show, sums, a frame, a chart), kept per
 # data version like the reads themselves: a rerun then costs the same on a ledger of ten
 # thousand or of a million entries.
 @st.cache_resource(max_entries=256, ttl=3600, show_spinner=False)
-def _derived(url: str, version: int, key: tuple[Any, ...], _compute: Callable[[], Any]) -> Any:
+def _derived(*, key: str, _compute: Callable[[], Any]) -> Any:
     return _compute()
 
 
@@ -304,7 +337,7 @@ def derived(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """
     full = (scope(), lang(), amount_style(), SHOWN_ROWS, *key)
     url, version = _url_and_version()
-    return _derived(url, version, tuple(_hashable(k) for k in full), _compute=compute)
+    return _derived(key=_key(url, version, *(_hashable(k) for k in full)), _compute=compute)  # type: ignore[no-any-return]
 
 
 def clear_caches() -> None:
@@ -463,11 +496,19 @@ _ALTAIR_THEME = threading.Lock()  # Altair's theme is global to the process
 
 
 def _vega_lite(chart: Any) -> dict[str, Any]:
-    """``chart``'s Vega-Lite spec, without Altair's default 300 px view (as ``st.altair_chart``)."""
-    import altair as alt
+    """``chart``'s Vega-Lite spec as ``st.altair_chart`` makes it: no default 300 px view,
+    and the datasets as the Arrow bytes Streamlit sends (given records, it would convert
+    them through a pandas frame on every rerun; given bytes, it passes them on)."""
+    try:
+        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+    except ImportError:  # another Streamlit: Altair's own spec, datasets as records
+        import altair as alt
 
-    with _ALTAIR_THEME, alt.theme.enable("none"):
-        return chart.to_dict()
+        with _ALTAIR_THEME, alt.theme.enable("none"):
+            return chart.to_dict()  # type: ignore[no-any-return]
+    # Streamlit's conversion, which serialises the frames straight to Arrow (Altair's would
+    # turn them into records and validate every record against the schema first).
+    return dict(_convert_altair_to_vega_lite_spec(chart))
 
 
 def chart(key: tuple[Any, ...], build: Callable[[], Any], *, container: Any = None) -> None:

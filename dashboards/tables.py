@@ -215,39 +215,30 @@ def money_table(
     text_config = _text_config([c for c in names if c in df.columns], [c for c in keys if c in df.columns],
                                name_width)
     config: dict[str, Any] = {**text_config, **(column_config or {})}
-    data: Any = df
-    gaps = _per_frame(df, "gaps", lambda: _has_gaps(df, list(df.columns)))
-    if _style() == "en" and not gaps:
-        data = _arrow_of(df)  # checks the column names once per frame
+    style, language = _style(), _lang()
+    formatters = _formatters(amount_cols, pct_cols, dates, style, language)
+    # The display text of the columns with empty cells, made once per frame: the grid
+    # writes an empty cell as "None", so such a column travels as text with a dash.
+    gapped = _per_frame(df, ("gapped", style, language, tuple(amount_cols), tuple(pct_cols)),
+                        lambda: _gaps_as_text(df, formatters))
+    shown, texts, complete = gapped
+    data: Any
+    if style == "en" and complete:
+        data = _arrow_of(shown)  # checks the column names once per frame
         # The grid formats numbers itself ("%,.2f" → 1,234,567.89): cheap, and the values
         # stay exact Decimals (Arrow decimal128), numeric, right-aligned, sorted by value.
         # (Made once per frame and columns; st.dataframe copies what it is given.)
         formats = _per_frame(df, ("formats", tuple(amount_cols), tuple(pct_cols)),
-                             lambda: _number_formats(amount_cols, pct_cols))
+                             lambda: _number_formats([c for c in amount_cols if c not in texts],
+                                                     [c for c in pct_cols if c not in texts]))
         config = {**formats, **config}
         for col in dates:
-            config.setdefault(col, _set_fields(st.column_config.DateColumn(col, format=grid_date_format(_lang()))))
+            if col not in texts:
+                config.setdefault(col, _set_fields(st.column_config.DateColumn(col, format=grid_date_format(language))))
     else:
-        # The grid has no Belgian number format and writes an empty cell as "None": the
-        # display values come from a Styler (the underlying values stay Decimals, so
-        # sorting is still numeric).
-        _unique_columns(df)
-        shown = df.copy()
-        for col in amount_cols:
-            shown[col] = shown[col].astype(object)
-        amount = functools.partial(_amount_formatter, style=_style())
-        pct = functools.partial(_pct_formatter, style=_style())
-        date = functools.partial(_date_formatter, language=_lang())
-        formatters: dict[str, Any] = {**{c: amount for c in amount_cols}, **{c: pct for c in pct_cols},
-                                      **{c: date for c in dates}}
-        # The grid writes an empty cell as "None" whatever the Styler says: a column with
-        # gaps travels as its display text, a dash in the gaps (made here, once: given numbers
-        # and text mixed, Streamlit would fail to convert it and retry on every rerun).
-        for col in (*amount_cols, *pct_cols, *dates):
-            if shown[col].isna().any():
-                show = formatters.pop(col)
-                shown[col] = [DASH if _empty(v) else show(v) for v in shown[col]]
-        data = shown.style.format(na_rep=DASH).format(formatters)
+        # The grid has no Belgian number format: the display values come from a Styler
+        # (the underlying values stay Decimals, so sorting is still numeric).
+        data = _styled(shown, texts, amount_cols, formatters)
     kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
     if height is None and len(df) <= FULL_ROWS:
         height = ROW_PIXELS * (len(df) + 1) + 3  # every row in sight: the totals row too
@@ -261,6 +252,51 @@ def money_table(
         kwargs["on_select"] = on_select
         kwargs["selection_mode"] = "single-row"
     return st.dataframe(data, **kwargs)
+
+
+
+def _formatters(amount_cols: Sequence[str], pct_cols: Sequence[str], dates: Sequence[str],
+                style: str, language: str) -> dict[str, Callable[[Any], str]]:
+    """The display text of each amount, percentage and date column's values."""
+    amount = functools.partial(_amount_formatter, style=style)
+    pct = functools.partial(_pct_formatter, style=style)
+    date = functools.partial(_date_formatter, language=language)
+    return {**{c: amount for c in amount_cols}, **{c: pct for c in pct_cols}, **{c: date for c in dates}}
+
+
+def _gaps_as_text(df: pd.DataFrame, formatters: Mapping[str, Callable[[Any], str]],
+                  ) -> tuple[pd.DataFrame, frozenset[str], bool]:
+    """``df`` with each formatted or text column that has an empty cell as its display text,
+    a dash in the gaps; the names of those columns; and whether every column with gaps is
+    among them (a column of other values with gaps needs a Styler to show a dash).
+
+    Given numbers and text mixed, Streamlit would fail to convert the column and retry on
+    every rerun: the text is made here, once.
+    """
+    _unique_columns(df)
+    shown, texts, complete = df, set(), True
+    for col in df.columns:
+        if not df[col].isna().any():
+            continue
+        show = formatters.get(col)
+        if show is None and not all(isinstance(v, str) for v in df[col] if not _empty(v)):
+            complete = False
+            continue
+        if shown is df:
+            shown = df.copy()
+        shown[col] = [DASH if _empty(v) else (show(v) if show else v) for v in df[col]]
+        texts.add(col)
+    return shown, frozenset(texts), complete
+
+
+def _styled(shown: pd.DataFrame, texts: frozenset[str], amount_cols: Sequence[str],
+            formatters: Mapping[str, Callable[[Any], str]]) -> Any:
+    """A Styler showing the values as the chosen style writes them, a dash for a gap."""
+    shown = shown.copy()
+    for col in amount_cols:
+        if col not in texts:
+            shown[col] = shown[col].astype(object)
+    return shown.style.format(na_rep=DASH).format({c: f for c, f in formatters.items() if c not in texts})
 
 
 def with_totals(

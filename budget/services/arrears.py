@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     and_,
     func,
+    literal_column,
     select,
     type_coerce,
     union_all,
@@ -132,19 +133,20 @@ def _outstanding_rows(
     """(organisation code, name, directorate, reference, currency, assessed, assessed EUR,
     due date, fiscal year, paid or credited) of the lines open as of ``as_of``, net of the
     credits returned (:func:`net_credits`), amounts in integer cents."""
-    out = outstanding_rows_before_credits(uow, as_of, directorates)
     credits = _credit_cents(uow, as_of, directorates)
-    if credits:
-        out = net_credits(out, credits)[0]
+    if not credits:  # nothing to net across years: the year's lines alone, read by its index
+        return outstanding_rows_before_credits(uow, as_of, directorates, year)
+    out = net_credits(outstanding_rows_before_credits(uow, as_of, directorates), credits)[0]
     if year is not None:
         out = [r for r in out if r[8] == year]
     return out
 
 
 def outstanding_rows_before_credits(
-    uow: UnitOfWork, as_of: dt.date, directorates: Sequence[str] | None
+    uow: UnitOfWork, as_of: dt.date, directorates: Sequence[str] | None, year: int | None = None,
 ) -> list[tuple[Any, ...]]:
-    """The rows of :func:`_outstanding_rows` before credits returned are set against them."""
+    """The rows of :func:`_outstanding_rows` before credits returned are set against them
+    (those of fiscal year ``year`` only, when given)."""
     # The open lines come from the maintained projection (a few thousand rows, whatever the
     # ledger's length); the lines touched by an entry dated after ``as_of`` are recomputed as
     # of that date from the entries, so a past date gives exactly the full query's answer.
@@ -162,6 +164,8 @@ def outstanding_rows_before_credits(
     recomputed = balances.assessment_sums(as_of, changed)
     both = union_all(current, recomputed).subquery()
     cond = [org_filter(directorates)]
+    if year is not None:
+        cond.append(both.c.fiscal_year == year)
     rows = uow.session.execute(
         select(Organisation.code, Organisation.name, Organisation.directorate_code,
                both.c.reference, both.c.currency, type_coerce(both.c.assessed, BigInteger),
@@ -187,12 +191,20 @@ def _credit_cents(
     """Credits returned, as of ``as_of``: (organisation code, currency) -> (amount, EUR) in
     positive cents, from the assessment lines whose (organisation, reference, currency) nets
     below zero (a reversed credit nets to zero)."""
-    credited = (
+    # ``amount < 0`` written as a literal: it is the partial index's own condition
+    # (ix_assessment_line_credit), which SQLite only uses for that very text.
+    found = (
         select(Assessment.organisation_id.label("oid"), Assessment.reference.label("ref"),
                AssessmentLine.currency.label("cur"))
+        .select_from(AssessmentLine)
         .join(Assessment, Assessment.id == AssessmentLine.assessment_id)
-        .where(AssessmentLine.amount < 0, Assessment.entry_date <= as_of).distinct().subquery()
+        .where(AssessmentLine.amount < literal_column("0"), Assessment.entry_date <= as_of).distinct()
     )
+    # Most days no credit was ever returned: then there is nothing to net (and no need to
+    # read the lines of every assessment for the sums below).
+    if uow.session.execute(found.limit(1)).first() is None:
+        return {}
+    credited = found.subquery()
     net = (
         select(Organisation.code, AssessmentLine.currency,
                type_coerce(func.sum(AssessmentLine.amount), BigInteger),

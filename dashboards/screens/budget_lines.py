@@ -100,11 +100,17 @@ with c.guard():
             c.t("col.reversal"): lambda x: "↩" if x.reversal else "",
         })
 
-    h = c.derived(("ab_history", year, as_of, ab), history_frame)
+    def history() -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The history and, for the screen, with its totals row (made with it, not on every
+        rerun)."""
+        frame = history_frame()
+        return frame, c.with_totals(frame, [c.t("col.amount_eur")])
+
+    h, h_shown = c.derived(("ab_history", year, as_of, ab), history)
     if h.empty:
         c.empty_state("ab.no_history")
     else:
-        c.money_table(c.with_totals(h, [c.t("col.amount_eur")]), [c.t("col.amount_eur")], key="ab_hist")
+        c.money_table(h_shown, [c.t("col.amount_eur")], key="ab_hist")
         c.excel_download(h, f"credits-{ab}-{year}", [c.t("col.amount_eur")], key="ab_hist_xlsx")
 
     def overrides_frame() -> pd.DataFrame:

@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from budget.money import fmt
 from budget.services import exchange, fx_history, views
 from dashboards import charts
 from dashboards import common as c
@@ -24,12 +25,13 @@ year, span = period_ui.period_bar("fx")
 as_of = span.end  # the exposure as of the period's end; realised differences in the period
 
 
-def rate_text(value: Decimal | None) -> str:
-    """A rate as the reader writes numbers (``1.0825`` / ``1,0825``), ``–`` when None."""
+def rate_text(value: Decimal | None, style: str | None = None) -> str:
+    """A rate as the reader writes numbers (``1.0825`` / ``1,0825``), ``–`` when None
+    (``style``: the amount style, when the caller has read it already)."""
     if value is None:
         return c.t("fx.no_rate")
     text = f"{value.normalize():f}"
-    return text.replace(".", ",") if c.amount_style() == "be" else text
+    return text.replace(".", ",") if (style or c.amount_style()) == "be" else text
 
 
 def rate_axis() -> alt.Axis:
@@ -44,16 +46,20 @@ def history_chart(currency: str, start: dt.date) -> alt.TopLevelMixin | None:
     points = c.cached(fx_history.rate_history, currency, start=start, end=as_of)
     if not points:
         return None
-    language = c.lang()
-    rates = pd.DataFrame([{"day": p.rate_date.isoformat(), "rate": float(p.rate),
-                           "when": date_text(p.rate_date, language), "shown": rate_text(p.rate),
-                           "what": c.t("fx.reference_rate")} for p in points])
+    # Read once, not once per point: a year of a large ledger has thousands of commitments.
+    language, style = c.lang(), c.amount_style()
+    reference, commitment = c.t("fx.reference_rate"), c.t("fx.commitment_rate")
+    # Built column by column (c.frame): a frame of thousands of dicts costs twice as much.
+    rates = c.frame(points, {
+        "day": lambda p: p.rate_date.isoformat(), "rate": lambda p: float(p.rate),
+        "when": lambda p: date_text(p.rate_date, language), "shown": lambda p: rate_text(p.rate, style),
+        "what": lambda p: reference})
     used = c.cached(fx_history.commitment_rates, currency, start=start, end=as_of, directorates=scope)
-    booked = pd.DataFrame([{"day": u.entry_date.isoformat(), "rate": float(u.rate),
-                            "when": date_text(u.entry_date, language), "shown": rate_text(u.rate),
-                            "reference": u.reference, "organisation": u.organisation,
-                            "amount": f"{currency} {c.fmt_amount(u.amount)}",
-                            "what": c.t("fx.commitment_rate")} for u in used])
+    booked = c.frame(used, {
+        "day": lambda u: u.entry_date.isoformat(), "rate": lambda u: float(u.rate),
+        "when": lambda u: date_text(u.entry_date, language), "shown": lambda u: rate_text(u.rate, style),
+        "reference": lambda u: u.reference, "organisation": lambda u: u.organisation,
+        "amount": lambda u: f"{currency} {fmt(u.amount, style)}", "what": lambda u: commitment})
     colours = alt.Scale(domain=[c.t("fx.reference_rate"), c.t("fx.commitment_rate")],
                         range=["#1f4e9a", "#e07b00"])
     x = alt.X("day:T", title=None, axis=charts.date_axis(language))
@@ -147,15 +153,18 @@ with c.guard():
         exp = c.cached(views.exposure, as_of=as_of, directorates=scope)
         if not exp:
             return None
-        return SimpleNamespace(
-            frame=pd.DataFrame([{
-                c.t("col.currency"): e.currency, c.t("col.open_cur"): e.open,
-                c.t("col.open_eur_committed"): e.eur_booked,
-                c.t("col.rate"): rate_text(e.rate),
-                c.t("col.rate_date"): e.rate_date, c.t("col.open_eur_now"): e.eur_at_rate,
-                c.t("col.difference"): e.difference,
-            } for e in exp]),
-            totals=exchange.exposure_totals(exp))
+        frame = pd.DataFrame([{
+            c.t("col.currency"): e.currency, c.t("col.open_cur"): e.open,
+            c.t("col.open_eur_committed"): e.eur_booked,
+            c.t("col.rate"): rate_text(e.rate),
+            c.t("col.rate_date"): e.rate_date, c.t("col.open_eur_now"): e.eur_at_rate,
+            c.t("col.difference"): e.difference,
+        } for e in exp])
+        t = exchange.exposure_totals(exp)
+        eur_cols = amount_cols[1:]  # the open amounts are in several currencies: no total
+        shown = c.with_totals(frame, eur_cols, given=dict(zip(
+            eur_cols, (t.eur_booked, t.eur_at_rate, t.difference), strict=True)))
+        return SimpleNamespace(frame=frame, shown=shown, totals=t)
 
     ex = c.derived(("fx_exposure", as_of), exposure)
     if ex is None:
@@ -164,9 +173,7 @@ with c.guard():
         t = ex.totals
         st.metric(c.t("fx.latent"), c.fmt_amount(t.difference, "EUR") if t.difference is not None
                   else c.t("fx.no_rate"))
-        eur_cols = amount_cols[1:]  # the open amounts are in several currencies: no total
-        c.money_table(c.with_totals(ex.frame, eur_cols, given=dict(zip(
-            eur_cols, (t.eur_booked, t.eur_at_rate, t.difference), strict=True))), amount_cols, key="fx_exp")
+        c.money_table(ex.shown, amount_cols, key="fx_exp")
         c.excel_download(ex.frame, f"exposure-{as_of}", amount_cols, key="fx_exp_xlsx")
         st.caption(c.t("fx.exposure_caption"))
         what_if_section()

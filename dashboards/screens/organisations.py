@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -95,8 +96,32 @@ def choices() -> SimpleNamespace:
 def detail(code: str) -> SimpleNamespace:
     """One organisation's tables (once per data version, organisation, year and date)."""
     d = c.cached(organisation_status.organisation_detail, code, as_of=as_of, year=year, directorates=scope)
-    return SimpleNamespace(
-        info=d.info,
+    frames = detail_frames(d)
+    return SimpleNamespace(info=d.info, **frames, **shown_frames(frames))
+
+
+def commitment_amounts() -> list[str]:
+    """The amount columns of a commitment's table (in the chosen language)."""
+    return [c.t("col.committed_cur"), c.t("col.paid_cur"), c.t("col.open_cur"),
+            c.t("col.committed_eur"), c.t("col.paid_eur")]
+
+
+def shown_frames(frames: dict) -> dict:
+    """The detail's tables with their totals rows, as shown on screen (made with the frames,
+    not on every rerun)."""
+    years = [c.t("col.assessed_eur"), c.t("col.committed"), c.t("col.paid"), c.t("col.open")]
+    return {
+        "assessments_shown": c.with_totals(frames["assessments"], [c.t("col.amount_eur")]),
+        "commitments_shown": c.with_totals(frames["commitments"], commitment_amounts()[3:]),
+        "payments_shown": c.with_totals(frames["payments"], [c.t("col.amount_eur")]),
+        "fx_shown": c.with_totals(frames["fx"], [c.t("col.committed_eur"), c.t("col.gain_eur")]),
+        "years_shown": c.with_totals(frames["years"], years),
+    }
+
+
+def detail_frames(d: Any) -> dict:
+    """One organisation's frames (for the screen and the downloads)."""
+    return dict(
         assessments=c.frame(d.assessments, {
             c.t("col.reference"): lambda x: x.reference, c.t("col.year"): lambda x: x.fiscal_year,
             c.t("col.period"): lambda x: f"{x.period_start} → {x.period_end}",
@@ -213,17 +238,16 @@ with c.guard():
                 c.empty_state("orgs.no_assessment")
             else:
                 open_entry("assessment", d.assessments, c.money_table(
-                    c.with_totals(d.assessments, [c.t("col.amount_eur")]),
-                    [c.t("col.amount"), c.t("col.amount_eur")], key="od_a", on_select="rerun"))
+                    d.assessments_shown, [c.t("col.amount"), c.t("col.amount_eur")], key="od_a",
+                    on_select="rerun"))
                 c.excel_download(d.assessments, f"{code}-assessments", key="od_a_xlsx")
         with tabs[1]:
             if d.commitments.empty:
                 c.empty_state("orgs.no_commitment")
             else:
-                cols_m = [c.t("col.committed_cur"), c.t("col.paid_cur"), c.t("col.open_cur"),
-                          c.t("col.committed_eur"), c.t("col.paid_eur")]
+                cols_m = commitment_amounts()
                 open_entry("commitment", d.commitments, c.money_table(
-                    c.with_totals(d.commitments, cols_m[3:]), cols_m, key="od_c", on_select="rerun"))
+                    d.commitments_shown, cols_m, key="od_c", on_select="rerun"))
                 c.excel_download(d.commitments, f"{code}-commitments", cols_m, key="od_c_xlsx")
         with tabs[2]:
             if d.payments.empty:
@@ -238,15 +262,14 @@ with c.guard():
                              alt.Tooltip("shown:N", title=c.t("chart.amount"))],
                 ).properties(height=200))
                 open_entry("payment", d.payments, c.money_table(
-                    c.with_totals(d.payments, [c.t("col.amount_eur")]),
-                    [c.t("col.amount"), c.t("col.amount_eur")], key="od_p", on_select="rerun"))
+                    d.payments_shown, [c.t("col.amount"), c.t("col.amount_eur")], key="od_p",
+                    on_select="rerun"))
                 c.excel_download(d.payments, f"{code}-payments", key="od_p_xlsx")
         with tabs[3]:
             if d.fx.empty:
                 c.empty_state("orgs.no_fx")
             else:
-                c.money_table(c.with_totals(d.fx, [c.t("col.committed_eur"), c.t("col.gain_eur")]),
-                              [c.t("col.committed_eur"), c.t("col.gain_eur")], key="od_fx")
+                c.money_table(d.fx_shown, [c.t("col.committed_eur"), c.t("col.gain_eur")], key="od_fx")
                 st.caption(c.t("fx.gain_sign"))
         with tabs[4]:
             if d.years.empty:
@@ -254,5 +277,5 @@ with c.guard():
             else:
                 cols_y = [c.t("col.assessed_eur"), c.t("col.committed"), c.t("col.paid"),
                           c.t("col.open")]
-                c.money_table(c.with_totals(d.years, cols_y), cols_y, key="od_y")
+                c.money_table(d.years_shown, cols_y, key="od_y")
                 c.excel_download(d.years, f"{code}-years", cols_y, key="od_y_xlsx")

@@ -75,3 +75,45 @@ def test_a_failed_read_is_not_kept_and_a_write_forgets_every_read(dashboard_db):
     assert c.cached(read) == "ok"
     c.after_write()
     assert c.cached(read) == "after the write"
+
+
+def test_a_read_is_keyed_by_the_values_of_its_arguments_and_refuses_values_without_a_faithful_repr(
+        dashboard_db):
+    """The key is the arguments' ``repr``: equal values share a read, different ones (even
+    alike as text, 1 and "1") do not, and an object whose ``repr`` may not tell it apart is
+    refused instead of risking two results mixed up."""
+    import datetime as dt
+    from dataclasses import dataclass
+    from decimal import Decimal
+
+    @dataclass(frozen=True)
+    class Span:
+        start: dt.date
+        end: dt.date
+
+    made = []
+
+    def read(uow, *args, **kwargs):
+        made.append((args, kwargs))
+        return len(made)
+
+    span = Span(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    assert c.cached(read, 1, span, directorates=("D1",)) == 1
+    assert c.cached(read, 1, Span(dt.date(2026, 1, 1), dt.date(2026, 3, 31)), directorates=["D1"]) == 1
+    assert c.cached(read, "1", span, directorates=("D1",)) == 2
+    assert c.cached(read, 1, span, directorates=None) == 3
+    assert c.cached(read, Decimal("1.5"), {"b", "a"}) == 4
+    assert c.cached(read, Decimal("1.5"), {"a", "b"}) == 4
+
+    class Opaque:
+        pass
+
+    with pytest.raises(TypeError):
+        c.cached(read, Opaque())
+
+    @dataclass
+    class Mutable:
+        day: dt.date
+
+    with pytest.raises(TypeError):
+        c.cached(read, Mutable(dt.date(2026, 1, 1)))
