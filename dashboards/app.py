@@ -169,6 +169,7 @@ def main() -> None:
     c.apply_style()
     links.new_run()
     sidebar_settings()
+    c.settle_text_settings()
     with st.sidebar:
         web_session.browser_side()  # sets or deletes the session cookie (serve.py)
     if auth.demo_mode():

@@ -289,8 +289,22 @@ _VERSION_KEY = "_budget_data_version"
 def start_run() -> None:
     """Forget the data version the previous run read (the entry point calls it first on
     every run): the first cached read of this run reads it again (one query, an index
-    seek), so that a write from the command line shows on the next run."""
+    seek), so that a write from the command line shows on the next run. Forget the run's
+    language and number style too (:func:`settle_text_settings`)."""
     st.session_state.pop(_VERSION_KEY, None)
+    _RUN.__dict__.clear()
+
+
+#: This script run's language and number style, once the sidebar has set them. A run has a
+#: thread of its own; a page asks for them a hundred times, each a session-state read.
+_RUN = threading.local()
+
+
+def settle_text_settings() -> None:
+    """The language and number style are final for this run (the entry point calls it
+    once the sidebar's widgets are drawn)."""
+    _RUN.lang = lang()
+    _RUN.style = amount_style()
 
 
 def _url_and_version() -> tuple[str, int]:
@@ -408,6 +422,9 @@ def _catalogue(language: str) -> dict[str, str]:
 
 def lang() -> str:
     """The interface language chosen in the sidebar (default ``BUDGET_LANG`` or en)."""
+    settled = getattr(_RUN, "lang", None)
+    if settled is not None:
+        return str(settled)
     chosen = st.session_state.get("lang") or config.get("BUDGET_LANG")
     return chosen if chosen in LANGUAGES else "en"
 
@@ -443,6 +460,9 @@ def t(key: str, **values: Any) -> str:
 def amount_style() -> str:
     """``en`` (1,234,567.89) or ``be`` (1.234.567,89): chosen in the sidebar, or by default
     the language's (French and Dutch write 1.234.567,89)."""
+    settled = getattr(_RUN, "style", None)
+    if settled is not None:
+        return str(settled)
     chosen = st.session_state.get("amount_style") or config.get("BUDGET_AMOUNT_STYLE")
     return style_for(lang(), chosen)
 
