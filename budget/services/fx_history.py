@@ -4,6 +4,7 @@ were booked at, for the exchange-rates chart."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -143,3 +144,11 @@ def rates_used(
                 .where(org_filter(directorates)))
     rows = uow.session.execute(stmt.group_by(Payment.currency).order_by(Payment.currency))
     return [RateUse(cur, int(n or 0), as_decimal(a), as_decimal(e)) for cur, n, a, e in rows]
+
+
+def booked_together(used: Sequence[CommitmentRate]) -> list[list[CommitmentRate]]:
+    """The commitments booked on one day at one rate, grouped (in date, rate and reference
+    order): the rate history marks them with one dot, since a large ledger books a dozen a
+    day and thousands of dots on one another hide the line and say nothing more."""
+    ordered = sorted(used, key=lambda u: (u.entry_date, u.rate, u.reference))
+    return [list(g) for _, g in itertools.groupby(ordered, key=lambda u: (u.entry_date, u.rate))]

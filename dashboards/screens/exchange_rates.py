@@ -11,7 +11,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from budget.money import fmt
+from budget.money import ZERO, fmt
 from budget.services import exchange, fx_history, views
 from dashboards import charts
 from dashboards import common as c
@@ -55,11 +55,14 @@ def history_chart(currency: str, start: dt.date) -> alt.TopLevelMixin | None:
         "when": lambda p: date_text(p.rate_date, language), "shown": lambda p: rate_text(p.rate, style),
         "what": lambda p: reference})
     used = c.cached(fx_history.commitment_rates, currency, start=start, end=as_of, directorates=scope)
-    booked = c.frame(used, {
-        "day": lambda u: u.entry_date.isoformat(), "rate": lambda u: float(u.rate),
-        "when": lambda u: date_text(u.entry_date, language), "shown": lambda u: rate_text(u.rate, style),
-        "reference": lambda u: u.reference, "organisation": lambda u: u.organisation,
-        "amount": lambda u: f"{currency} {fmt(u.amount, style)}", "what": lambda u: commitment})
+    booked = c.frame(fx_history.booked_together(used), {
+        "day": lambda d: d[0].entry_date.isoformat(), "rate": lambda d: float(d[0].rate),
+        "when": lambda d: date_text(d[0].entry_date, language), "shown": lambda d: rate_text(d[0].rate, style),
+        "reference": lambda d: d[0].reference if len(d) == 1 else c.t("fx.n_commitments", n=len(d)),
+        "organisation": lambda d: ", ".join(sorted({u.organisation for u in d})[:3])
+        + (", …" if len({u.organisation for u in d}) > 3 else ""),
+        "amount": lambda d: f"{currency} {fmt(sum((u.amount for u in d), ZERO), style)}",
+        "what": lambda d: commitment})
     colours = alt.Scale(domain=[c.t("fx.reference_rate"), c.t("fx.commitment_rate")],
                         range=["#1f4e9a", "#e07b00"])
     x = alt.X("day:T", title=None, axis=charts.date_axis(language))

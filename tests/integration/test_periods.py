@@ -200,6 +200,17 @@ def test_a_directorate_limit_holds_in_the_period_figures(ledger):
 # --------------------------------------------------------------------------- rates
 
 
+def test_commitments_booked_the_same_day_at_the_same_rate_make_one_dot():
+    day = dt.date(2026, 3, 2)
+
+    def booked(ref: str, on: dt.date, rate: str) -> fx_history.CommitmentRate:
+        return fx_history.CommitmentRate(on, ref, "UN", "M2", D("10.00"), D("9.00"), D(rate))
+
+    groups = fx_history.booked_together([booked("B", day, "1.08"), booked("C", day + dt.timedelta(days=1), "1.08"),
+                                         booked("A", day, "1.08"), booked("D", day, "1.09")])
+    assert [[u.reference for u in g] for g in groups] == [["A", "B"], ["D"], ["C"]]
+
+
 def test_the_rate_history_and_the_commitments_rates_come_from_the_ledger(ledger):
     populate(ledger)
     with ledger.uow(write=False) as uow:
