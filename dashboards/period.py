@@ -70,7 +70,7 @@ def period_bar(prefix: str, *, kinds: Sequence[str] = PERIOD_KINDS) -> tuple[int
     """The fiscal year and the period (see the module's text), in one row of inputs, with a
     caption saying what the figures cover. A custom range whose first day comes after its
     last stops the page with a message."""
-    today = dt.date.today()
+    today = c.config.today()
     cols = st.columns([1, 1.4, 1.2, 1.2, 1.2])
     year = c.year_selector(f"{prefix}_year", container=cols[0])
     kind = str(translated_choice(cols[1], "selectbox", c.t("period.kind"), kinds, f"{prefix}_period",

@@ -10,20 +10,20 @@ import pandas as pd
 import streamlit as st
 
 from budget.money import ZERO, fmt
-from budget.services import organisation_status
+from budget.services import organisation_status, periods
 from dashboards import charts, drill, links
 from dashboards import common as c
+from dashboards import period as period_ui
 from dashboards.naming import name_of
 
 c.page_header("orgs.title", "orgs.caption")
 scope = c.scope()
 
-cols = st.columns([1, 1, 2])
-year = c.year_selector("org_year", container=cols[0])
-as_of = c.as_of_selector(year, "org_as_of", container=cols[1])
+year, span = period_ui.period_bar("org")
+as_of = span.end  # balances as of the period's end; the year-over-year table counts its flows
 links.seed("org_search", "find", links.search_text)
-search = links.published("find", cols[2].text_input(c.t("common.search"), key="org_search",
-                                                 placeholder=c.t("orgs.search_hint")))
+search = links.published("find", st.text_input(c.t("common.search"), key="org_search",
+                                               placeholder=c.t("orgs.search_hint")))
 
 
 def assessed_text(assessed: dict, style: str) -> str:
@@ -212,6 +212,10 @@ with c.guard():
         if picked is not None:  # a click on a row opens that organisation below
             st.session_state["org_detail"] = tab.codes[picked]
         c.excel_download(tab.frame, f"organisations-{year}", amount_cols, key="org_xlsx")
+
+    st.subheader(c.t("orgs.yoy"))
+    period_ui.year_over_year_table(c.cached(periods.year_over_year, span, "organisation", directorates=scope),
+                                   c.t("col.organisation"), key="org_yoy")
 
     # ------------------------------------------------------------------ detail
     st.divider()
