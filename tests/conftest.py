@@ -105,6 +105,20 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Pat
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_template_today(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    """The demo ledger as of the real today, built once per session and worker, for the
+    page tests that run with the dashboard's own today (no ``BUDGET_TODAY``)."""
+    from budget.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo-today") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    load_demo(make_session_factory(engine))
+    engine.dispose()
+    return path
+
+
 def demo_copy(template: Path, folder: Path) -> str:
     """A fresh copy of the demo ledger in ``folder``: its URL."""
     path = folder / "demo.db"

@@ -12,12 +12,11 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import demo_copy
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from budget.demo import load_demo
 from budget.ledger.db import make_engine, make_session_factory
-from budget.ledger.migrate import upgrade
 from budget.ledger.models import Commitment, Organisation
 from budget.uow import UnitOfWork
 from dashboards.common import CurrentUser
@@ -29,14 +28,8 @@ M2_VIEWER = CurrentUser("m2-reader", "viewer", ("M2",))
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("links") / "demo.db"
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    upgrade(engine)
-    load_demo(make_session_factory(engine))
-    engine.dispose()
-    return url
+def demo_db(tmp_path_factory: pytest.TempPathFactory, demo_template_today: Path) -> str:
+    return demo_copy(demo_template_today, tmp_path_factory.mktemp("links"))
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import demo_copy
 from streamlit.testing.v1 import AppTest
 
-from budget.demo import load_demo
 from budget.ledger.db import make_engine, make_session_factory
-from budget.ledger.migrate import upgrade
 from budget.money import fmt
 from budget.services import exchange, periods, views
 from budget.services.periods import period_of
@@ -30,14 +29,8 @@ OFFICER = CurrentUser("officer1", "officer", None)
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("periods") / "demo.db"
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    upgrade(engine)
-    load_demo(make_session_factory(engine))
-    engine.dispose()
-    return url
+def demo_db(tmp_path_factory: pytest.TempPathFactory, demo_template_today: Path) -> str:
+    return demo_copy(demo_template_today, tmp_path_factory.mktemp("periods"))
 
 
 def read(url: str, fn, *args, **kwargs):
