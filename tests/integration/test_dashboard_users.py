@@ -113,12 +113,24 @@ def test_an_unknown_and_a_real_name_take_the_same_order_of_time(ledger):
         uow.commit()
     t0 = dt.datetime(2026, 1, 1, 12, 0, 0)
     attempts(ledger, "warm-up", "bad password", t0, 1, throttle=LoginThrottle())
-    real = attempts(ledger, "alice", "bad password", t0, users.FREE_ATTEMPTS + 2)
-    unknown = attempts(ledger, "nobody", "bad password", t0, users.FREE_ATTEMPTS + 2)
-    for (_, a), (_, b) in zip(real, unknown, strict=True):
+
+    def measured() -> tuple[list, list]:
+        users.THROTTLE.clear()  # each round starts as the first did
+        return (attempts(ledger, "alice", "bad password", t0, users.FREE_ATTEMPTS + 2),
+                attempts(ledger, "nobody", "bad password", t0, users.FREE_ATTEMPTS + 2))
+
+    def same_order(real: list, unknown: list) -> bool:
         # argon2 dominates a checked attempt (tens of ms), a refused one costs none: the
         # two names stay within a factor of ten of each other, attempt by attempt.
-        assert max(a, b) < 10 * min(a, b) + 0.005, (real, unknown)
+        return all(max(a, b) < 10 * min(a, b) + 0.005 for (_, a), (_, b) in zip(real, unknown, strict=True))
+
+    # Wall-clock times on a shared machine: a spike of load in one round is measured again
+    # (up to three rounds); a real difference between the names shows in every round.
+    for _ in range(3):
+        real, unknown = measured()
+        if same_order(real, unknown):
+            break
+    assert same_order(real, unknown), (real, unknown)
     checked, refused = real[0][1], real[-1][1]
     assert refused < checked  # the slow-down answers without checking the password
 
