@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import sys
 import tempfile
@@ -46,18 +45,10 @@ def one_run(factory: object, as_of: dt.date) -> tuple[float, float, int]:
 
 
 def synthetic_factory(path: Path, entries: int) -> tuple[object, object]:
-    if not path.exists():
-        from benchmarks.synthetic import build_synthetic
+    """The engine and session factory of the synthetic ledger at ``path`` (built if missing)."""
+    from benchmarks.bench_reports import synthetic_ledger
 
-        print(f"building the synthetic ledger ({entries:,} entries) at {path} ...", flush=True)
-        t0 = time.perf_counter()
-        partial = path.with_name(path.name + ".building")  # a failed build is never reused
-        for leftover in path.parent.glob(partial.name + "*"):
-            leftover.unlink()
-        build_synthetic(f"sqlite:///{partial}", entries)
-        os.replace(partial, path)
-        print(f"  built in {time.perf_counter() - t0:.0f} s (not part of the measure)", flush=True)
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(synthetic_ledger(entries, path))
     upgrade(engine)
     return engine, make_session_factory(engine)
 

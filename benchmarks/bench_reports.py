@@ -119,21 +119,22 @@ def workbook_cells(report: MonthlyReport) -> int:
     return sum(len(s.rows) * sum(1 for c in s.columns if c.xlsx) for s in sections(report))
 
 
-def synthetic_ledger(entries: int, path: Path | None = None) -> str:
-    """The URL of the synthetic ledger of ``entries`` entries (built once under benchmarks/out/,
-    then reused)."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = path or OUT / f"synthetic-{entries}.db"
-    if not path.exists():
-        from benchmarks.synthetic import build_synthetic
+def synthetic_ledger(entries: int, path: Path | None = None, years: int | None = None) -> str:
+    """The URL of the synthetic ledger of ``entries`` entries over ``years`` fiscal years
+    (default: the generator's twenty), built once under benchmarks/out/, then reused."""
+    from benchmarks.synthetic import YEARS, build_synthetic
 
-        print(f"building the synthetic ledger ({entries:,} entries) at {path} ...", flush=True)
+    years = years or YEARS
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = path or OUT / (f"synthetic-{entries}.db" if years == YEARS else f"synthetic-{entries}-{years}y.db")
+    if not path.exists():
+        print(f"building the synthetic ledger ({entries:,} entries, {years} years) at {path} ...", flush=True)
         t0 = time.perf_counter()
         # Built under another name and renamed when complete: a failed build is never reused.
         partial = path.with_name(path.name + ".building")
         for leftover in path.parent.glob(partial.name + "*"):
             leftover.unlink()
-        build_synthetic(f"sqlite:///{partial}", entries)
+        build_synthetic(f"sqlite:///{partial}", entries, years=years)
         os.replace(partial, path)
         print(f"  built in {time.perf_counter() - t0:.0f} s (not part of the measure)", flush=True)
     return f"sqlite:///{path}"

@@ -17,6 +17,11 @@ The budgets (each ratio measured against its baseline in the same run, on SQLite
   to come are printed with the ratio: the outlook lists every one of them, so its time
   follows the year's open calls (the synthetic year has about 200 times the demo's).
 
+The report's and the outlook's time follows the size of the years they read, not the length
+of the history: each is also measured against a ledger holding only those years
+(:data:`RECENT_YEARS`, at the large ledger's density: the same current year), printed for
+information beside its budget. A ratio near 1 there says the history costs nothing.
+
 ``--quick`` runs the same measures at small sizes (a 2,000-row import, a 20,000-entry ledger
 against 2,000 and the demo, one repetition): a smoke test of the machinery, whose verdicts say
 nothing about the budgets. The synthetic ledgers are built once under benchmarks/out/
@@ -35,6 +40,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -66,6 +72,41 @@ class Verdict:
         return f"{self.name:<64} {self.measured:<30} {self.target:<22} {word}"
 
 
+#: The fiscal years the report and the outlook read: the year, the year before (same month
+#: last year) and the three years whose payment delays the outlook takes as habit.
+RECENT_YEARS = 4
+
+
+def _factory(url: str) -> tuple[Any, Any]:
+    from budget.ledger.db import make_engine, make_session_factory
+    from budget.ledger.migrate import upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine, make_session_factory(engine)
+
+
+def _history_ratio(sizes: Sizes, what: str, seconds: Callable[[Any], float]) -> Verdict:
+    """``seconds`` on the large ledger against a ledger of its :data:`RECENT_YEARS` last years
+    only, at the same density, measured in turn; for information (no budget)."""
+    from benchmarks import bench_reports
+    from benchmarks.synthetic import YEARS
+
+    recent = sizes.large * RECENT_YEARS // YEARS
+    engines, factories = zip(*(_factory(bench_reports.synthetic_ledger(n, years=y))
+                                for n, y in ((sizes.large, YEARS), (recent, RECENT_YEARS))), strict=True)
+    for f in factories:
+        seconds(f)  # warm-up: this engine's statement cache
+    runs: list[tuple[float, float]] = []
+    for _ in range(sizes.repeat):
+        runs.append((seconds(factories[0]), seconds(factories[1])))
+    for e in engines:
+        e.dispose()
+    ratio = statistics.median(a for a, _ in runs) / statistics.median(b for _, b in runs)
+    return Verdict(f"{what}, {YEARS} years / last {RECENT_YEARS} alone",
+                   f"{ratio:.2f}x ({sizes.large:,} / {recent:,})", "(no budget)", None)
+
+
 def budget_imports(sizes: Sizes) -> list[Verdict]:
     """The payments import against a bare pandas read of the same file."""
     from benchmarks import bench_imports
@@ -95,9 +136,20 @@ def budget_reports(sizes: Sizes) -> list[Verdict]:
     return [
         Verdict(f"monthly report data + PDF, {sizes.large:,} entries / demo", f"{ratio:.2f}x", "<= 3x",
                 ratio <= 3),
+        _history_ratio(sizes, "monthly report data + PDF", lambda f: _report_data_pdf(f, m.synth_month)),
         Verdict(f"monthly workbook, {sizes.large:,} entries / bare XlsxWriter", f"{workbook:.2f}x", "<= 1.5x",
                 workbook <= 1.5),
     ]
+
+
+def _report_data_pdf(factory: Any, month: str) -> float:
+    """Seconds to build the month's report data and render its PDF."""
+    from budget.reports import render
+    from budget.reports.monthly import monthly_report
+
+    t0 = time.perf_counter()
+    render(monthly_report(factory, month), ("pdf",))
+    return time.perf_counter() - t0
 
 
 def budget_dashboard(sizes: Sizes) -> list[Verdict]:
@@ -157,6 +209,7 @@ def budget_outlook(sizes: Sizes) -> list[Verdict]:
     parts = f"{runs['synthetic'][0][2]:,} / {runs['demo'][0][2]:,} parts"
     return [Verdict(f"outlook, {sizes.large:,} entries / demo ({parts})", f"{ratios[0]:.2f}x", "<= 3x",
                     ratios[0] <= 3),
+            _history_ratio(sizes, "outlook", lambda f: bench_outlook.one_run(f, as_of)[0]),
             Verdict(f"timeliness, {sizes.large:,} entries / demo", f"{ratios[1]:.2f}x", "(no budget)", None)]
 
 

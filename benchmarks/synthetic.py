@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/synthetic.py --db sqlite:///benchmarks/out/synthetic.db --entries 1000000
 
-Twenty fiscal years ending with the current one, 300 contribution streams over the ten
+Twenty fiscal years ending with the current one (``--years``), 300 contribution streams over the ten
 directorates (EUR, USD and CHF), twenty basic allocations, daily ECB-like USD and CHF
 rates on business days, and per stream and year a number of call cycles: an assessment
 (5 % split USD+EUR or CHF+EUR), one commitment per currency line at the rate of its date,
@@ -173,9 +173,10 @@ def split(total: int, parts: int, rng: random.Random) -> list[int]:
 
 
 def build_synthetic(
-    url: str, entries: int = 1_000_000, seed: int = 1, *, today: dt.date | None = None
+    url: str, entries: int = 1_000_000, seed: int = 1, *, today: dt.date | None = None, years: int = YEARS
 ) -> dict[str, int]:
-    """Write a synthetic ledger of about ``entries`` financial entries into ``url``.
+    """Write a synthetic ledger of about ``entries`` financial entries over ``years`` fiscal
+    years into ``url`` (the entries per year follow from the two).
 
     The database is migrated first (``upgrade head``) and must hold no financial entry yet.
 
@@ -189,7 +190,7 @@ def build_synthetic(
     engine = make_engine(url)
     upgrade(engine)
     try:
-        counts = _write(engine, entries, rng, today)
+        counts = _write(engine, entries, rng, today, years)
         # The entries went in around the service layer: derive the open-item projections
         # from them, as migration 0002 does for an existing ledger.
         from sqlalchemy.orm import Session
@@ -205,10 +206,10 @@ def build_synthetic(
     return counts
 
 
-def _write(engine: Engine, entries: int, rng: random.Random, today: dt.date) -> dict[str, int]:
+def _write(engine: Engine, entries: int, rng: random.Random, today: dt.date, span: int) -> dict[str, int]:
     sqlite = engine.dialect.name == "sqlite"
     last_year = today.year
-    years = list(range(last_year - YEARS + 1, last_year + 1))
+    years = list(range(last_year - span + 1, last_year + 1))
     with engine.begin() as conn:
         held = sum(conn.execute(select(func.count()).select_from(Base.metadata.tables[t])).scalar_one()
                    for t in ENTRY_TABLES)
@@ -224,7 +225,7 @@ def _write(engine: Engine, entries: int, rng: random.Random, today: dt.date) -> 
                 w.next_id[name] = (top or 0) + 1
         streams = _reference_data(w, rng)
         rate_on = _rates(w, rng, years[0], today)
-        cycles = max(1, math.ceil(entries / (YEARS * STREAMS * ENTRIES_PER_CYCLE)))
+        cycles = max(1, math.ceil(entries / (span * STREAMS * ENTRIES_PER_CYCLE)))
         committed: dict[tuple[int, int], int] = defaultdict(int)  # (ab, year) -> EUR cents
         paid_in: dict[tuple[int, int], int] = defaultdict(int)  # (ab, payment year) -> EUR cents
         _entries(w, rng, years, streams, cycles, entries, rate_on, today, committed, paid_in)
@@ -446,10 +447,11 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--db", required=True, help="Database URL (an empty or new database).")
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--years", type=int, default=YEARS, help="Fiscal years, ending with the current one.")
     parser.add_argument("--no-summary", action="store_true", help="Skip timing `budget summary` afterwards.")
     args = parser.parse_args(list(argv) if argv is not None else None)
     print(f"building a synthetic ledger of {args.entries:,} entries in {args.db} ...", flush=True)
-    counts = build_synthetic(args.db, args.entries, args.seed)
+    counts = build_synthetic(args.db, args.entries, args.seed, years=args.years)
     for name, value in sorted(counts.items()):
         print(f"  {name:24} {value:>12,}")
     seconds = counts["seconds"]
