@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 import openpyxl
 import pytest
-from dashboard_server import served
+from dashboard_server import BROWSER_MARKS, chromium, no_traceback, served, settle
+from dashboard_server import log_in as log_in_as
 
 from budget.demo import load_demo
 from budget.ledger.db import make_engine, make_session_factory
@@ -30,21 +31,12 @@ from budget.services import users
 from budget.services.reference import OrganisationInput, register_organisation
 from budget.uow import UnitOfWork
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tmp" / "test-artifacts" / "dashboard"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "browser-test-password"
 HOSTILE = "[click me](https://evil.example/x) ![t](http://evil.example/b.png) <b>bold</b>"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="Debian's chromium is not installed at /usr/bin/chromium "
-                              "(apt-get install -y chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 #: (navigation label, heading the page shows, screenshot name)
 PAGES = [
@@ -88,25 +80,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
-
-
-def settle(page: object) -> None:
-    """Wait until Streamlit has finished running the script."""
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(500)  # type: ignore[attr-defined]
-
-
-def no_traceback(page: object, where: str) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0, where  # type: ignore[attr-defined]
-    assert "Traceback" not in page.content(), where  # type: ignore[attr-defined]
 
 
 def workbook() -> bytes:
@@ -121,12 +96,7 @@ def workbook() -> bytes:
 
 
 def log_in(page: object, base: str, name: str = "officer") -> None:
-    page.goto(base)  # type: ignore[attr-defined]
-    page.get_by_label("User name").fill(name)  # type: ignore[attr-defined]
-    page.get_by_label("Password", exact=True).fill(PASSWORD)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
-    page.get_by_role("heading", name="Where the year stands").wait_for(timeout=60_000)  # type: ignore[attr-defined]
-    settle(page)
+    log_in_as(page, base, name, PASSWORD)
 
 
 def test_an_officer_logs_in_opens_every_page_uploads_and_downloads(server, browser):

@@ -17,7 +17,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from dashboard_server import served
+from dashboard_server import BROWSER_MARKS, chromium, no_traceback, served
+from dashboard_server import log_in as log_in_as
+from dashboard_server import settle as settle_after
 
 from budget.demo import load_demo
 from budget.ledger.db import make_engine, make_session_factory
@@ -25,20 +27,11 @@ from budget.ledger.migrate import upgrade
 from budget.services import users
 from budget.uow import UnitOfWork
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tmp" / "test-artifacts" / "dashboard-links"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "links-test-password"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="Debian's chromium is not installed at /usr/bin/chromium "
-                              "(apt-get install -y chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -63,24 +56,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def settle(page: object) -> None:
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(700)  # type: ignore[attr-defined]
-
-
-def no_traceback(page: object, where: str) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0, where  # type: ignore[attr-defined]
-    assert "Traceback" not in page.content(), where  # type: ignore[attr-defined]
+    settle_after(page, 700)  # the grids' row markers must be drawn before a row is clicked
 
 
 def params(page: object) -> dict[str, str]:
@@ -101,12 +82,7 @@ def click_row(page: object, table: object, row: int, opens: str) -> None:
 
 
 def log_in(page: object, base: str) -> None:
-    page.goto(base)  # type: ignore[attr-defined]
-    page.get_by_label("User name").fill("officer")  # type: ignore[attr-defined]
-    page.get_by_label("Password", exact=True).fill(PASSWORD)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
-    page.get_by_role("heading", name="Where the year stands").wait_for(timeout=60_000)  # type: ignore[attr-defined]
-    settle(page)
+    log_in_as(page, base, "officer", PASSWORD)
 
 
 def test_click_through_the_drill_down_link_reload_and_log_out(server, browser):

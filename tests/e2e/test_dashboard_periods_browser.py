@@ -8,20 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 import test_dashboard_browser as shared
-from test_dashboard_browser import ARTIFACTS, CHROMIUM, log_in, no_traceback, settle
+from dashboard_server import BROWSER_MARKS, no_traceback, settle
+from test_dashboard_browser import ARTIFACTS, log_in
 
 server = shared.server  # the fixtures, found by pytest under these names
 browser = shared.browser
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="Debian's chromium is not installed at /usr/bin/chromium "
-                              "(apt-get install -y chromium)"),
-]
+pytestmark = BROWSER_MARKS
 YEAR = dt.date.today().year
 
 
