@@ -5,9 +5,11 @@ open on it, in an open fiscal year, at the rate of its own date (or a rate or EU
 given). When it brings a foreign-currency commitment to zero, the difference between the EUR
 committed and the EUR paid is realised as an exchange difference. The one-row path
 (:func:`record_payment`) and the bulk path (:func:`record_payment_columns`, 100,000-row
-files) read the same :class:`Position` and call the same rule functions in the same order:
-:func:`payment_terms`, the duplicate check, :func:`check_within_open`,
-:func:`budget.services.fx.convert`, :func:`settlement_difference`.
+files) read the same :class:`Position` and call the same rule functions, a payment's
+refusal being the first it meets in this order: :func:`payment_terms`, the duplicate check,
+:func:`check_within_open`, :func:`budget.services.fx.convert`, :func:`settlement_difference`.
+:func:`payment_terms` and the conversion take columns (one payment is a column of one); the
+checks that run over the earlier payments go row after row.
 """
 
 from __future__ import annotations
@@ -120,7 +122,8 @@ def _amounts_and_years(terms: Terms, amounts: Sequence[object], days: Sequence[d
     if terms.refused:
         at = [i for i in at if i not in terms.refused]
         values, currencies = [amounts[i] for i in at], [terms.currencies[i] for i in at]
-    exact = money_column(values, cast("list[str]", currencies), limit=max_amount)  # (none is None)
+    # The payments not refused yet all have their currency.
+    exact = money_column(values, cast("list[str]", currencies), limit=max_amount)
     for i, value in zip(at, exact, strict=True):
         try:
             try:
@@ -276,7 +279,7 @@ class BulkOutcome:
     exchange_differences: dict[str, Decimal] = field(default_factory=dict)
 
 
-#: The columns :func:`record_payment_columns` writes, in the order of its rows' items.
+#: The columns :func:`record_payment_columns` writes, in the order it hands them over.
 _WRITTEN = ("reference", "entry_date", "commitment_id", "currency", "amount", "amount_eur", "rate", "rate_date",
             "rate_source", "revision", "source_row", "source_sheet")
 
