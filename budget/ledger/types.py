@@ -7,6 +7,7 @@ million rows was measured off by 1.51. Integer hundredths are exact on both data
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -22,19 +23,26 @@ class Money(TypeDecorator[Decimal]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, float):
-            raise TypeError("Money columns take Decimal or int, never float")
-        # The exact fraction (no context rounding), cheaper than scaling a Decimal: a bulk
-        # load converts two amounts per row.
-        try:
-            numerator, denominator = (value if value.__class__ is Decimal else Decimal(value)).as_integer_ratio()
-        except (ValueError, OverflowError):
-            raise ValueError(f"amount {value} is not a finite number") from None
-        if 100 % denominator:
-            raise ValueError(f"amount {value} has more than two decimals")
-        return numerator * (100 // denominator)
+        return self.bind_column((value,))[0]
+
+    def bind_column(self, values: Sequence[Any]) -> list[int | None]:
+        """What is stored for each of ``values``: integer hundredths (None stays None), a
+        bulk insert's whole column at once, one value for the ORM.
+
+        Raises:
+            TypeError: a float (never exact); ValueError: not finite, or beyond the cent.
+        """
+        try:  # a column of Decimals (a load's amounts): their exact fractions in one pass
+            ratios: list[tuple[int, int] | None] = list(map(Decimal.as_integer_ratio, values))
+        except (TypeError, ValueError, OverflowError):
+            ratios = list(map(_ratio, values))
+        present = [r for r in ratios if r is not None] if None in ratios else ratios
+        if any(100 % d for d in {d for _, d in present}):  # type: ignore[misc]
+            bad = next(v for v, r in zip(values, ratios, strict=True) if r is not None and 100 % r[1])
+            raise ValueError(f"amount {bad} has more than two decimals")
+        if present is ratios:
+            return [n * (100 // d) for n, d in present]  # type: ignore[misc]
+        return [None if r is None else r[0] * (100 // r[1]) for r in ratios]
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
@@ -45,6 +53,18 @@ class Money(TypeDecorator[Decimal]):
     @property
     def python_type(self) -> type:
         return Decimal
+
+
+def _ratio(value: Any) -> tuple[int, int] | None:
+    """The exact fraction of one amount (None for None)."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        raise TypeError("Money columns take Decimal or int, never float")
+    try:
+        return (value if value.__class__ is Decimal else Decimal(value)).as_integer_ratio()
+    except (ValueError, OverflowError):
+        raise ValueError(f"amount {value} is not a finite number") from None
 
 
 class Rate(TypeDecorator[Decimal]):

@@ -406,8 +406,11 @@ _RUNS_PER_WINDOW = 200
 
 def id_runs(ids: Any) -> list[tuple[int, int]]:
     """Sorted ids as runs of consecutive ids: ``[1, 2, 3, 7]`` -> ``[(1, 3), (7, 7)]``."""
+    ordered = sorted(set(ids))
+    if ordered and ordered[-1] - ordered[0] + 1 == len(ordered):
+        return [(ordered[0], ordered[-1])]  # one run, as a bulk insert writes: no walk needed
     runs: list[tuple[int, int]] = []
-    for i in sorted(ids):
+    for i in ordered:
         if runs and i == runs[-1][1] + 1:
             runs[-1] = (runs[-1][0], i)
         else:

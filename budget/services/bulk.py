@@ -139,6 +139,9 @@ def _column_values(column: Any, given: Sequence[Any] | None, default: Any, n: in
     proc = _bind_processor(column.type, dialect)
     if given is None:
         return [proc(default) if proc is not None and default is not None else default] * n
+    whole = getattr(column.type, "bind_column", None)  # a type converting a column at once (Money)
+    if whole is not None:
+        return whole(given)
     return _converted(given, proc) if proc is not None else list(given)
 
 

@@ -398,10 +398,9 @@ def conversion(
 ) -> tuple[Decimal, Decimal, dt.date | None, str]:
     """EUR amount, rate, rate date and source (:func:`budget.services.fx.convert` on stored rates;
     a rate given or implied must be plausible unless ``force_rate``)."""
-    c = convert(currency, amount, on, amount_eur=amount_eur, given_rate=given_rate,
-                lookup=lambda cur, day: rate_on(uow, cur, day),
-                check_rate=lambda cur, r, day: plausible_rate(uow, cur, r, day, force=force_rate))
-    return c.eur, c.rate, c.rate_date, c.source
+    return convert([currency], [amount], [on], amounts_eur=[amount_eur], given_rates=[given_rate],
+                   lookup=lambda cur, day: rate_on(uow, cur, day),
+                   check_rate=lambda cur, r, day: plausible_rate(uow, cur, r, day, force=force_rate)).one()
 
 
 def commit(

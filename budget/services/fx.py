@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
 
 from sqlalchemy import select
 
 from budget import bounds, config
 from budget.errors import BudgetError, MissingExchangeRateError, ValidationError
 from budget.ledger.models import ExchangeRate
-from budget.money import fmt, money, normalise_currency, rate, to_eur
+from budget.money import checked, fmt, money_column, normalise_currency, rate, to_eur
 from budget.uow import UnitOfWork
 
 ONE = Decimal(1)
@@ -77,28 +76,40 @@ def rate_on(uow: UnitOfWork, currency: str, on: dt.date) -> RateQuote:
     return usable_quote(cur, on, None if row is None else (row.rate, row.rate_date, row.source))
 
 
-class Conversion(NamedTuple):
-    """An amount's EUR equivalent, with the rate used, its publication date and its source
-    (a named tuple: a bulk load makes one per row, and a tuple is the cheapest to make)."""
+@dataclass
+class Conversions:
+    """Amounts' EUR equivalents (:func:`convert`), as columns: position ``i`` holds amount
+    ``i``'s EUR amount, the rate used, its publication date and its source, unless ``refused``
+    holds the refusal of amount ``i`` (or the amount was skipped: all four are None)."""
 
-    eur: Decimal
-    rate: Decimal
-    rate_date: dt.date | None
-    source: str
+    eur: list[Decimal | None]
+    rate: list[Decimal | None]
+    rate_date: list[dt.date | None]
+    source: list[str | None]
+    refused: dict[int, BudgetError]
+
+    def one(self, index: int = 0) -> tuple[Decimal, Decimal, dt.date | None, str]:
+        """Amount ``index``'s conversion (EUR, rate, rate date, source); its refusal raised."""
+        if index in self.refused:
+            raise self.refused[index]
+        eur, r, source = self.eur[index], self.rate[index], self.source[index]
+        assert eur is not None and r is not None and source is not None
+        return eur, r, self.rate_date[index], source
 
 
 def convert(
-    currency: str,
-    amount: Decimal,
-    on: dt.date,
+    currencies: Sequence[str | None],
+    amounts: Sequence[Decimal | None],
+    days: Sequence[dt.date],
     *,
-    amount_eur: object | None,
-    given_rate: object | None,
+    amounts_eur: Sequence[object | None],
+    given_rates: Sequence[object | None] | None = None,
     lookup: Callable[[str, dt.date], RateQuote],
     check_rate: Callable[[str, Decimal, dt.date], object] | None = None,
     max_amount: Decimal | None = None,
-) -> Conversion:
-    """The one rule converting an entry's amount to EUR (one-row and bulk paths alike).
+) -> Conversions:
+    """The one rule converting amounts to EUR (one entry, as a column of one, or a load's
+    column); an amount or currency None is skipped (a load's row already refused).
 
     EUR is at par (an EUR amount given must equal it). Otherwise the EUR amount given wins
     (its rate is the one given, or the one the two amounts imply), then a rate given, then
@@ -106,27 +117,52 @@ def convert(
     ``check_rate(currency, rate, on)`` vets a rate given or implied (:func:`plausible_rate`).
     ``max_amount``: ``BUDGET_MAX_AMOUNT`` already read (a load reads it once).
     """
+    n = len(amounts)
+    rates = given_rates if given_rates is not None else [None] * n
+    # Amounts at par are their own EUR amount: the EUR column starts as the amounts, the rest
+    # is filled row by row.
+    out = Conversions(list(amounts), [ONE] * n, [None] * n, ["par"] * n, {})
+    given_at = [i for i, v in enumerate(amounts_eur) if v is not None]
+    given = dict(zip(given_at, money_column([amounts_eur[i] for i in given_at], ["EUR"] * len(given_at),
+                                            limit=max_amount), strict=True))
+    for i, (currency, amount) in enumerate(zip(currencies, amounts, strict=True)):
+        if currency is None or amount is None:
+            out.eur[i] = out.rate[i] = out.source[i] = None
+        elif currency != "EUR" or (i in given and given[i] != amount):
+            try:
+                out.eur[i], out.rate[i], out.rate_date[i], out.source[i] = _converted(
+                    currency, amount, days[i], given.get(i), rates[i], lookup, check_rate, max_amount)
+            except BudgetError as exc:
+                out.refused[i] = exc
+                out.eur[i] = out.rate[i] = out.source[i] = None
+    return out
+
+
+def _converted(
+    currency: str, amount: Decimal, on: dt.date, eur_given: Decimal | BudgetError | None, given_rate: object | None,
+    lookup: Callable[[str, dt.date], RateQuote], check_rate: Callable[[str, Decimal, dt.date], object] | None,
+    max_amount: Decimal | None,
+) -> tuple[Decimal, Decimal, dt.date | None, str]:
+    """One amount of :func:`convert` that is not at par without more ado."""
+    eur = checked(eur_given) if eur_given is not None else None
     if currency == "EUR":
-        eur = amount if amount_eur is None else money(amount_eur, limit=max_amount)
         if eur != amount:
             raise ValidationError(f"A EUR amount of {fmt(amount)} cannot be worth EUR {fmt(eur)}.")
-        return Conversion(amount, ONE, None, "par")
-    if amount_eur is not None:
-        eur = money(amount_eur, limit=max_amount)
+        return amount, ONE, None, "par"
+    if eur is not None:
         if (eur > 0) != (amount > 0) or eur == 0:
             raise ValidationError(f"EUR amount {fmt(eur)} does not match {currency} {fmt(amount)}.")
         r = rate(given_rate) if given_rate is not None else implied_rate(amount, eur)
         if check_rate is not None:
             check_rate(currency, r, on)
-        return Conversion(eur, r, None, "given" if given_rate is not None else "computed")
+        return eur, r, None, "given" if given_rate is not None else "computed"
     if given_rate is not None:
         r = rate(given_rate)
         if check_rate is not None:
             check_rate(currency, r, on)
-        return Conversion(to_eur(amount, currency, r, limit=max_amount), r, None, "given")
+        return to_eur(amount, currency, r, limit=max_amount), r, None, "given"
     quote = lookup(currency, on)
-    return Conversion(to_eur(amount, currency, quote.rate, limit=max_amount), quote.rate, quote.published,
-                      quote.source)
+    return to_eur(amount, currency, quote.rate, limit=max_amount), quote.rate, quote.published, quote.source
 
 
 def implied_rate(amount: Decimal, amount_eur: Decimal) -> Decimal:

@@ -5,9 +5,11 @@ open on it, in an open fiscal year, at the rate of its own date (or a rate or EU
 given). When it brings a foreign-currency commitment to zero, the difference between the EUR
 committed and the EUR paid is realised as an exchange difference. The one-row path
 (:func:`record_payment`) and the bulk path (:func:`record_payment_columns`, 100,000-row
-files) read the same :class:`Position` and call the same rule functions in the same order:
-:func:`payment_terms`, the duplicate check, :func:`check_within_open`,
-:func:`budget.services.fx.convert`, :func:`settlement_difference`.
+files) read the same :class:`Position` and call the same rule functions, a payment's
+refusal being the first it meets in this order: :func:`payment_terms`, the duplicate check,
+:func:`check_within_open`, :func:`budget.services.fx.convert`, :func:`settlement_difference`.
+:func:`payment_terms` and the conversion take columns (one payment is a column of one); the
+checks that run over the earlier payments go row after row.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import datetime as dt
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 
@@ -30,7 +32,7 @@ from budget.errors import (
     ValidationError,
 )
 from budget.ledger.models import Commitment, Payment
-from budget.money import fmt, money, normalise_currency, positive
+from budget.money import checked, fmt, money_column, normalise_currency, positive
 from budget.services import entries, fx
 from budget.services.bulk import closed_years, insert_columns, payment_keys, rate_book
 from budget.services.positions import CHUNK, Position, positions
@@ -56,37 +58,91 @@ def _refused(error: BudgetError, field_name: str) -> BudgetError:
     return error
 
 
-def payment_terms(
-    reference: object, position: Position | None, commitment_reference: object, currency: object,
-    amount: object, day: dt.date, closed: Container[int], max_amount: Decimal | None = None,
-) -> tuple[str, str, Decimal]:
-    """The checks of one payment that need no running total, in order: reference, commitment,
-    currency (the commitment's), amount (exact, above zero), open year. ``max_amount``:
-    ``BUDGET_MAX_AMOUNT`` already read (a load reads it once).
+@dataclass
+class Terms:
+    """What :func:`payment_terms` settles for a column of payments: position ``i`` holds
+    payment ``i``'s reference, currency and amount, unless ``refused`` holds its refusal."""
 
-    Returns (reference, currency, amount). Raises the first refusal, its ``field`` set.
+    references: list[str | None]
+    currencies: list[str | None]
+    amounts: list[Decimal | None]
+    refused: dict[int, BudgetError]
+
+    def one(self, index: int = 0) -> tuple[str, str, Decimal]:
+        """Payment ``index``'s (reference, currency, amount); its refusal raised."""
+        if index in self.refused:
+            raise self.refused[index]
+        ref, cur, value = self.references[index], self.currencies[index], self.amounts[index]
+        assert ref is not None and cur is not None and value is not None
+        return ref, cur, value
+
+
+def payment_terms(
+    references: Sequence[object], positions: Sequence[Position | None], commitment_references: Sequence[object],
+    currencies: Sequence[object], amounts: Sequence[object], days: Sequence[dt.date], closed: Container[int],
+    max_amount: Decimal | None = None,
+) -> Terms:
+    """The checks of payments that need no running total (one payment, as a column of one,
+    or a load's column), in order: reference, commitment, currency (the commitment's),
+    amount (exact, above zero), open year. ``max_amount``: ``BUDGET_MAX_AMOUNT`` already
+    read (a load reads it once). Each refusal is the first check a payment fails, its
+    ``field`` set.
     """
+    n = len(references)
+    out = Terms([None] * n, [None] * n, [None] * n, {})
+    codes: dict[object, str] = {}  # each currency as written, once normalised
+    for i, (reference, position, currency) in enumerate(zip(references, positions, currencies, strict=True)):
+        try:
+            try:
+                out.references[i] = ref = entries.clean_reference(reference, "payment")
+            except BudgetError as exc:
+                raise _refused(exc, "reference") from None
+            if position is None:
+                raise _refused(NotFoundError(f"No commitment {commitment_references[i]!r} is recorded."), "commitment")
+            written = currency or position.currency
+            cur = codes.get(written) or _currency(written)
+            codes[written] = cur
+            if cur != position.currency:
+                raise _refused(ValidationError(
+                    f"Payment {ref} is in {cur} but commitment {position.reference} is in {position.currency}: "
+                    "pay in the commitment currency."), "currency")
+            out.currencies[i] = cur
+        except BudgetError as exc:
+            out.refused[i] = exc
+    _amounts_and_years(out, amounts, days, closed, max_amount)
+    return out
+
+
+def _amounts_and_years(terms: Terms, amounts: Sequence[object], days: Sequence[dt.date], closed: Container[int],
+                       max_amount: Decimal | None) -> None:
+    """The last checks of :func:`payment_terms`: the amount, then the year, of the payments
+    not refused yet (their amounts checked as one column)."""
+    at: Sequence[int] = range(len(amounts))
+    values, currencies = amounts, terms.currencies
+    if terms.refused:
+        at = [i for i in at if i not in terms.refused]
+        values, currencies = [amounts[i] for i in at], [terms.currencies[i] for i in at]
+    # The payments not refused yet all have their currency.
+    exact = money_column(values, cast("list[str]", currencies), limit=max_amount)
+    for i, value in zip(at, exact, strict=True):
+        try:
+            try:
+                terms.amounts[i] = positive(checked(value), f"Payment {terms.references[i]}: the amount")
+            except BudgetError as exc:
+                raise _refused(exc, "amount") from None
+            if days[i].year in closed:
+                raise _refused(ClosedPeriodError(f"Fiscal year {days[i].year} is closed: no entry can be added to it."),
+                               "date")
+        except BudgetError as exc:
+            terms.refused[i] = exc
+            terms.amounts[i] = terms.currencies[i] = None
+
+
+def _currency(written: object) -> str:
     try:
-        ref = entries.clean_reference(reference, "payment")
-    except BudgetError as exc:
-        raise _refused(exc, "reference") from None
-    if position is None:
-        raise _refused(NotFoundError(f"No commitment {commitment_reference!r} is recorded."), "commitment")
-    try:
-        cur = normalise_currency(currency or position.currency)
+        return normalise_currency(written)
     except BudgetError as exc:
         raise _refused(exc, "currency") from None
-    if cur != position.currency:
-        raise _refused(ValidationError(
-            f"Payment {ref} is in {cur} but commitment {position.reference} is in {position.currency}: "
-            "pay in the commitment currency."), "currency")
-    try:
-        value = positive(money(amount, cur, limit=max_amount), f"Payment {ref}: the amount")
-    except BudgetError as exc:
-        raise _refused(exc, "amount") from None
-    if day.year in closed:
-        raise _refused(ClosedPeriodError(f"Fiscal year {day.year} is closed: no entry can be added to it."), "date")
-    return ref, cur, value
 
 
 def check_within_open(ref: str, currency: str, value: Decimal, position: Position) -> None:
@@ -136,8 +192,8 @@ def record_payment(
     """
     cref = str(commitment_reference).strip()
     position = live_positions(uow, [cref]).get(cref)
-    ref, cur, value = payment_terms(reference, position, commitment_reference, currency, amount, entry_date,
-                                    closed_years(uow))
+    ref, cur, value = payment_terms([reference], [position], [commitment_reference], [currency], [amount],
+                                    [entry_date], closed_years(uow)).one()
     assert position is not None
     try:
         revision = entries.next_revision(uow, Payment, Payment.reference == ref)
@@ -172,11 +228,13 @@ def payment_credit_warnings(uow: UnitOfWork, keys: set[tuple[int, str, int]]) ->
     out = []
     for ab_id, ab_code, year in sorted(keys, key=lambda k: (k[1], k[2])):
         credits = entries.credits_of(uow, ab_id, year, "payment")
+        # The AB's commitments as a sub-query, not a join: SQLite then reads the payments by
+        # commitment, in the order they were written, instead of one lookup per payment by
+        # date (a 100,000-payment year: 0.03 s instead of 0.17 s).
         paid = Decimal(uow.session.scalar(
             select(func.coalesce(func.sum(Payment.amount_eur), 0))
-            .join(Commitment, Commitment.id == Payment.commitment_id)
-            .where(Commitment.ab_id == ab_id, Payment.entry_date >= dt.date(year, 1, 1),
-                   Payment.entry_date <= dt.date(year, 12, 31))) or 0)
+            .where(Payment.commitment_id.in_(select(Commitment.id).where(Commitment.ab_id == ab_id)),
+                   Payment.entry_date >= dt.date(year, 1, 1), Payment.entry_date <= dt.date(year, 12, 31))) or 0)
         if paid > credits:
             out.append(f"Payments of {year} on AB {ab_code} (EUR {fmt(paid)}) exceed its payment credits "
                        f"(EUR {fmt(credits)}).")
@@ -223,7 +281,7 @@ class BulkOutcome:
     exchange_differences: dict[str, Decimal] = field(default_factory=dict)
 
 
-#: The columns :func:`record_payment_columns` writes, in the order of its rows' items.
+#: The columns :func:`record_payment_columns` writes, in the order it hands them over.
 _WRITTEN = ("reference", "entry_date", "commitment_id", "currency", "amount", "amount_eur", "rate", "rate_date",
             "rate_source", "revision", "source_row", "source_sheet")
 
@@ -241,8 +299,6 @@ def record_payment_columns(uow: UnitOfWork, cols: PaymentColumns, *, write: bool
     crefs = [str(c).strip() for c in cols.commitment_reference]
     pos_of = live_positions(uow, crefs)
     existing, revisions = payment_keys(uow, [str(r or "").strip() for r in cols.reference])
-    closed = closed_years(uow)
-    lookup = rate_book(uow, {p.currency for p in pos_of.values()}, cols.entry_date)
     limit = bounds.max_amount()  # read once for the call, not once per amount
     known: dict[tuple[str, dt.date], Decimal | None] = {}
 
@@ -251,47 +307,26 @@ def record_payment_columns(uow: UnitOfWork, cols: PaymentColumns, *, write: bool
             known[(currency, day)] = fx.known_rate(uow, currency, day)
         return fx.rate_within_band(currency, value, day, known[(currency, day)])
 
-    rows: list[tuple[Any, ...]] = []
-    settled: list[tuple[str, dt.date, Position, Decimal]] = []
-    credit_keys: set[tuple[int, str, int]] = set()
-    seen: set[str] = set()
-    given_rates = cols.rate_used if cols.rate_used is not None else [None] * n
-    sheets = (cols.source_sheet if cols.source_sheet is not None and not isinstance(cols.source_sheet, str)
-              else [cols.source_sheet] * n)
-    lines = cols.source_row if cols.source_row is not None else [None] * n
-    for i, (reference, cref, day, amount, currency, given_eur, given_rate) in enumerate(zip(
-            cols.reference, crefs, cols.entry_date, cols.amount, cols.currency, cols.amount_eur, given_rates,
-            strict=True)):
-        try:
-            pos = pos_of.get(cref)
-            ref, cur, value = payment_terms(reference, pos, cols.commitment_reference[i], currency, amount, day,
-                                            closed, limit)
-            assert pos is not None
-            if ref in existing or ref in seen:
-                raise duplicate(ref)
-            check_within_open(ref, cur, value, pos)
-            try:
-                conv = fx.convert(cur, value, day, amount_eur=given_eur, given_rate=given_rate, lookup=lookup,
-                                  check_rate=check_rate, max_amount=limit)
-            except BudgetError as exc:
-                raise _refused(exc, "amount_eur" if given_eur is not None else "date") from None
-        except BudgetError as exc:
-            out.problems.append(ItemProblem(i, exc.field or "reference", exc))
-            continue
-        seen.add(ref)
-        credit_keys.add((pos.ab_id, pos.ab_code, day.year))
-        difference = settlement_difference(pos, value, conv.eur)
-        if difference is not None:
-            settled.append((ref, day, pos, difference))
-        pos.paid += value
-        pos.paid_eur += conv.eur
-        rows.append((ref, day, pos.commitment_id, cur, value, conv.eur, conv.rate, conv.rate_date, conv.source,
-                     revisions.get(ref, -1) + 1, lines[i], sheets[i]))
+    pos_col = list(map(pos_of.get, crefs))
+    terms = payment_terms(cols.reference, pos_col, cols.commitment_reference, cols.currency, cols.amount,
+                          cols.entry_date, closed_years(uow), limit)
+    # Converted before the running checks (a conversion reads no running total); the
+    # conversion of a payment those checks refuse is not used.
+    conv = fx.convert(terms.currencies, terms.amounts, cols.entry_date, amounts_eur=cols.amount_eur,
+                      given_rates=cols.rate_used, lookup=rate_book(uow, {p.currency for p in pos_of.values()},
+                                                                   cols.entry_date),
+                      check_rate=check_rate, max_amount=limit)
+    settled = _in_order(terms, conv, pos_col, cols, existing, out)
     if out.problems or not write:
         return out
-    # Rows are gathered as tuples (the cheapest object per row) and handed over as columns.
-    columns = dict(zip(_WRITTEN, map(list, zip(*rows, strict=True)), strict=True)) if rows else {}
-    out.written = insert_columns(uow, Payment, columns)
+    sheets = cols.source_sheet if cols.source_sheet is not None and not isinstance(cols.source_sheet, str) \
+        else [cols.source_sheet] * n
+    refs = terms.references
+    out.written = insert_columns(uow, Payment, dict(zip(_WRITTEN, (
+        refs, cols.entry_date, [p.commitment_id for p in pos_col], terms.currencies,  # type: ignore[union-attr]
+        terms.amounts, conv.eur, conv.rate, conv.rate_date, conv.source,
+        [revisions.get(r, -1) + 1 for r in refs] if revisions else [0] * n,  # type: ignore[arg-type]
+        cols.source_row if cols.source_row is not None else [None] * n, sheets), strict=True)) if n else {})
     uow.audit("record_payments", "payment", None, count=out.written)
     # Exchange differences: few (one per settled foreign-currency commitment), recorded by
     # the one-row rule with its availability handling, in the order of the payments.
@@ -301,5 +336,39 @@ def record_payment_columns(uow: UnitOfWork, cols: PaymentColumns, *, write: bool
         assert payment is not None and commitment is not None
         entries.record_exchange_difference(uow, commitment, payment, difference, day)
         out.exchange_differences[ref] = difference
-    out.warnings.extend(payment_credit_warnings(uow, credit_keys))
+    out.warnings.extend(payment_credit_warnings(uow, {(p.ab_id, p.ab_code, day.year) for p, day in zip(
+        pos_col, cols.entry_date, strict=True) if p is not None}))
     return out
+
+
+def _in_order(terms: Terms, conv: fx.Conversions, positions: list[Position | None], cols: PaymentColumns,
+              existing: set[str], out: BulkOutcome) -> list[tuple[str, dt.date, Position, Decimal]]:
+    """The checks that run over the earlier payments of a call, payment after payment: the
+    duplicate reference, the amount within what is open, then the conversion's refusal;
+    each accepted payment moves its commitment's position. Returns the settling payments
+    (reference, date, position, exchange difference); the refusals go to ``out``."""
+    settled: list[tuple[str, dt.date, Position, Decimal]] = []
+    seen: set[str] = set()
+    refs, curs, values = terms.references, terms.currencies, terms.amounts
+    for i, (pos, value, eur) in enumerate(zip(positions, values, conv.eur, strict=True)):
+        try:
+            if i in terms.refused:
+                raise terms.refused[i]
+            ref, cur = refs[i], curs[i]
+            assert pos is not None and value is not None and ref is not None and cur is not None
+            if ref in existing or ref in seen:
+                raise duplicate(ref)
+            check_within_open(ref, cur, value, pos)
+            if i in conv.refused:
+                raise _refused(conv.refused[i], "amount_eur" if cols.amount_eur[i] is not None else "date")
+        except BudgetError as exc:
+            out.problems.append(ItemProblem(i, exc.field or "reference", exc))
+            continue
+        assert eur is not None
+        seen.add(ref)
+        difference = settlement_difference(pos, value, eur)
+        if difference is not None:
+            settled.append((ref, cols.entry_date[i], pos, difference))
+        pos.paid += value
+        pos.paid_eur += eur
+    return settled

@@ -129,6 +129,8 @@ def _compare_with_ledger(uow: UnitOfWork, cols: Columns, kept: list[int], opts: 
 def _reverse_corrected(uow: UnitOfWork, cols: Columns, raw: RawFile, to_write: list[int],
                        status: dict[int, tuple[str, int, str]], result: ImportResult) -> None:
     """Reverse the payments a corrected row replaces (with the one reversal rule)."""
+    if not status:  # no row is in the ledger already
+        return
     for i in to_write:
         s, existing_id, _ = status.get(i, ("new", 0, ""))
         if s == "corrected":

@@ -8,13 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from budget.errors import NonPositiveAmountError, UnknownCurrencyError, ValidationError
+from budget.errors import BudgetError, NonPositiveAmountError, UnknownCurrencyError, ValidationError
+from budget.ledger.types import Money
 from budget.money import (
     D,
     fmt,
     is_currency,
     json_amount,
     money,
+    money_column,
     normalise_currency,
     positive,
     rate,
@@ -59,6 +61,42 @@ def test_money_quantizes_to_the_cent_and_refuses_more_decimals():
     for bad in ("NaN", "Infinity"):
         with pytest.raises(ValidationError):
             money(bad)
+
+
+_COLUMN_VALUES = st.one_of(
+    cents, st.sampled_from([Decimal("1.005"), Decimal("NaN"), Decimal("Infinity"), Decimal("1E+40"), Decimal("-0.00"),
+                            Decimal("7"), "12.30", " 5 ", "x", 3, True, None, 0.1]))
+
+
+def _outcome(result: object) -> object:
+    return (type(result).__name__, str(result)) if isinstance(result, BudgetError) else (result, str(result))
+
+
+@given(st.lists(st.tuples(_COLUMN_VALUES, st.sampled_from(["EUR", "USD", "JPY", "XXX"])), max_size=8))
+def test_a_column_of_amounts_gets_what_each_amount_gets_alone(rows):
+    """money_column is the rule of money over many values: each row's result (amount, or the
+    refusal and its message) is the one money gives that value alone."""
+    values, currencies = [v for v, _ in rows], [c for _, c in rows]
+    alone = []
+    for v, c in rows:
+        try:
+            alone.append(_outcome(money(v, c)))
+        except BudgetError as exc:
+            alone.append(_outcome(exc))
+    assert [_outcome(r) for r in money_column(values, currencies)] == alone
+
+
+@given(st.lists(st.one_of(cents, st.none(), st.integers(-10**6, 10**6)), max_size=8))
+def test_money_columns_are_stored_in_hundredths_alike_one_by_one_and_as_a_column(values):
+    money_type = Money()
+    assert money_type.bind_column(values) == [money_type.process_bind_param(v, None) for v in values]
+
+
+def test_a_money_column_refuses_floats_and_more_than_two_decimals():
+    with pytest.raises(TypeError):
+        Money().bind_column([Decimal("1.00"), 0.5])
+    with pytest.raises(ValueError, match="more than two decimals"):
+        Money().bind_column([Decimal("1.00"), Decimal("1.005")])
 
 
 def test_positive_refuses_zero_and_negative_amounts_with_the_amount_in_the_message():
