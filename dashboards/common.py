@@ -103,6 +103,8 @@ Errors and layout
         The page title (and a caption) in the chosen language.
     ``apply_style()``
         Shared CSS (readable headline amounts); the entry point calls it on every run.
+    ``lazy_tabs(text_keys, key)``
+        Tabs of which only the open one runs its content (``if tab.open:``).
     ``year_selector(key="year")`` / ``as_of_selector(year, key="as_of")``
         Sidebar-free selectors of the fiscal year (years with data) and of the as-of date.
 """
@@ -594,6 +596,19 @@ def page_header(title_key: str, caption_key: str | None = None) -> None:
     st.title(t(title_key))
     if caption_key:
         st.caption(t(caption_key))
+
+
+def lazy_tabs(text_keys: Sequence[str], key: str) -> tuple[Any, ...]:
+    """Tabs titled by the texts of ``text_keys`` whose ``.open`` says which one is shown, so
+    that a page runs only that one's content (a switch of tab reruns the page); the tab
+    open stays open when the language changes."""
+    labels = [t(k) for k in text_keys]
+    kept = st.session_state.get(key)
+    if kept is not None and kept not in labels:  # a label of the language used before
+        for text_key, label in zip(text_keys, labels, strict=True):
+            if any(_catalogue(language).get(text_key) == kept for language in LANGUAGES):
+                st.session_state[key] = label
+    return tuple(st.tabs(labels, key=key, on_change="rerun"))
 
 
 def year_selector(key: str = "year", container: Any = None) -> int:

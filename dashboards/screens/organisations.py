@@ -170,6 +170,59 @@ def open_entry(kind: str, frame: pd.DataFrame, event: object) -> None:
         drill.open_entry(kind, str(frame.iloc[row][c.t("col.reference")]), code, year, as_of)
 
 
+def assessments_tab(d: SimpleNamespace) -> None:
+    if d.assessments.empty:
+        c.empty_state("orgs.no_assessment")
+        return
+    open_entry("assessment", d.assessments, c.money_table(
+        d.assessments_shown, [c.t("col.amount"), c.t("col.amount_eur")], key="od_a", on_select="rerun"))
+    c.excel_download(d.assessments, f"{code}-assessments", key="od_a_xlsx")
+
+
+def commitments_tab(d: SimpleNamespace) -> None:
+    if d.commitments.empty:
+        c.empty_state("orgs.no_commitment")
+        return
+    cols_m = commitment_amounts()
+    open_entry("commitment", d.commitments, c.money_table(
+        d.commitments_shown, cols_m, key="od_c", on_select="rerun"))
+    c.excel_download(d.commitments, f"{code}-commitments", cols_m, key="od_c_xlsx")
+
+
+def payments_tab(d: SimpleNamespace) -> None:
+    if d.payments.empty:
+        c.empty_state("orgs.no_payment")
+        return
+    c.chart(("org_timeline", code, year, as_of), lambda: alt.Chart(d.timeline).mark_bar(
+        size=14, color=charts.PAID).encode(
+        x=alt.X("date:T", axis=charts.date_axis(c.lang())),
+        y=alt.Y("EUR:Q", title=None, axis=charts.amount_axis(c.amount_style(), c.lang())),
+        tooltip=[alt.Tooltip("day:N", title=c.t("col.date")),
+                 alt.Tooltip("reference:N", title=c.t("col.reference")),
+                 alt.Tooltip("shown:N", title=c.t("chart.amount"))],
+    ).properties(height=200))
+    open_entry("payment", d.payments, c.money_table(
+        d.payments_shown, [c.t("col.amount"), c.t("col.amount_eur")], key="od_p", on_select="rerun"))
+    c.excel_download(d.payments, f"{code}-payments", key="od_p_xlsx")
+
+
+def fx_tab(d: SimpleNamespace) -> None:
+    if d.fx.empty:
+        c.empty_state("orgs.no_fx")
+        return
+    c.money_table(d.fx_shown, [c.t("col.committed_eur"), c.t("col.gain_eur")], key="od_fx")
+    st.caption(c.t("fx.gain_sign"))
+
+
+def years_tab(d: SimpleNamespace) -> None:
+    if d.years.empty:
+        c.empty_state("orgs.no_years")
+        return
+    cols_y = [c.t("col.assessed_eur"), c.t("col.committed"), c.t("col.paid"), c.t("col.open")]
+    c.money_table(d.years_shown, cols_y, key="od_y")
+    c.excel_download(d.years, f"{code}-years", cols_y, key="od_y_xlsx")
+
+
 with c.guard():
     opts = c.derived(("org_choices", year, as_of), choices)
     if not opts.count:
@@ -235,51 +288,11 @@ with c.guard():
         st.caption(c.t("orgs.detail_caption", directorate=info.directorate,
                        currency=info.currency, ab=info.ab or "–", body=info.body or "–")
                    + " · " + c.t("orgs.detail_year", year=year))
-        tabs = st.tabs([c.t("orgs.tab_assessments"), c.t("orgs.tab_commitments"),
-                        c.t("orgs.tab_payments"), c.t("orgs.tab_fx"), c.t("orgs.tab_years")])
-        with tabs[0]:
-            if d.assessments.empty:
-                c.empty_state("orgs.no_assessment")
-            else:
-                open_entry("assessment", d.assessments, c.money_table(
-                    d.assessments_shown, [c.t("col.amount"), c.t("col.amount_eur")], key="od_a",
-                    on_select="rerun"))
-                c.excel_download(d.assessments, f"{code}-assessments", key="od_a_xlsx")
-        with tabs[1]:
-            if d.commitments.empty:
-                c.empty_state("orgs.no_commitment")
-            else:
-                cols_m = commitment_amounts()
-                open_entry("commitment", d.commitments, c.money_table(
-                    d.commitments_shown, cols_m, key="od_c", on_select="rerun"))
-                c.excel_download(d.commitments, f"{code}-commitments", cols_m, key="od_c_xlsx")
-        with tabs[2]:
-            if d.payments.empty:
-                c.empty_state("orgs.no_payment")
-            else:
-                c.chart(("org_timeline", code, year, as_of), lambda: alt.Chart(d.timeline).mark_bar(
-                    size=14, color=charts.PAID).encode(
-                    x=alt.X("date:T", axis=charts.date_axis(c.lang())),
-                    y=alt.Y("EUR:Q", title=None, axis=charts.amount_axis(c.amount_style(), c.lang())),
-                    tooltip=[alt.Tooltip("day:N", title=c.t("col.date")),
-                             alt.Tooltip("reference:N", title=c.t("col.reference")),
-                             alt.Tooltip("shown:N", title=c.t("chart.amount"))],
-                ).properties(height=200))
-                open_entry("payment", d.payments, c.money_table(
-                    d.payments_shown, [c.t("col.amount"), c.t("col.amount_eur")], key="od_p",
-                    on_select="rerun"))
-                c.excel_download(d.payments, f"{code}-payments", key="od_p_xlsx")
-        with tabs[3]:
-            if d.fx.empty:
-                c.empty_state("orgs.no_fx")
-            else:
-                c.money_table(d.fx_shown, [c.t("col.committed_eur"), c.t("col.gain_eur")], key="od_fx")
-                st.caption(c.t("fx.gain_sign"))
-        with tabs[4]:
-            if d.years.empty:
-                c.empty_state("orgs.no_years")
-            else:
-                cols_y = [c.t("col.assessed_eur"), c.t("col.committed"), c.t("col.paid"),
-                          c.t("col.open")]
-                c.money_table(d.years_shown, cols_y, key="od_y")
-                c.excel_download(d.years, f"{code}-years", cols_y, key="od_y_xlsx")
+        # Only the open tab runs: the hidden ones cost their tables and downloads on every rerun.
+        tabs = c.lazy_tabs([f"orgs.tab_{k}" for k in ("assessments", "commitments", "payments", "fx",
+                                                       "years")], key="org_tabs")
+        for tab, show in zip(tabs, (assessments_tab, commitments_tab, payments_tab, fx_tab, years_tab),
+                             strict=True):
+            if tab.open:
+                with tab:
+                    show(d)

@@ -220,7 +220,15 @@ def test_organisation_detail_shows_its_entries_and_past_years(monkeypatch, demo_
     at.selectbox(key="org_detail").set_value(code).run()
     no_errors(at)
     assert len(table(at, "Period")) == len(detail.assessments)
+    # Only the open tab is drawn (a switch of tab reruns the page): the others are opened in turn.
+    assert not any("Assessment" in df.value.columns for df in at.dataframe)
+    at.session_state["org_tabs"] = "Commitments"
+    at.run()
+    no_errors(at)
     assert len(table(at, "Committed", "Assessment")) == len(detail.commitments)
+    at.session_state["org_tabs"] = "Past years"
+    at.run()
+    no_errors(at)
     years = table(at, "Year", "Assessed EUR", "Committed EUR")
     assert [int(y) for y in years["Year"]] == [y.year for y in detail.years]
     assert [dec(v) for v in years["Committed EUR"]] == [y.committed for y in detail.years]
