@@ -103,8 +103,9 @@ Errors and layout
         The page title (and a caption) in the chosen language.
     ``apply_style()``
         Shared CSS (readable headline amounts); the entry point calls it on every run.
-    ``lazy_tabs(text_keys, key)``
-        Tabs of which only the open one runs its content (``if tab.open:``).
+    ``lazy_tabs(text_keys, key)`` / ``lazy_expander(text_key, key, icon)``
+        Tabs of which only the open one runs its content (``if tab.open:``); an expander
+        whose content runs only when unfolded.
     ``year_selector(key="year")`` / ``as_of_selector(year, key="as_of")``
         Sidebar-free selectors of the fiscal year (years with data) and of the as-of date.
 """
@@ -609,6 +610,16 @@ def lazy_tabs(text_keys: Sequence[str], key: str) -> tuple[Any, ...]:
             if any(_catalogue(language).get(text_key) == kept for language in LANGUAGES):
                 st.session_state[key] = label
     return tuple(st.tabs(labels, key=key, on_change="rerun"))
+
+
+def lazy_expander(text_key: str, key: str, icon: str) -> Any:
+    """A folded expander titled by the text of ``text_key`` whose ``.open`` says whether it is
+    unfolded, so that a page runs its content only then (unfolding reruns the page); it stays
+    unfolded when the language, and so its title, changes."""
+    kept = st.session_state.get(key)
+    if kept is not None:  # a new title makes a new widget: it takes the state kept
+        st.session_state[key] = bool(kept)
+    return st.expander(t(text_key), icon=icon, key=key, on_change="rerun")
 
 
 def year_selector(key: str = "year", container: Any = None) -> int:

@@ -191,6 +191,9 @@ def test_the_exchange_page_draws_the_rate_history_and_moves_the_exposure(monkeyp
     exp = read(demo_db, views.exposure, as_of=TODAY)
     assert exp, "the demo holds open foreign-currency commitments"
     cur = exp[0].currency
+    assert not at.number_input  # the what-if runs once unfolded
+    at.session_state["fx_what_if_open"] = True
+    at.run()
     at.number_input(key=f"fx_move_{cur}").set_value(10).run()
     no_errors(at)
     w = exchange.exposure_what_if(exp, {cur: Decimal(10)})
