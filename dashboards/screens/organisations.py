@@ -266,9 +266,12 @@ with c.guard():
             st.session_state["org_detail"] = tab.codes[picked]
         c.excel_download(tab.frame, f"organisations-{year}", amount_cols, key="org_xlsx")
 
-    st.subheader(c.t("orgs.yoy"))
-    period_ui.year_over_year_table(c.cached(periods.year_over_year, span, "organisation", directorates=scope),
-                                   c.t("col.organisation"), key="org_yoy")
+    # Folded, and run only unfolded: its figure choice, table and download would cost every rerun.
+    yoy_box = c.lazy_expander("orgs.yoy", "org_yoy_open", ":material/compare_arrows:")
+    if yoy_box.open:
+        with yoy_box:
+            period_ui.year_over_year_table(c.cached(periods.year_over_year, span, "organisation",
+                                                    directorates=scope), c.t("col.organisation"), key="org_yoy")
 
     # ------------------------------------------------------------------ detail
     st.divider()

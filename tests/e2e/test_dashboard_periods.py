@@ -154,6 +154,10 @@ def test_the_year_over_year_table_adds_up_to_its_totals_and_to_the_yearly_figure
         monkeypatch, demo_db, page, prefix, by, key_label):
     at = open_page(monkeypatch, demo_db, page)
     no_errors(at)
+    if page == "organisations":  # folded there, below the organisations' table
+        assert not [r for r in at.radio if r.key == "org_yoy_figure~en"]
+        at.session_state["org_yoy_open"] = True
+        at.run()
     yearly = read(demo_db, views.execution, YEAR, by, as_of=TODAY).totals
     last_year = read(demo_db, views.execution, YEAR - 1, by,
                      as_of=periods.same_day_a_year_earlier(TODAY)).totals
