@@ -286,20 +286,17 @@ def _key(*parts: Any) -> str:
     return repr(parts)
 
 
-_VERSION_KEY = "_budget_data_version"
-
-
 def start_run() -> None:
-    """Forget the data version the previous run read (the entry point calls it first on
-    every run): the first cached read of this run reads it again (one query, an index
-    seek), so that a write from the command line shows on the next run. Forget the run's
-    language and number style too (:func:`settle_text_settings`)."""
-    st.session_state.pop(_VERSION_KEY, None)
+    """Forget what the previous run settled (the entry point calls it first on every run):
+    the data version, which the first cached read of this run reads again (one query, an
+    index seek) so that a write from the command line shows on the next run, and the
+    language and number style (:func:`settle_text_settings`)."""
     _RUN.__dict__.clear()
 
 
-#: This script run's language and number style, once the sidebar has set them. A run has a
-#: thread of its own; a page asks for them a hundred times, each a session-state read.
+#: What this script run has settled: its database and data version once read, its language
+#: and number style once the sidebar has set them. A run has a thread of its own; a page
+#: asks for them a hundred times, each a session-state read.
 _RUN = threading.local()
 
 
@@ -311,11 +308,11 @@ def settle_text_settings() -> None:
 
 
 def _url_and_version() -> tuple[str, int]:
-    url = db_url()
-    found = st.session_state.get(_VERSION_KEY)
-    if found is None or found[0] != url:
+    found: tuple[str, int] | None = getattr(_RUN, "version", None)
+    if found is None:
+        url = db_url()
         found = (url, views.data_version_of(_engine_for(url)))
-        st.session_state[_VERSION_KEY] = found
+        _RUN.version = found
     return found
 
 
@@ -366,7 +363,7 @@ def clear_caches() -> None:
 def after_write() -> None:
     """Forget every cached read (the data changed)."""
     clear_caches()
-    st.session_state.pop(_VERSION_KEY, None)
+    _RUN.__dict__.pop("version", None)
 
 
 # --------------------------------------------------------------------------- user
