@@ -223,6 +223,32 @@ def years_tab(d: SimpleNamespace) -> None:
     c.excel_download(d.years, f"{code}-years", cols_y, key="od_y_xlsx")
 
 
+FILTERS = ("org_dirs", "org_curs", "org_status")
+
+
+def filters(opts: SimpleNamespace) -> tuple[list[str], list[str], list[str]]:
+    """The directorates, currencies and statuses chosen (none: all).
+
+    Folded unless one is set: on a phone the three filters filled the first screen, above
+    the answer (a link with filters opens them unfolded). Folded with none set, they are not
+    drawn (their three widgets would cost every rerun); with one set, they are, to keep it.
+    """
+    active = any(st.session_state.get(k) for k in FILTERS)
+    if active and "org_filters_open" not in st.session_state:
+        st.session_state["org_filters_open"] = True
+    box = c.lazy_expander("orgs.filters", "org_filters_open", ":material/filter_list:")
+    if not (box.open or active):
+        return [], [], []
+    f = box.columns(3)
+    dirs = f[0].multiselect(c.t("col.directorate"), opts.directorates, key="org_dirs",
+                            placeholder=c.t("common.all"))
+    curs = f[1].multiselect(c.t("col.currency"), opts.currencies, key="org_curs",
+                            placeholder=c.t("common.all"))
+    stats = f[2].multiselect(c.t("col.status"), list(organisation_status.STATUSES), format_func=status_label,
+                             key="org_status", placeholder=c.t("common.all"))
+    return dirs, curs, stats
+
+
 with c.guard():
     opts = c.derived(("org_choices", year, as_of), choices)
     if not opts.count:
@@ -232,16 +258,7 @@ with c.guard():
     links.seed("org_dirs", "dirs", links.some_of(opts.directorates))
     links.seed("org_curs", "cur", links.some_of(opts.currencies))
     links.seed("org_status", "status", links.some_of(organisation_status.STATUSES))
-    # Folded unless one is set: on a phone the three filters filled the first screen, above
-    # the answer (a link with filters opens them unfolded).
-    active = any(st.session_state.get(k) for k in ("org_dirs", "org_curs", "org_status"))
-    f = st.expander(c.t("orgs.filters"), icon=":material/filter_list:", expanded=active).columns(3)
-    dirs = f[0].multiselect(c.t("col.directorate"), opts.directorates, key="org_dirs",
-                            placeholder=c.t("common.all"))
-    curs = f[1].multiselect(c.t("col.currency"), opts.currencies, key="org_curs",
-                            placeholder=c.t("common.all"))
-    stats = f[2].multiselect(c.t("col.status"), list(organisation_status.STATUSES), format_func=status_label,
-                             key="org_status", placeholder=c.t("common.all"))
+    dirs, curs, stats = filters(opts)
     for param, value in (("dirs", dirs), ("cur", curs), ("status", stats)):
         links.publish(param, value)
     tab = c.derived(("org_table", year, as_of, tuple(dirs), tuple(curs), tuple(stats),

@@ -191,6 +191,9 @@ def test_organisations_table_equals_the_service_and_filters_narrow_it(monkeypatc
     for _, line in df.iterrows():
         assert dec(line["Open EUR"]) == by_code[line["Code"]].open
 
+    assert not at.multiselect  # folded with none set: the filters are drawn once unfolded
+    at.session_state["org_filters_open"] = True
+    at.run()
     at.multiselect(key="org_dirs").set_value(["M2"]).run()
     df = table(at, "Code", "Status", "Outstanding EUR")
     assert set(df["Directorate"]) == {"M2"}
