@@ -103,6 +103,9 @@ Errors and layout
         The page title (and a caption) in the chosen language.
     ``apply_style()``
         Shared CSS (readable headline amounts); the entry point calls it on every run.
+    ``lazy_tabs(text_keys, key)`` / ``lazy_expander(text_key, key, icon)``
+        Tabs of which only the open one runs its content (``if tab.open:``); an expander
+        whose content runs only when unfolded.
     ``year_selector(key="year")`` / ``as_of_selector(year, key="as_of")``
         Sidebar-free selectors of the fiscal year (years with data) and of the as-of date.
 """
@@ -283,20 +286,17 @@ def _key(*parts: Any) -> str:
     return repr(parts)
 
 
-_VERSION_KEY = "_budget_data_version"
-
-
 def start_run() -> None:
-    """Forget the data version the previous run read (the entry point calls it first on
-    every run): the first cached read of this run reads it again (one query, an index
-    seek), so that a write from the command line shows on the next run. Forget the run's
-    language and number style too (:func:`settle_text_settings`)."""
-    st.session_state.pop(_VERSION_KEY, None)
+    """Forget what the previous run settled (the entry point calls it first on every run):
+    the data version, which the first cached read of this run reads again (one query, an
+    index seek) so that a write from the command line shows on the next run, and the
+    language and number style (:func:`settle_text_settings`)."""
     _RUN.__dict__.clear()
 
 
-#: This script run's language and number style, once the sidebar has set them. A run has a
-#: thread of its own; a page asks for them a hundred times, each a session-state read.
+#: What this script run has settled: its database and data version once read, its language
+#: and number style once the sidebar has set them. A run has a thread of its own; a page
+#: asks for them a hundred times, each a session-state read.
 _RUN = threading.local()
 
 
@@ -308,11 +308,11 @@ def settle_text_settings() -> None:
 
 
 def _url_and_version() -> tuple[str, int]:
-    url = db_url()
-    found = st.session_state.get(_VERSION_KEY)
-    if found is None or found[0] != url:
+    found: tuple[str, int] | None = getattr(_RUN, "version", None)
+    if found is None:
+        url = db_url()
         found = (url, views.data_version_of(_engine_for(url)))
-        st.session_state[_VERSION_KEY] = found
+        _RUN.version = found
     return found
 
 
@@ -363,7 +363,7 @@ def clear_caches() -> None:
 def after_write() -> None:
     """Forget every cached read (the data changed)."""
     clear_caches()
-    st.session_state.pop(_VERSION_KEY, None)
+    _RUN.__dict__.pop("version", None)
 
 
 # --------------------------------------------------------------------------- user
@@ -594,6 +594,29 @@ def page_header(title_key: str, caption_key: str | None = None) -> None:
     st.title(t(title_key))
     if caption_key:
         st.caption(t(caption_key))
+
+
+def lazy_tabs(text_keys: Sequence[str], key: str) -> tuple[Any, ...]:
+    """Tabs titled by the texts of ``text_keys`` whose ``.open`` says which one is shown, so
+    that a page runs only that one's content (a switch of tab reruns the page); the tab
+    open stays open when the language changes."""
+    labels = [t(k) for k in text_keys]
+    kept = st.session_state.get(key)
+    if kept is not None and kept not in labels:  # a label of the language used before
+        for text_key, label in zip(text_keys, labels, strict=True):
+            if any(_catalogue(language).get(text_key) == kept for language in LANGUAGES):
+                st.session_state[key] = label
+    return tuple(st.tabs(labels, key=key, on_change="rerun"))
+
+
+def lazy_expander(text_key: str, key: str, icon: str) -> Any:
+    """A folded expander titled by the text of ``text_key`` whose ``.open`` says whether it is
+    unfolded, so that a page runs its content only then (unfolding reruns the page); it stays
+    unfolded when the language, and so its title, changes."""
+    kept = st.session_state.get(key)
+    if kept is not None:  # a new title makes a new widget: it takes the state kept
+        st.session_state[key] = bool(kept)
+    return st.expander(t(text_key), icon=icon, key=key, on_change="rerun")
 
 
 def year_selector(key: str = "year", container: Any = None) -> int:

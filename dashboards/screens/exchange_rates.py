@@ -102,8 +102,16 @@ def what_if_view(shocks: tuple[tuple[str, Decimal], ...]) -> SimpleNamespace:
 
 def what_if_section() -> None:
     """A move in percent per currency (bounded -50..+50) and the open exposure at the moved
-    rates, with the difference from the EUR booked and from the day's rate."""
-    st.subheader(c.t("fx.whatif"))
+    rates, with the difference from the EUR booked and from the day's rate. Folded, it runs
+    nothing (at no move it repeats the exposure above): its inputs cost every rerun."""
+    box = c.lazy_expander("fx.whatif", "fx_what_if_open", ":material/currency_exchange:")
+    if box.open:
+        with box:
+            what_if_inputs_and_table()
+
+
+def what_if_inputs_and_table() -> None:
+    """The moves per currency, the total and the table at the moved rates."""
     exp = c.cached(views.exposure, as_of=as_of, directorates=scope)
     limit = int(exchange.MAX_SHOCK_PERCENT)
     boxes = st.columns(max(min(len(exp), 4), 1))

@@ -170,6 +170,85 @@ def open_entry(kind: str, frame: pd.DataFrame, event: object) -> None:
         drill.open_entry(kind, str(frame.iloc[row][c.t("col.reference")]), code, year, as_of)
 
 
+def assessments_tab(d: SimpleNamespace) -> None:
+    if d.assessments.empty:
+        c.empty_state("orgs.no_assessment")
+        return
+    open_entry("assessment", d.assessments, c.money_table(
+        d.assessments_shown, [c.t("col.amount"), c.t("col.amount_eur")], key="od_a", on_select="rerun"))
+    c.excel_download(d.assessments, f"{code}-assessments", key="od_a_xlsx")
+
+
+def commitments_tab(d: SimpleNamespace) -> None:
+    if d.commitments.empty:
+        c.empty_state("orgs.no_commitment")
+        return
+    cols_m = commitment_amounts()
+    open_entry("commitment", d.commitments, c.money_table(
+        d.commitments_shown, cols_m, key="od_c", on_select="rerun"))
+    c.excel_download(d.commitments, f"{code}-commitments", cols_m, key="od_c_xlsx")
+
+
+def payments_tab(d: SimpleNamespace) -> None:
+    if d.payments.empty:
+        c.empty_state("orgs.no_payment")
+        return
+    c.chart(("org_timeline", code, year, as_of), lambda: alt.Chart(d.timeline).mark_bar(
+        size=14, color=charts.PAID).encode(
+        x=alt.X("date:T", axis=charts.date_axis(c.lang())),
+        y=alt.Y("EUR:Q", title=None, axis=charts.amount_axis(c.amount_style(), c.lang())),
+        tooltip=[alt.Tooltip("day:N", title=c.t("col.date")),
+                 alt.Tooltip("reference:N", title=c.t("col.reference")),
+                 alt.Tooltip("shown:N", title=c.t("chart.amount"))],
+    ).properties(height=200))
+    open_entry("payment", d.payments, c.money_table(
+        d.payments_shown, [c.t("col.amount"), c.t("col.amount_eur")], key="od_p", on_select="rerun"))
+    c.excel_download(d.payments, f"{code}-payments", key="od_p_xlsx")
+
+
+def fx_tab(d: SimpleNamespace) -> None:
+    if d.fx.empty:
+        c.empty_state("orgs.no_fx")
+        return
+    c.money_table(d.fx_shown, [c.t("col.committed_eur"), c.t("col.gain_eur")], key="od_fx")
+    st.caption(c.t("fx.gain_sign"))
+
+
+def years_tab(d: SimpleNamespace) -> None:
+    if d.years.empty:
+        c.empty_state("orgs.no_years")
+        return
+    cols_y = [c.t("col.assessed_eur"), c.t("col.committed"), c.t("col.paid"), c.t("col.open")]
+    c.money_table(d.years_shown, cols_y, key="od_y")
+    c.excel_download(d.years, f"{code}-years", cols_y, key="od_y_xlsx")
+
+
+FILTERS = ("org_dirs", "org_curs", "org_status")
+
+
+def filters(opts: SimpleNamespace) -> tuple[list[str], list[str], list[str]]:
+    """The directorates, currencies and statuses chosen (none: all).
+
+    Folded unless one is set: on a phone the three filters filled the first screen, above
+    the answer (a link with filters opens them unfolded). Folded with none set, they are not
+    drawn (their three widgets would cost every rerun); with one set, they are, to keep it.
+    """
+    active = any(st.session_state.get(k) for k in FILTERS)
+    if active and "org_filters_open" not in st.session_state:
+        st.session_state["org_filters_open"] = True
+    box = c.lazy_expander("orgs.filters", "org_filters_open", ":material/filter_list:")
+    if not (box.open or active):
+        return [], [], []
+    f = box.columns(3)
+    dirs = f[0].multiselect(c.t("col.directorate"), opts.directorates, key="org_dirs",
+                            placeholder=c.t("common.all"))
+    curs = f[1].multiselect(c.t("col.currency"), opts.currencies, key="org_curs",
+                            placeholder=c.t("common.all"))
+    stats = f[2].multiselect(c.t("col.status"), list(organisation_status.STATUSES), format_func=status_label,
+                             key="org_status", placeholder=c.t("common.all"))
+    return dirs, curs, stats
+
+
 with c.guard():
     opts = c.derived(("org_choices", year, as_of), choices)
     if not opts.count:
@@ -179,16 +258,7 @@ with c.guard():
     links.seed("org_dirs", "dirs", links.some_of(opts.directorates))
     links.seed("org_curs", "cur", links.some_of(opts.currencies))
     links.seed("org_status", "status", links.some_of(organisation_status.STATUSES))
-    # Folded unless one is set: on a phone the three filters filled the first screen, above
-    # the answer (a link with filters opens them unfolded).
-    active = any(st.session_state.get(k) for k in ("org_dirs", "org_curs", "org_status"))
-    f = st.expander(c.t("orgs.filters"), icon=":material/filter_list:", expanded=active).columns(3)
-    dirs = f[0].multiselect(c.t("col.directorate"), opts.directorates, key="org_dirs",
-                            placeholder=c.t("common.all"))
-    curs = f[1].multiselect(c.t("col.currency"), opts.currencies, key="org_curs",
-                            placeholder=c.t("common.all"))
-    stats = f[2].multiselect(c.t("col.status"), list(organisation_status.STATUSES), format_func=status_label,
-                             key="org_status", placeholder=c.t("common.all"))
+    dirs, curs, stats = filters(opts)
     for param, value in (("dirs", dirs), ("cur", curs), ("status", stats)):
         links.publish(param, value)
     tab = c.derived(("org_table", year, as_of, tuple(dirs), tuple(curs), tuple(stats),
@@ -213,9 +283,12 @@ with c.guard():
             st.session_state["org_detail"] = tab.codes[picked]
         c.excel_download(tab.frame, f"organisations-{year}", amount_cols, key="org_xlsx")
 
-    st.subheader(c.t("orgs.yoy"))
-    period_ui.year_over_year_table(c.cached(periods.year_over_year, span, "organisation", directorates=scope),
-                                   c.t("col.organisation"), key="org_yoy")
+    # Folded, and run only unfolded: its figure choice, table and download would cost every rerun.
+    yoy_box = c.lazy_expander("orgs.yoy", "org_yoy_open", ":material/compare_arrows:")
+    if yoy_box.open:
+        with yoy_box:
+            period_ui.year_over_year_table(c.cached(periods.year_over_year, span, "organisation",
+                                                    directorates=scope), c.t("col.organisation"), key="org_yoy")
 
     # ------------------------------------------------------------------ detail
     st.divider()
@@ -235,51 +308,11 @@ with c.guard():
         st.caption(c.t("orgs.detail_caption", directorate=info.directorate,
                        currency=info.currency, ab=info.ab or "–", body=info.body or "–")
                    + " · " + c.t("orgs.detail_year", year=year))
-        tabs = st.tabs([c.t("orgs.tab_assessments"), c.t("orgs.tab_commitments"),
-                        c.t("orgs.tab_payments"), c.t("orgs.tab_fx"), c.t("orgs.tab_years")])
-        with tabs[0]:
-            if d.assessments.empty:
-                c.empty_state("orgs.no_assessment")
-            else:
-                open_entry("assessment", d.assessments, c.money_table(
-                    d.assessments_shown, [c.t("col.amount"), c.t("col.amount_eur")], key="od_a",
-                    on_select="rerun"))
-                c.excel_download(d.assessments, f"{code}-assessments", key="od_a_xlsx")
-        with tabs[1]:
-            if d.commitments.empty:
-                c.empty_state("orgs.no_commitment")
-            else:
-                cols_m = commitment_amounts()
-                open_entry("commitment", d.commitments, c.money_table(
-                    d.commitments_shown, cols_m, key="od_c", on_select="rerun"))
-                c.excel_download(d.commitments, f"{code}-commitments", cols_m, key="od_c_xlsx")
-        with tabs[2]:
-            if d.payments.empty:
-                c.empty_state("orgs.no_payment")
-            else:
-                c.chart(("org_timeline", code, year, as_of), lambda: alt.Chart(d.timeline).mark_bar(
-                    size=14, color=charts.PAID).encode(
-                    x=alt.X("date:T", axis=charts.date_axis(c.lang())),
-                    y=alt.Y("EUR:Q", title=None, axis=charts.amount_axis(c.amount_style(), c.lang())),
-                    tooltip=[alt.Tooltip("day:N", title=c.t("col.date")),
-                             alt.Tooltip("reference:N", title=c.t("col.reference")),
-                             alt.Tooltip("shown:N", title=c.t("chart.amount"))],
-                ).properties(height=200))
-                open_entry("payment", d.payments, c.money_table(
-                    d.payments_shown, [c.t("col.amount"), c.t("col.amount_eur")], key="od_p",
-                    on_select="rerun"))
-                c.excel_download(d.payments, f"{code}-payments", key="od_p_xlsx")
-        with tabs[3]:
-            if d.fx.empty:
-                c.empty_state("orgs.no_fx")
-            else:
-                c.money_table(d.fx_shown, [c.t("col.committed_eur"), c.t("col.gain_eur")], key="od_fx")
-                st.caption(c.t("fx.gain_sign"))
-        with tabs[4]:
-            if d.years.empty:
-                c.empty_state("orgs.no_years")
-            else:
-                cols_y = [c.t("col.assessed_eur"), c.t("col.committed"), c.t("col.paid"),
-                          c.t("col.open")]
-                c.money_table(d.years_shown, cols_y, key="od_y")
-                c.excel_download(d.years, f"{code}-years", cols_y, key="od_y_xlsx")
+        # Only the open tab runs: the hidden ones cost their tables and downloads on every rerun.
+        tabs = c.lazy_tabs([f"orgs.tab_{k}" for k in ("assessments", "commitments", "payments", "fx",
+                                                       "years")], key="org_tabs")
+        for tab, show in zip(tabs, (assessments_tab, commitments_tab, payments_tab, fx_tab, years_tab),
+                             strict=True):
+            if tab.open:
+                with tab:
+                    show(d)

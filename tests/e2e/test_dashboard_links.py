@@ -95,6 +95,8 @@ def test_a_link_opens_an_organisation_with_its_year_day_and_filters(monkeypatch,
 
 def test_a_widget_changed_by_the_user_is_written_to_the_url_and_kept(monkeypatch, demo_db, known):
     at = opened(monkeypatch, demo_db, "organisations", org=known["org"])
+    at.session_state["org_filters_open"] = True  # folded with none set: drawn once unfolded
+    at.run()
     at.multiselect(key="org_dirs").set_value(["M2", "M3"]).run()
     no_errors(at)
     assert at.query_params["dirs"] == "M2,M3"

@@ -191,6 +191,9 @@ def test_organisations_table_equals_the_service_and_filters_narrow_it(monkeypatc
     for _, line in df.iterrows():
         assert dec(line["Open EUR"]) == by_code[line["Code"]].open
 
+    assert not at.multiselect  # folded with none set: the filters are drawn once unfolded
+    at.session_state["org_filters_open"] = True
+    at.run()
     at.multiselect(key="org_dirs").set_value(["M2"]).run()
     df = table(at, "Code", "Status", "Outstanding EUR")
     assert set(df["Directorate"]) == {"M2"}
@@ -220,7 +223,15 @@ def test_organisation_detail_shows_its_entries_and_past_years(monkeypatch, demo_
     at.selectbox(key="org_detail").set_value(code).run()
     no_errors(at)
     assert len(table(at, "Period")) == len(detail.assessments)
+    # Only the open tab is drawn (a switch of tab reruns the page): the others are opened in turn.
+    assert not any("Assessment" in df.value.columns for df in at.dataframe)
+    at.session_state["org_tabs"] = "Commitments"
+    at.run()
+    no_errors(at)
     assert len(table(at, "Committed", "Assessment")) == len(detail.commitments)
+    at.session_state["org_tabs"] = "Past years"
+    at.run()
+    no_errors(at)
     years = table(at, "Year", "Assessed EUR", "Committed EUR")
     assert [int(y) for y in years["Year"]] == [y.year for y in detail.years]
     assert [dec(v) for v in years["Committed EUR"]] == [y.committed for y in detail.years]

@@ -154,6 +154,10 @@ def test_the_year_over_year_table_adds_up_to_its_totals_and_to_the_yearly_figure
         monkeypatch, demo_db, page, prefix, by, key_label):
     at = open_page(monkeypatch, demo_db, page)
     no_errors(at)
+    if page == "organisations":  # folded there, below the organisations' table
+        assert not [r for r in at.radio if r.key == "org_yoy_figure~en"]
+        at.session_state["org_yoy_open"] = True
+        at.run()
     yearly = read(demo_db, views.execution, YEAR, by, as_of=TODAY).totals
     last_year = read(demo_db, views.execution, YEAR - 1, by,
                      as_of=periods.same_day_a_year_earlier(TODAY)).totals
@@ -191,6 +195,9 @@ def test_the_exchange_page_draws_the_rate_history_and_moves_the_exposure(monkeyp
     exp = read(demo_db, views.exposure, as_of=TODAY)
     assert exp, "the demo holds open foreign-currency commitments"
     cur = exp[0].currency
+    assert not at.number_input  # the what-if runs once unfolded
+    at.session_state["fx_what_if_open"] = True
+    at.run()
     at.number_input(key=f"fx_move_{cur}").set_value(10).run()
     no_errors(at)
     w = exchange.exposure_what_if(exp, {cur: Decimal(10)})

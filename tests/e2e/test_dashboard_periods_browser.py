@@ -60,6 +60,9 @@ def test_a_quarter_and_a_rate_move_in_the_browser_wide_and_on_a_phone(server, br
     nav.locator('a[href$="/exchange-rates"]').click()
     settle(page)
     page.get_by_role("heading", name="Rate history").wait_for(timeout=60_000)
+    what_if = page.locator('[data-testid="stExpander"]').filter(has_text="What if the rates move?")
+    what_if.locator("summary").click()
+    settle(page)
     before = page.locator('[data-testid="stMetric"]').filter(has_text="Open EUR at the moved rates") \
         .locator('[data-testid="stMetricValue"]').inner_text()
     box = page.locator('[data-testid="stNumberInput"]').filter(has_text="USD move").locator("input")
@@ -70,7 +73,7 @@ def test_a_quarter_and_a_rate_move_in_the_browser_wide_and_on_a_phone(server, br
         .locator('[data-testid="stMetricValue"]').inner_text()
     assert after != before and re.fullmatch(r"EUR [\d,]+\.\d{2}", after.strip()), (before, after)
     no_traceback(page, "exchange rates, what-if")
-    page.get_by_role("heading", name="What if the rates move?").scroll_into_view_if_needed()
+    what_if.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "periods-1440-exchange-what-if.png"))
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(1200)
