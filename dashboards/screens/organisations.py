@@ -170,13 +170,18 @@ def open_entry(kind: str, frame: pd.DataFrame, event: object) -> None:
         drill.open_entry(kind, str(frame.iloc[row][c.t("col.reference")]), code, year, as_of)
 
 
+def entry_table(kind: str, frame: pd.DataFrame, shown: pd.DataFrame, amounts: list[str], key: str,
+                download_amounts: list[str] | None = None) -> None:
+    """An organisation's entries of one kind: a row opens its entry; the list as a workbook."""
+    open_entry(kind, frame, c.money_table(shown, amounts, key=key, on_select="rerun"))
+    c.excel_download(frame, f"{code}-{kind}s", download_amounts, key=f"{key}_xlsx")
+
+
 def assessments_tab(d: SimpleNamespace) -> None:
     if d.assessments.empty:
         c.empty_state("orgs.no_assessment")
         return
-    open_entry("assessment", d.assessments, c.money_table(
-        d.assessments_shown, [c.t("col.amount"), c.t("col.amount_eur")], key="od_a", on_select="rerun"))
-    c.excel_download(d.assessments, f"{code}-assessments", key="od_a_xlsx")
+    entry_table("assessment", d.assessments, d.assessments_shown, [c.t("col.amount"), c.t("col.amount_eur")], "od_a")
 
 
 def commitments_tab(d: SimpleNamespace) -> None:
@@ -184,9 +189,7 @@ def commitments_tab(d: SimpleNamespace) -> None:
         c.empty_state("orgs.no_commitment")
         return
     cols_m = commitment_amounts()
-    open_entry("commitment", d.commitments, c.money_table(
-        d.commitments_shown, cols_m, key="od_c", on_select="rerun"))
-    c.excel_download(d.commitments, f"{code}-commitments", cols_m, key="od_c_xlsx")
+    entry_table("commitment", d.commitments, d.commitments_shown, cols_m, "od_c", cols_m)
 
 
 def payments_tab(d: SimpleNamespace) -> None:
@@ -201,9 +204,7 @@ def payments_tab(d: SimpleNamespace) -> None:
                  alt.Tooltip("reference:N", title=c.t("col.reference")),
                  alt.Tooltip("shown:N", title=c.t("chart.amount"))],
     ).properties(height=200))
-    open_entry("payment", d.payments, c.money_table(
-        d.payments_shown, [c.t("col.amount"), c.t("col.amount_eur")], key="od_p", on_select="rerun"))
-    c.excel_download(d.payments, f"{code}-payments", key="od_p_xlsx")
+    entry_table("payment", d.payments, d.payments_shown, [c.t("col.amount"), c.t("col.amount_eur")], "od_p")
 
 
 def fx_tab(d: SimpleNamespace) -> None:
