@@ -12,7 +12,9 @@ import streamlit as st
 
 from budget.services import outlook as service
 from budget.services import timeliness as tl
+from dashboards import charts
 from dashboards import common as c
+from dashboards.formats import amount_text, month_names
 
 c.page_header("outlook.title", "outlook.caption")
 scope = c.scope()
@@ -51,35 +53,51 @@ def rows_frame(o: service.Outlook) -> pd.DataFrame:
 
 
 def curve(o: service.Outlook) -> SimpleNamespace:
-    """Actual cumulated to the as-of month, projected from there to December (chart data)."""
+    """Actual cumulated to the as-of month, projected from there to December (chart data);
+    the year's two credits as named lines."""
+    names, style = month_names(c.lang()), c.amount_style()
+    actual, projected = c.t("outlook.actual"), c.t("outlook.projected")
+    committed_label, paid_label = c.t("fig.committed"), c.t("fig.paid_in_year")
     points, paid, committed = [], Decimal(0), Decimal(0)
-    actual_p, actual_c = c.t("outlook.actual_payments"), c.t("outlook.actual_commitments")
-    proj_p, proj_c = c.t("outlook.projected_payments"), c.t("outlook.projected_commitments")
+
+    def add(month: int, kind: str, values: tuple[Decimal, Decimal]) -> None:
+        for label, value in zip((committed_label, paid_label), values, strict=True):
+            points.append({"month": names[month - 1], "what": label, "kind": kind, "series": f"{label}, {kind}",
+                           "EUR": float(value), "shown": amount_text(value, style, "EUR")})
+
     for m in o.cash_plan:
         paid += m.paid
         committed += m.committed
         if m.month <= o.as_of.month:
-            points += [{"month": m.month, "series": actual_p, "EUR": float(paid)},
-                       {"month": m.month, "series": actual_c, "EUR": float(committed)}]
+            add(m.month, actual, (committed, paid))
         if m.month >= o.as_of.month:
-            points += [{"month": m.month, "series": proj_p, "EUR": float(m.cumulative_paid)},
-                       {"month": m.month, "series": proj_c, "EUR": float(m.cumulative_committed)}]
-    rules = pd.DataFrame([
-        {"series": c.t("col.commitment_credits"), "EUR": float(o.total.commitment_credits or 0)},
-        {"series": c.t("col.payment_credits"), "EUR": float(o.total.payment_credits or 0)}])
-    return SimpleNamespace(points=pd.DataFrame(points), rules=rules)
+            add(m.month, projected, (m.cumulative_committed, m.cumulative_paid))
+    rules = charts.credit_rules(
+        (c.t("fig.commitment_credits") + f" {o.year}", o.total.commitment_credits or Decimal(0)),
+        (c.t("fig.payment_credits") + f" {o.year}", o.total.payment_credits or Decimal(0)), names, style)
+    return SimpleNamespace(points=pd.DataFrame(points), rules=rules, months=list(names), kinds=[actual, projected],
+                           whats=[committed_label, paid_label])
 
 
 def curve_chart(f: SimpleNamespace) -> alt.LayerChart:
+    """Committed and paid cumulated by month, in the reader's month names and amounts: actual
+    solid, projected dashed and lighter; the credits as named dashed lines."""
+    x = alt.X("month:O", title=None, sort=f.months, scale=alt.Scale(domain=f.months), axis=alt.Axis(labelAngle=0))
     lines = alt.Chart(f.points).mark_line(point=True).encode(
-        x=alt.X("month:O", title=c.t("common.month"), axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("EUR:Q", title="EUR", axis=alt.Axis(format="~s")),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=["series", "month", alt.Tooltip("EUR:Q", format=",.2f")],
+        x=x,
+        y=alt.Y("EUR:Q", title=None, axis=charts.amount_axis(c.amount_style(), c.lang())),
+        color=alt.Color("what:N", scale=alt.Scale(domain=f.whats, range=[charts.COMMITTED, charts.PAID]),
+                        legend=charts.bottom_legend()),
+        strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(domain=f.kinds, range=[[1, 0], [5, 4]]),
+                                  legend=charts.bottom_legend()),
+        opacity=alt.Opacity("kind:N", scale=alt.Scale(domain=f.kinds, range=[1.0, 0.6]), legend=None),
+        detail="series:N",
+        tooltip=[alt.Tooltip("series:N", title=c.t("chart.what")),
+                 alt.Tooltip("month:O", title=c.t("chart.month")),
+                 alt.Tooltip("shown:N", title=c.t("chart.amount"))],
     )
-    rule = alt.Chart(f.rules).mark_rule(strokeDash=[4, 4], color="gray").encode(
-        y="EUR:Q", tooltip=["series", alt.Tooltip("EUR:Q", format=",.2f")])
-    return (lines + rule).properties(height=320)
+    return alt.layer(lines, *charts.credit_lines(f.rules, x, c.t("chart.what"), c.t("chart.amount"))).properties(
+        height=340)
 
 
 with c.guard():
@@ -113,10 +131,12 @@ with c.guard():
     m = st.columns(4)
     m[0].metric(c.t("outlook.projected_committed"), c.fmt_amount(t.projected_committed, "EUR"),
                 help=c.t("outlook.vs_credits", credits=c.fmt_amount(t.commitment_credits, "EUR")))
-    m[1].metric(c.t("outlook.commitment_balance"), c.fmt_amount(t.commitment_balance, "EUR"))
+    m[1].metric(c.t("outlook.commitment_left"), c.fmt_amount(t.commitment_balance, "EUR"),
+                help=c.t("outlook.left_help"))
     m[2].metric(c.t("outlook.projected_paid"), c.fmt_amount(t.projected_paid, "EUR"),
                 help=c.t("outlook.vs_credits", credits=c.fmt_amount(t.payment_credits, "EUR")))
-    m[3].metric(c.t("outlook.payment_balance"), c.fmt_amount(t.payment_balance, "EUR"))
+    m[3].metric(c.t("outlook.payment_left"), c.fmt_amount(t.payment_balance, "EUR"),
+                help=c.t("outlook.left_help"))
     for r in o.rows:
         for what, value in (("commitment", r.commitment_balance), ("payment", r.payment_balance)):
             if value is not None and value < 0:

@@ -50,16 +50,8 @@ def figures() -> SimpleNamespace:
                 points.append({"month": names[mf.month - 1], "what": label, "year": when,
                                "series": f"{label} {y}", "EUR": float(value),
                                "shown": amount_text(value, style, "EUR")})
-    # The two credit lines, each labelled on the chart (one at each end, so that the two
-    # labels never overlap when the credits are close).
-    rules = pd.DataFrame([
-        {"series": c.t("fig.commitment_credits") + f" {year}", "EUR": float(tot.commitment_credits),
-         "shown": amount_text(tot.commitment_credits, style, "EUR"), "month": names[0],
-         "align": "left", "colour": charts.COMMITTED},
-        {"series": c.t("fig.payment_credits") + f" {year}", "EUR": float(tot.payment_credits),
-         "shown": amount_text(tot.payment_credits, style, "EUR"), "month": names[-1],
-         "align": "right", "colour": charts.PAID},
-    ])
+    rules = charts.credit_rules((c.t("fig.commitment_credits") + f" {year}", tot.commitment_credits),
+                                (c.t("fig.payment_credits") + f" {year}", tot.payment_credits), names, style)
     rows = [r for r in ex.rows if r.committed or r.paid or r.assessed_eur]
     by_directorate = c.frame(rows, {
         c.t("col.directorate"): lambda r: r.key,
@@ -144,17 +136,8 @@ def curve_chart(f: SimpleNamespace) -> alt.LayerChart:
         detail="series:N",
         tooltip=tooltip,
     )
-    rule = alt.Chart(f.rules).mark_rule(strokeWidth=1.5, strokeDash=[6, 3]).encode(
-        y="EUR:Q", color=alt.Color("colour:N", scale=None),
-        tooltip=[alt.Tooltip("series:N", title=c.t("chart.what")),
-                 alt.Tooltip("shown:N", title=c.t("chart.amount"))])
-    # Commitment credits named above their line at the left, payment credits under theirs at
-    # the right: the two lines are often close.
-    labels = [alt.Chart(f.rules).transform_filter(alt.datum.align == side).mark_text(
-        dy=dy, fontSize=12, fontWeight="bold", align=side).encode(
-        x=x, y="EUR:Q", text="series:N", color=alt.Color("colour:N", scale=None))
-        for side, dy in (("left", -8), ("right", 14))]
-    return alt.layer(lines, rule, *labels).properties(height=340)
+    return alt.layer(lines, *charts.credit_lines(f.rules, x, c.t("chart.what"), c.t("chart.amount"))).properties(
+        height=340)
 
 
 def directorate_chart(f: SimpleNamespace) -> alt.Chart:

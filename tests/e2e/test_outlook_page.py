@@ -3,6 +3,7 @@ service's, a what-if rate changes them as the service says, a viewer sees their 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -62,6 +63,8 @@ def test_the_outlook_page_shows_the_service_figures_and_a_what_if_rate(monkeypat
     assert at.title[0].value == "Year-end outlook"
     assert metric(at, "Projected commitments") == f"EUR {fmt(o.total.projected_committed)}"
     assert metric(at, "Projected payments") == f"EUR {fmt(o.total.projected_paid)}"
+    assert metric(at, "Commitment credits left") == f"EUR {fmt(o.total.commitment_balance)}"
+    assert metric(at, "Payment credits left") == f"EUR {fmt(o.total.payment_balance)}"
     shortfalls = [r.key for r in o.rows if (r.payment_balance or 0) < 0 or (r.commitment_balance or 0) < 0]
     assert len([e for e in at.error if "short by" in e.value]) >= len(shortfalls)
     tables = [d.value for d in at.dataframe]
@@ -85,3 +88,32 @@ def test_a_viewer_limited_to_a_directorate_sees_its_outlook_only(monkeypatch, de
     assert metric(at, "Projected payments") == f"EUR {fmt(o.total.projected_paid)}"
     parts = next(d.value for d in at.dataframe if "Basis" in d.value.columns)
     assert set(parts["Organisation"]) <= {p.organisation for p in o.parts if p.directorate == "M2"}
+
+
+def test_the_outlook_chart_speaks_the_readers_language_and_names_the_credit_lines(monkeypatch, demo):
+    """Months by name, amounts written as the reader writes them, the two credit lines named
+    on the chart: in Dutch, "jan" to "dec" and 1.234,56, the figures the service gives."""
+    import json
+
+    import pyarrow as pa
+
+    url, factory = demo
+    at = page(monkeypatch, url, OFFICER)
+    at.session_state["lang"] = "nl"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (chart,) = at.get("vega_lite_chart")
+    frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
+    points = next(f for f in frames if "kind" in f.columns)
+    credits = next(f for f in frames if "align" in f.columns)
+    assert points["month"].iloc[0] == "jan" and set(points["month"]) <= {
+        "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"}, set(points["month"])
+    assert set(points["kind"]) == {"werkelijk", "raming"}
+    assert all(re.fullmatch(r"EUR -?\d{1,3}(\.\d{3})*,\d{2}", v) for v in points["shown"])
+    o = service(factory)
+    shown = dict(zip(credits["series"], credits["shown"], strict=True))
+    for name, figure in ((f"Vastleggingskredieten {YEAR}", o.total.commitment_credits),
+                         (f"Vereffeningskredieten {YEAR}", o.total.payment_credits)):
+        assert Decimal(shown[name][4:].replace(".", "").replace(",", ".")) == figure, shown
+    marks = [layer["mark"]["type"] for layer in json.loads(chart.proto.spec)["layer"]]
+    assert marks.count("text") == 2, marks  # each credit line named on the chart
