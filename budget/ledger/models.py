@@ -90,11 +90,27 @@ class Entry(Provenance):
 
     @declared_attr
     def reverses_id(cls) -> Mapped[int | None]:
-        return mapped_column(ForeignKey(f"{cls.__tablename__}.id"), unique=True)  # type: ignore[attr-defined]
+        return mapped_column(ForeignKey(f"{cls.__tablename__}.id"))  # type: ignore[attr-defined]
 
     @property
     def is_reversal(self) -> bool:
         return self.reverses_id is not None
+
+
+def reversed_once(table: str) -> Index:
+    """An entry is reversed at most once: unique ``reverses_id`` among the reversals only.
+
+    A partial index rather than a UNIQUE constraint: SQLite (no statistics) planned the live
+    rule ``reverses_id IS NULL`` through a unique index on the column, walking every entry
+    instead of the year's; ``reverses_id = ?`` (the reversal check) still uses this one.
+    """
+    return Index(
+        f"uq_{table}_reverses_id",
+        "reverses_id",
+        unique=True,
+        sqlite_where=text("reverses_id IS NOT NULL"),
+        postgresql_where=text("reverses_id IS NOT NULL"),
+    )
 
 
 class BasicAllocation(Base, Provenance):
@@ -125,6 +141,7 @@ class CreditMovement(Base, Entry):
 
     __tablename__ = "credit_movement"
     __table_args__ = (
+        reversed_once("credit_movement"),
         CheckConstraint("credit_type IN ('commitment', 'payment')", name="credit_type"),
         CheckConstraint(
             "stage IN ('provisional', 'initial', 'adjustment', 'reallocation', 'blocked')",
@@ -181,6 +198,7 @@ class Assessment(Base, Entry):
 
     __tablename__ = "assessment"
     __table_args__ = (
+        reversed_once("assessment"),
         Index(
             "uq_assessment_live_key",
             "organisation_id", "reference", "revision",
@@ -240,6 +258,7 @@ class Commitment(Base, Entry):
 
     __tablename__ = "commitment"
     __table_args__ = (
+        reversed_once("commitment"),
         Index(
             "uq_commitment_live_key",
             "reference", "revision",
@@ -277,6 +296,7 @@ class CommitmentAdjustment(Base, Entry):
 
     __tablename__ = "commitment_adjustment"
     __table_args__ = (
+        reversed_once("commitment_adjustment"),
         CheckConstraint("kind IN ('adjustment', 'exchange_difference')", name="kind"),
         Index(
             "uq_commitment_adjustment_live_key",
@@ -314,6 +334,7 @@ class Payment(Base, Entry):
 
     __tablename__ = "payment"
     __table_args__ = (
+        reversed_once("payment"),
         Index(
             "uq_payment_live_key",
             "reference", "revision",
