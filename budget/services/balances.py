@@ -142,9 +142,7 @@ def commitment_sums(as_of: dt.date | None = None, ids: Any = None) -> Select[Any
         .outerjoin(adj, adj.c.cid == Commitment.id)
         .outerjoin(pay, pay.c.cid == Commitment.id)
         .outerjoin(rev, rev.c.cid == Commitment.id)
-        # ``coalesce``: a bare ``reverses_id IS NULL`` makes SQLite walk the unique index on
-        # reverses_id (NULL on nearly every row) instead of the wanted one.
-        .where(func.coalesce(Commitment.reverses_id, 0) == 0, rev.c.cid.is_(None),
+        .where(Commitment.reverses_id.is_(None), rev.c.cid.is_(None),
                upto(Commitment.entry_date, as_of), committed != paid)
     )
 

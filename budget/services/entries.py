@@ -82,8 +82,9 @@ def _year(value: object) -> int:
 _REVERSALS: dict[type, Any] = {}
 
 
-def _live_conditions(model: type[E]) -> tuple[Any, ...]:
-    """Conditions keeping the live entries of ``model``: not a reversal and not reversed."""
+def live_conditions(model: type[E]) -> tuple[Any, ...]:
+    """Conditions keeping the live entries of ``model``: not a reversal and not reversed (the
+    rule; :func:`live` is the SELECT of them)."""
     rev = _REVERSALS.get(model)
     if rev is None:  # building an alias is costly; one per model is enough
         rev = _REVERSALS[model] = aliased(model, name=f"{model.__tablename__}_reversal")
@@ -92,7 +93,7 @@ def _live_conditions(model: type[E]) -> tuple[Any, ...]:
 
 def live(model: type[E], *conditions: Any) -> Any:
     """SELECT of the live entries of ``model``: not a reversal and not reversed."""
-    return select(model).where(*conditions, *_live_conditions(model))
+    return select(model).where(*conditions, *live_conditions(model))
 
 
 def next_revision(uow: UnitOfWork, model: type[E], *key: Any) -> int:
@@ -495,7 +496,7 @@ def uncommitted(uow: UnitOfWork, assessment: Assessment, currency: str) -> Decim
     live commitments linked to the assessment in that currency, with their adjustments.
     Negative when more is committed than assessed; zero when there is no such line."""
     line = sum((x.amount for x in assessment.lines if x.currency == currency), ZERO)
-    ids = select(Commitment.id).where(*_live_conditions(Commitment), Commitment.assessment_id == assessment.id,
+    ids = select(Commitment.id).where(*live_conditions(Commitment), Commitment.assessment_id == assessment.id,
                                       Commitment.currency == currency)
     committed = uow.session.scalar(select(func.coalesce(func.sum(Commitment.amount), 0)).where(Commitment.id.in_(ids)))
     adjusted = uow.session.scalar(select(func.coalesce(func.sum(CommitmentAdjustment.amount), 0))

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, case, exists, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, func, select
 
 from budget.ledger.models import Commitment, ExchangeRate, Organisation, Payment
 from budget.money import normalise_currency
+from budget.services.entries import live_conditions
 from budget.services.scope import as_decimal, in_year, org_filter, upto
 from budget.uow import UnitOfWork
 
@@ -70,14 +70,12 @@ def commitment_rates(
     """Commitments in ``currency`` dated ``start`` to ``end`` (neither reversals nor
     reversed), with their booked rate, in date order."""
     cur = normalise_currency(currency)
-    reversal = aliased(Commitment)
     rows = uow.session.execute(
         select(Commitment.entry_date, Commitment.reference, Organisation.code,
                Organisation.directorate_code, Commitment.amount, Commitment.amount_eur, Commitment.rate)
         .join(Organisation, Organisation.id == Commitment.organisation_id)
         .where(Commitment.currency == cur, Commitment.entry_date >= start, Commitment.entry_date <= end,
-               func.coalesce(Commitment.reverses_id, 0) == 0,
-               ~exists().where(and_(reversal.reverses_id == Commitment.id)),
+               *live_conditions(Commitment),
                org_filter(directorates))
         .order_by(Commitment.entry_date, Commitment.id).limit(MAX_POINTS))
     return [CommitmentRate(*r) for r in rows]

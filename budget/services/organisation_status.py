@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, select, union
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, literal, select, union
 
 from budget.errors import UnknownOrganisationError
 from budget.ledger.models import (
@@ -31,6 +30,7 @@ from budget.ledger.models import (
 )
 from budget.money import ZERO, json_amount
 from budget.services import status, views
+from budget.services.entries import live_conditions
 from budget.services.figures import Executed, ExecutedInEur
 from budget.services.names import display_name
 from budget.services.reference import closest
@@ -283,15 +283,6 @@ class OrganisationDetail:
     years: list[YearFigures] = field(default_factory=list)
 
 
-def _live(model: Any, *conds: Any) -> Any:
-    """Neither a reversal nor reversed. ``coalesce`` keeps SQLite from driving the query by
-    the ``reverses_id`` index (nearly every row is NULL there) instead of the selective
-    conditions in ``conds``."""
-    rev: Any = aliased(model)
-    return and_(*conds, func.coalesce(model.reverses_id, 0) == 0,
-                ~exists().where(rev.reverses_id == model.id))
-
-
 def organisation_detail(
     uow: UnitOfWork,
     code: str,
@@ -331,7 +322,7 @@ def organisation_detail(
                    AssessmentLine.currency, AssessmentLine.amount, AssessmentLine.amount_eur,
                    AssessmentLine.rate)
             .join(AssessmentLine, AssessmentLine.assessment_id == Assessment.id)
-            .where(_live(Assessment, Assessment.organisation_id == org_id, in_year),
+            .where(*live_conditions(Assessment), Assessment.organisation_id == org_id, in_year,
                    views.upto(Assessment.entry_date, as_of))
             .order_by(Assessment.fiscal_year.desc(), Assessment.due_date.desc(),
                       Assessment.reference, AssessmentLine.currency)
@@ -362,7 +353,7 @@ def organisation_detail(
         .outerjoin(Assessment, Assessment.id == Commitment.assessment_id)
         .outerjoin(adj, adj.c.cid == Commitment.id)
         .outerjoin(pay, pay.c.cid == Commitment.id)
-        .where(_live(Commitment, Commitment.id.in_(mine)),
+        .where(*live_conditions(Commitment), Commitment.id.in_(mine),
                views.upto(Commitment.entry_date, as_of))
         .order_by(Commitment.entry_date.desc(), Commitment.reference)
     )):
@@ -380,7 +371,7 @@ def organisation_detail(
                    Payment.amount, Payment.amount_eur, Payment.rate, Payment.rate_date,
                    Payment.rate_source)
             .join(Commitment, Commitment.id == Payment.commitment_id)
-            .where(_live(Payment, Payment.commitment_id.in_(mine)),
+            .where(*live_conditions(Payment), Payment.commitment_id.in_(mine),
                    views.upto(Payment.entry_date, as_of))
             .order_by(Payment.entry_date, Payment.reference)
         )
