@@ -345,7 +345,8 @@ def _rows(uow: UnitOfWork, year: int, as_of: dt.date, by: str, parts: Sequence[P
     credits: dict[str, tuple[Decimal, Decimal]] = {}
     if by in ("ab", "directorate"):
         owner = {a.code: a.directorate or NO_AB for a in views.allocations(uow)}
-        for r in views.execution(uow, year, "ab", as_of=as_of, directorates=directorates).rows:
+        per_ab = ex if by == "ab" else views.execution(uow, year, "ab", as_of=as_of, directorates=directorates)
+        for r in per_ab.rows:
             k = r.key if by == "ab" else owner.get(r.key, NO_AB)
             com, pay = credits.get(k, (ZERO, ZERO))
             credits[k] = (com + (r.commitment_credits or ZERO), pay + (r.payment_credits or ZERO))
