@@ -44,11 +44,12 @@ def one_run(factory: object, as_of: dt.date) -> tuple[float, float, int]:
     return t1 - t0, t2 - t1, len(o.parts)
 
 
-def synthetic_factory(path: Path, entries: int) -> tuple[object, object]:
-    """The engine and session factory of the synthetic ledger at ``path`` (built if missing)."""
+def synthetic_factory(entries: int, years: int | None = None, path: Path | None = None) -> tuple[object, object]:
+    """The engine and session factory of the synthetic ledger (built if missing, see
+    :func:`benchmarks.bench_reports.synthetic_ledger`)."""
     from benchmarks.bench_reports import synthetic_ledger
 
-    engine = make_engine(synthetic_ledger(entries, path))
+    engine = make_engine(synthetic_ledger(entries, path, years))
     upgrade(engine)
     return engine, make_session_factory(engine)
 
@@ -56,6 +57,8 @@ def synthetic_factory(path: Path, entries: int) -> tuple[object, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--years", type=int, default=None,
+                        help="fiscal years of the synthetic ledger (default: a realistic year's density)")
     parser.add_argument("--synthetic-db", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None)
@@ -70,8 +73,7 @@ def main() -> None:
         upgrade(demo_engine)
         demo = make_session_factory(demo_engine)
         load_demo(demo, today=today)
-        OUT.mkdir(parents=True, exist_ok=True)
-        engine, synth = synthetic_factory(args.synthetic_db or OUT / f"synthetic-{args.entries}.db", args.entries)
+        engine, synth = synthetic_factory(args.entries, args.years, args.synthetic_db)
         one_run(demo, as_of)  # warm-up: imports, statement caches
         one_run(synth, as_of)
         runs: dict[str, list[tuple[float, float, int]]] = {"demo": [], "synthetic": []}

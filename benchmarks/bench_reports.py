@@ -119,14 +119,15 @@ def workbook_cells(report: MonthlyReport) -> int:
     return sum(len(s.rows) * sum(1 for c in s.columns if c.xlsx) for s in sections(report))
 
 
-def synthetic_ledger(entries: int, path: Path | None = None, years: int | None = None) -> str:
+def synthetic_ledger(entries: int, path: Path | None = None, years: int | None = None, prefix: str = "") -> str:
     """The URL of the synthetic ledger of ``entries`` entries over ``years`` fiscal years
-    (default: the generator's twenty), built once under benchmarks/out/, then reused."""
-    from benchmarks.synthetic import YEARS, build_synthetic
+    (default: at a realistic year's density, :func:`benchmarks.synthetic.realistic_years`),
+    built once under benchmarks/out/, then reused."""
+    from benchmarks.synthetic import build_synthetic, ledger_path, realistic_years
 
-    years = years or YEARS
+    years = years or realistic_years(entries)
     OUT.mkdir(parents=True, exist_ok=True)
-    path = path or OUT / (f"synthetic-{entries}.db" if years == YEARS else f"synthetic-{entries}-{years}y.db")
+    path = path or ledger_path(entries, years, prefix)
     if not path.exists():
         print(f"building the synthetic ledger ({entries:,} entries, {years} years) at {path} ...", flush=True)
         t0 = time.perf_counter()
@@ -154,7 +155,7 @@ class ReportsMeasure:
 
 
 def measure_reports(entries: int, repeat: int, month: str | None = None,
-                    synthetic_db: Path | None = None) -> ReportsMeasure:
+                    synthetic_db: Path | None = None, years: int | None = None) -> ReportsMeasure:
     """The monthly report on the demo ledger and on the synthetic one, ``repeat`` times each,
     in turn, with a bare XlsxWriter write of the synthetic report's cells after each pair."""
     today = dt.date.today()
@@ -169,7 +170,7 @@ def measure_reports(entries: int, repeat: int, month: str | None = None,
         demo_month = month or report_month(demo_factory, today)
         render(monthly_report(demo_factory, demo_month))  # warm-up: imports, fonts, matplotlib
 
-        engine = make_engine(synthetic_ledger(entries, synthetic_db))
+        engine = make_engine(synthetic_ledger(entries, synthetic_db, years))
         upgrade(engine)
         synth_factory = make_session_factory(engine)
         synth_month = month or report_month(synth_factory, today)
@@ -234,10 +235,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--month", default=None, help="Month to report (default: last full month)")
+    parser.add_argument("--years", type=int, default=None,
+                        help="fiscal years of the synthetic ledger (default: a realistic year's density)")
     parser.add_argument("--synthetic-db", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    m = measure_reports(args.entries, args.repeat, args.month, args.synthetic_db)
+    m = measure_reports(args.entries, args.repeat, args.month, args.synthetic_db, args.years)
     month, synth_month, demo_runs, synth_runs = m.month, m.synth_month, m.demo_runs, m.synth_runs
     demo_s, demo_cpu, demo_split, demo_sizes = summary(demo_runs)
     synth_s, synth_cpu, synth_split, synth_sizes = summary(synth_runs)

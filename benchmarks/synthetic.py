@@ -7,7 +7,8 @@ directorates (EUR, USD and CHF), twenty basic allocations, daily ECB-like USD an
 rates on business days, and per stream and year a number of call cycles: an assessment
 (5 % split USD+EUR or CHF+EUR), one commitment per currency line at the rate of its date,
 sometimes an adjustment, one to four payments at the rate of their own dates (the current
-year's recent calls are left open or partly paid, so arrears exist), the exchange difference
+year's recent calls are left open or partly paid, so arrears exist; calls more than two years
+old are all settled), the exchange difference
 on settlement of foreign-currency commitments, and now and then a mistaken payment with its
 reversal. Credits per AB and year are computed from what was committed and paid, so no AB
 is over-committed and no payment exceeds what is open.
@@ -47,11 +48,28 @@ from budget.services.reference import DIRECTORATES  # noqa: E402
 
 YEARS = 20
 STREAMS = 300
+#: Financial entries a fiscal year holds in a realistic ledger: M0.0's few hundred streams of a
+#: few calls each ("a few thousand entries a year"). :func:`realistic_years` spreads a stress
+#: size over that many entries a year.
+REALISTIC_YEAR = 5_000
+#: The generator's version: the built ledgers are cached under a name that carries it, so a
+#: change of what the generator writes never reuses a ledger of the old shape.
+SHAPE = 2
 CHUNK = 20_000
 #: Financial entries one call cycle writes on average (measured on the generator's mix).
 ENTRIES_PER_CYCLE = 4.85
 ENTRY_TABLES = ("credit_movement", "assessment", "commitment", "commitment_adjustment", "payment")
 CREATED_AT = dt.datetime(2026, 1, 1, 8, 0, 0)
+
+
+def realistic_years(entries: int) -> int:
+    """The fiscal years that hold ``entries`` at :data:`REALISTIC_YEAR` entries a year."""
+    return max(1, round(entries / REALISTIC_YEAR))
+
+
+def ledger_path(entries: int, years: int, prefix: str = "") -> Path:
+    """Where the ledger of ``entries`` over ``years`` is cached (benchmarks/out, git-ignored)."""
+    return ROOT / "benchmarks" / "out" / f"{prefix}synthetic-v{SHAPE}-{entries}-{years}y.db"
 
 
 def half_up_div(cents: int, rate_e4: int) -> int:
@@ -371,9 +389,11 @@ def _commit_and_pay(
         total, total_eur = total + delta, total_eur + delta_eur
         written += 1
 
-    # Past calls are settled; recent calls of the current year stay open or half paid (arrears).
+    # Past calls are settled; recent calls stay open or half paid (arrears), and one in a
+    # hundred of the last two years' older calls. Older ones are all settled: arrears that
+    # never close would pile up with the length of the history, which no real ledger does.
     age = (horizon - day).days
-    settled = (age > 120 and rng.random() > 0.01) or (45 < age <= 120 and rng.random() < 0.7)
+    settled = (age > 120 and (age > 730 or rng.random() > 0.01)) or (45 < age <= 120 and rng.random() < 0.7)
     parts = split(total, rng.choice((1, 1, 2, 2, 3, 4)), rng)
     if not settled:
         parts = parts[:-1]  # the last instalment (or the only one) is not paid yet
