@@ -512,23 +512,40 @@ def shown_caption(shown: int, total: int, what_key: str) -> None:
                    help=t("common.showing_help"))
 
 
-_ALTAIR_THEME = threading.Lock()  # Altair's theme is global to the process
+_ALTAIR_GLOBALS = threading.Lock()  # Altair's theme and data transformer are global to the process
+
+
+def _arrow_dataset(data: Any, datasets: dict[str, bytes]) -> dict[str, str]:
+    """Altair data transformer: the chart's frame as Arrow IPC bytes, named by their hash.
+
+    Given the bytes, ``st.vega_lite_chart`` passes them on as they are; given Altair's
+    default records, it would turn them back into a frame and then into Arrow on every rerun.
+    """
+    import hashlib
+
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(data, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    raw = sink.getvalue().to_pybytes()
+    name = f"data-{hashlib.sha256(raw).hexdigest()[:32]}"
+    datasets[name] = raw
+    return {"name": name}
 
 
 def _vega_lite(chart: Any) -> dict[str, Any]:
-    """``chart``'s Vega-Lite spec as ``st.altair_chart`` makes it: no default 300 px view,
-    and the datasets as the Arrow bytes Streamlit sends (given records, it would convert
-    them through a pandas frame on every rerun; given bytes, it passes them on)."""
-    try:
-        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
-    except ImportError:  # another Streamlit: Altair's own spec, datasets as records
-        import altair as alt
+    """``chart``'s Vega-Lite spec through Altair's public API: no default 300 px view (theme
+    ``none``, as ``st.altair_chart`` does) and the datasets as Arrow bytes (:func:`_arrow_dataset`)."""
+    import altair as alt
 
-        with _ALTAIR_THEME, alt.theme.enable("none"):
-            return chart.to_dict()  # type: ignore[no-any-return]
-    # Streamlit's conversion, which serialises the frames straight to Arrow (Altair's would
-    # turn them into records and validate every record against the schema first).
-    return dict(_convert_altair_to_vega_lite_spec(chart))
+    alt.data_transformers.register("budget_arrow", _arrow_dataset)
+    datasets: dict[str, bytes] = {}
+    with _ALTAIR_GLOBALS, alt.theme.enable("none"), alt.data_transformers.enable("budget_arrow", datasets=datasets):
+        spec: dict[str, Any] = chart.to_dict()
+    spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return spec
 
 
 def chart(key: tuple[Any, ...], build: Callable[[], Any], *, container: Any = None) -> None:

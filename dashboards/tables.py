@@ -121,20 +121,20 @@ def _unique_columns(df: pd.DataFrame) -> None:
 
 
 def _arrow_of(df: pd.DataFrame) -> Any:
-    """``df`` as the Arrow table ``st.dataframe`` would make of it, made once per frame.
+    """``df`` as an Arrow table (pyarrow's own conversion), made once per frame.
 
     ``st.dataframe`` converts a pandas frame to Arrow on every rerun (the Decimal columns
-    value by value); given the table, it only serialises it (see :func:`_per_frame`).
+    value by value); given the table, it only serialises it (see :func:`_per_frame`). A
+    frame pyarrow refuses goes as it is: Streamlit then fixes its column types itself.
     """
-    try:
-        from streamlit.dataframe_util import convert_pandas_df_to_arrow_table
-    except ImportError:  # another Streamlit: let st.dataframe convert it
-        _unique_columns(df)
-        return df
+    import pyarrow as pa
 
     def make() -> Any:
         _unique_columns(df)
-        return convert_pandas_df_to_arrow_table(df)
+        try:
+            return pa.Table.from_pandas(df)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            return df
 
     return _per_frame(df, "arrow", make)
 

@@ -6,6 +6,7 @@
   exception classes (``sqlalchemy.exc``), so that database errors can be translated.
 - The pure core (``budget/money.py``, ``budget/errors.py``) and the service layer
   (``budget/services/``) never import pandas or Streamlit.
+- No module imports a private name of Streamlit, Altair, pandas or pyarrow.
 """
 
 from __future__ import annotations
@@ -257,3 +258,29 @@ def test_a_private_crossing_is_caught():
               "entries._conversion()\n")
     assert private_crossings("x.py", source, known) == [
         "x.py:2 imports budget.services.entries._hidden", "x.py:3 reads budget.services.entries._conversion"]
+
+
+def third_party_private_imports(rel: str, source: str) -> list[str]:
+    """Imports of a private name (a ``_`` segment) of Streamlit, Altair, pandas or pyarrow:
+    such a name may change in any release (the pins allow new ones)."""
+    out = []
+    for line, module, name in imports_of(rel, source):
+        if module.split(".")[0] not in ("streamlit", "altair", "pandas", "pyarrow"):
+            continue
+        if any(part.startswith("_") for part in [*module.split("."), name or ""]):
+            out.append(f"{rel}:{line} imports {module}{'.' + name if name else ''}")
+    return out
+
+
+def test_no_private_name_of_a_library_is_imported():
+    found = [v for p in python_files("budget", "imports", "dashboards")
+             for v in third_party_private_imports(str(p.relative_to(ROOT)), p.read_text(encoding="utf-8"))]
+    assert found == []
+
+
+def test_a_private_library_import_is_caught():
+    source = ("from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec\n"
+              "import pandas._libs\nfrom streamlit import dataframe\n")
+    assert third_party_private_imports("x.py", source) == [
+        "x.py:1 imports streamlit.elements.vega_charts._convert_altair_to_vega_lite_spec",
+        "x.py:2 imports pandas._libs"]
