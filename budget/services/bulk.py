@@ -330,13 +330,11 @@ def payment_facts(uow: UnitOfWork, references: Iterable[str]) -> dict[str, Payme
     out: dict[str, PaymentFact] = {}
     pay = Payment.__table__
     com = Commitment.__table__
-    rev = aliased(Payment)
     base = (
         select(pay.c.id, pay.c.reference, pay.c.entry_date, com.c.reference, pay.c.currency,
                pay.c.amount, pay.c.amount_eur, pay.c.rate, pay.c.rate_source)
         .join(com, com.c.id == pay.c.commitment_id)
-        .where(pay.c.reverses_id.is_(None))
-        .where(~select(rev.id).where(rev.reverses_id == pay.c.id).exists())
+        .where(*entries.live_conditions(Payment))
     )
     # Thousands of references: one scan of the table beats hundreds of IN (...) lists.
     batches = ([base] if len(wanted) > 5 * CHUNK
