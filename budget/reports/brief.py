@@ -298,7 +298,7 @@ def due_soon(arrears_now: views.Arrears, end: dt.date) -> tuple[DueSoon, ...]:
     limit = add_months(end, DUE_MONTHS)
     out = [DueSoon(o.due_date, o.organisation, o.directorate, o.reference, o.currency, o.outstanding,
                    o.outstanding_eur)
-           for o in arrears_now.not_yet_due if end < o.due_date <= limit]
+           for o in arrears_now.falling_due(limit) if o.due_date > end]
     return tuple(sorted(out, key=lambda x: (x.due_date, x.organisation, x.reference)))
 
 

@@ -109,6 +109,11 @@ class Arrears:
     def total_eur(self) -> Decimal:
         return sum((line.outstanding_eur for line in self.overdue), ZERO)
 
+    def falling_due(self, end: dt.date) -> list[OutstandingLine]:
+        """The lines not yet due that fall due on or before ``end`` (:func:`arrears_view`'s
+        ``due_by`` slices are the largest of these)."""
+        return [line for line in self.not_yet_due if line.due_date <= end]
+
     @property
     def by_currency(self) -> dict[str, Decimal]:
         out: dict[str, Decimal] = defaultdict(lambda: ZERO)

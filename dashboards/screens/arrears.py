@@ -118,7 +118,7 @@ def every_line(overdue: bool, end: dt.date | None, columns: dict) -> object:
 
     def build() -> pd.DataFrame:
         arr = read()
-        lines = arr.overdue if overdue else [x for x in arr.not_yet_due if end is not None and x.due_date <= end]
+        lines = arr.overdue if overdue else (arr.falling_due(end) if end is not None else [])
         return c.frame(lines, columns)
 
     return build

@@ -105,7 +105,7 @@ def every_due_line(f: SimpleNamespace) -> object:
     read = c.later(views.arrears, as_of, directorates=scope)
 
     def build() -> pd.DataFrame:
-        return c.frame([x for x in read().not_yet_due if x.due_date <= f.horizon], f.due_cols)
+        return c.frame(read().falling_due(f.horizon), f.due_cols)
 
     return build
 
