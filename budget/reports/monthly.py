@@ -28,6 +28,7 @@ from budget.money import ZERO, ratio
 from budget.reports.brief import Brief, build_brief
 from budget.reports.outlook_pack import PackOutlook, build_outlook
 from budget.services import exchange, periods, reference, status, views
+from budget.services.figures import open_amount
 from budget.services.names import display_name, name_book, renamed
 from budget.services.periods import PaymentLine
 from budget.services.status import payment_status
@@ -561,7 +562,7 @@ def _directorate_lines(
     for code in sorted(sums):
         assessed, committed, paid, paid_in_year = sums[code]
         out.append(DirectorateLine(code, names.get(code, code), assessed, committed, paid,
-                                   committed - paid, ratio(paid, committed), paid_in_year))
+                                   open_amount(committed, paid), ratio(paid, committed), paid_in_year))
     return tuple(out)
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from budget.money import ZERO
 from budget.services import organisation_status, periods, views
+from budget.services.figures import open_amount
 from dashboards import common as c
 from dashboards import drill, links
 from dashboards import period as period_ui
@@ -74,7 +75,7 @@ with c.guard():
     m = st.columns(3)
     m[0].metric(c.t("fig.committed"), c.fmt_amount(view.committed, "EUR"))
     m[1].metric(c.t("fig.paid_on_commitments"), c.fmt_amount(view.paid, "EUR"))
-    m[2].metric(c.t("fig.open"), c.fmt_amount(view.committed - view.paid, "EUR"))
+    m[2].metric(c.t("fig.open"), c.fmt_amount(open_amount(view.committed, view.paid), "EUR"))
     st.caption(c.t("dirs.click_hint"))
     codes = list(view.names)
     picked = drill.newly_selected("dir_table", c.money_table(
