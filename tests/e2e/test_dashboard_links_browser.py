@@ -61,7 +61,7 @@ def browser() -> Iterator[object]:
 
 
 def settle(page: object) -> None:
-    settle_after(page, 700)  # the grids' row markers must be drawn before a row is clicked
+    settle_after(page)  # drawn: the grids' row markers must be drawn before a row is clicked
 
 
 def params(page: object) -> dict[str, str]:
@@ -176,7 +176,6 @@ def test_french_screenshots_of_the_drill_down_and_the_search(server, browser, wi
     page.get_by_role("heading", name="Directions").first.wait_for(timeout=60_000)
     page.get_by_text("Solde ouvert (engagé − payé)").first.wait_for(timeout=60_000)
     settle(page)
-    page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / f"10-directorates-fr-{width}.png"), full_page=True)
     page.goto(f"{server}/search?q=2&lang=fr")
     page.get_by_role("heading", name="Recherche").first.wait_for(timeout=60_000)

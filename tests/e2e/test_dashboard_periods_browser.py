@@ -9,7 +9,7 @@ import datetime as dt
 import re
 
 import test_dashboard_browser as shared
-from dashboard_server import BROWSER_MARKS, no_traceback, settle
+from dashboard_server import BROWSER_MARKS, drawn, no_traceback, settle
 from test_dashboard_browser import ARTIFACTS, log_in
 
 server = shared.server  # the fixtures, found by pytest under these names
@@ -39,14 +39,13 @@ def test_a_quarter_and_a_rate_move_in_the_browser_wide_and_on_a_phone(server, br
     no_traceback(page, "overview, Q1")
     page.screenshot(path=str(ARTIFACTS / "periods-1440-overview-q1.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_timeout(1200)
+    drawn(page)
     heading.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    drawn(page, quiet_ms=150)
     no_traceback(page, "overview, Q1, phone")
     page.screenshot(path=str(ARTIFACTS / "periods-390-overview-q1.png"))
 
-    page.set_viewport_size({"width": 1440, "height": 900})
-    page.wait_for_timeout(800)
+    page.set_viewport_size({"width": 1440, "height": 900})  # the click waits for the link to show
     nav = page.locator('[data-testid="stSidebarNav"]')
     nav.locator('a[href$="/directorates"]').click()
     settle(page)
@@ -54,6 +53,7 @@ def test_a_quarter_and_a_rate_move_in_the_browser_wide_and_on_a_phone(server, br
     yoy = page.get_by_role("heading", name="Year over year per directorate")
     yoy.wait_for(timeout=60_000)
     yoy.scroll_into_view_if_needed()
+    drawn(page, quiet_ms=150)
     no_traceback(page, "directorates, month")
     page.screenshot(path=str(ARTIFACTS / "periods-1440-directorates-month.png"))
 
@@ -69,15 +69,21 @@ def test_a_quarter_and_a_rate_move_in_the_browser_wide_and_on_a_phone(server, br
     box.fill("10")
     box.press("Enter")
     settle(page)
-    after = page.locator('[data-testid="stMetric"]').filter(has_text="Open EUR at the moved rates") \
-        .locator('[data-testid="stMetricValue"]').inner_text()
+    moved = page.locator('[data-testid="stMetric"]').filter(has_text="Open EUR at the moved rates") \
+        .locator('[data-testid="stMetricValue"]')
+    for _ in range(20):  # the rerun the Enter asks for may start after the page looked settled
+        if moved.inner_text() != before:
+            break
+        settle(page)
+    after = moved.inner_text()
     assert after != before and re.fullmatch(r"EUR [\d,]+\.\d{2}", after.strip()), (before, after)
     no_traceback(page, "exchange rates, what-if")
     what_if.scroll_into_view_if_needed()
+    drawn(page, quiet_ms=150)
     page.screenshot(path=str(ARTIFACTS / "periods-1440-exchange-what-if.png"))
     page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_timeout(1200)
+    drawn(page)
     page.get_by_role("heading", name="Rate history").scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    drawn(page, quiet_ms=150)
     page.screenshot(path=str(ARTIFACTS / "periods-390-exchange-history.png"))
     context.close()
