@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -226,3 +227,32 @@ def demo_ledger(request: pytest.FixtureRequest, tmp_path: Path, demo_template: P
     """The demo ledger as of :data:`DEMO_TODAY`, on SQLite (a copy of the session's
     :func:`demo_template`) and on PostgreSQL."""
     yield from _ledger(request, demo_template, tmp_path, demo=True)
+
+
+#: The seeded report ledger's monthly report, per backend and worker (see :func:`report`).
+_REPORTS: dict[str, Any] = {}
+
+
+@pytest.fixture
+def report(ledger: Ledger) -> Any:
+    """The monthly report of ``reports_seed``'s ledger, built once per backend and worker: a
+    frozen value the tests only read. A test that also reads the ledger takes
+    :func:`seeded_report`, whose ledger is seeded for it."""
+    if ledger.backend not in _REPORTS:
+        _REPORTS[ledger.backend] = _seeded_report(ledger)
+    return _REPORTS[ledger.backend]
+
+
+@pytest.fixture
+def seeded_report(ledger: Ledger) -> Any:
+    """``ledger`` seeded by ``reports_seed`` and its monthly report."""
+    return _seeded_report(ledger)
+
+
+def _seeded_report(ledger: Ledger) -> Any:
+    from reports_seed import MONTH, seed_report_ledger
+
+    from budget.reports.monthly import monthly_report
+
+    seed_report_ledger(ledger.factory)
+    return monthly_report(ledger.factory, MONTH)

@@ -20,31 +20,11 @@ from budget.reports import render
 from budget.reports.brief import STAGES
 from budget.reports.i18n import LANGUAGES, t
 from budget.reports.layout import sections
-from budget.reports.monthly import MonthlyReport, monthly_report
+from budget.reports.monthly import monthly_report
 from budget.services import views
 from budget.uow import UnitOfWork
 
 END, LAST_END = dt.date(Y, 10, 31), dt.date(Y - 1, 10, 31)
-
-
-#: The seeded ledger's report, per backend: a frozen value the tests only read, so it is
-#: built once per worker rather than once per test.
-_BUILT: dict[str, MonthlyReport] = {}
-
-
-@pytest.fixture
-def report(ledger):
-    if ledger.backend not in _BUILT:
-        seed_report_ledger(ledger.factory)
-        _BUILT[ledger.backend] = monthly_report(ledger.factory, MONTH)
-    return _BUILT[ledger.backend]
-
-
-@pytest.fixture
-def seeded_report(ledger):
-    """The report of a ledger seeded for this test, for a test that also reads the ledger."""
-    seed_report_ledger(ledger.factory)
-    return monthly_report(ledger.factory, MONTH)
 
 
 def _headline(report) -> dict[str, tuple]:

@@ -29,13 +29,8 @@ END = dt.date(Y, 10, 31)
 CENT = Decimal("0.01")
 
 
-@pytest.fixture
-def report(ledger):
-    seed_report_ledger(ledger.factory)
-    return monthly_report(ledger.factory, MONTH)
-
-
-def test_the_packs_outlook_is_the_outlook_services_as_of_the_reports_day(ledger, report):
+def test_the_packs_outlook_is_the_outlook_services_as_of_the_reports_day(ledger, seeded_report):
+    report = seeded_report
     with UnitOfWork(ledger.factory, user="t", channel="test", write=False) as uow:
         o = ol.outlook(uow, Y, as_of=END)
         timeliness = tl.timeliness(uow, Y, as_of=END)
@@ -103,7 +98,8 @@ def test_the_pdf_has_the_outlook_section_and_its_line_on_page_one(report, lang):
     assert t("fx_legend", lang) in rest
 
 
-def test_a_frozen_pack_holds_the_outlook_and_verify_names_its_changed_figures(ledger, report):
+def test_a_frozen_pack_holds_the_outlook_and_verify_names_its_changed_figures(ledger, seeded_report):
+    report = seeded_report
     figures = archive.figures_of(report)
     assert {r["key"] for r in figures["outlook"]["rows"]} == {r.key for r in report.outlook.rows}
     with UnitOfWork(ledger.factory, user="t", channel="test") as uow:
@@ -174,7 +170,8 @@ def test_the_pdf_prints_the_largest_credit_needs_and_sums_the_others_the_workboo
     assert len(every.rows) == len(needs) and every.others is None
 
 
-def test_a_pack_frozen_before_the_outlook_verifies_unchanged_with_the_outlook_named_as_added(ledger, report):
+def test_a_pack_frozen_before_the_outlook_verifies_unchanged_with_the_outlook_named_as_added(ledger, seeded_report):
+    report = seeded_report
     import json
 
     from budget.services import report_archive
