@@ -1,12 +1,13 @@
 """Year-end outlook speed: the demo ledger vs the 1,000,000-entry ledger.
 
-    .venv/bin/python benchmarks/bench_outlook.py [--entries 1000000] [--synthetic-db PATH]
+    .venv/bin/python benchmarks/bench_outlook.py [--entries 1000000] [--years N] [--synthetic-db PATH]
                                                  [--repeat 5] [--as-of YYYY-MM-DD]
 
 Prints, measured in the same run on SQLite: the time of ``budget.services.outlook.outlook``
 (by AB, as of 30 September of the current year unless ``--as-of``) and of the payment
 timeliness of the previous year, on the demo ledger (``budget.demo.load_demo``) and on the
-synthetic ledger (``benchmarks/synthetic.py build_synthetic``), the number of parts still to
+synthetic ledger (``benchmarks/synthetic.py build_synthetic``, by default at a realistic year's
+density, as for the report), the number of parts still to
 come, and the ratio synthetic / demo of the medians (the two ledgers are measured in turn, run
 by run, so a change of the shared machine's speed weighs on both sides). The synthetic
 database is kept under benchmarks/out/ (git-ignored) and reused when it is already there.
