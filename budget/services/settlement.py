@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, Table, and_, delete, func, insert, select, true, tuple_, type_coerce
 from sqlalchemy.orm import Session
@@ -57,12 +57,19 @@ class Settled:
     def as_of(self, day: dt.date) -> tuple[dt.date | None, dt.date | None] | None:
         """(first paid, fully paid) counting the payments dated on or before ``day``; None when
         it was settled by then and reopened after (:func:`walk` must replay it)."""
-        first = self.first_paid_on if self.first_paid_on and self.first_paid_on <= day else None
-        if self.fully_paid_on is not None and self.fully_paid_on <= day:
-            return first, self.fully_paid_on
-        if self.settled_first_on is None or self.settled_first_on > day:
-            return first, None
-        return None
+        return days_as_of(self.first_paid_on, self.settled_first_on, self.fully_paid_on, day)
+
+
+def days_as_of(first_paid_on: dt.date | None, settled_first_on: dt.date | None, fully_paid_on: dt.date | None,
+               day: dt.date) -> tuple[dt.date | None, dt.date | None] | None:
+    """:meth:`Settled.as_of` of the three stored days (a function: :func:`paid_as_of` applies it
+    to thousands of rows without making a :class:`Settled` of each)."""
+    first = first_paid_on if first_paid_on is not None and first_paid_on <= day else None
+    if fully_paid_on is not None and fully_paid_on <= day:
+        return first, fully_paid_on
+    if settled_first_on is None or settled_first_on > day:
+        return first, None
+    return None
 
 
 def walk(lines: Mapping[str, Decimal], days: Iterable[Day]) -> Settled:
@@ -179,9 +186,9 @@ def differences(session: Session) -> list[tuple[Key, tuple[Any, ...] | None, tup
             for k in sorted(now.keys() | want.keys()) if now.get(k) != want.get(k)]
 
 
-@dataclass(frozen=True)
-class Paid:
-    """An assessment received by a day, with its first and full payment as of that day."""
+class Paid(NamedTuple):
+    """An assessment received by a day, with its first and full payment as of that day (a named
+    tuple: the outlook reads three years of them)."""
 
     organisation: str
     reference: str
@@ -208,17 +215,21 @@ def paid_as_of(
 ) -> list[Paid]:
     """Every live assessment of ``years`` received by ``as_of`` that assesses something, with
     its first and full payment counting the payments dated on or before ``as_of``."""
-    found: list[tuple[Key, str, str, dt.date, tuple[dt.date | None, dt.date | None] | None]] = []
-    for org_id, code, ref, due, first, settled_first, full in session.execute(_received(years, as_of, directorates)):
-        found.append(((org_id, ref), code, ref, due, Settled(first, settled_first, full).as_of(as_of)))
-    replay = [key for key, *_, days in found if days is None]
-    if replay:
-        lines = assessed(session, replay)
-        paid = payment_days(session, replay, as_of=as_of)
-        again = {k: walk(lines[k], paid.get(k, [])) for k in replay}
-    out = []
-    for key, code, ref, due, days in found:
+    out: list[Paid] = []
+    replay: dict[Key, int] = {}  # the assessments settled by ``as_of`` and reopened after: their place
+    # Core rows (no ORM entity is loaded): the outlook reads three years of calls here.
+    for org_id, code, ref, due, first, settled_first, full in session.connection().execute(
+            _received(years, as_of, directorates)):
+        days = days_as_of(first, settled_first, full, as_of)
         if days is None:
-            days = (again[key].first_paid_on, again[key].fully_paid_on)
+            replay[(org_id, ref)] = len(out)
+            days = (None, None)
         out.append(Paid(code, ref, due, *days))
+    if replay:
+        keys = list(replay)
+        lines = assessed(session, keys)
+        paid = payment_days(session, keys, as_of=as_of)
+        for key, at in replay.items():
+            again = walk(lines[key], paid.get(key, []))
+            out[at] = out[at]._replace(first_paid=again.first_paid_on, fully_paid=again.fully_paid_on)
     return out
