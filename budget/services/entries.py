@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, inspect, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.util import AliasedInsp
 
 from budget import bounds
 from budget.errors import (
@@ -86,8 +87,10 @@ def live_conditions(model: type[E]) -> tuple[Any, ...]:
     """Conditions keeping the live entries of ``model``: not a reversal and not reversed (the
     rule; :func:`live` is the SELECT of them)."""
     rev = _REVERSALS.get(model)
-    if rev is None:  # building an alias is costly; one per model is enough
-        rev = _REVERSALS[model] = aliased(model, name=f"{model.__tablename__}_reversal")
+    if rev is None:  # building an alias is costly; one per model (or per alias of it) is enough
+        info = inspect(model)
+        name = info.name if isinstance(info, AliasedInsp) else model.__tablename__
+        rev = _REVERSALS[model] = aliased(model, name=f"{name}_reversal")
     return model.reverses_id.is_(None), ~exists().where(rev.reverses_id == model.id)
 
 

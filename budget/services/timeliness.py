@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import func, select, type_coerce
+from sqlalchemy.orm import aliased
 
 from budget.ledger.models import Assessment, AssessmentLine, Organisation
 from budget.ledger.types import Money
@@ -31,6 +32,9 @@ from budget.uow import UnitOfWork
 #: The UN honour roll: Member States paying their regular-budget assessment in full within
 #: 30 days of receiving it.
 HONOUR_ROLL_DAYS = 30
+
+#: The same organisation's assessments of another year (:func:`calls` with ``not_assessed_in``).
+_OTHER = aliased(Assessment, name="assessment_other_year")
 
 
 def delay(due_date: dt.date, fully_paid: dt.date | None) -> int | None:
@@ -168,10 +172,9 @@ def calls(
     cond: list[Any] = [Assessment.fiscal_year.in_(list(years)), Assessment.entry_date <= as_of]
     if directorates is not None:
         cond.append(Organisation.directorate_code.in_(list(directorates)))
-    if not_assessed_in is not None:
-        again = live(Assessment, Assessment.fiscal_year == not_assessed_in, Assessment.entry_date <= as_of)
-        assessed = set(uow.session.scalars(again.with_only_columns(Assessment.organisation_id).distinct()))
-        cond.append(Assessment.organisation_id.not_in(sorted(assessed)))
+    if not_assessed_in is not None:  # NOT IN a subquery the database lists once (no bound list)
+        again = live(_OTHER, _OTHER.fiscal_year == not_assessed_in, _OTHER.entry_date <= as_of)
+        cond.append(Assessment.organisation_id.not_in(again.with_only_columns(_OTHER.organisation_id)))
     found = live(Assessment, *cond).join(Organisation, Organisation.id == Assessment.organisation_id)
     heads = found.with_only_columns(Assessment.id, Organisation.code, Organisation.directorate_code,
                                     Assessment.reference, Assessment.fiscal_year, Assessment.entry_date,
