@@ -159,12 +159,11 @@ def outstanding_rows_before_credits(
     item = OpenAssessmentItem
     # Left out: the keys changed after ``as_of`` (an anti-join: SQLite re-ran a row-value
     # ``NOT IN (subquery)`` for every row).
-    gone = changed.subquery()
     current = (
         select(item.organisation_id, item.reference, item.currency, item.fiscal_year, item.due_date,
                item.assessed, item.assessed_eur, item.paid)
-        .outerjoin(gone, and_(gone.c[0] == item.organisation_id, gone.c[1] == item.reference))
-        .where(gone.c[0].is_(None))
+        .outerjoin(changed, and_(changed.c[0] == item.organisation_id, changed.c[1] == item.reference))
+        .where(changed.c[0].is_(None))
     )
     recomputed = balances.assessment_sums(as_of, changed)
     both = union_all(current, recomputed).subquery()

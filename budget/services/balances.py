@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    CTE,
     BigInteger,
     ColumnElement,
     Date,
@@ -108,7 +109,7 @@ def commitment_sums(as_of: dt.date | None = None, ids: Any = None) -> Select[Any
     Live commitments (not reversing, not reversed) dated on or before ``as_of`` whose
     committed amount (with adjustments) differs from what is paid, in their currency; all
     sums of entries dated on or before ``as_of``. ``ids``: a subquery of commitment ids to
-    restrict to (``None``: all).
+    restrict to, or a CTE of them (``None``: all).
     """
 
     adj: Any = select(CommitmentAdjustment.commitment_id.label("cid"),
@@ -121,7 +122,7 @@ def commitment_sums(as_of: dt.date | None = None, ids: Any = None) -> Select[Any
     if ids is not None:
         # Driven from the (few) ids, so the planner starts from them instead of walking a
         # date index over the whole table.
-        k = ids.subquery()
+        k = _from(ids)
         # Sums: ``IN`` the list, so SQLite probes the commitment_id index per id (a join let
         # it walk that index over the whole table, for the GROUP BY).
         adj = adj.where(CommitmentAdjustment.commitment_id.in_(select(k.c[0])))
@@ -155,7 +156,7 @@ def assessment_sums(as_of: dt.date | None = None, keys: Any = None) -> Select[An
     ``as_of``, net of reversals and corrections; paid: the payments dated on or before
     ``as_of``, in the line's currency, on commitments linked to an assessment of that
     organisation and reference. ``keys``: a subquery of (organisation_id, reference) to
-    restrict to (``None``: all).
+    restrict to, or a CTE of them (``None``: all).
     """
 
     lines: Any = (
@@ -172,7 +173,7 @@ def assessment_sums(as_of: dt.date | None = None, keys: Any = None) -> Select[An
     else:
         # Driven from the (few) keys: joins, not ``IN``, so the planner starts from them
         # instead of walking the date index over the whole table.
-        k = keys.subquery()
+        k = _from(keys)
         on_key = and_(Assessment.organisation_id == k.c[0], Assessment.reference == k.c[1])
         lines = (lines.select_from(k).join(Assessment, on_key)
                  .join(AssessmentLine, AssessmentLine.assessment_id == Assessment.id))
@@ -215,27 +216,37 @@ def assessment_sums(as_of: dt.date | None = None, keys: Any = None) -> Select[An
 # --------------------------------------------------------------------------- what changed
 
 
-def changed_commitments_after(day: dt.date) -> Any:
-    """Subquery: ids of the commitments touched by an entry dated after ``day``."""
+# The two "changed after" sets are CTEs: a statement reads them in several places (the kept
+# rows, the recomputed sums and their payments), and a CTE read more than once is worked out
+# once (SQLite 3.35+, PostgreSQL 12+), where a subquery was worked out at every place.
+
+
+def changed_commitments_after(day: dt.date) -> CTE:
+    """CTE: ids of the commitments touched by an entry dated after ``day``."""
     return union(
         select(Commitment.id).where(Commitment.entry_date > day),
         select(Commitment.reverses_id).where(Commitment.entry_date > day,
                                              Commitment.reverses_id.is_not(None)),
         select(CommitmentAdjustment.commitment_id).where(CommitmentAdjustment.entry_date > day),
         select(Payment.commitment_id).where(Payment.entry_date > day),
-    )
+    ).cte("changed_commitments")
 
 
-def changed_assessments_after(day: dt.date) -> Any:
-    """Subquery: (organisation_id, reference) of the assessment lines touched by an entry
-    dated after ``day`` (the assessment itself, or a payment on a linked commitment)."""
+def changed_assessments_after(day: dt.date) -> CTE:
+    """CTE: (organisation_id, reference) of the assessment lines touched by an entry dated
+    after ``day`` (the assessment itself, or a payment on a linked commitment)."""
     return union(
         select(Assessment.organisation_id, Assessment.reference).where(Assessment.entry_date > day),
         select(Assessment.organisation_id, Assessment.reference)
         .join(Commitment, Commitment.assessment_id == Assessment.id)
         .join(Payment, Payment.commitment_id == Commitment.id)
         .where(Payment.entry_date > day),
-    )
+    ).cte("changed_assessments")
+
+
+def _from(keys: Any) -> Any:
+    """``keys`` to select from: a CTE as it is, a SELECT as a subquery."""
+    return keys if isinstance(keys, CTE) else keys.subquery()
 
 
 def _changed_commitments(window: Any) -> Any:

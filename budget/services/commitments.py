@@ -169,5 +169,5 @@ def open_commitment_sums(as_of: dt.date | None) -> Any:
     if as_of is None:
         return current.subquery()
     changed = balances.changed_commitments_after(as_of)
-    return union_all(current.where(item.commitment_id.not_in(changed)),
+    return union_all(current.where(item.commitment_id.not_in(select(changed.c[0]))),
                      balances.commitment_sums(as_of, changed)).subquery()
