@@ -211,3 +211,26 @@ def ratio(part: Decimal, whole: Decimal) -> Decimal | None:
     if whole == 0:
         return None
     return (part / whole).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+#: The step of a shown percentage: one decimal (``12.3 %``).
+PERCENT_STEP = Decimal("0.1")
+#: Between a percentage and its sign: a non-breaking space, so ``12.3 %`` never splits.
+PERCENT_SIGN = "\u00a0%"
+
+
+def percent(fraction: Decimal) -> Decimal:
+    """A fraction (a :func:`ratio`: 0.0165) as the percentage every page, report and export
+    shows: one decimal, ties away from zero (1.7; -0.0165 is -1.7), as Excel's ``0.0%``
+    writes the same fraction, so the PDF, the workbook and the dashboard agree. Never -0.0."""
+    shown = (fraction * 100).quantize(PERCENT_STEP, rounding=ROUND_HALF_UP)
+    return shown.copy_abs() if shown.is_zero() else shown
+
+
+def fmt_percent(fraction: Decimal | None, style: str = "en") -> str:
+    """:func:`percent` written in the style (``en`` 1.7 %, ``be`` 1,7 %); ``–`` when
+    undefined (a ratio of nothing)."""
+    if fraction is None:
+        return "\u2013"
+    text = f"{percent(fraction)}"
+    return (text.replace(".", ",") if style == "be" else text) + PERCENT_SIGN

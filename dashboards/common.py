@@ -52,7 +52,11 @@ Text and numbers
         ``1,234,567.89`` or Belgian ``1.234.567,89`` (by default the language's: French
         and Dutch write the Belgian form); with a currency: ``EUR 1,234.50``.
     ``fmt_pct(ratio)``
-        A ratio (Decimal fraction or None) as ``87.5 %`` (``–`` when None).
+        A ratio (Decimal fraction or None) as ``87.5 %`` (``–`` when None), by the rule the
+        reports follow (``budget.money.fmt_percent``: one decimal, ties away from zero).
+    ``pct_value(ratio)``
+        What a table's percentage column holds for a ratio: the shown percentage as a float
+        (``87.5``), None when undefined.
     ``fmt_date(d)``
         The date as the language writes it (``31 Mar 2026``, ``31/03/2026``), ``–`` for None.
         (How each language writes numbers, dates and months: ``dashboards/formats.py``;
@@ -67,7 +71,7 @@ Tables and downloads
         downloads keep the rows only).
         ``st.dataframe`` with Decimal amount columns shown right-aligned with thousand
         separators in the chosen style (the values stay exact Decimals, so sorting is
-        numeric); ``pct_cols`` hold float percentages (0-100).
+        numeric); ``pct_cols`` hold ``pct_value`` percentages (0-100).
     ``frame(items, columns) -> DataFrame``
         A frame built column by column from ``items`` with ``columns`` = {label: getter};
         pure (no Streamlit call), so it can also run later inside a download.
@@ -135,10 +139,11 @@ from budget.busy import is_busy
 from budget.config import database_url
 from budget.errors import BudgetError
 from budget.ledger.db import make_engine, make_session_factory
-from budget.money import fmt
+from budget.money import fmt, fmt_percent
 from budget.services import organisation_status, views
 from budget.uow import UnitOfWork
-from dashboards.formats import DASH, date_text, input_date_format, pct_text, style_for
+from dashboards.formats import DASH, date_text, input_date_format, style_for
+from dashboards.formats import pct_value as pct_value  # re-exported: a percentage column's value
 
 # Re-exported: the pages call them as c.money_table etc.
 from dashboards.tables import FORMULA_PREFIXES as FORMULA_PREFIXES
@@ -475,9 +480,10 @@ def fmt_amount(amount: Decimal | None, currency: str | None = None) -> str:
     return f"{currency} {text}" if currency else text
 
 
-def fmt_pct(value: Decimal | float | None) -> str:
-    """A ratio (fraction) as a percentage with one decimal, ``–`` when undefined."""
-    return DASH if value is None else pct_text(float(value) * 100, amount_style())
+def fmt_pct(value: Decimal | None) -> str:
+    """A ratio (fraction) as a percentage with one decimal, ``–`` when undefined
+    (:func:`budget.money.fmt_percent`, as the reports write it)."""
+    return fmt_percent(value, amount_style())
 
 
 def fmt_date(value: dt.date | None) -> str:

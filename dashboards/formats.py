@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from budget.money import fmt
+from budget.money import PERCENT_SIGN, fmt, fmt_percent, percent
 
 #: What an undefined value (a percentage of nothing, a missing date) shows.
 DASH = "–"
@@ -67,12 +67,22 @@ def input_date_format(language: str) -> str:
     return _INPUT_DATES.get(language, _INPUT_DATES["en"])
 
 
-def pct_text(percent: float | Decimal | None, style: str) -> str:
-    """A percentage (0-100) with one decimal in the style (``87.5 %`` / ``87,5 %``)."""
-    if percent is None:
+def pct_value(fraction: Decimal | None) -> float | None:
+    """What a table's percentage column holds for a fraction (a ratio): the percentage shown
+    (:func:`budget.money.percent`: one decimal, ties away from zero), so the grid's
+    ``%.1f`` only writes it and never rounds it again on a binary float."""
+    return None if fraction is None else float(percent(fraction))
+
+
+def pct_text(shown: float | Decimal | None, style: str) -> str:
+    """The text of a table's percentage (a :func:`pct_value`): ``87.5 %`` / ``87,5 %``."""
+    if shown is None:
         return DASH
-    text = f"{float(percent):.1f} %"
-    return text.replace(".", ",") if style == "be" else text
+    return fmt_percent(Decimal(str(shown)) / 100, style)
+
+
+#: The grid's (printf) format of a percentage column: what :func:`pct_text` writes.
+PCT_GRID_FORMAT = "%.1f" + PERCENT_SIGN.replace("%", "%%")
 
 
 def amount_text(value: Decimal | None, style: str, currency: str | None = None) -> str:

@@ -128,8 +128,7 @@ def year_over_year_frame(yoy: YearOverYear, figure: str, key_label: str) -> pd.D
         this_col: lambda r: getattr(r, figure).this,
         last_col: lambda r: getattr(r, figure).last,
         c.t("col.difference"): lambda r: getattr(r, figure).difference,
-        c.t("col.change_pct"): lambda r: None if getattr(r, figure).rate is None
-        else float(getattr(r, figure).rate) * 100,
+        c.t("col.change_pct"): lambda r: c.pct_value(getattr(r, figure).rate),
         c.t("col.name"): lambda r: r.name,
     })
 

@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from budget.money import ZERO, fmt
-from dashboards.formats import DASH, date_text, grid_date_format, pct_text
+from budget.money import ZERO, fmt, ratio
+from dashboards.formats import DASH, PCT_GRID_FORMAT, date_text, grid_date_format, pct_text, pct_value
 
 T = TypeVar("T")
 #: Characters that make a spreadsheet cell a formula (CSV/Excel injection, OWASP).
@@ -58,7 +58,7 @@ def _amount_formatter(value: Any, style: str) -> str:
 def _pct_formatter(value: Any, style: str) -> str:
     if isinstance(value, str) or value is None or pd.isna(value):
         return DASH
-    return pct_text(float(value), style)
+    return pct_text(value, style)
 
 
 def _empty(value: Any) -> bool:
@@ -156,7 +156,7 @@ def _number_formats(amount_cols: Sequence[str], pct_cols: Sequence[str]) -> dict
     for col in amount_cols:
         config[col] = _set_fields(st.column_config.NumberColumn(col, format="%,.2f"))
     for col in pct_cols:
-        config.setdefault(col, _set_fields(st.column_config.NumberColumn(col, format="%.1f %%")))
+        config.setdefault(col, _set_fields(st.column_config.NumberColumn(col, format=PCT_GRID_FORMAT)))
     return config
 
 
@@ -331,7 +331,7 @@ def with_totals(
             row[col] = ""
     row.update(given or {})
     for pct, (num, den) in (ratios or {}).items():
-        row[pct] = float(row[num] / row[den] * 100) if row.get(den) else None
+        row[pct] = pct_value(ratio(row[num], row[den])) if row.get(den) else None
     # The label goes in the first column of text (a table may open with a date or a year).
     texts = [col for col in df.columns if row[col] == ""]
     first = texts[0] if texts else df.columns[0]

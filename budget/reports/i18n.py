@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from budget.errors import ValidationError
-from budget.money import fmt
+from budget.money import fmt, fmt_percent
 
 LANGUAGES: tuple[str, ...] = ("en", "fr", "nl")
 
@@ -452,13 +452,9 @@ def integer(value: int, lang: str = "en") -> str:
 
 
 def percent(value: Decimal | None, lang: str = "en") -> str:
-    """A fraction (0.1234) as ``12.3 %`` (``12,3 %`` in FR/NL); empty when undefined."""
-    if value is None:
-        return "–"
-    text = f"{value * 100:.1f}"
-    if lang != "en":
-        text = text.replace(".", ",")
-    return f"{text}\u00a0%"
+    """A fraction (0.1234) as ``12.3 %`` (``12,3 %`` in FR/NL), ``–`` when undefined
+    (:func:`budget.money.fmt_percent`, the one rule)."""
+    return fmt_percent(value, "en" if lang == "en" else "be")
 
 
 def date(value: dt.date | dt.datetime | None, lang: str = "en") -> str:

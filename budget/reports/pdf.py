@@ -36,6 +36,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from budget.money import percent
 from budget.reports import i18n
 from budget.reports.i18n import month_short, period_label, t
 from budget.reports.layout import Column, Length, Pct, Section, scope_label, sections
@@ -485,9 +486,11 @@ def _summary_table(section: Section, st: dict[str, ParagraphStyle], lang: str, w
         for j, value in enumerate(row[1:], start=1):
             text = _cell_text(value, "mixed", lang)
             if j == 3 and isinstance(value, Pct) and value.value is not None:
-                # A change of a rate is a difference in percentage points.
-                text = (f"{value.value * 100:+.1f}".replace(".", "," if lang != "en" else ".")
-                        + f" {t('points', lang)}")
+                # A change of a rate is a difference in percentage points, rounded as every
+                # percentage (budget.money.percent); signed, as the workbook's format writes it.
+                shown = percent(value.value)
+                text = (f"{shown:+.1f}" if shown else f"{shown:.1f}").replace(".", "," if lang != "en" else ".")
+                text += f" {t('points', lang)}"
             elif j == 3 and isinstance(value, Decimal) and value > 0:
                 text = "+" + text
             cells.append(text)

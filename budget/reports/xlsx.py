@@ -21,6 +21,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.workbook import Format, Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from budget.money import percent
 from budget.reports.i18n import date as fmt_date
 from budget.reports.i18n import period_label, t
 from budget.reports.layout import (
@@ -49,6 +50,13 @@ RATE_FORMAT = "0.0000##"
 PERCENT_FORMAT = "0.0%"
 #: A change of a rate, in percentage points (the value written is the points: 1.3 for 1.3 pts).
 POINTS_FORMAT = '+0.0" {pts}";[Red]-0.0" {pts}";0.0" {pts}"'
+
+
+def shown_share(fraction: Decimal) -> Decimal:
+    """What a percentage cell holds: the fraction :func:`budget.money.percent` shows (0.0165
+    is 0.017, 1.7 %). A spreadsheet then only writes it: given 0.0045 itself, LibreOffice
+    showed 0.4 % (the float is 0.00449999...) where the PDF writes 0.5 %."""
+    return percent(fraction) / 100
 #: Widest a column grows to fit its text (characters); longer text wraps.
 MAX_WIDTH = 80
 DATE_FORMAT = "dd/mm/yyyy"
@@ -114,14 +122,14 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Any, kind: str, f: _F
         if value.value is None:
             ws.write_blank(row, col, None, f.text)
         else:
-            ws.write_number(row, col, value.value, f.percent)
+            ws.write_number(row, col, shown_share(value.value), f.percent)
         return
     if kind in ("text", "code"):
         write_text(ws, row, col, str(value), f)
     elif kind in ("amount", "amount_cur") or (kind == "mixed" and isinstance(value, Decimal)):
         ws.write_number(row, col, value, f.amount)
     elif kind == "percent":
-        ws.write_number(row, col, value, f.percent)
+        ws.write_number(row, col, shown_share(value), f.percent)
     elif kind == "rate":
         ws.write_number(row, col, value, f.rate)
     elif kind == "int":
@@ -135,6 +143,25 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Any, kind: str, f: _F
 
 
 Writer = Callable[[int, int, Any], None]
+
+
+def _number_writer(number: Callable[..., Any], general: Writer, kind: str, f: _Formats, fx: str | None) -> Writer:
+    """:func:`_column_writer` of a column of amounts, rates or percentages."""
+    if kind == "percent":
+        def write_share(row: int, col: int, value: Any) -> None:
+            if value is None or isinstance(value, Pct):
+                general(row, col, value)
+            else:
+                number(row, col, shown_share(value), f.percent)
+        return write_share
+    fmt = f.rate if kind == "rate" else (f.fx[fx] if fx else f.amount)
+
+    def write_number(row: int, col: int, value: Any) -> None:
+        if value is None or isinstance(value, Pct):
+            general(row, col, value)
+        else:
+            number(row, col, value, fmt)
+    return write_number
 
 
 def _column_writer(ws: Worksheet, kind: str, f: _Formats, fx: str | None = None) -> Writer:
@@ -155,14 +182,7 @@ def _column_writer(ws: Worksheet, kind: str, f: _Formats, fx: str | None = None)
         _write_value(ws, row, col, value, kind, f)
 
     if kind in ("amount", "amount_cur", "percent", "rate"):
-        fmt = {"percent": f.percent, "rate": f.rate}.get(kind, f.fx[fx] if fx else f.amount)
-
-        def write_number(row: int, col: int, value: Any) -> None:
-            if value is None or isinstance(value, Pct):
-                general(row, col, value)
-            else:
-                number(row, col, value, fmt)
-        return write_number
+        return _number_writer(number, general, kind, f, fx)
     if kind in ("int", "year"):
         whole = f.int if kind == "int" else f.text
 
@@ -233,7 +253,7 @@ def _write_section(ws: Worksheet, section: Section, f: _Formats, lang: str) -> N
             value = row[k]
             if points and columns[j].key == "change" and isinstance(value, Pct) and value.value is not None:
                 # A change of a rate is in percentage points, as the PDF writes it.
-                ws.write_number(i, j, value.value * 100, f.points[lang])
+                ws.write_number(i, j, percent(value.value), f.points[lang])
             else:
                 write(i, j, value)
     last = len(section.rows)  # last data row (0-based), the header being row 0
@@ -274,7 +294,10 @@ def _write_totals(
             else:
                 p = xl_rowcol_to_cell(row, columns.index(_col(columns, part)))
                 w = xl_rowcol_to_cell(row, columns.index(_col(columns, whole)))
-                ws.write_formula(row, j, f'=IF({w}=0,"",{p}/{w})', f.total_percent, value)
+                # Rounded as money.ratio (4 decimals), then as money.percent shows it (3 as a
+                # fraction): the cell holds what the PDF writes, whatever the spreadsheet.
+                ws.write_formula(row, j, f'=IF({w}=0,"",ROUND(ROUND({p}/{w},4),3))', f.total_percent,
+                                 shown_share(value))
         else:
             ws.write_blank(row, j, None, f.total_label)
 

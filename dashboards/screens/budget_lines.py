@@ -44,8 +44,7 @@ with c.guard():
             c.t("col.ab"): lambda a: a.code,
             c.t("col.commitment_credits"): lambda a: a.commitment_credits,
             c.t("col.committed"): lambda a: a.committed, c.t("col.available"): lambda a: a.available,
-            c.t("col.commitment_pct"): lambda a: None if a.commitment_rate is None
-            else float(a.commitment_rate) * 100,
+            c.t("col.commitment_pct"): lambda a: c.pct_value(a.commitment_rate),
             c.t("col.payment_credits"): lambda a: a.payment_credits,
             c.t("col.paid_in_year"): lambda a: a.paid_in_year,
             c.t("col.payment_available"): lambda a: a.payment_available,

@@ -59,7 +59,7 @@ def table() -> SimpleNamespace:
         c.t("col.code"): lambda r: r.code,
         c.t("col.committed"): lambda r: r.committed,
         c.t("col.paid"): lambda r: r.paid, c.t("col.open"): lambda r: r.open,
-        c.t("col.paid_pct"): lambda r: None if r.paid_rate is None else float(r.paid_rate) * 100,
+        c.t("col.paid_pct"): lambda r: c.pct_value(r.paid_rate),
         c.t("col.outstanding_eur"): lambda r: r.outstanding_eur,
         c.t("col.due_date"): lambda r: r.due_date, c.t("col.status"): lambda r: labels[r.status],
         c.t("col.name"): lambda r: r.name, c.t("col.directorate"): lambda r: r.directorate,

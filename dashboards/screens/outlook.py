@@ -220,8 +220,8 @@ with c.guard():
             c.t("outlook.median_days_to_full"): lambda g: None if g.median_days_to_full is None
             else float(g.median_days_to_full),
             c.t("outlook.median_delay"): lambda g: None if g.median_delay is None else float(g.median_delay),
-            tcols[0]: lambda g: None if g.share_by_due_count is None else float(g.share_by_due_count) * 100,
-            tcols[1]: lambda g: None if g.share_by_due_eur is None else float(g.share_by_due_eur) * 100,
+            tcols[0]: lambda g: c.pct_value(g.share_by_due_count),
+            tcols[1]: lambda g: c.pct_value(g.share_by_due_eur),
             c.t("outlook.honour_roll", days=tl.HONOUR_ROLL_DAYS): lambda g: yes(g.honour_roll)}))
         c.money_table(tf, [c.t("col.amount_eur")], tcols, key="ol_time")
         c.excel_download(tf, f"timeliness-{year}", [c.t("col.amount_eur")], key="ol_time_xlsx")

@@ -57,7 +57,7 @@ def figures() -> SimpleNamespace:
         c.t("col.directorate"): lambda r: r.key,
         c.t("col.committed"): lambda r: r.committed, c.t("col.paid"): lambda r: r.paid,
         c.t("col.open"): lambda r: r.open,
-        c.t("col.paid_pct"): lambda r: None if r.paid_rate is None else float(r.paid_rate) * 100,
+        c.t("col.paid_pct"): lambda r: c.pct_value(r.paid_rate),
         c.t("col.name"): lambda r: r.name,
     })
     bars = pd.DataFrame(

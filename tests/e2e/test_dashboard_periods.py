@@ -16,11 +16,12 @@ from conftest import demo_copy
 from streamlit.testing.v1 import AppTest
 
 from budget.ledger.db import make_engine, make_session_factory
-from budget.money import fmt
+from budget.money import fmt, fmt_percent, ratio
 from budget.services import exchange, periods, views
 from budget.services.periods import period_of
 from budget.uow import UnitOfWork
 from dashboards.common import CurrentUser
+from dashboards.formats import pct_value
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 TODAY = dt.date.today()
@@ -170,12 +171,13 @@ def test_the_year_over_year_table_adds_up_to_its_totals_and_to_the_yearly_figure
         assert total[key_label] == "Total"
         assert (dec(total[str(YEAR)]), dec(total[str(YEAR - 1)])) == (this, last)
         assert dec(total["Difference EUR"]) == this - last
-        expected = None if not last else float((this - last) / last * 100)
+        # The change of the totals, rounded once as every percentage shown (money.percent).
+        rate = ratio(this - last, last) if last else None
         change = total["Change %"]
         if isinstance(change, str):  # a column with gaps goes as display text ("–" in the gaps)
-            assert change == (f"{expected:.1f} %" if expected is not None else "–"), change
+            assert change == fmt_percent(rate, "en"), change
         else:
-            assert change == pytest.approx(expected) if expected is not None else change is None
+            assert change == pct_value(rate) if rate is not None else change is None
     # Another period: the table follows it.
     choose(at, prefix, "quarter", quarter=1)
     no_errors(at)

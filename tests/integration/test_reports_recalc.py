@@ -90,3 +90,43 @@ def test_libreoffice_recalculates_every_formula_to_the_value_the_workbook_carrie
         if value.quantize(step) != carried.quantize(step):
             differ.append(f"{sheet}!{coordinate}: LibreOffice {got}, workbook {carried}")
     assert differ == []
+
+
+# The same CSV, but each cell as LibreOffice shows it (its number format applied).
+CSV_AS_SHOWN = 'csv:Text - txt - csv (StarCalc):44,34,76,1,,1033,false,true,true,false,false,-1'
+
+
+def test_a_spreadsheet_shows_the_workbooks_percentages_as_the_pdf_writes_them(tmp_path):
+    """The workbook writes a share as its fraction under ``0.0%`` and a change of a rate as
+    points under the points format; a spreadsheet program rounds them for display itself.
+    It must show the digits of ``budget.money.percent``, which the PDF and the dashboard
+    write (a tie: 0.0165 is 1.7 %, never 1.6 %)."""
+    import xlsxwriter
+
+    from budget.money import percent
+    from budget.reports.xlsx import PERCENT_FORMAT, POINTS_FORMAT, shown_share
+
+    # Ties of the rule, and 0.0045: a float just below the tie, which a spreadsheet given the
+    # fraction itself showed as 0.4 %.
+    fractions = [Decimal(v) for v in ("0.0165", "-0.0165", "0.0285", "0.0005", "0.1234", "0.9995", "0.0045")]
+    source = tmp_path / "shares.xlsx"
+    book = xlsxwriter.Workbook(str(source))
+    sheet = book.add_worksheet("shares")
+    share = book.add_format({"num_format": PERCENT_FORMAT})
+    points = book.add_format({"num_format": POINTS_FORMAT.format(pts="pts")})
+    for row, fraction in enumerate(fractions):
+        sheet.write_number(row, 0, shown_share(fraction), share)   # as xlsx.py writes a Pct
+        sheet.write_number(row, 1, percent(fraction), points)      # and a change in points
+        sheet.write_number(row, 2, fraction * 10_000)              # the total's formula: part
+        sheet.write_number(row, 3, 10_000)                         # and whole
+        sheet.write_formula(row, 4, f"=ROUND(ROUND(C{row + 1}/D{row + 1},4),3)", share)
+    book.close()
+    openpyxl.load_workbook(source).save(source)  # no cached value: LibreOffice computes the formula
+    subprocess.run([SOFFICE, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", CSV_AS_SHOWN, "--outdir", str(tmp_path / "out"), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    shown = list(csv.reader((tmp_path / "out" / "shares-shares.csv").read_text(encoding="utf-8").splitlines()))
+    for fraction, (as_share, as_points, _, _, as_total) in zip(fractions, shown, strict=True):
+        digits = str(percent(fraction))
+        assert as_share == as_total == f"{digits}%", (fraction, as_share, as_total)
+        assert as_points.replace("+", "") == f"{digits} pts", (fraction, as_points)

@@ -19,7 +19,7 @@ from dashboards import tables as c
 def test_the_compact_number_formats_send_the_browser_the_same_column_config():
     amounts, pcts = ["Committed", "Paid"], ["% paid"]
     full = {col: st.column_config.NumberColumn(col, format="%,.2f") for col in amounts}
-    full.update({col: st.column_config.NumberColumn(col, format="%.1f %%") for col in pcts})
+    full.update({col: st.column_config.NumberColumn(col, format="%.1f\u00a0%%") for col in pcts})
     compact = c._number_formats(amounts, pcts)
     assert _convert_column_config_to_json(process_config_mapping(compact)) == \
         _convert_column_config_to_json(process_config_mapping(full))
@@ -62,5 +62,5 @@ def test_a_column_with_gaps_reaches_the_grid_as_text_arrow_takes_at_once(monkeyp
     tables.money_table(df, ["Ouvert"], ["% payé"])
     [styler] = shown
     assert list(styler.data["Ouvert"]) == ["1.234.567,50", "–"]
-    assert list(styler.data["% payé"]) == ["0,5 %", "–"]
+    assert list(styler.data["% payé"]) == ["0,5\u00a0%", "–"]
     convert_pandas_df_to_arrow_table(styler.data)  # no mixed column left
