@@ -11,7 +11,7 @@ import click
 
 from budget.cli import DATE, YEAR, Context, day_of, emit_json, pass_ctx, print_table
 from budget.errors import ValidationError
-from budget.money import fmt, normalise_currency, rate
+from budget.money import fmt, fmt_percent, normalise_currency, rate
 
 
 def _rates(values: tuple[str, ...]) -> dict[str, Decimal]:
@@ -113,10 +113,10 @@ def _print_backtest(year: int, months: list[Any], as_json: bool) -> None:
                "against the payments really made in the year (EUR)")
     print_table(["as of", "projected", "actual", "error", "error %"],
                 [[m.as_of.isoformat(), fmt(m.projected_paid), fmt(m.actual_paid), fmt(m.error),
-             "–" if m.error_rate is None else f"{m.error_rate * 100:.2f} %"] for m in months], right={1, 2, 3, 4})
+             fmt_percent(m.error_rate)] for m in months], right={1, 2, 3, 4})
     worst = max((abs(m.error_rate) for m in months if m.error_rate is not None), default=None)
     if worst is not None:
-        click.echo(f"\nLargest error: {worst * 100:.2f} % of the year's payments.")
+        click.echo(f"\nLargest error: {fmt_percent(worst)} of the year's payments.")
 
 
 @click.command("timeliness")
@@ -145,7 +145,7 @@ def timeliness(c: Context, year: int, as_of: dt.datetime | None, within: int, di
     def num(value: Decimal | None, pct: bool = False) -> str:
         if value is None:
             return "–"
-        return f"{value * 100:.1f} %" if pct else str(value)
+        return fmt_percent(value) if pct else str(value)
 
     click.echo(f"Timeliness of the {year} assessments as of {t.as_of} (honour roll: paid in full within "
                f"{within} days of receipt)")
