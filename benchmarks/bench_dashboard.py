@@ -65,10 +65,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import logging  # noqa: E402
-
-logging.getLogger("streamlit").setLevel(logging.ERROR)
-
+from streamlit.logger import set_log_level  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from budget.ledger.db import make_engine  # noqa: E402
@@ -156,6 +153,7 @@ def run_timed(at: AppTest, clock: ServerClock) -> tuple[float, float]:
 
 
 def app_for(url: str) -> AppTest:
+    set_log_level("error")  # importing the pages' module and setting the state warn as well
     from dashboards.common import CurrentUser
 
     os.environ["BUDGET_DATABASE_URL"] = url
@@ -199,6 +197,10 @@ def measure(urls: dict[str, str], repeat: int, clock: ServerClock) -> Measures:
     from dashboards.common import SERVICE_TIME
 
     apps = {size: app_for(url) for size, url in urls.items()}
+    # Streamlit sets each of its modules' loggers itself (to its config's level, on the first
+    # run): after it, only its API quiets them. The cache clearing below runs outside a
+    # script run, and each clear warned "missing ScriptRunContext" into the output.
+    set_log_level("error")
     samples: dict[tuple[str, str], list[list[float]]] = {
         (size, page): [[], [], [], [], []] for size in urls for page in PAGES}
     errors: dict[tuple[str, str], int] = {}
