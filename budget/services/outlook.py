@@ -215,12 +215,18 @@ class _Rates:
             self.used[currency] = RateUsed(currency, quote.rate, f"ECB {quote.published.isoformat()}")
         return self.used[currency].rate
 
+    def at_rate(self, amount: Decimal, currency: str) -> Decimal:
+        """EUR at the rate."""
+        if currency == "EUR":
+            return amount
+        return to_eur(amount, currency, self.rate(currency), limit=self.limit)
+
     def eur(self, amount: Decimal, currency: str) -> tuple[Decimal, Decimal, Decimal]:
         """EUR at the rate, with the euro weaker and stronger by the sensitivity."""
         if currency == "EUR":
             return amount, amount, amount
         r, limit = self.rate(currency), self.limit
-        return (to_eur(amount, currency, r, limit=limit),
+        return (self.at_rate(amount, currency),
                 to_eur(amount, currency, r * (1 - self.sensitivity), limit=limit),
                 to_eur(amount, currency, r * (1 + self.sensitivity), limit=limit))
 
@@ -323,7 +329,7 @@ def _credit_needs(b: _Builder) -> list[CreditNeed]:
     for c in b.commitments:
         if c.currency != "EUR" and c.open > 0:
             out.append(CreditNeed(c.organisation, c.reference, "open_commitment", c.currency, c.open,
-                                  c.open_eur_booked, b.rates.rate(c.currency), b.rates.eur(c.open, c.currency)[0],
+                                  c.open_eur_booked, b.rates.rate(c.currency), b.rates.at_rate(c.open, c.currency),
                                   False))
     for p in b.parts:
         if p.kind == "commitment" and p.currency != "EUR":
