@@ -108,8 +108,8 @@ def commitment_sums(as_of: dt.date | None = None, ids: Any = None) -> Select[Any
 
     Live commitments (not reversing, not reversed) dated on or before ``as_of`` whose
     committed amount (with adjustments) differs from what is paid, in their currency; all
-    sums of entries dated on or before ``as_of``. ``ids``: a subquery of commitment ids to
-    restrict to, or a CTE of them (``None``: all).
+    sums of entries dated on or before ``as_of``. ``ids``: a FROM (subquery or CTE) of the
+    commitment ids to restrict to (``None``: all).
     """
 
     adj: Any = select(CommitmentAdjustment.commitment_id.label("cid"),
@@ -122,7 +122,7 @@ def commitment_sums(as_of: dt.date | None = None, ids: Any = None) -> Select[Any
     if ids is not None:
         # Driven from the (few) ids, so the planner starts from them instead of walking a
         # date index over the whole table.
-        k = _from(ids)
+        k = ids
         # Sums: ``IN`` the list, so SQLite probes the commitment_id index per id (a join let
         # it walk that index over the whole table, for the GROUP BY).
         adj = adj.where(CommitmentAdjustment.commitment_id.in_(select(k.c[0])))
@@ -155,8 +155,8 @@ def assessment_sums(as_of: dt.date | None = None, keys: Any = None) -> Select[An
     Assessed: every line of the assessments (organisation, reference) dated on or before
     ``as_of``, net of reversals and corrections; paid: the payments dated on or before
     ``as_of``, in the line's currency, on commitments linked to an assessment of that
-    organisation and reference. ``keys``: a subquery of (organisation_id, reference) to
-    restrict to, or a CTE of them (``None``: all).
+    organisation and reference. ``keys``: a FROM (subquery or CTE) of the (organisation_id,
+    reference) to restrict to (``None``: all).
     """
 
     lines: Any = (
@@ -173,7 +173,7 @@ def assessment_sums(as_of: dt.date | None = None, keys: Any = None) -> Select[An
     else:
         # Driven from the (few) keys: joins, not ``IN``, so the planner starts from them
         # instead of walking the date index over the whole table.
-        k = _from(keys)
+        k = keys
         on_key = and_(Assessment.organisation_id == k.c[0], Assessment.reference == k.c[1])
         lines = (lines.select_from(k).join(Assessment, on_key)
                  .join(AssessmentLine, AssessmentLine.assessment_id == Assessment.id))
@@ -216,9 +216,8 @@ def assessment_sums(as_of: dt.date | None = None, keys: Any = None) -> Select[An
 # --------------------------------------------------------------------------- what changed
 
 
-# The two "changed after" sets are CTEs: a statement reads them in several places (the kept
-# rows, the recomputed sums and their payments), and a CTE read more than once is worked out
-# once (SQLite 3.35+, PostgreSQL 12+), where a subquery was worked out at every place.
+# CTEs: a statement reads them in several places, and SQLite (3.35+) and PostgreSQL (12+) work
+# out a CTE read more than once once, where a subquery was worked out at every place.
 
 
 def changed_commitments_after(day: dt.date) -> CTE:
@@ -242,11 +241,6 @@ def changed_assessments_after(day: dt.date) -> CTE:
         .join(Payment, Payment.commitment_id == Commitment.id)
         .where(Payment.entry_date > day),
     ).cte("changed_assessments")
-
-
-def _from(keys: Any) -> Any:
-    """``keys`` to select from: a CTE as it is, a SELECT as a subquery."""
-    return keys if isinstance(keys, CTE) else keys.subquery()
 
 
 def _changed_commitments(window: Any) -> Any:
@@ -502,7 +496,7 @@ def _replace_commitments(session: Session, ids: Any) -> None:
     if ids is not None:
         stmt = stmt.where(table.c.commitment_id.in_(ids))
     session.execute(stmt)
-    sums = commitment_sums(None, ids).subquery()
+    sums = commitment_sums(None, None if ids is None else ids.subquery()).subquery()
     session.execute(insert(table).from_select(
         ["commitment_id", "committed", "committed_eur", "paid", "paid_eur"],
         select(sums.c.commitment_id, sums.c.committed, sums.c.committed_eur, sums.c.paid, sums.c.paid_eur),
@@ -515,7 +509,7 @@ def _replace_assessments(session: Session, keys: Any) -> None:
     if keys is not None:
         stmt = stmt.where(tuple_(table.c.organisation_id, table.c.reference).in_(keys))
     session.execute(stmt)
-    sums = assessment_sums(None, keys).subquery()
+    sums = assessment_sums(None, None if keys is None else keys.subquery()).subquery()
     cols = ["organisation_id", "reference", "currency", "fiscal_year", "due_date", "assessed",
             "assessed_eur", "paid"]
     session.execute(insert(table).from_select(cols, select(*(sums.c[c] for c in cols))))
