@@ -50,13 +50,6 @@ RATE_FORMAT = "0.0000##"
 PERCENT_FORMAT = "0.0%"
 #: A change of a rate, in percentage points (the value written is the points: 1.3 for 1.3 pts).
 POINTS_FORMAT = '+0.0" {pts}";[Red]-0.0" {pts}";0.0" {pts}"'
-
-
-def shown_share(fraction: Decimal) -> Decimal:
-    """What a percentage cell holds: the fraction :func:`budget.money.percent` shows (0.0165
-    is 0.017, 1.7 %). A spreadsheet then only writes it: given 0.0045 itself, LibreOffice
-    showed 0.4 % (the float is 0.00449999...) where the PDF writes 0.5 %."""
-    return percent(fraction) / 100
 #: Widest a column grows to fit its text (characters); longer text wraps.
 MAX_WIDTH = 80
 DATE_FORMAT = "dd/mm/yyyy"
@@ -65,6 +58,13 @@ DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 
 #: The workbook's default cell format (set when the workbook is created).
 BASE_FORMAT = {"font_name": "Arial", "font_size": 10, "valign": "top"}
+
+
+def shown_share(fraction: Decimal) -> Decimal:
+    """What a percentage cell holds: the fraction :func:`budget.money.percent` shows (0.0165
+    is 0.017, 1.7 %). A spreadsheet then only writes it: given 0.0045 itself, LibreOffice
+    showed 0.4 % (the float is 0.00449999...) where the PDF writes 0.5 %."""
+    return percent(fraction) / 100
 
 
 class _Formats:

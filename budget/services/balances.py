@@ -216,8 +216,8 @@ def assessment_sums(as_of: dt.date | None = None, keys: Any = None) -> Select[An
 # --------------------------------------------------------------------------- what changed
 
 
-# CTEs: a statement reads them in several places, and SQLite (3.35+) and PostgreSQL (12+) work
-# out a CTE read more than once once, where a subquery was worked out at every place.
+# CTEs: a statement reads each in several places; SQLite (3.35+) and PostgreSQL (12+) work a
+# CTE read more than once out a single time, where a subquery was worked out at every place.
 
 
 def changed_commitments_after(day: dt.date) -> CTE:
