@@ -63,7 +63,7 @@ Text and numbers
         chart axes and colours: ``dashboards/charts.py``.)
 
 Tables and downloads
-    ``money_table(df, amount_cols=(), pct_cols=(), key=None, height=None, keys=(), names=())``
+    ``money_table(df, amount_cols=(), pct_cols=(), key=None, height=None, keys=(), names=(), numbers=None)``
         (``dashboards/tables.py``) ``keys`` pinned at the left, ``names`` cut with the full
         text on hover; empty cells show ``–``; a table of up to 25 rows is shown whole.
     ``with_totals(df, amount_cols, ratios=None, label=None, given=None, counts=())``
@@ -71,7 +71,8 @@ Tables and downloads
         downloads keep the rows only).
         ``st.dataframe`` with Decimal amount columns shown right-aligned with thousand
         separators in the chosen style (the values stay exact Decimals, so sorting is
-        numeric); ``pct_cols`` hold ``pct_value`` percentages (0-100).
+        numeric); ``pct_cols`` hold ``pct_value`` percentages (0-100); ``numbers`` maps other
+        Decimal columns (a median of days) to their decimals, written in the style, ``–`` if empty.
     ``frame(items, columns) -> DataFrame``
         A frame built column by column from ``items`` with ``columns`` = {label: getter};
         pure (no Streamlit call), so it can also run later inside a download.

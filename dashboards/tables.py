@@ -47,11 +47,11 @@ def _lang() -> str:
 
 # The formatters below run once per cell: they are given the style and language, read
 # once per table (reading them from the session state per cell cost ~0.1 s a rerun).
-def _amount_formatter(value: Any, style: str) -> str:
+def _amount_formatter(value: Any, style: str, decimals: int = 2) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return DASH
     if isinstance(value, Decimal):
-        return fmt(value, style)
+        return fmt(value, style, decimals)
     return str(value)
 
 
@@ -150,9 +150,12 @@ def _set_fields(config: dict[str, Any]) -> dict[str, Any]:
             for k, v in config.items() if v is not None}
 
 
-def _number_formats(amount_cols: Sequence[str], pct_cols: Sequence[str]) -> dict[str, Any]:
-    """The grid's number formats of the amount and percentage columns."""
+def _number_formats(amount_cols: Sequence[str], pct_cols: Sequence[str],
+                    numbers: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """The grid's number formats of the amount, percentage and other number columns."""
     config: dict[str, Any] = {}
+    for col, decimals in (numbers or {}).items():
+        config[col] = _set_fields(st.column_config.NumberColumn(col, format=f"%,.{decimals}f"))
     for col in amount_cols:
         config[col] = _set_fields(st.column_config.NumberColumn(col, format="%,.2f"))
     for col in pct_cols:
@@ -202,13 +205,16 @@ def money_table(
     names: Sequence[str] = (),
     keys: Sequence[str] = (),
     name_width: int = 0,
+    numbers: Mapping[str, int] | None = None,
 ) -> Any:
     """Show ``df`` with right-aligned, thousand-separated amounts (exact Decimals kept).
 
     Amounts and percentages in the chosen style, dates as the language writes them, an
     empty value as ``–``; ``keys`` are pinned at the left, ``names`` are narrow columns of
-    long names whose full text shows on hover.
+    long names whose full text shows on hover; ``numbers``: other Decimal columns (a median
+    of days) with their decimals, written in the style too.
     """
+    numbers = {c: d for c, d in (numbers or {}).items() if c in df.columns}
     amount_cols = [c for c in amount_cols if c in df.columns]
     pct_cols = [c for c in pct_cols if c in df.columns]
     dates = _per_frame(df, "dates", lambda: _date_columns(df))
@@ -216,10 +222,11 @@ def money_table(
                                name_width)
     config: dict[str, Any] = {**text_config, **(column_config or {})}
     style, language = _style(), _lang()
-    formatters = _formatters(amount_cols, pct_cols, dates, style, language)
+    formatters = _formatters(amount_cols, pct_cols, dates, style, language, numbers)
     # The display text of the columns with empty cells, made once per frame: the grid
     # writes an empty cell as "None", so such a column travels as text with a dash.
-    gapped = _per_frame(df, ("gapped", style, language, tuple(amount_cols), tuple(pct_cols)),
+    shape = (tuple(amount_cols), tuple(pct_cols), tuple(sorted(numbers.items())))
+    gapped = _per_frame(df, ("gapped", style, language, *shape),
                         lambda: _gaps_as_text(df, formatters))
     shown, texts, complete = gapped
     data: Any
@@ -228,9 +235,10 @@ def money_table(
         # The grid formats numbers itself ("%,.2f" → 1,234,567.89): cheap, and the values
         # stay exact Decimals (Arrow decimal128), numeric, right-aligned, sorted by value.
         # (Made once per frame and columns; st.dataframe copies what it is given.)
-        formats = _per_frame(df, ("formats", tuple(amount_cols), tuple(pct_cols)),
+        formats = _per_frame(df, ("formats", *shape),
                              lambda: _number_formats([c for c in amount_cols if c not in texts],
-                                                     [c for c in pct_cols if c not in texts]))
+                                                     [c for c in pct_cols if c not in texts],
+                                                     {c: d for c, d in numbers.items() if c not in texts}))
         config = {**formats, **config}
         for col in dates:
             if col not in texts:
@@ -256,12 +264,14 @@ def money_table(
 
 
 def _formatters(amount_cols: Sequence[str], pct_cols: Sequence[str], dates: Sequence[str],
-                style: str, language: str) -> dict[str, Callable[[Any], str]]:
-    """The display text of each amount, percentage and date column's values."""
+                style: str, language: str, numbers: Mapping[str, int] | None = None,
+                ) -> dict[str, Callable[[Any], str]]:
+    """The display text of each amount, percentage, number and date column's values."""
     amount = functools.partial(_amount_formatter, style=style)
     pct = functools.partial(_pct_formatter, style=style)
     date = functools.partial(_date_formatter, language=language)
-    return {**{c: amount for c in amount_cols}, **{c: pct for c in pct_cols}, **{c: date for c in dates}}
+    number = {c: functools.partial(_amount_formatter, style=style, decimals=d) for c, d in (numbers or {}).items()}
+    return {**{c: amount for c in amount_cols}, **{c: pct for c in pct_cols}, **number, **{c: date for c in dates}}
 
 
 def _gaps_as_text(df: pd.DataFrame, formatters: Mapping[str, Callable[[Any], str]],

@@ -217,12 +217,13 @@ with c.guard():
         tf = c.derived(("ol_time", year, as_of), lambda: c.frame(tm.organisations, {
             c.t("col.organisation"): lambda g: g.key, c.t("outlook.assessments"): lambda g: g.count,
             c.t("col.amount_eur"): lambda g: g.eur,
-            c.t("outlook.median_days_to_full"): lambda g: None if g.median_days_to_full is None
-            else float(g.median_days_to_full),
-            c.t("outlook.median_delay"): lambda g: None if g.median_delay is None else float(g.median_delay),
+            c.t("outlook.median_days_to_full"): lambda g: g.median_days_to_full,
+            c.t("outlook.median_delay"): lambda g: g.median_delay,
             tcols[0]: lambda g: c.pct_value(g.share_by_due_count),
             tcols[1]: lambda g: c.pct_value(g.share_by_due_eur),
             c.t("outlook.honour_roll", days=tl.HONOUR_ROLL_DAYS): lambda g: yes(g.honour_roll)}))
-        c.money_table(tf, [c.t("col.amount_eur")], tcols, key="ol_time")
+        # The medians are Decimals of one decimal (timeliness._median): written so, "–" when none.
+        medians = {c.t("outlook.median_days_to_full"): 1, c.t("outlook.median_delay"): 1}
+        c.money_table(tf, [c.t("col.amount_eur")], tcols, key="ol_time", numbers=medians)
         c.excel_download(tf, f"timeliness-{year}", [c.t("col.amount_eur")], key="ol_time_xlsx")
         st.caption(c.t("outlook.timeliness_caption", days=tl.HONOUR_ROLL_DAYS))

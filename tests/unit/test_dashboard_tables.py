@@ -64,3 +64,21 @@ def test_a_column_with_gaps_reaches_the_grid_as_text_arrow_takes_at_once(monkeyp
     assert list(styler.data["Ouvert"]) == ["1.234.567,50", "–"]
     assert list(styler.data["% payé"]) == ["0,5\u00a0%", "–"]
     convert_pandas_df_to_arrow_table(styler.data)  # no mixed column left
+
+
+def test_a_number_column_is_written_with_its_decimals_in_the_style_and_a_dash_when_empty(monkeypatch):
+    from decimal import Decimal
+
+    from dashboards import common, tables
+
+    shown = []
+    monkeypatch.setattr(tables.st, "dataframe", lambda data, **kwargs: shown.append((data, kwargs)))
+    monkeypatch.setattr(common, "lang", lambda: "fr")
+    df = pd.DataFrame({"Org": ["A", "B"], "Médiane": [Decimal("49.0"), None]})
+    monkeypatch.setattr(common, "amount_style", lambda: "be")
+    tables.money_table(df, numbers={"Médiane": 1})
+    monkeypatch.setattr(common, "amount_style", lambda: "en")
+    tables.money_table(df.iloc[:1], numbers={"Médiane": 1})  # no gap: the grid formats it
+    (styler, _), (data, kwargs) = shown
+    assert list(styler.data["Médiane"]) == ["49,0", "–"]  # not "49.000000" and "None"
+    assert kwargs["column_config"]["Médiane"]["type_config"]["format"] == "%,.1f"
