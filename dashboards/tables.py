@@ -163,6 +163,11 @@ def _number_formats(amount_cols: Sequence[str], pct_cols: Sequence[str],
     return config
 
 
+def _right_aligned(cols: Sequence[str]) -> dict[str, Any]:
+    """Text columns of ``cols`` aligned right (numbers written as text, with a dash in a gap)."""
+    return {col: _set_fields(st.column_config.TextColumn(col, alignment="right")) for col in cols}
+
+
 def _date_columns(df: pd.DataFrame) -> list[str]:
     """The columns holding dates (their first non-empty value is one)."""
     return [col for col in df.columns if _is_date_column(df[col])]
@@ -229,6 +234,9 @@ def money_table(
     gapped = _per_frame(df, ("gapped", style, language, *shape),
                         lambda: _gaps_as_text(df, formatters))
     shown, texts, complete = gapped
+    # A number column that travels as text (it has a gap) stays right-aligned, as numbers are.
+    config = {**_per_frame(df, ("aligned", *shape), lambda: _right_aligned(
+        [c for c in (*amount_cols, *pct_cols, *numbers) if c in texts])), **config}
     data: Any
     if style == "en" and complete:
         data = _arrow_of(shown)  # checks the column names once per frame
