@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +38,21 @@ from budget.uow import UnitOfWork
 DEFAULT_SENSITIVITY = Decimal("0.05")
 DIMENSIONS = ("ab", "directorate", "organisation")
 NO_AB = "-"
+
+
+@dataclass(frozen=True)
+class Basis:
+    """Why a part is expected when it is: the facts its sentence (:func:`describe`) is made of."""
+
+    source: str  # "open_commitment" | "uncommitted" | "expected_call"
+    due: dt.date | None = None  # a payment: the due date its day counts from
+    delay: int | None = None  # the organisation's median delay in days (None: no payment history)
+    moved: bool = False  # due + delay is past: expected from the day after the as-of day
+    linked: bool = True  # an open commitment linked to an assessment
+    year: int | None = None  # an uncommitted line: the fiscal year assessed
+    call: str | None = None  # an expected call: last year's reference,
+    received: dt.date | None = None  # its receipt,
+    late: bool = False  # and a year after that receipt is already past
 
 
 @dataclass(frozen=True)
@@ -56,8 +71,13 @@ class Part:
     eur_weak: Decimal  # the euro weaker by the sensitivity: more EUR
     eur_strong: Decimal
     day: dt.date
-    basis: str
+    why: Basis
     estimated: bool = False
+
+    @property
+    def basis(self) -> str:
+        """The basis in English (:func:`describe` gives it in French or Dutch)."""
+        return describe(self)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "source": self.source, "organisation": self.organisation,
@@ -65,6 +85,64 @@ class Part:
                 "currency": self.currency, "amount": json_amount(self.amount), "eur": json_amount(self.eur),
                 "eur_weak_euro": json_amount(self.eur_weak), "eur_strong_euro": json_amount(self.eur_strong),
                 "day": self.day.isoformat(), "basis": self.basis, "estimated": self.estimated}
+
+
+#: The sentences of a part's basis, (English, French, Dutch); ``{pay}`` is the payment day's.
+_BASIS: dict[str, tuple[str, str, str]] = {
+    "delay": ("due {due} + median delay {delay} days", "échéance le {due} + délai médian de {delay} jours",
+              "vervaldag {due} + mediane vertraging van {delay} dagen"),
+    "early": ("due {due} − {days} days (median: paid early)",
+              "échéance le {due} − {days} jours (médiane : payé en avance)",
+              "vervaldag {due} − {days} dagen (mediaan: vroeg betaald)"),
+    "no_history": ("due {due} (no payment history)", "échéance le {due} (aucun historique de paiement)",
+                   "vervaldag {due} (geen betalingsgeschiedenis)"),
+    "moved": ("{pay}: already past, expected from the next day", "{pay} : date dépassée, attendu dès le lendemain",
+              "{pay}: datum verstreken, verwacht vanaf de volgende dag"),
+    "open_commitment": ("open commitment; {pay}", "engagement ouvert ; {pay}", "openstaande vastlegging; {pay}"),
+    "open_unlinked": ("open commitment without assessment; {pay}", "engagement ouvert sans appel ; {pay}",
+                      "openstaande vastlegging zonder oproep; {pay}"),
+    "uncommitted_commitment": ("assessed {year}, not committed: committed from the next day",
+                               "appelé en {year}, non engagé : engagé dès le lendemain",
+                               "opgevraagd in {year}, niet vastgelegd: vastgelegd vanaf de volgende dag"),
+    "uncommitted_payment": ("assessed, not committed; {pay}", "appelé, non engagé ; {pay}",
+                            "opgevraagd, niet vastgelegd; {pay}"),
+    "call": ("expected call (last year's {call}, received {received})",
+             "appel attendu (celui de l'an dernier : {call}, reçu le {received})",
+             "verwachte oproep (die van vorig jaar: {call}, ontvangen op {received})"),
+    "call_late": ("expected call (last year's {call}, received {received}), late",
+                  "appel attendu (celui de l'an dernier : {call}, reçu le {received}), en retard",
+                  "verwachte oproep (die van vorig jaar: {call}, ontvangen op {received}), te laat"),
+    "call_commitment": ("{call}: committed on receipt", "{call} : engagé à réception",
+                        "{call}: vastgelegd bij ontvangst"),
+    "call_payment": ("{call}; {pay}", "{call} ; {pay}", "{call}; {pay}"),
+}
+LANGUAGES = ("en", "fr", "nl")
+
+
+def describe(part: Part, lang: str = "en", day: Callable[[dt.date], str] = dt.date.isoformat) -> str:
+    """The basis of ``part`` as a sentence in ``lang`` (en, fr, nl), its dates written by ``day``
+    (default ISO)."""
+    if lang not in LANGUAGES:
+        raise ValidationError(f"The basis is written in {', '.join(LANGUAGES)}, not {lang!r}.")
+    at, why = LANGUAGES.index(lang), part.why
+
+    def say(key: str, **values: object) -> str:
+        return _BASIS[key][at].format(**values)
+
+    pay = ""
+    if part.kind == "payment" and why.due is not None:
+        if why.delay is None:
+            pay = say("no_history", due=day(why.due))
+        else:
+            pay = say("delay", due=day(why.due), delay=why.delay) if why.delay >= 0 else say(
+                "early", due=day(why.due), days=-why.delay)
+        pay = say("moved", pay=pay) if why.moved else pay
+    if why.source == "open_commitment":
+        return say("open_commitment" if why.linked else "open_unlinked", pay=pay)
+    if why.source == "uncommitted":
+        return say(f"uncommitted_{part.kind}", year=why.year, pay=pay)
+    call = say("call_late" if why.late else "call", call=why.call, received=day(why.received or part.day))
+    return say(f"call_{part.kind}", call=call, pay=pay)
 
 
 @dataclass(frozen=True)
@@ -242,26 +320,24 @@ class _Builder:
     parts: list[Part] = field(default_factory=list)
     commitments: list[views.OpenCommitment] = field(default_factory=list)
 
-    def pay_day(self, organisation: str, due: dt.date) -> tuple[dt.date, str]:
+    def pay_day(self, organisation: str, due: dt.date, why: Basis) -> tuple[dt.date, Basis]:
+        """The day a payment due on ``due`` is expected, and ``why`` with the facts of that day."""
         delay = self.delays.get(organisation)
         day = due + dt.timedelta(days=delay or 0)
-        basis = (f"due {due.isoformat()} + median delay {delay} days" if delay is not None
-                 else f"due {due.isoformat()} (no payment history)")
-        if day < self.next_day:
-            return self.next_day, f"{basis}: late, expected from the next day"
-        return day, basis
+        moved = day < self.next_day
+        return (self.next_day if moved else day), replace(why, due=due, delay=delay, moved=moved)
 
     @property
     def next_day(self) -> dt.date:
         """The first day not yet in the figures: nothing still to come is dated before it."""
         return self.as_of + dt.timedelta(days=1)
 
-    def add(self, kind: str, source: str, org: str, ab: str, ref: str, cur: str, amount: Decimal,
-            day: dt.date, basis: str, estimated: bool = False) -> None:
+    def add(self, kind: str, org: str, ab: str, ref: str, cur: str, amount: Decimal, day: dt.date,
+            why: Basis, estimated: bool = False) -> None:
         eur, weak, strong = self.rates.eur(amount, cur)
         directorate = self.orgs[org].directorate if org in self.orgs else ""
-        self.parts.append(Part(kind, source, org, directorate, ab, ref, cur, amount, eur, weak, strong, day,
-                               basis, estimated))
+        self.parts.append(Part(kind, why.source, org, directorate, ab, ref, cur, amount, eur, weak, strong, day,
+                               why, estimated))
 
     def org_ab(self, org: str) -> str:
         info = self.orgs.get(org)
@@ -278,9 +354,8 @@ def _open_commitment_parts(b: _Builder, directorates: Sequence[str] | None) -> d
         aref, due = c.assessment_reference, c.due_date or c.entry_date
         if aref is not None:
             held[(c.organisation, aref, c.currency)] += c.open
-        day, basis = b.pay_day(c.organisation, due)
-        b.add("payment", "open_commitment", c.organisation, c.ab, c.reference, c.currency, c.open, day,
-              f"open commitment; {basis}" if aref else f"open commitment without assessment; {basis}")
+        day, why = b.pay_day(c.organisation, due, Basis("open_commitment", linked=aref is not None))
+        b.add("payment", c.organisation, c.ab, c.reference, c.currency, c.open, day, why)
     return held
 
 
@@ -294,11 +369,10 @@ def _uncommitted_parts(b: _Builder, held: Mapping[tuple[str, str, str], Decimal]
         if left <= 0:
             continue
         ab = b.org_ab(line.organisation)
-        b.add("commitment", "uncommitted", line.organisation, ab, line.reference, line.currency, left, b.next_day,
-              f"assessed {line.fiscal_year}, not committed: committed from the next day")
-        day, basis = b.pay_day(line.organisation, line.due_date)
-        b.add("payment", "uncommitted", line.organisation, ab, line.reference, line.currency, left, day,
-              f"assessed, not committed; {basis}")
+        assessed = Basis("uncommitted", year=line.fiscal_year)
+        b.add("commitment", line.organisation, ab, line.reference, line.currency, left, b.next_day, assessed)
+        day, why = b.pay_day(line.organisation, line.due_date, assessed)
+        b.add("payment", line.organisation, ab, line.reference, line.currency, left, day, why)
 
 
 def _expected_call_parts(b: _Builder, directorates: Sequence[str] | None) -> None:
@@ -312,16 +386,13 @@ def _expected_call_parts(b: _Builder, directorates: Sequence[str] | None) -> Non
         late = _next_year(r.received) <= b.as_of
         ab = b.org_ab(r.organisation)
         due = max(_next_year(r.due_date), received)
+        call = Basis("expected_call", call=r.reference, received=r.received, late=late)
         for cur, amount in r.lines.items():
             if amount <= 0:
                 continue
-            what = f"expected call (last year's {r.reference}, received {r.received.isoformat()})"
-            what += ", late" if late else ""
-            b.add("commitment", "expected_call", r.organisation, ab, r.reference, cur, amount, received,
-                  f"{what}: committed on receipt", estimated=True)
-            day, basis = b.pay_day(r.organisation, due)
-            b.add("payment", "expected_call", r.organisation, ab, r.reference, cur, amount, day,
-                  f"{what}; {basis}", estimated=True)
+            b.add("commitment", r.organisation, ab, r.reference, cur, amount, received, call, estimated=True)
+            day, why = b.pay_day(r.organisation, due, call)
+            b.add("payment", r.organisation, ab, r.reference, cur, amount, day, why, estimated=True)
 
 
 def _credit_needs(b: _Builder) -> list[CreditNeed]:

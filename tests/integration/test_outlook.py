@@ -17,6 +17,7 @@ The ledger (EUR unless said):
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -134,6 +135,35 @@ def test_a_call_of_last_year_not_yet_received_is_expected_at_last_years_amount(l
     assert "late" in parts[0].basis
 
 
+def test_the_basis_is_written_in_the_readers_language_with_their_dates(ledger):
+    """One sentence per part from its facts, in English, French or Dutch, the dates written as
+    the caller writes them; an early payer's median is said as days before the due date."""
+    seed(ledger)
+    o = run(ledger)
+    (org20,) = [p for p in o.parts if p.organisation == "ORG20"]
+    assert (org20.why.source, org20.why.due, org20.why.delay, org20.why.moved) == (
+        "open_commitment", dt.date(2026, 10, 1), 20, False)
+
+    def belgian(day: dt.date) -> str:
+        return day.strftime("%d/%m/%Y")
+
+    assert ol.describe(org20, "fr", belgian) == "engagement ouvert ; échéance le 01/10/2026 + délai médian de 20 jours"
+    assert ol.describe(org20, "nl", belgian) == (
+        "openstaande vastlegging; vervaldag 01/10/2026 + mediane vertraging van 20 dagen")
+    late = [p for p in o.parts if p.organisation == "LATE"]
+    assert [ol.describe(p, "fr") for p in late] == [
+        "appel attendu (celui de l'an dernier : LATE-2025, reçu le 2025-03-01), en retard : engagé à réception",
+        "appel attendu (celui de l'an dernier : LATE-2025, reçu le 2025-03-01), en retard ; "
+        "échéance le 2026-10-01 + délai médian de 10 jours"]
+    (heavy,) = [p for p in o.parts if p.organisation == "HEAVY"]
+    assert ol.describe(heavy, "nl").endswith(": datum verstreken, verwacht vanaf de volgende dag")
+    # QUICK pays 40 days early but owes nothing: the same part with its median, for the wording
+    early = replace(org20, why=replace(org20.why, delay=-40))
+    assert early.basis == "open commitment; due 2026-10-01 − 40 days (median: paid early)"
+    with pytest.raises(ValidationError):
+        ol.describe(org20, "de")
+
+
 def test_an_ab_heading_for_a_shortfall_shows_it_and_the_other_lapses(ledger):
     seed(ledger)
     o = run(ledger)
@@ -150,7 +180,7 @@ def test_an_ab_heading_for_a_shortfall_shows_it_and_the_other_lapses(ledger):
     assert (o.total.projected_committed, o.total.projected_paid) == (D("450000.00"), D("450000.00"))
     heavy = [p for p in o.parts if p.organisation == "HEAVY"]
     assert [(p.day, p.eur) for p in heavy] == [(dt.date(2026, 10, 1), D("50000.00"))]
-    assert heavy[0].basis.endswith("late, expected from the next day")
+    assert heavy[0].basis.endswith(": already past, expected from the next day")
 
 
 def test_the_cash_plan_runs_month_by_month_to_the_projected_year_end(ledger):
