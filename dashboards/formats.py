@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from budget import money
 from budget.money import PERCENT_SIGN, fmt, fmt_percent, percent
 
 #: What an undefined value (a percentage of nothing, a missing date) shows.
@@ -65,6 +66,20 @@ def grid_date_format(language: str) -> str:
 def input_date_format(language: str) -> str:
     """The date input's format in ``language`` (one of those ``st.date_input`` accepts)."""
     return _INPUT_DATES.get(language, _INPUT_DATES["en"])
+
+
+def rate_text(value: Decimal | None, style: str) -> str:
+    """A rate as the reader writes numbers (``1.0825`` / ``1,0825``), ``–`` when None."""
+    if value is None:
+        return DASH
+    text = f"{value.normalize():f}"
+    return text.replace(".", ",") if style == "be" else text
+
+
+def rate_value(text: str) -> Decimal:
+    """A rate typed by the reader, with a decimal point or comma (``1.08`` / ``1,08``): a positive
+    bounded number (:func:`budget.money.rate`; raises its ``ValidationError``)."""
+    return money.rate(text.strip().replace(",", ".", 1) if text.count(",") == 1 and "." not in text else text)
 
 
 def pct_value(fraction: Decimal | None) -> float | None:

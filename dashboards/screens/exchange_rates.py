@@ -13,7 +13,7 @@ import streamlit as st
 
 from budget.money import ZERO, fmt
 from budget.services import exchange, fx_history, views
-from dashboards import charts
+from dashboards import charts, formats
 from dashboards import common as c
 from dashboards import period as period_ui
 from dashboards.formats import date_text
@@ -28,10 +28,7 @@ as_of = span.end  # the exposure as of the period's end; realised differences in
 def rate_text(value: Decimal | None, style: str | None = None) -> str:
     """A rate as the reader writes numbers (``1.0825`` / ``1,0825``), ``–`` when None
     (``style``: the amount style, when the caller has read it already)."""
-    if value is None:
-        return c.t("fx.no_rate")
-    text = f"{value.normalize():f}"
-    return text.replace(".", ",") if (style or c.amount_style()) == "be" else text
+    return c.t("fx.no_rate") if value is None else formats.rate_text(value, style or c.amount_style())
 
 
 def rate_axis() -> alt.Axis:

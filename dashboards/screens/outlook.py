@@ -10,11 +10,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from budget.errors import BudgetError
 from budget.services import outlook as service
 from budget.services import timeliness as tl
 from dashboards import charts
 from dashboards import common as c
-from dashboards.formats import amount_text, month_names
+from dashboards.formats import amount_text, month_names, rate_text, rate_value
 
 c.page_header("outlook.title", "outlook.caption")
 scope = c.scope()
@@ -27,29 +28,40 @@ pct = cols[2].number_input(c.t("outlook.sensitivity"), min_value=0, max_value=50
 sensitivity = Decimal(int(pct)) / 100
 
 
-def rows_frame(o: service.Outlook) -> pd.DataFrame:
-    def balance(value: Decimal | None) -> str:
+def credit_frames(o: service.Outlook, pct: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The commitment credits and the payment credits on 31 December, per AB and in total: the
+    answer first (what is left, lapsing or short), then what makes it up. The payment table
+    comes twice: with the rate sensitivity (the download) and without it (on screen, where its
+    two columns would push the table past 1440 px)."""
+    def result(value: Decimal | None) -> str:
         if value is None:
             return ""
-        return c.t("outlook.lapse") if value >= 0 else c.t("outlook.shortfall")
+        return c.t("outlook.lapse") if value >= 0 else "⚠ " + c.t("outlook.shortfall")
 
-    return c.frame([*o.rows, o.total], {
-        c.t("col.ab"): lambda r: r.key if r.key != "total" else c.t("outlook.total"),
-        c.t("col.commitment_credits"): lambda r: r.commitment_credits,
+    rows = [*o.rows, o.total]
+    ab = {c.t("col.ab"): lambda r: r.key if r.key != "total" else c.t("outlook.total")}
+    commitments = c.frame(rows, {
+        **ab,
+        c.t("outlook.left"): lambda r: r.commitment_balance,
+        c.t("outlook.result"): lambda r: result(r.commitment_balance) if r.key != "total" else "",
+        c.t("outlook.credits"): lambda r: r.commitment_credits,
         c.t("col.committed"): lambda r: r.committed,
-        c.t("outlook.expected_commitments"): lambda r: r.expected_commitments,
-        c.t("outlook.projected_committed"): lambda r: r.projected_committed,
-        c.t("outlook.commitment_balance"): lambda r: r.commitment_balance,
-        c.t("outlook.commitment_result"): lambda r: balance(r.commitment_balance),
-        c.t("col.payment_credits"): lambda r: r.payment_credits,
-        c.t("col.paid_in_year"): lambda r: r.paid_in_year,
-        c.t("outlook.expected_payments"): lambda r: r.expected_payments,
-        c.t("outlook.projected_paid"): lambda r: r.projected_paid,
-        c.t("outlook.payment_balance"): lambda r: r.payment_balance,
-        c.t("outlook.payment_result"): lambda r: balance(r.payment_balance),
-        c.t("outlook.payments_strong"): lambda r: r.expected_payments_strong,
-        c.t("outlook.payments_weak"): lambda r: r.expected_payments_weak,
+        c.t("outlook.expected"): lambda r: r.expected_commitments,
+        c.t("outlook.projected_total"): lambda r: r.projected_committed,
     })
+    payments = c.frame(rows, {
+        **ab,
+        c.t("outlook.left"): lambda r: r.payment_balance,
+        c.t("outlook.result"): lambda r: result(r.payment_balance) if r.key != "total" else "",
+        c.t("outlook.credits"): lambda r: r.payment_credits,
+        c.t("col.paid_in_year"): lambda r: r.paid_in_year,
+        c.t("outlook.expected"): lambda r: r.expected_payments,
+        c.t("outlook.projected_total"): lambda r: r.projected_paid,
+        c.t("outlook.euro_stronger", pct=pct): lambda r: r.expected_payments_strong,
+        c.t("outlook.euro_weaker", pct=pct): lambda r: r.expected_payments_weak,
+    })
+    shown = payments.drop(columns=[c.t("outlook.euro_stronger", pct=pct), c.t("outlook.euro_weaker", pct=pct)])
+    return commitments, payments, shown
 
 
 def curve(o: service.Outlook) -> SimpleNamespace:
@@ -112,11 +124,12 @@ with c.guard():
             rate_cols = st.columns(min(4, len(base.rates)))
             for i, r in enumerate(base.rates):
                 value = rate_cols[i % len(rate_cols)].text_input(
-                    c.t("outlook.rate_of", currency=r.currency, source=r.source), value=str(r.rate),
+                    c.t("outlook.rate_of", currency=r.currency, source=r.source),
+                    value=rate_text(r.rate, c.amount_style()),
                     key=f"ol_rate_{r.currency}_{as_of}")  # per day: defaults are that day's rates
                 try:
-                    chosen = Decimal(value.strip())
-                except ArithmeticError:
+                    chosen = rate_value(value)
+                except (BudgetError, ArithmeticError):
                     st.error(c.t("outlook.bad_rate", currency=r.currency), icon=":material/error:")
                     continue
                 if chosen != r.rate:
@@ -147,21 +160,22 @@ with c.guard():
     c.chart(("ol_curve", *key), lambda: curve_chart(curve(o)))
     st.caption(c.t("outlook.chart_caption"))
 
-    st.subheader(c.t("outlook.by_ab"))
-    amount_cols = [c.t(k) for k in (
-        "col.commitment_credits", "col.committed", "outlook.expected_commitments", "outlook.projected_committed",
-        "outlook.commitment_balance", "col.payment_credits", "col.paid_in_year", "outlook.expected_payments",
-        "outlook.projected_paid", "outlook.payment_balance", "outlook.payments_strong", "outlook.payments_weak")]
-    df = c.derived(("ol_rows", *key), lambda: rows_frame(o))
-    c.money_table(df, amount_cols, key="ol_rows")
-    c.excel_download(df, f"outlook-{year}-{as_of}", amount_cols, key="ol_rows_xlsx")
-    st.caption(c.t("outlook.sensitivity_caption", pct=int(pct)))
+    commitments, payments, payments_shown = c.derived(("ol_rows", *key), lambda: credit_frames(o, int(pct)))
+    for title, shown, whole, name in (("outlook.commitment_credits", commitments, commitments, "commitment"),
+                                      ("outlook.payment_credits", payments_shown, payments, "payment")):
+        st.subheader(c.t(title))
+        amounts = [col for col in whole.columns if col not in (c.t("col.ab"), c.t("outlook.result"))]
+        c.money_table(shown, amounts, key=f"ol_{name}_rows", keys=[c.t("col.ab")])
+        c.excel_download(whole, f"outlook-{name}-credits-{year}-{as_of}", amounts, key=f"ol_{name}_xlsx")
+    st.caption(c.t("outlook.credits_caption", pct=int(pct)))
 
     st.subheader(c.t("outlook.cash_plan"))
-    plan_cols = [c.t(k) for k in ("col.paid_in_year", "outlook.expected_payments", "outlook.cumulative_paid",
-                                  "col.committed", "outlook.expected_commitments", "outlook.cumulative_committed")]
+    plan_cols = [c.t(k) for k in ("outlook.paid_month", "outlook.expected_payments", "outlook.cumulative_paid",
+                                  "outlook.committed_month", "outlook.expected_commitments",
+                                  "outlook.cumulative_committed")]
+    months = month_names(c.lang())
     plan = c.derived(("ol_plan", *key), lambda: c.frame(o.cash_plan, {
-        c.t("common.month"): lambda x: f"{year}-{x.month:02d}",
+        c.t("common.month"): lambda x: f"{months[x.month - 1]} {year}",
         plan_cols[0]: lambda x: x.paid, plan_cols[1]: lambda x: x.expected_payments,
         plan_cols[2]: lambda x: x.cumulative_paid, plan_cols[3]: lambda x: x.committed,
         plan_cols[4]: lambda x: x.expected_commitments, plan_cols[5]: lambda x: x.cumulative_committed}))
@@ -169,17 +183,19 @@ with c.guard():
     c.excel_download(plan, f"cash-plan-{year}-{as_of}", plan_cols, key="ol_plan_xlsx")
 
     st.subheader(c.t("outlook.credit_needs"))
-    need_cols = [c.t(k) for k in ("col.open_cur", "col.committed_eur", "outlook.needed_eur", "outlook.adjustment")]
+    need_cols = [c.t(k) for k in ("col.open_cur", "outlook.needed_eur", "col.committed_eur", "outlook.adjustment")]
     if not o.credit_needs:
         c.empty_state("outlook.no_needs")
     else:
         sources = {n.source: c.t(f"outlook.source_{n.source}") for n in o.credit_needs}
+        style = c.amount_style()
+        # The answer (the adjustment) before the source, so it is in sight at 1440 px.
         need_getters = {
             c.t("col.organisation"): lambda n: n.organisation, c.t("col.reference"): lambda n: n.reference,
-            c.t("outlook.source"): lambda n: sources[n.source],
             c.t("col.currency"): lambda n: n.currency, need_cols[0]: lambda n: n.open,
-            need_cols[1]: lambda n: n.committed_eur, c.t("col.rate"): lambda n: str(n.rate),
-            need_cols[2]: lambda n: n.needed_eur, need_cols[3]: lambda n: n.adjustment}
+            c.t("col.rate"): lambda n: rate_text(n.rate, style), need_cols[1]: lambda n: n.needed_eur,
+            need_cols[2]: lambda n: n.committed_eur, need_cols[3]: lambda n: n.adjustment,
+            c.t("outlook.source"): lambda n: sources[n.source]}
         needs = c.derived(("ol_needs", *key),
                           lambda: c.frame(c.largest(o.credit_needs, lambda n: abs(n.adjustment)), need_getters))
         c.shown_caption(len(needs), len(o.credit_needs), "what.outlook_lines")
@@ -196,7 +212,7 @@ with c.guard():
         c.t("col.organisation"): lambda p: p.organisation, c.t("col.ab"): lambda p: p.ab,
         c.t("col.reference"): lambda p: p.reference, c.t("col.currency"): lambda p: p.currency,
         part_cols[0]: lambda p: p.amount, part_cols[1]: lambda p: p.eur,
-        c.t("outlook.basis"): lambda p: p.basis,
+        c.t("outlook.basis"): lambda p: service.describe(p, c.lang(), c.fmt_date),
         c.t("outlook.estimated"): lambda p: "≈" if p.estimated else ""}
     parts = c.derived(("ol_parts", *key), lambda: c.frame(c.largest(o.parts, lambda p: p.eur), part_getters))
     c.shown_caption(len(parts), len(o.parts), "what.outlook_lines")

@@ -68,8 +68,15 @@ def test_the_outlook_page_shows_the_service_figures_and_a_what_if_rate(monkeypat
     shortfalls = [r.key for r in o.rows if (r.payment_balance or 0) < 0 or (r.commitment_balance or 0) < 0]
     assert len([e for e in at.error if "short by" in e.value]) >= len(shortfalls)
     tables = [d.value for d in at.dataframe]
-    by_ab = next(t for t in tables if "Projected payments" in t.columns)
-    assert [Decimal(str(v)) for v in by_ab["Projected payments"]] == [r.projected_paid for r in [*o.rows, o.total]]
+    # Two tables per AB, commitment credits then payment credits, the answer first: what is left
+    commitments, payments = (t for t in tables if "Left EUR (− short)" in t.columns)
+    assert list(payments.columns[:3]) == ["AB", "Left EUR (− short)", "On 31 December"]
+    rows = [*o.rows, o.total]
+    assert [Decimal(str(v)) for v in payments["Projected EUR"]] == [r.projected_paid for r in rows]
+    assert [Decimal(str(v)) for v in payments["Left EUR (− short)"]] == [r.payment_balance for r in rows]
+    assert [Decimal(str(v)) for v in commitments["Left EUR (− short)"]] == [r.commitment_balance for r in rows]
+    assert [v.startswith("⚠") for v in payments["On 31 December"]] == [r.payment_balance < 0 for r in rows]
+    assert any(r.payment_balance < 0 for r in rows), "the demo has an AB short of payment credits"
     assert any("Median days to full payment" in t.columns for t in tables)
     assert any("Basis" in t.columns for t in tables)
 
@@ -117,3 +124,8 @@ def test_the_outlook_chart_speaks_the_readers_language_and_names_the_credit_line
         assert Decimal(shown[name][4:].replace(".", "").replace(",", ".")) == figure, shown
     marks = [layer["mark"]["type"] for layer in json.loads(chart.proto.spec)["layer"]]
     assert marks.count("text") == 2, marks  # each credit line named on the chart
+    # The basis of every part still to come is a Dutch sentence, its dates written as in Dutch
+    parts = next(d.value for d in at.dataframe if "Grondslag" in d.value.columns)
+    openers = ("openstaande vastlegging", "opgevraagd", "verwachte oproep")
+    assert len(parts) and all(b.startswith(openers) for b in parts["Grondslag"]), list(parts["Grondslag"])
+    assert any(re.search(r"vervaldag \d{2}-\d{2}-\d{4}", b) for b in parts["Grondslag"])

@@ -7,7 +7,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 
+from budget.errors import ValidationError
 from dashboards.formats import (
     DASH,
     amount_text,
@@ -15,6 +17,8 @@ from dashboards.formats import (
     date_text,
     month_name,
     pct_text,
+    rate_text,
+    rate_value,
     style_for,
 )
 from dashboards.tables import with_totals
@@ -39,6 +43,15 @@ def test_dates_and_months_follow_the_language():
     assert date_text(day, "fr") == "31/03/2026"
     assert date_text(day, "nl") == "31-03-2026"
     assert month_name(8, "fr") == "août" and month_name(3, "nl") == "mrt"
+
+
+def test_a_rate_is_written_and_read_as_the_reader_writes_numbers():
+    assert (rate_text(Decimal("1.07180"), "en"), rate_text(Decimal("1.07180"), "be")) == ("1.0718", "1,0718")
+    assert rate_text(Decimal("150"), "be") == "150" and rate_text(None, "be") == "–"
+    assert rate_value(" 1,0718 ") == rate_value("1.0718") == Decimal("1.0718")
+    for bad in ("1.234,5", "abc", "-1", "0", "1e400", "1" * 400):
+        with pytest.raises(ValidationError):
+            rate_value(bad)
 
 
 def test_chart_axes_write_millions_in_the_chosen_style():

@@ -79,7 +79,7 @@ def test_a_number_column_is_written_with_its_decimals_in_the_style_and_a_dash_wh
     tables.money_table(df, numbers={"Médiane": 1})
     monkeypatch.setattr(common, "amount_style", lambda: "en")
     tables.money_table(df.iloc[:1], numbers={"Médiane": 1})  # no gap: the grid formats it
-    (styler, gapped), (data, kwargs) = shown
+    (styler, gapped), (_data, kwargs) = shown
     assert list(styler.data["Médiane"]) == ["49,0", "–"]  # not "49.000000" and "None"
     assert gapped["column_config"]["Médiane"]["alignment"] == "right"  # text, aligned as a number
     assert kwargs["column_config"]["Médiane"]["type_config"]["format"] == "%,.1f"
