@@ -126,7 +126,8 @@ with c.guard():
                 value = rate_cols[i % len(rate_cols)].text_input(
                     c.t("outlook.rate_of", currency=r.currency, source=r.source),
                     value=rate_text(r.rate, c.amount_style()),
-                    key=f"ol_rate_{r.currency}_{as_of}")  # per day: defaults are that day's rates
+                    # per day and amount style: the default is that day's rate, written as the reader writes
+                    key=f"ol_rate_{r.currency}_{as_of}_{c.amount_style()}")
                 try:
                     chosen = rate_value(value)
                 except (BudgetError, ArithmeticError):

@@ -129,3 +129,22 @@ def test_the_outlook_chart_speaks_the_readers_language_and_names_the_credit_line
     openers = ("openstaande vastlegging", "opgevraagd", "verwachte oproep")
     assert len(parts) and all(b.startswith(openers) for b in parts["Grondslag"]), list(parts["Grondslag"])
     assert any(re.search(r"vervaldag \d{2}-\d{2}-\d{4}", b) for b in parts["Grondslag"])
+
+
+def test_a_french_reader_types_a_what_if_rate_with_a_comma(monkeypatch, demo):
+    """The rate shows as French writes it (1,0718) and "1,5" is read as 1.5; a rate that is not
+    a number says so and keeps the day's rate."""
+    url, factory = demo
+    at = page(monkeypatch, url, OFFICER)
+    at.session_state["lang"] = "fr"
+    at.run()
+    usd = next(w for w in at.text_input if w.key.startswith("ol_rate_USD_"))
+    day_rate = next(r.rate for r in service(factory).rates if r.currency == "USD")
+    assert usd.value == f"{day_rate.normalize():f}".replace(".", ",")
+    usd.set_value("1,5").run()
+    assert not at.exception, [e.value for e in at.exception]
+    what_if = service(factory, rates={"USD": Decimal("1.5")})
+    assert metric(at, "Paiements projetés") == f"EUR {fmt(what_if.total.projected_paid, 'be')}"
+    next(w for w in at.text_input if w.key.startswith("ol_rate_USD_")).set_value("1,2,3").run()
+    assert any("USD" in e.value for e in at.error)
+    assert metric(at, "Paiements projetés") == f"EUR {fmt(service(factory).total.projected_paid, 'be')}"
