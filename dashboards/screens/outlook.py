@@ -208,12 +208,13 @@ with c.guard():
     st.subheader(c.t("outlook.to_come"))
     part_cols = [c.t("col.amount"), c.t("col.amount_eur")]
     kinds = {k: c.t(f"outlook.kind_{k}") for k in ("payment", "commitment")}
+    # When, what, who, how much and why in sight; the reference and the original amount after the basis.
     part_getters = {
         c.t("col.date"): lambda p: p.day, c.t("outlook.kind"): lambda p: kinds[p.kind],
-        c.t("col.organisation"): lambda p: p.organisation, c.t("col.ab"): lambda p: p.ab,
-        c.t("col.reference"): lambda p: p.reference, c.t("col.currency"): lambda p: p.currency,
-        part_cols[0]: lambda p: p.amount, part_cols[1]: lambda p: p.eur,
+        c.t("col.organisation"): lambda p: p.organisation, part_cols[1]: lambda p: p.eur,
         c.t("outlook.basis"): lambda p: service.describe(p, c.lang(), c.fmt_date),
+        c.t("col.currency"): lambda p: p.currency, part_cols[0]: lambda p: p.amount,
+        c.t("col.reference"): lambda p: p.reference, c.t("col.ab"): lambda p: p.ab,
         c.t("outlook.estimated"): lambda p: "≈" if p.estimated else ""}
     parts = c.derived(("ol_parts", *key), lambda: c.frame(c.largest(o.parts, lambda p: p.eur), part_getters))
     c.shown_caption(len(parts), len(o.parts), "what.outlook_lines")
