@@ -33,8 +33,9 @@ def credit_frames(o: service.Outlook, pct: int) -> tuple[pd.DataFrame, pd.DataFr
     answer first (what is left, lapsing or short), then what makes it up. The payment table
     comes twice: with the rate sensitivity (the download) and without it (on screen, where its
     two columns would push the table past 1440 px)."""
-    def result(value: Decimal | None) -> str:
-        if value is None:
+    def result(row: service.OutlookRow, value: Decimal | None) -> str:
+        """Lapses or short, per AB (the total nets the ABs: no word of its own)."""
+        if value is None or row.key == "total":
             return ""
         return c.t("outlook.lapse") if value >= 0 else "⚠ " + c.t("outlook.shortfall")
 
@@ -43,7 +44,7 @@ def credit_frames(o: service.Outlook, pct: int) -> tuple[pd.DataFrame, pd.DataFr
     commitments = c.frame(rows, {
         **ab,
         c.t("outlook.left"): lambda r: r.commitment_balance,
-        c.t("outlook.result"): lambda r: result(r.commitment_balance) if r.key != "total" else "",
+        c.t("outlook.result"): lambda r: result(r, r.commitment_balance),
         c.t("outlook.credits"): lambda r: r.commitment_credits,
         c.t("col.committed"): lambda r: r.committed,
         c.t("outlook.expected"): lambda r: r.expected_commitments,
@@ -52,7 +53,7 @@ def credit_frames(o: service.Outlook, pct: int) -> tuple[pd.DataFrame, pd.DataFr
     payments = c.frame(rows, {
         **ab,
         c.t("outlook.left"): lambda r: r.payment_balance,
-        c.t("outlook.result"): lambda r: result(r.payment_balance) if r.key != "total" else "",
+        c.t("outlook.result"): lambda r: result(r, r.payment_balance),
         c.t("outlook.credits"): lambda r: r.payment_credits,
         c.t("col.paid_in_year"): lambda r: r.paid_in_year,
         c.t("outlook.expected"): lambda r: r.expected_payments,
