@@ -234,3 +234,10 @@ def fmt_percent(fraction: Decimal | None, style: str = "en") -> str:
         return "\u2013"
     text = f"{percent(fraction)}"
     return (text.replace(".", ",") if style == "be" else text) + PERCENT_SIGN
+
+
+def fmt_rate(rate: Decimal, style: str = "en") -> str:
+    """An exchange rate as published, without trailing zeros (``1.0825``; ``be``: ``1,0825``):
+    the dashboard's tables and inputs and the pack's notes write rates so."""
+    text = f"{rate.normalize():f}"
+    return text.replace(".", ",") if style == "be" else text

@@ -69,17 +69,17 @@ def input_date_format(language: str) -> str:
 
 
 def rate_text(value: Decimal | None, style: str) -> str:
-    """A rate as the reader writes numbers (``1.0825`` / ``1,0825``), ``–`` when None."""
-    if value is None:
-        return DASH
-    text = f"{value.normalize():f}"
-    return text.replace(".", ",") if style == "be" else text
+    """A rate as the reader writes numbers (:func:`budget.money.fmt_rate`), ``–`` when None."""
+    return DASH if value is None else money.fmt_rate(value, style)
 
 
 def rate_value(text: str) -> Decimal:
     """A rate typed by the reader, with a decimal point or comma (``1.08`` / ``1,08``): a positive
     bounded number (:func:`budget.money.rate`; raises its ``ValidationError``)."""
-    return money.rate(text.strip().replace(",", ".", 1) if text.count(",") == 1 and "." not in text else text)
+    typed = text.strip()
+    if typed.count(",") == 1 and "." not in typed:
+        typed = typed.replace(",", ".")
+    return money.rate(typed)
 
 
 def pct_value(fraction: Decimal | None) -> float | None:

@@ -8,9 +8,9 @@ No arithmetic: columns, labels, rows and the totals rows picked from
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
+from budget.money import fmt_rate
 from budget.reports import i18n
 from budget.reports.i18n import month_name, t
 from budget.reports.layout import Column, Section, fx_legend, selection
@@ -33,13 +33,10 @@ def _unavailable(o: PackOutlook, lang: str) -> tuple[str, ...]:
     return () if o.available else (t("ol_unavailable", lang, date=i18n.date(o.as_of, lang)),)
 
 
-def _rate(value: Decimal, lang: str) -> str:
-    return str(value) if lang == "en" else str(value).replace(".", ",")
-
-
 def rates_note(o: PackOutlook, lang: str) -> str:
     """"Foreign currencies at USD 1.0800 (ECB 2026-10-30); ± 5 % on the rates ..."."""
-    rates = ", ".join(f"{r.currency} {_rate(r.rate, lang)} ({r.source})" for r in o.rates)
+    style = "en" if lang == "en" else "be"
+    rates = ", ".join(f"{r.currency} {fmt_rate(r.rate, style)} ({r.source})" for r in o.rates)
     return t("ol_note_rates", lang, rates=rates or t("ol_no_rates", lang), pct=i18n.integer(int(o.sensitivity * 100),
                                                                                              lang))
 

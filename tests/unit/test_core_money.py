@@ -230,3 +230,10 @@ def test_money_accepts_every_cent_amount_and_its_text_unchanged(amount):
     assert money(amount) == amount
     assert money(str(amount)) == amount
     assert money(json_amount(amount)) == amount
+
+
+def test_a_rate_is_written_as_published_in_either_style():
+    from budget.money import fmt_rate
+
+    assert [fmt_rate(Decimal(v)) for v in ("1.0800", "161.77", "0.84230", "150")] == ["1.08", "161.77", "0.8423", "150"]
+    assert fmt_rate(Decimal("1.0729"), "be") == "1,0729"
