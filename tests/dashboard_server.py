@@ -186,3 +186,10 @@ def log_in(page: object, base: str, name: str, password: str) -> None:
     page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
     page.get_by_role("heading", name="Where the year stands").wait_for(timeout=60_000)  # type: ignore[attr-defined]
     settle(page)
+    # The session cookie comes from the run after the log-in (a hand-over posted to
+    # /api/session): a page opened by URL before it arrives shows the log-in form again.
+    deadline = time.monotonic() + 60
+    while not any(c["name"] == "budget_session" for c in page.context.cookies()):  # type: ignore[attr-defined]
+        if time.monotonic() > deadline:
+            raise AssertionError("no session cookie a minute after the log-in")
+        page.wait_for_timeout(200)  # type: ignore[attr-defined]
