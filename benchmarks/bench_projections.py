@@ -30,7 +30,7 @@ from sqlalchemy import func, select, union_all  # noqa: E402
 from benchmarks.bench_dashboard import ensure_ledger  # noqa: E402
 from budget.ledger.db import make_engine, make_session_factory  # noqa: E402
 from budget.ledger.models import LedgerTotal, OpenAssessmentItem, OpenCommitmentItem  # noqa: E402
-from budget.services import balances  # noqa: E402
+from budget.services import balances, open_sums  # noqa: E402
 from budget.uow import UnitOfWork  # noqa: E402
 
 YEAR = dt.date.today().year
@@ -57,8 +57,8 @@ def _rows(model: Any) -> Callable[[], Any]:
 
 
 READS: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
-    "open commitments": (_rows(OpenCommitmentItem), balances.commitment_sums),
-    "open assessment lines": (_rows(OpenAssessmentItem), balances.assessment_sums),
+    "open commitments": (_rows(OpenCommitmentItem), open_sums.commitment_sums),
+    "open assessment lines": (_rows(OpenAssessmentItem), open_sums.assessment_sums),
     "this year's totals": (_year_totals_derived, _year_totals_plain),
 }
 

@@ -28,7 +28,7 @@ from budget.ledger.models import (
     Organisation,
 )
 from budget.money import ZERO, json_amount
-from budget.services import balances
+from budget.services import open_sums
 from budget.services.scope import org_filter
 from budget.uow import UnitOfWork
 
@@ -155,7 +155,7 @@ def outstanding_rows_before_credits(
     # The open lines come from the maintained projection (a few thousand rows, whatever the
     # ledger's length); the lines touched by an entry dated after ``as_of`` are recomputed as
     # of that date from the entries, so a past date gives exactly the full query's answer.
-    changed = balances.changed_assessments_after(as_of)
+    changed = open_sums.changed_assessments_after(as_of)
     item = OpenAssessmentItem
     # Left out: the keys changed after ``as_of`` (an anti-join: SQLite re-ran a row-value
     # ``NOT IN (subquery)`` for every row).
@@ -165,7 +165,7 @@ def outstanding_rows_before_credits(
         .outerjoin(changed, and_(changed.c[0] == item.organisation_id, changed.c[1] == item.reference))
         .where(changed.c[0].is_(None))
     )
-    recomputed = balances.assessment_sums(as_of, changed)
+    recomputed = open_sums.assessment_sums(as_of, changed)
     both = union_all(current, recomputed).subquery()
     cond = [org_filter(directorates)]
     if year is not None:

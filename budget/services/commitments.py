@@ -24,7 +24,7 @@ from budget.ledger.models import (
 )
 from budget.ledger.types import Money
 from budget.money import ZERO, round_cents
-from budget.services import balances
+from budget.services import open_sums
 from budget.services.positions import OpenAmounts
 from budget.services.scope import as_decimal, org_filter, upto
 from budget.uow import UnitOfWork
@@ -124,7 +124,7 @@ def open_commitments_of(
         cond.append(Commitment.currency != "EUR")
     # Open commitments come from the maintained projection; those touched by an entry dated
     # after ``as_of`` are recomputed as of that date from the entries (see
-    # :mod:`budget.services.balances`), the others are today what they were then.
+    # :mod:`budget.services.open_sums`), the others are today what they were then.
     sums = open_commitment_sums(as_of)
     # Columns, not ORM objects: no identity map to fill for thousands of rows.
     stmt = (
@@ -168,6 +168,6 @@ def open_commitment_sums(as_of: dt.date | None) -> Any:
     current = select(item.commitment_id, item.committed, item.committed_eur, item.paid, item.paid_eur)
     if as_of is None:
         return current.subquery()
-    changed = balances.changed_commitments_after(as_of)
+    changed = open_sums.changed_commitments_after(as_of)
     return union_all(current.where(item.commitment_id.not_in(select(changed.c[0]))),
-                     balances.commitment_sums(as_of, changed)).subquery()
+                     open_sums.commitment_sums(as_of, changed)).subquery()

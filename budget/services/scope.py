@@ -18,14 +18,14 @@ from budget.ledger.models import (
     Organisation,
 )
 from budget.money import ZERO
-from budget.services import balances
+from budget.services import open_sums
 
 
 def as_decimal(value: Any) -> Decimal:
     return ZERO if value is None else Decimal(value).quantize(Decimal("0.01"))
 
 
-upto = balances.upto
+upto = open_sums.upto
 
 
 def in_year(column: Any, year: int) -> ColumnElement[bool]:

@@ -2,7 +2,7 @@
 was paid; medians and shares per organisation, directorate and year; the honour-roll flag.
 
 An assessment's ``entry_date`` is its date received (DOMAIN.md). Its payments are those on the
-commitments linked to it (the link :func:`budget.services.balances.assessment_sums` uses),
+commitments linked to it (the link :func:`budget.services.open_sums.assessment_sums` uses),
 dated on or before ``as_of``, reversals included at the date of what they reverse. It is paid
 in full on the first day the payments in each currency reach the amount assessed in it.
 The payment delay of :mod:`budget.services.outlook` is the one defined here

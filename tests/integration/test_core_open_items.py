@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from budget.ledger.models import Commitment, Organisation
 from budget.money import ZERO
-from budget.services import balances, views
+from budget.services import balances, open_sums, views
 
 TODAY = DEMO_TODAY  # the demo_ledger fixture's day
 DATES = (dt.date(2024, 6, 30), dt.date(2025, 3, 31), dt.date(2025, 7, 16), dt.date(2025, 12, 31),
@@ -22,7 +22,7 @@ DATES = (dt.date(2024, 6, 30), dt.date(2025, 3, 31), dt.date(2025, 7, 16), dt.da
 
 def _open_from_entries(uow, day):
     """(reference, committed, paid, committed EUR, paid EUR) open as of ``day``, from the entries."""
-    sums = {r.commitment_id: r for r in uow.session.execute(balances.commitment_sums(day))}
+    sums = {r.commitment_id: r for r in uow.session.execute(open_sums.commitment_sums(day))}
     refs = dict(uow.session.execute(select(Commitment.id, Commitment.reference)
                                     .where(Commitment.id.in_(list(sums)))).all())
     return {(refs[i], r.committed, r.paid, r.committed_eur, r.paid_eur) for i, r in sums.items()}
@@ -31,7 +31,7 @@ def _open_from_entries(uow, day):
 def _outstanding_from_entries(uow, day):
     codes = dict(uow.session.execute(select(Organisation.id, Organisation.code)).all())
     return {(codes[r.organisation_id], r.reference, r.currency, r.assessed, r.paid)
-            for r in uow.session.execute(balances.assessment_sums(day))}
+            for r in uow.session.execute(open_sums.assessment_sums(day))}
 
 
 def test_open_items_read_through_the_projections_equal_the_entries_as_of_any_date(demo_ledger):

@@ -48,6 +48,7 @@ from budget.services import (
     adjust_commitment,
     balances,
     commit,
+    open_sums,
     record_credit,
     record_payment,
     record_rates,
@@ -765,7 +766,7 @@ def full_open_commitments(uow: Any, day: dt.date) -> set[tuple[str, Decimal, Dec
     """(reference, committed, paid) of the open commitments as of ``day``, from the entries."""
     from budget.ledger.models import Commitment
 
-    sums = {r.commitment_id: r for r in uow.session.execute(balances.commitment_sums(day))}
+    sums = {r.commitment_id: r for r in uow.session.execute(open_sums.commitment_sums(day))}
     refs = dict(uow.session.execute(select(Commitment.id, Commitment.reference)
                                     .where(Commitment.id.in_(list(sums)))).all())
     return {(refs[i], r.committed, r.paid) for i, r in sums.items()}
@@ -790,7 +791,7 @@ def full_outstanding(uow: Any, day: dt.date) -> set[tuple[str, str, str, Decimal
         if Decimal(total) < 0:
             credit[(codes[oid], cur)] -= Decimal(total)
     out = set()
-    rows = sorted(uow.session.execute(balances.assessment_sums(day)),
+    rows = sorted(uow.session.execute(open_sums.assessment_sums(day)),
                   key=lambda r: (r.due_date, r.reference, r.currency))
     for r in rows:
         key = (codes[r.organisation_id], r.currency)
