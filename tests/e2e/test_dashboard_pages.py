@@ -298,7 +298,11 @@ def test_exchange_rates_page_equals_the_service(monkeypatch, demo_db, demo_facto
     t = exchange.exposure_totals(exposure)
     assert (dec(total["Open EUR as booked"]), dec(total["Open EUR at the day's rate"])) == (t.eur_booked,
                                                                                             t.eur_at_rate)
-    assert metric(at, "Latent difference at the latest rates") == eur(t.difference)
+    # Said as a loss or a gain, its size without a sign (the table keeps the sign).
+    assert t.difference is not None
+    said = ("Latent loss" if t.difference > 0 else "Latent gain" if t.difference < 0
+            else "Latent difference") + " at the latest rates"
+    assert metric(at, said) == eur(abs(t.difference))
 
 
 def test_a_viewer_limited_to_a_directorate_sees_only_its_organisations(monkeypatch, demo_db, demo_factory):
