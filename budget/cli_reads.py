@@ -236,16 +236,15 @@ def fx_differences(c: Context, year: int, month: str | None, directorates: tuple
 @pass_ctx
 def exposure(c: Context, as_of: dt.datetime | None, directorates: tuple[str, ...], as_json: bool) -> None:
     """What is still to pay in foreign currencies on open commitments, as booked and at the day's rate."""
+    from budget.services.exchange import exposure_totals
     from budget.services.views import exposure as compute
 
     day = day_of(as_of) or dt.date.today()
     with c.uow(write=False) as uow:
         lines = compute(uow, as_of=day, directorates=list(directorates) or None)
-    complete = all(x.eur_at_rate is not None for x in lines)
-    booked = sum((x.eur_booked for x in lines), ZERO)
-    at_rate = sum((x.eur_at_rate or ZERO for x in lines), ZERO) if complete else None
-    total = {"eur_booked": _amount(booked), "eur_at_rate": _amount(at_rate),
-             "difference": _amount(None if at_rate is None else at_rate - booked)}
+    t = exposure_totals(lines)
+    total = {"eur_booked": _amount(t.eur_booked), "eur_at_rate": _amount(t.eur_at_rate),
+             "difference": _amount(t.difference)}
     if as_json:
         emit_json({"as_of": day.isoformat(), "currencies": [x.to_json() for x in lines], "total": total})
         return
@@ -253,7 +252,17 @@ def exposure(c: Context, as_of: dt.datetime | None, directorates: tuple[str, ...
     print_table(["currency", "open", "EUR booked", "rate", "rate date", "EUR at rate", "difference"],
                 [[x.currency, fmt(x.open), fmt(x.eur_booked), str(x.rate or "no rate"), str(x.rate_date or ""),
              _text(x.eur_at_rate), _text(x.difference)] for x in lines], right={1, 2, 3, 5, 6})
-    click.echo(f"total: EUR {fmt(booked)} booked, EUR {_text(at_rate)} at the day's rates")
+    click.echo(f"total: EUR {fmt(t.eur_booked)} booked, EUR {_text(t.eur_at_rate)} at the day's rates, "
+               f"{_latent(t.difference)}")
+
+
+def _latent(difference: Decimal | None) -> str:
+    """The exposure's difference said as a loss or a gain."""
+    if difference is None:
+        return "difference unknown (a rate is missing)"
+    if difference == 0:
+        return "no latent difference"
+    return f"latent {'loss' if difference > 0 else 'gain'} EUR {fmt(abs(difference))}"
 
 
 @click.group("assessments")

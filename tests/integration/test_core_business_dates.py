@@ -185,6 +185,11 @@ def test_an_eur_only_commitment_of_a_dollar_call_takes_its_line_and_the_implied_
     # 60,000 open: booked 92,000 x 60% = 55,200.00; at 1.10 = 54,545.45
     assert (april.open, april.eur_booked, april.eur_at_rate, april.difference) == (
         D("60000.00"), D("55200.00"), D("54545.45"), D("-654.55"))
+    # The text says which: a loss in February, a gain in April (the same totals as --json).
+    assert invoke(ledger.url, "exposure", "--as-of", "2025-02-28").stdout.splitlines()[-1] == (
+        "total: EUR 92,000.00 booked, EUR 96,153.85 at the day's rates, latent loss EUR 4,153.85")
+    assert invoke(ledger.url, "exposure", "--as-of", "2025-04-01").stdout.splitlines()[-1] == (
+        "total: EUR 55,200.00 booked, EUR 54,545.45 at the day's rates, latent gain EUR 654.55")
 
 
 def test_an_eur_only_commitment_of_a_split_call_needs_its_currency(ledger):
