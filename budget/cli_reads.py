@@ -9,7 +9,7 @@ from decimal import Decimal
 import click
 
 from budget.cli import DATE, ENTRY_ID, YEAR, Context, day_of, emit_json, pass_ctx, print_table
-from budget.money import ZERO, fmt, json_amount
+from budget.money import fmt, json_amount
 from budget.services.names import LANGUAGES
 
 #: The language the organisations, ABs and directorates are named in (English where none is given).
@@ -209,15 +209,15 @@ def fx_rate(c: Context, currency: str, day: dt.datetime, as_json: bool) -> None:
 @pass_ctx
 def fx_differences(c: Context, year: int, month: str | None, directorates: tuple[str, ...], as_json: bool) -> None:
     """Every exchange difference realised in a year (or month): payment, commitment, rates, amount."""
-    from budget.services.views import exchange_differences
+    from budget.services.views import exchange_difference_view
 
     start = end = None
     if month is not None:
         start, end = _month(month)
     with c.uow(write=False) as uow:
-        lines = exchange_differences(uow, year=year, start=start, end=end, directorates=list(directorates) or None)
-    gains = sum((x.gain_eur for x in lines if x.gain_eur > 0), ZERO)
-    losses = sum((x.gain_eur for x in lines if x.gain_eur < 0), ZERO)
+        view = exchange_difference_view(uow, year=year, start=start, end=end, top=None,
+                                        directorates=list(directorates) or None)
+    lines, gains, losses = view.lines, view.gains, view.losses
     if as_json:
         emit_json({"year": year, "month": month, "differences": [x.to_json() for x in lines],
                    "gains_eur": _amount(gains), "losses_eur": _amount(losses)})

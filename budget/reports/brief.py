@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from budget.money import CENT, ZERO, ratio
 from budget.services import views
+from budget.services.exchange import exposure_totals
 from budget.services.views import AGEING_BUCKETS, Exposure, OutstandingLine
 from budget.uow import UnitOfWork
 
@@ -173,9 +174,7 @@ class Brief:
 
 def _fx_risk(lines: Sequence[Exposure]) -> Decimal | None:
     """The exposure's difference at the rate of the day (None when a currency has no rate)."""
-    if any(x.difference is None for x in lines):
-        return None
-    return sum((x.difference or ZERO for x in lines), ZERO)
+    return exposure_totals(lines).difference
 
 
 def _change(current: Decimal | None, previous: Decimal | None) -> Decimal | None:

@@ -103,8 +103,8 @@ def _differences(uow: UnitOfWork, cond: list[Any], limit: int | None = None) -> 
 
 @dataclass(frozen=True)
 class DifferenceSlice:
-    """The ``top`` largest realised differences (by size, shown in date order), with the
-    count, gains and losses of all of them."""
+    """The ``top`` largest realised differences (by size, shown in date order; all of them
+    without a ``top``), with the count, gains and losses of all of them."""
 
     lines: list[ExchangeDifference]
     count: int
@@ -118,11 +118,12 @@ def exchange_difference_view(
     year: int,
     end: dt.date | None = None,
     directorates: Sequence[str] | None = None,
-    top: int = 200,
+    top: int | None = 200,
     start: dt.date | None = None,
 ) -> DifferenceSlice:
-    """:func:`exchange_differences` of ``year`` from ``start`` up to ``end``, summed in SQL,
-    with only the ``top`` largest as lines (a page's table; the download reads them all)."""
+    """:func:`exchange_differences` of ``year`` from ``start`` up to ``end``, summed in SQL
+    (the one rule of gains and losses), with only the ``top`` largest as lines (a page's
+    table; the download reads them all) or every line (``top=None``)."""
     cond = [CommitmentAdjustment.kind == "exchange_difference", org_filter(directorates),
             in_year(CommitmentAdjustment.entry_date, year), upto(CommitmentAdjustment.entry_date, end)]
     if start is not None:
