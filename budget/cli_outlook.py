@@ -29,9 +29,11 @@ def _rates(values: tuple[str, ...]) -> dict[str, Decimal]:
 
 
 def _balance(value: Decimal | None) -> str:
+    from budget.services.outlook import LAPSE, year_end
+
     if value is None:
         return "–"
-    return f"lapse {fmt(value)}" if value >= 0 else f"SHORTFALL {fmt(-value)}"
+    return f"lapse {fmt(value)}" if year_end(value) == LAPSE else f"SHORTFALL {fmt(-value)}"
 
 
 def _print_outlook(o: object) -> None:

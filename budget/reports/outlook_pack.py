@@ -64,8 +64,7 @@ def build_outlook(uow: UnitOfWork, year: int, end: dt.date, scope: Sequence[str]
     except MissingExchangeRateError:
         return PackOutlook(end, False, service.DEFAULT_SENSITIVITY, (), (), None, (), (), (), (), timeliness,
                            timeliness_total, t.within_days, ())
-    short = sorted(((r.key, -r.payment_balance) for r in o.rows
-                    if r.payment_balance is not None and r.payment_balance < 0), key=lambda x: (-x[1], x[0]))
+    short = o.shortfalls("payment")
     return PackOutlook(
         as_of=end, available=True, sensitivity=o.sensitivity, rates=tuple(o.rates), rows=tuple(o.rows),
         total=o.total, cash_plan=tuple(o.cash_plan),

@@ -35,6 +35,7 @@ from budget.reports.pdf_style import (
     ZEBRA,
     para,
 )
+from budget.services.outlook import LAPSE, year_end
 
 Styles = dict[str, ParagraphStyle]
 
@@ -123,9 +124,10 @@ def outlook_lines(report: MonthlyReport, lang: str) -> list[str]:
         return [t("ol_headline_unavailable", lang)]
 
     def balance(value: Decimal | None) -> str:
-        if value is None:
+        said = year_end(value)
+        if value is None or said is None:
             return "–"
-        return t("ol_lapse" if value >= 0 else "ol_short", lang, amount=i18n.amount(abs(value), lang))
+        return t("ol_lapse" if said == LAPSE else "ol_short", lang, amount=i18n.amount(abs(value), lang))
 
     total = o.total
     out = [t("ol_headline", lang, paid=i18n.amount(total.projected_paid, lang),

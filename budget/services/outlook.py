@@ -152,6 +152,18 @@ class RateUsed:
     source: str  # "given" or "ECB 2026-09-30"
 
 
+LAPSE, SHORTFALL = "lapse", "shortfall"
+
+
+def year_end(balance: Decimal | None) -> str | None:
+    """What a balance of credits on 31 December means: :data:`LAPSE` (credits left over,
+    zero included) or :data:`SHORTFALL` (below zero: more projected than credited); None
+    where the AB has no credits of that kind."""
+    if balance is None:
+        return None
+    return LAPSE if balance >= 0 else SHORTFALL
+
+
 @dataclass(frozen=True)
 class OutlookRow:
     """An AB, directorate or organisation on 31 December: actual + expected vs credits."""
@@ -182,6 +194,10 @@ class OutlookRow:
     @property
     def payment_balance(self) -> Decimal | None:
         return None if self.payment_credits is None else self.payment_credits - self.projected_paid
+
+    def balance(self, kind: str) -> Decimal | None:
+        """:attr:`commitment_balance` or :attr:`payment_balance` (``kind``: "commitment" or "payment")."""
+        return {"commitment": self.commitment_balance, "payment": self.payment_balance}[kind]
 
     def to_json(self) -> dict[str, Any]:
         def amount(v: Decimal | None) -> str | None:
@@ -256,6 +272,13 @@ class Outlook:
     cash_plan: list[MonthPlan]
     credit_needs: list[CreditNeed]
     delays: dict[str, int] = field(default_factory=dict)
+
+    def shortfalls(self, kind: str) -> list[tuple[str, Decimal]]:
+        """The ABs heading for a :data:`SHORTFALL` of ``kind`` credits ("commitment" or
+        "payment"), with the EUR short, largest first."""
+        short = [(r.key, -b) for r in self.rows
+                 if year_end(b := r.balance(kind)) == SHORTFALL and b is not None]
+        return sorted(short, key=lambda x: (-x[1], x[0]))
 
     def to_json(self) -> dict[str, Any]:
         return {"year": self.year, "as_of": self.as_of.isoformat(), "by": self.by,

@@ -35,9 +35,10 @@ def credit_frames(o: service.Outlook, pct: int) -> tuple[pd.DataFrame, pd.DataFr
     two columns would push the table past 1440 px)."""
     def result(row: service.OutlookRow, value: Decimal | None) -> str:
         """Lapses or short, per AB (the total nets the ABs: no word of its own)."""
-        if value is None or row.key == "total":
+        said = service.year_end(value)
+        if said is None or row.key == "total":
             return ""
-        return c.t("outlook.lapse") if value >= 0 else "⚠ " + c.t("outlook.shortfall")
+        return c.t("outlook.lapse") if said == service.LAPSE else "⚠ " + c.t("outlook.shortfall")
 
     rows = [*o.rows, o.total]
     ab = {c.t("col.ab"): lambda r: r.key if r.key != "total" else c.t("outlook.total")}
@@ -152,11 +153,10 @@ with c.guard():
                 help=c.t("outlook.vs_credits", credits=c.fmt_amount(t.payment_credits, "EUR")))
     m[3].metric(c.t("outlook.payment_left"), c.fmt_amount(t.payment_balance, "EUR"),
                 help=c.t("outlook.left_help"))
-    for r in o.rows:
-        for what, value in (("commitment", r.commitment_balance), ("payment", r.payment_balance)):
-            if value is not None and value < 0:
-                st.error(c.t(f"outlook.short_{what}", ab=r.key, amount=c.fmt_amount(-value, "EUR")),
-                         icon=":material/warning:")
+    for what in ("commitment", "payment"):
+        for ab, short in o.shortfalls(what):
+            st.error(c.t(f"outlook.short_{what}", ab=ab, amount=c.fmt_amount(short, "EUR")),
+                     icon=":material/warning:")
 
     key = (year, as_of, sensitivity, tuple(given))
     c.chart(("ol_curve", *key), lambda: curve_chart(curve(o)))
