@@ -252,17 +252,11 @@ def exposure(c: Context, as_of: dt.datetime | None, directorates: tuple[str, ...
     print_table(["currency", "open", "EUR booked", "rate", "rate date", "EUR at rate", "difference"],
                 [[x.currency, fmt(x.open), fmt(x.eur_booked), str(x.rate or "no rate"), str(x.rate_date or ""),
              _text(x.eur_at_rate), _text(x.difference)] for x in lines], right={1, 2, 3, 5, 6})
-    click.echo(f"total: EUR {fmt(t.eur_booked)} booked, EUR {_text(t.eur_at_rate)} at the day's rates, "
-               f"{_latent(t.difference)}")
-
-
-def _latent(difference: Decimal | None) -> str:
-    """The exposure's difference said as a loss or a gain."""
-    if difference is None:
-        return "difference unknown (a rate is missing)"
-    if difference == 0:
-        return "no latent difference"
-    return f"latent {'loss' if difference > 0 else 'gain'} EUR {fmt(abs(difference))}"
+    if t.difference is None:
+        said = "difference unknown (a rate is missing)"
+    else:
+        said = f"latent {t.latent} EUR {fmt(abs(t.difference))}" if t.latent else "no latent difference"
+    click.echo(f"total: EUR {fmt(t.eur_booked)} booked, EUR {_text(t.eur_at_rate)} at the day's rates, {said}")
 
 
 @click.group("assessments")

@@ -179,6 +179,14 @@ class ExposureTotals:
     eur_at_rate: Decimal | None
     difference: Decimal | None
 
+    @property
+    def latent(self) -> str | None:
+        """"loss" when the open exposure needs more EUR at the day's rates than booked, "gain"
+        when fewer, None when even or unknown (a currency without a rate)."""
+        if self.difference is None or self.difference == 0:
+            return None
+        return "loss" if self.difference > 0 else "gain"
+
 
 def exposure_totals(lines: Sequence[Exposure]) -> ExposureTotals:
     complete = all(x.eur_at_rate is not None for x in lines)

@@ -151,13 +151,12 @@ def history_section() -> None:
     st.caption(c.t("fx.history_caption", start=c.fmt_date(start), end=c.fmt_date(as_of)))
 
 
-def latent(difference: Decimal | None) -> tuple[str, str]:
+def latent(t: exchange.ExposureTotals) -> tuple[str, str]:
     """The exposure's headline: a loss or a gain said in words, its size without a sign (the
     table's difference column keeps the sign: + a loss, − a gain)."""
-    if difference is None:
+    if t.difference is None:
         return c.t("fx.latent"), c.t("fx.no_rate")
-    key = "fx.latent_loss" if difference > 0 else "fx.latent_gain" if difference < 0 else "fx.latent"
-    return c.t(key), c.fmt_amount(abs(difference), "EUR")
+    return c.t(f"fx.latent_{t.latent}" if t.latent else "fx.latent"), c.fmt_amount(abs(t.difference), "EUR")
 
 
 with c.guard():
@@ -188,7 +187,7 @@ with c.guard():
         c.empty_state("fx.no_exposure")
     else:
         t = ex.totals
-        st.metric(*latent(t.difference))
+        st.metric(*latent(t))
         c.money_table(ex.shown, amount_cols, key="fx_exp")
         c.excel_download(ex.frame, f"exposure-{as_of}", amount_cols, key="fx_exp_xlsx")
         st.caption(c.t("fx.exposure_caption"))
