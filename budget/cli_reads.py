@@ -9,7 +9,7 @@ from decimal import Decimal
 import click
 
 from budget.cli import DATE, ENTRY_ID, YEAR, Context, day_of, emit_json, pass_ctx, print_table
-from budget.money import fmt, json_amount
+from budget.money import fmt, fmt_percent, json_amount
 from budget.services.names import LANGUAGES
 
 #: The language the organisations, ABs and directorates are named in (English where none is given).
@@ -60,7 +60,7 @@ def summary(
     rate = t.commitment_rate
     click.echo(
         f"\nCommitment credits EUR {fmt(t.commitment_credits)}; committed EUR {fmt(t.committed)}"
-        + (f" ({rate:.2%})" if rate is not None else "")
+        + (f" ({fmt_percent(rate)})" if rate is not None else "")
         + f"; available EUR {fmt(t.available)}.\nPayment credits EUR {fmt(t.payment_credits)}; "
         f"paid in {year} EUR {fmt(t.paid_in_year)}."
     )

@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from budget.cli import cli
 from budget.ledger.models import Base
+from budget.money import fmt, fmt_percent, ratio
 from budget.services import (
     OrganisationInput,
     commit,
@@ -168,6 +169,10 @@ def test_summary_as_text_prints_a_total_line(demo_url):
     result = invoke(demo_url, "summary", "--year", str(THIS_YEAR), "--by", "directorate")
     assert result.exit_code == 0
     assert "TOTAL" in result.stdout and "M2" in result.stdout
+    # The commitment rate is the percentage every page and report shows (money.fmt_percent).
+    totals = json.loads(invoke(demo_url, "summary", "--year", str(THIS_YEAR), "--json").stdout)["totals"]
+    rate = fmt_percent(ratio(D(totals["committed"]), D(totals["commitment_credits"])))
+    assert f"committed EUR {fmt(D(totals['committed']))} ({rate})" in result.stdout
 
 
 def test_arrears_json_buckets_add_up_to_the_total(demo_url):
