@@ -27,11 +27,10 @@ from budget.errors import ValidationError
 from budget.money import ZERO, ratio
 from budget.reports.brief import Brief, build_brief
 from budget.reports.outlook_pack import PackOutlook, build_outlook
-from budget.services import exchange, periods, reference, status, views
+from budget.services import exchange, organisation_status, periods, reference, status, views
 from budget.services.figures import open_amount
 from budget.services.names import display_name, name_book, renamed
 from budget.services.periods import PaymentLine
-from budget.services.status import payment_status
 from budget.services.views import (
     AGEING_BUCKETS,
     ExchangeDifference,
@@ -432,28 +431,17 @@ def build_monthly(
         for r in by_ab.rows
     )
 
-    # By organisation, with the status of the year's assessments at the month end.
-    dues = periods.due_dates(uow, year, as_of=end, directorates=scope)
-    left: dict[str, list[OutstandingLine]] = {}
-    # The year's lines still to pay are among the arrears already read (overdue or not).
-    for o in (*arrears.overdue, *arrears.not_yet_due):
-        if o.fiscal_year == year:
-            left.setdefault(o.organisation, []).append(o)
-    credit: dict[str, Decimal] = {}
-    for (code, _cur), (_amount, eur) in views.credits_available(uow, end, directorates=scope).items():
-        credit[code] = credit.get(code, ZERO) + eur
-    organisations_ = []
-    for r in by_org.rows:
-        pending = left.get(r.key, [])
-        due = dues.get(r.key)
-        # The next due date still to honour, else the last one of the year.
-        due_date = min(o.due_date for o in pending) if pending else (due.last if due else None)
-        organisations_.append(OrganisationLine(
-            code=r.key, name=r.name, directorate=r.directorate or "",
-            assessed=tuple(sorted(r.assessed.items())), assessed_eur=r.assessed_eur,
-            committed=r.committed, paid=r.paid, open=r.open, paid_rate=r.paid_rate,
-            due_date=due_date, status=payment_status(r.assessed, pending, r.paid, credit.get(r.key, ZERO)),
-        ))
+    # By organisation, with the status of the year's assessments at the month end (the
+    # year's lines still to pay are among the arrears already read, overdue or not).
+    year_lines = [o for o in (*arrears.overdue, *arrears.not_yet_due) if o.fiscal_year == year]
+    organisations_ = [
+        OrganisationLine(
+            code=s.code, name=s.name, directorate=s.directorate,
+            assessed=tuple(sorted(s.assessed.items())), assessed_eur=s.assessed_eur,
+            committed=s.committed, paid=s.paid, open=s.open, paid_rate=s.paid_rate,
+            due_date=s.due_date, status=s.status)
+        for s in organisation_status.statuses(uow, year, end, by_org, year_lines, scope)
+    ]
 
     report = MonthlyReport(
         header=header,

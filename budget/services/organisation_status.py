@@ -33,6 +33,7 @@ from budget.services import status, views
 from budget.services.entries import live_conditions
 from budget.services.figures import Executed, ExecutedInEur
 from budget.services.names import display_name
+from budget.services.periods import due_dates
 from budget.services.reference import closest
 from budget.services.status import payment_status
 from budget.uow import UnitOfWork
@@ -101,6 +102,21 @@ def organisation_status(
     day = as_of or dt.date.today()
     ex = views.execution(uow, year, "organisation", as_of=as_of, directorates=directorates, lang=lang)
     lines = views.outstanding(uow, day, directorates=directorates, year=year)
+    return statuses(uow, year, day, ex, lines, directorates)
+
+
+def statuses(
+    uow: UnitOfWork,
+    year: int,
+    day: dt.date,
+    ex: views.Execution,
+    lines: Sequence[views.OutstandingLine],
+    directorates: Sequence[str] | None = None,
+) -> list[OrganisationStatus]:
+    """:func:`organisation_status` from the year's execution by organisation (``ex``) and the
+    year's assessment lines still to pay (``lines``) already read as of ``day`` (the monthly
+    report has both): the next due date still to honour (else the year's last, of the live
+    assessments), what is outstanding and overdue, and the payment status."""
     credit: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for (code, _cur), (_amount, eur) in views.credits_available(uow, day, directorates=directorates).items():
         credit[code] += eur
@@ -110,18 +126,12 @@ def organisation_status(
     currency = _pairs(uow.session.execute(
         select(Organisation.code, Organisation.currency).where(views.org_filter(directorates))
     ))
-    # The organisations with an assessment of the year are those with a last due date.
-    due_all = _pairs(uow.session.execute(
-        select(Organisation.code, func.max(Assessment.due_date))
-        .join(Assessment, Assessment.organisation_id == Organisation.id)
-        .where(Assessment.fiscal_year == year, views.upto(Assessment.entry_date, as_of),
-               views.org_filter(directorates))
-        .group_by(Organisation.code)
-    ))
+    dues = due_dates(uow, year, as_of=day, directorates=directorates)
     out = []
     for row in ex.rows:
         mine = per_org.get(row.key, [])
-        due = min((x.due_date for x in mine), default=due_all.get(row.key))
+        last = dues.get(row.key)
+        due = min((x.due_date for x in mine), default=None if last is None else last.last)
         out.append(OrganisationStatus(
             code=row.key, name=row.name, directorate=row.directorate or "",
             currency=currency.get(row.key, "EUR"), assessed=dict(row.assessed),

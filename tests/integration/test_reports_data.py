@@ -11,7 +11,8 @@ from reports_seed import MONTH, Y, seed_report_ledger
 from budget import errors
 from budget.money import ZERO
 from budget.reports.monthly import build_monthly, monthly_report
-from budget.services import record_payment, views
+from budget.services import record_payment, register_assessment, reverse, views
+from budget.services.organisation_status import organisation_status
 from budget.services.periods import payments_between
 
 END = dt.date(Y, 10, 31)
@@ -88,6 +89,24 @@ def test_statuses_say_paid_partly_paid_overdue_to_pay_and_not_yet_assessed(ledge
     unesco = next(o for o in report.by_organisation if o.code == "UNESCO")
     assert unesco.due_date == dt.date(Y, 12, 1)
     assert unesco.assessed == (("CHF", Decimal("456789.10")), ("USD", Decimal("1234567.89")))
+
+
+def test_the_reports_status_and_due_date_are_the_pages_for_every_organisation(ledger):
+    """One rule (organisation_status.statuses): a reversed assessment gives no due date in
+    either, where the page used to show the reversed call's date."""
+    seed_report_ledger(ledger.factory)
+    with ledger.uow() as uow:
+        wrong = register_assessment(uow, "OHCHR", f"OHCHR/{Y}", [("CHF", "1000.00")],
+                                    period_start=dt.date(Y, 1, 1), period_end=dt.date(Y, 12, 31),
+                                    due_date=dt.date(Y, 3, 31), received=dt.date(Y, 2, 1))
+        reverse(uow, "assessment", wrong.id, reason="sent to the wrong member state")
+        uow.commit()
+    report = monthly_report(ledger.factory, MONTH)
+    with ledger.uow(write=False) as uow:
+        page = organisation_status(uow, Y, as_of=END)
+    assert [(o.code, o.status, o.due_date) for o in report.by_organisation] == [
+        (s.code, s.status, s.due_date) for s in page]
+    assert next((s.status, s.due_date) for s in page if s.code == "OHCHR") == ("not_assessed", None)
 
 
 def test_the_same_ledger_and_month_give_the_same_fingerprint(ledger):
