@@ -18,14 +18,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from budget.money import CENT, ZERO, ratio
+from budget.money import ZERO, ratio, to_eur
 from budget.services import views
-from budget.services.exchange import exposure_totals
+from budget.services.exchange import exposure_totals, moved_rate
+from budget.services.outlook import DEFAULT_SENSITIVITY
 from budget.services.views import AGEING_BUCKETS, Exposure, OutstandingLine
 from budget.uow import UnitOfWork
 
 #: The change of exchange rate the sensitivity line applies to each open foreign currency.
-SENSITIVITY = Decimal("0.05")
+SENSITIVITY = DEFAULT_SENSITIVITY
 
 #: An AB's commitment credits are "at risk of lapsing" (31 December, no carry-over) when
 #: more than this share of them is still available and more than half the share of the
@@ -138,13 +139,10 @@ class Sensitivity:
     currency: str
     open: Decimal
     eur_at_rate: Decimal | None
-    #: EUR more to pay when the currency gains 5 % against the euro (and less when it loses).
+    #: EUR more to pay with the euro 5 % weaker (the rate × 0.95).
     impact: Decimal | None
-
-    @property
-    def impact_down(self) -> Decimal | None:
-        """EUR less to pay when the currency loses 5 % (the impact's mirror, to the cent)."""
-        return None if self.impact is None else -self.impact
+    #: EUR less to pay (negative) with the euro 5 % stronger (the rate × 1.05).
+    impact_down: Decimal | None
 
 
 #: A table's totals row: (column key, sum) pairs; None where a line's figure is unknown.
@@ -327,15 +325,17 @@ def arrears_compared(now: views.Arrears, then: views.Arrears) -> tuple[ArrearsCo
 
 
 def sensitivity(exposure: Sequence[Exposure]) -> tuple[Sensitivity, ...]:
-    """± :data:`SENSITIVITY` on each open foreign currency's EUR value at the rate of the day.
+    """Each open foreign currency's EUR at the day's rate moved by ∓ :data:`SENSITIVITY`
+    (:func:`budget.services.exchange.moved_rate`, as the outlook and the what-if move it),
+    against its EUR at the day's rate: a euro 5 % weaker costs about 5.3 % more, 5 %
+    stronger about 4.8 % less."""
+    def change(x: Exposure, fraction: Decimal) -> Decimal | None:
+        if x.rate is None or x.eur_at_rate is None:
+            return None
+        return to_eur(x.open, x.currency, moved_rate(x.rate, fraction)) - x.eur_at_rate
 
-    A currency 5 % dearer costs 5 % more EUR to pay (and 5 % cheaper, 5 % less): the impact
-    is symmetric to the cent, rounded half-up once per currency.
-    """
-    return tuple(Sensitivity(
-        x.currency, x.open, x.eur_at_rate,
-        None if x.eur_at_rate is None else (x.eur_at_rate * SENSITIVITY).quantize(CENT),
-    ) for x in exposure)
+    return tuple(Sensitivity(x.currency, x.open, x.eur_at_rate, change(x, -SENSITIVITY), change(x, SENSITIVITY))
+                 for x in exposure)
 
 
 def _column_sums(rows: Sequence[tuple[Decimal | None, ...]], keys: Sequence[str]) -> Sums:

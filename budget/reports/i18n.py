@@ -390,18 +390,23 @@ LABELS.update({
     "sh_arrears_compared": ("Arrears vs last year", "Arriérés vs an dernier", "Achterstal vs vorig jaar"),
     "overdue_now": ("Overdue EUR", "Arriérés EUR", "Achterstallig EUR"),
     "overdue_last_year": ("Overdue last year EUR", "Arriérés l'an dernier EUR", "Achterstallig vorig jaar EUR"),
-    "sec_sensitivity": ("FX sensitivity: ± 5 % on each open foreign currency",
-                        "Sensibilité au change : ± 5 % sur chaque devise ouverte",
-                        "Wisselkoersgevoeligheid: ± 5 % op elke openstaande vreemde munt"),
+    "sec_sensitivity": ("FX sensitivity: the euro 5 % weaker or stronger against each open foreign currency",
+                        "Sensibilité au change : l'euro 5 % plus faible ou plus fort face à chaque devise ouverte",
+                        "Wisselkoersgevoeligheid: de euro 5 % zwakker of sterker tegenover elke openstaande "
+                        "vreemde munt"),
     "sh_sensitivity": ("FX sensitivity", "Sensibilité change", "Koersgevoeligheid"),
-    "impact_up": ("Currency +5 %: EUR more", "Devise +5 % : EUR en plus", "Munt +5 %: EUR meer"),
-    "impact_down": ("Currency −5 %: EUR less", "Devise −5 % : EUR en moins", "Munt −5 %: EUR minder"),
-    "sensitivity_note": ("A currency 5 % dearer against the euro costs 5 % more EUR to pay what is "
-                         "still open (and 5 % cheaper, 5 % less).",
-                         "Une devise 5 % plus chère face à l'euro coûte 5 % d'EUR en plus pour payer "
-                         "ce qui reste ouvert (et 5 % moins chère, 5 % en moins).",
-                         "Een munt die 5 % duurder wordt tegenover de euro kost 5 % meer EUR om te "
-                         "betalen wat nog openstaat (en 5 % goedkoper, 5 % minder)."),
+    "impact_up": ("Euro −5 %: EUR more", "Euro −5 % : EUR en plus", "Euro −5 %: EUR meer"),
+    "impact_down": ("Euro +5 %: EUR less", "Euro +5 % : EUR en moins", "Euro +5 %: EUR minder"),
+    "sensitivity_note": ("The ECB rate of the day moved by 5 % (units for 1 EUR × 0.95 or × 1.05), as in the "
+                         "year-end outlook: a euro 5 % weaker costs about 5.3 % more EUR to pay what is still "
+                         "open, 5 % stronger about 4.8 % less.",
+                         "Le taux BCE du jour déplacé de 5 % (unités pour 1 EUR × 0,95 ou × 1,05), comme dans "
+                         "les perspectives de fin d'année : un euro 5 % plus faible coûte environ 5,3 % d'EUR en "
+                         "plus pour payer ce qui reste ouvert, 5 % plus fort environ 4,8 % en moins.",
+                         "De ECB-koers van de dag met 5 % verschoven (eenheden voor 1 EUR × 0,95 of × 1,05), "
+                         "zoals in de vooruitzichten tot het jaareinde: een euro die 5 % zwakker wordt kost "
+                         "ongeveer 5,3 % meer EUR om te betalen wat nog openstaat, 5 % sterker ongeveer 4,8 % "
+                         "minder."),
     "axis_month": ("Month", "Mois", "Maand"),
     "axis_eur_m": ("EUR million", "millions d'EUR", "miljoen EUR"),
     "axis_directorate": ("Directorate", "Direction", "Directie"),

@@ -254,6 +254,14 @@ def shock_percent(value: object) -> Decimal:
     return pct.quantize(Decimal("0.01"))
 
 
+def moved_rate(rate: Decimal, fraction: Decimal) -> Decimal:
+    """A rate (units of the currency for 1 EUR) moved by ``fraction``: 0.05 is the euro 5 %
+    stronger (1 EUR buys 5 % more of the currency, fewer EUR pay the same amount), -0.05
+    the euro 5 % weaker. The one definition of a rate move: the what-if, the outlook's
+    sensitivity and the pack's FX sensitivity all move a rate so."""
+    return rate * (1 + fraction)
+
+
 @dataclass(frozen=True)
 class ShockedExposure:
     """An :class:`Exposure` with its rate moved by ``shock`` percent: ``shocked_rate`` =
@@ -304,7 +312,7 @@ def exposure_what_if(exposures: Sequence[Exposure], shocks: dict[str, Decimal] |
         if e.rate is None:
             rows.append(ShockedExposure(e, pct, None, None))
             continue
-        moved = e.rate * (1 + pct / 100)
+        moved = moved_rate(e.rate, pct / 100)
         rows.append(ShockedExposure(e, pct, moved, to_eur(e.open, e.currency, moved)))
 
     def total(values: Sequence[Decimal | None]) -> Decimal:

@@ -33,6 +33,7 @@ from budget import bounds
 from budget.errors import ValidationError
 from budget.money import ZERO, json_amount, ratio, to_eur
 from budget.services import fx, timeliness, views
+from budget.services.exchange import moved_rate
 from budget.uow import UnitOfWork
 
 DEFAULT_SENSITIVITY = Decimal("0.05")
@@ -328,8 +329,8 @@ class _Rates:
             return amount, amount, amount
         r, limit = self.rate(currency), self.limit
         return (self.at_rate(amount, currency),
-                to_eur(amount, currency, r * (1 - self.sensitivity), limit=limit),
-                to_eur(amount, currency, r * (1 + self.sensitivity), limit=limit))
+                to_eur(amount, currency, moved_rate(r, -self.sensitivity), limit=limit),
+                to_eur(amount, currency, moved_rate(r, self.sensitivity), limit=limit))
 
 
 @dataclass

@@ -8,7 +8,7 @@ import io
 import re
 import shutil
 import subprocess
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import openpyxl
 import pytest
@@ -22,6 +22,7 @@ from budget.reports.i18n import LANGUAGES, t
 from budget.reports.layout import sections
 from budget.reports.monthly import monthly_report
 from budget.services import views
+from budget.services.exchange import exposure_what_if
 from budget.uow import UnitOfWork
 
 END, LAST_END = dt.date(Y, 10, 31), dt.date(Y - 1, 10, 31)
@@ -106,8 +107,18 @@ def test_dues_of_the_next_three_months_arrears_against_last_year_and_fx_sensitiv
     compared = report.brief.arrears_compared
     assert sum((a.current for a in compared), Decimal(0)) == report.lists.overdue_total["outstanding_eur"]
     assert all(a.current - a.previous == a.change for a in compared)
-    for s, e in zip(report.brief.sensitivity, report.lists.exposure, strict=True):
-        assert s.currency == e.currency and s.impact == (e.eur_at_rate * Decimal("0.05")).quantize(Decimal("0.01"))
+    # The euro 5 % weaker (rate x 0.95) and stronger (x 1.05), by hand; the page's what-if
+    # at -5 % and +5 % moves the rate the same way and gives the same EUR.
+    weaker = exposure_what_if(report.lists.exposure, {e.currency: Decimal(-5) for e in report.lists.exposure})
+    stronger = exposure_what_if(report.lists.exposure, {e.currency: Decimal(5) for e in report.lists.exposure})
+    assert report.brief.sensitivity
+    for s, e, w, st in zip(report.brief.sensitivity, report.lists.exposure, weaker.rows, stronger.rows, strict=True):
+        def at(factor: str, e=e) -> Decimal:
+            return (e.open / (e.rate * Decimal(factor))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        assert s.currency == e.currency
+        assert (s.impact, s.impact_down) == (at("0.95") - e.eur_at_rate, at("1.05") - e.eur_at_rate)
+        assert (s.impact, s.impact_down) == (w.change, st.change)
+        assert s.impact > -s.impact_down > 0  # about 5.3 % more against 4.8 % less
     assert {x.organisation for x in report.brief.not_committed} <= {o.code for o in report.by_organisation}
 
 

@@ -201,3 +201,18 @@ def test_the_pdf_line_for_the_others_counts_them_in_the_singular_or_the_plural(t
     capped = highlight(_LINES, _total(_LINES), "eur", top)
     _, others, _ = selection(capped, _LINES, "Sheet", "EUR", lang)
     assert others is not None and others.label.startswith(expected), others.label
+
+
+def test_the_sensitivity_note_states_what_the_rate_move_does():
+    """The note's "about 5.3 % more, 4.8 % less" is what moving the rate by the pack's 5 % gives."""
+    from budget.money import percent as shown
+    from budget.reports.brief import SENSITIVITY
+    from budget.reports.i18n import t
+
+    more, less = shown(1 / (1 - SENSITIVITY) - 1), shown(1 - 1 / (1 + SENSITIVITY))
+    assert (more, less) == (Decimal("5.3"), Decimal("4.8"))
+    assert f"{more} %" in t("sensitivity_note", "en") and f"{less} %" in t("sensitivity_note", "en")
+    for lang in ("fr", "nl"):
+        note = t("sensitivity_note", lang)
+        assert f"{more}".replace(".", ",") + " %" in note and f"{less}".replace(".", ",") + " %" in note
+    assert f"{SENSITIVITY * 100:.0f} %" in t("impact_up", "en")
