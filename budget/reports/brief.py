@@ -22,6 +22,7 @@ from budget.money import ZERO, ratio, to_eur
 from budget.services import views
 from budget.services.exchange import exposure_totals, moved_rate
 from budget.services.outlook import DEFAULT_SENSITIVITY
+from budget.services.periods import period_rows
 from budget.services.views import AGEING_BUCKETS, Exposure, OutstandingLine
 from budget.uow import UnitOfWork
 
@@ -302,20 +303,15 @@ def due_soon(arrears_now: views.Arrears, end: dt.date) -> tuple[DueSoon, ...]:
 def month_by_ab(
     now: views.Execution, before: views.Execution, last: views.Execution, last_before: views.Execution
 ) -> tuple[MonthByAb, ...]:
-    """The month's committed and paid per AB: the year to date at the month end minus the
-    year to date at the previous month end, this year and last year."""
-    def pick(ex: views.Execution) -> dict[str, tuple[Decimal, Decimal]]:
-        return {r.key: (r.committed, r.paid_in_year) for r in ex.rows}
-
-    a, b, c, d = pick(now), pick(before), pick(last), pick(last_before)
+    """The month's committed and paid per AB, this year and last year: a period's figures
+    (:func:`budget.services.periods.period_rows`) from the executions already read at the
+    month end and at the previous month end."""
+    this = {r.key: (r.committed, r.paid_in_year) for r in period_rows(now, before)}
+    then = {r.key: (r.committed, r.paid_in_year) for r in period_rows(last, last_before)}
     zero = (ZERO, ZERO)
-    out = []
-    for ab in sorted(set(a) | set(c)):
-        out.append(MonthByAb(
-            ab, a.get(ab, zero)[0] - b.get(ab, zero)[0], c.get(ab, zero)[0] - d.get(ab, zero)[0],
-            a.get(ab, zero)[1] - b.get(ab, zero)[1], c.get(ab, zero)[1] - d.get(ab, zero)[1],
-        ))
-    return tuple(out)
+    return tuple(MonthByAb(ab, this.get(ab, zero)[0], then.get(ab, zero)[0], this.get(ab, zero)[1],
+                           then.get(ab, zero)[1])
+                 for ab in sorted(set(this) | set(then)))
 
 
 def arrears_compared(now: views.Arrears, then: views.Arrears) -> tuple[ArrearsCompared, ...]:

@@ -191,6 +191,18 @@ def _figures(ex: Execution | None) -> dict[str, tuple[Decimal, Decimal, Decimal]
     return {r.key: (r.committed, r.paid, r.paid_in_year) for r in ex.rows}
 
 
+def period_rows(at_end: Execution, before: Execution | None) -> list[PeriodRow]:
+    """A period's figures per row from the year's execution at the period's end and the day
+    before it starts (None: the period starts with the year). The report's month per AB reads
+    its two executions once and calls this too."""
+    earlier = _figures(before)
+    rows = []
+    for r in at_end.rows:
+        c0, p0, y0 = earlier.get(r.key, (ZERO, ZERO, ZERO))
+        rows.append(PeriodRow(r.key, r.name, r.committed - c0, r.paid - p0, r.paid_in_year - y0, r.open))
+    return rows
+
+
 def period_execution(
     uow: UnitOfWork,
     span: Period,
@@ -205,11 +217,7 @@ def period_execution(
     at_end = execution(uow, span.year, by, as_of=span.end, directorates=directorates)
     before = None if span.from_year_start else execution(
         uow, span.year, by, as_of=span.start - dt.timedelta(days=1), directorates=directorates)
-    earlier = _figures(before)
-    rows = []
-    for r in at_end.rows:
-        c0, p0, y0 = earlier.get(r.key, (ZERO, ZERO, ZERO))
-        rows.append(PeriodRow(r.key, r.name, r.committed - c0, r.paid - p0, r.paid_in_year - y0, r.open))
+    rows = period_rows(at_end, before)
     totals = PeriodRow(
         "", "",
         sum((r.committed for r in rows), ZERO), sum((r.paid for r in rows), ZERO),
