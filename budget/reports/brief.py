@@ -262,12 +262,11 @@ def bridge(arrears_now: views.Arrears, open_total: Decimal) -> tuple[BridgeLine,
     )
 
 
-def credits_make_up(history: Sequence[views.CreditLine], as_of: dt.date) -> tuple[CreditsMakeUp, ...]:
-    """Each AB's credits (commitment, then payment) as the sum of their stages as of a day."""
+def credits_make_up(history: Sequence[views.CreditLine]) -> tuple[CreditsMakeUp, ...]:
+    """Each AB's credits (commitment, then payment) as the sum of their stages, from the
+    credit history as of the report's day."""
     sums: dict[tuple[str, str], list[Decimal]] = {}
     for c in history:
-        if c.entry_date > as_of:
-            continue
         acc = sums.setdefault((c.ab, c.credit_type), [ZERO] * len(STAGES))
         acc[STAGES.index(c.stage) if c.stage in STAGES else 0] += c.amount
     return tuple(CreditsMakeUp(ab, kind, tuple(v), sum(v, ZERO))
@@ -387,7 +386,7 @@ def build_brief(
     days_in_year = Decimal((dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1)
     share_left = Decimal((dt.date(year, 12, 31) - end).days) / days_in_year
     empty = views.Execution(year, "ab", None, by_ab.totals, [])
-    make_up = credits_make_up(views.credit_history(uow, year, directorates=scope), end)
+    make_up = credits_make_up(views.credit_history(uow, year, directorates=scope, as_of=end))
     not_yet, due = not_committed(by_org.rows), due_soon(arrears_now, end)
     by_month = month_by_ab(by_ab, before or empty, last, last_before or empty)
     compared, sens = arrears_compared(arrears_now, arrears_then), sensitivity(exposure_now)

@@ -350,8 +350,7 @@ def _curve(
     uow: UnitOfWork, year: int, upto_month: int, as_of: dt.date, directorates: Sequence[str] | None
 ) -> Curve:
     months = views.monthly(uow, year, as_of=as_of, directorates=directorates)
-    credits = [c for c in views.credit_history(uow, year, directorates=directorates)
-               if c.entry_date <= as_of]
+    credits = views.credit_history(uow, year, directorates=directorates, as_of=as_of)
     out = []
     for m in months[:upto_month]:
         end = month_end(year, m.month)

@@ -22,7 +22,7 @@ from budget.ledger.models import (
     ImportBatch,
     Organisation,
 )
-from budget.services.scope import ab_filter, org_filter
+from budget.services.scope import ab_filter, org_filter, upto
 from budget.uow import UnitOfWork
 
 
@@ -97,10 +97,12 @@ class CreditLine:
 
 
 def credit_history(
-    uow: UnitOfWork, year: int, *, ab: str | None = None, directorates: Sequence[str] | None = None
+    uow: UnitOfWork, year: int, *, ab: str | None = None, directorates: Sequence[str] | None = None,
+    as_of: dt.date | None = None,
 ) -> list[CreditLine]:
-    """Every credit movement of ``year`` (optionally one AB), in date order."""
-    cond = [CreditMovement.fiscal_year == year, ab_filter(directorates)]
+    """Every credit movement of ``year`` (optionally one AB) dated on or before ``as_of``
+    (default: all), in date order."""
+    cond = [CreditMovement.fiscal_year == year, ab_filter(directorates), upto(CreditMovement.entry_date, as_of)]
     if ab is not None:
         cond.append(BasicAllocation.code == ab)
     rows = uow.session.execute(

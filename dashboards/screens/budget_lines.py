@@ -87,8 +87,7 @@ with c.guard():
     ab = st.selectbox(c.t("col.ab"), list(labels), key="ab_pick", format_func=labels.__getitem__)
 
     def history_frame() -> pd.DataFrame:
-        hist = c.cached(views.credit_history, year, ab=ab, directorates=scope)
-        shown = [x for x in hist if x.entry_date <= as_of]
+        shown = c.cached(views.credit_history, year, ab=ab, directorates=scope, as_of=as_of)
         texts = {k: c.t(k) for x in shown for k in (f"credit.{x.credit_type}", f"stage.{x.stage}")}
         return c.frame(shown, {
             c.t("col.date"): lambda x: x.entry_date,

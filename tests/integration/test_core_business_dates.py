@@ -248,6 +248,16 @@ def test_credit_history_lists_every_movement_of_the_year(ledger):
     out = json.loads(invoke(ledger.url, "credits", "history", "--year", "2025", "--json").stdout)
     assert [(x["credit_type"], x["stage"], x["amount"]) for x in out] == [
         ("commitment", "initial", "500000.00"), ("payment", "initial", "500000.00")]
+    # As of a day: the movements dated by then (the Budget lines page, the pack's make-up).
+    with ledger.uow() as uow:
+        record_credit(uow, AB, Y, "commitment", "25000.00", "adjustment", entry_date=dt.date(Y, 6, 1))
+        uow.commit()
+    with ledger.uow(write=False) as uow:  # (the seed's initial credits are dated the day it ran)
+        may = views.credit_history(uow, Y, as_of=dt.date(Y, 5, 31))
+        june = views.credit_history(uow, Y, as_of=dt.date(Y, 6, 1))
+        every = views.credit_history(uow, Y)
+    assert (may, [x.stage for x in june]) == ([], ["adjustment"])
+    assert [x.stage for x in every] == ["adjustment", "initial", "initial"]
 
 
 def credit_returned(uow: Any) -> None:
