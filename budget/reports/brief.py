@@ -250,7 +250,7 @@ def bridge(arrears_now: views.Arrears, open_total: Decimal) -> tuple[BridgeLine,
     """Outstanding assessments = overdue + not yet due; set against the open commitments,
     the difference is what is outstanding without an open commitment (assessed not yet
     committed, and the booked rates' differences). Adds up to the cent by construction."""
-    not_due = sum((o.outstanding_eur for o in arrears_now.not_yet_due), ZERO)
+    not_due = arrears_now.not_yet_due_eur
     outstanding = arrears_now.total_eur + not_due
     return (
         BridgeLine("br_outstanding", outstanding, "start"),

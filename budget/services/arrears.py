@@ -109,6 +109,10 @@ class Arrears:
     def total_eur(self) -> Decimal:
         return sum((line.outstanding_eur for line in self.overdue), ZERO)
 
+    @property
+    def not_yet_due_eur(self) -> Decimal:
+        return sum((line.outstanding_eur for line in self.not_yet_due), ZERO)
+
     def falling_due(self, end: dt.date) -> list[OutstandingLine]:
         """The lines not yet due that fall due on or before ``end`` (:func:`arrears_view`'s
         ``due_by`` slices are the largest of these)."""
@@ -279,30 +283,9 @@ class ArrearsSummary:
 def arrears_summary(
     uow: UnitOfWork, as_of: dt.date, *, directorates: Sequence[str] | None = None
 ) -> ArrearsSummary:
-    """Overdue total, ageing buckets, per currency, and what is not yet due, as of ``as_of``.
-
-    The same cents as :func:`arrears` (each line's EUR share rounded as there, then added).
-    """
-    buckets = dict.fromkeys(AGEING_BUCKETS, 0)
-    by_currency: dict[str, int] = defaultdict(int)
-    overdue = later = later_eur = 0
-    for *_, cur, amount, eur, due, _fy, settled in _outstanding_rows(uow, as_of, directorates, None):
-        left = amount - settled
-        left_eur = share_half_up(eur, left, amount)
-        days = (as_of - due).days
-        if days > 0:
-            overdue += 1
-            buckets[ageing_bucket(days)] += left_eur
-            by_currency[cur] += left
-        else:
-            later += 1
-            later_eur += left_eur
-    return ArrearsSummary(
-        as_of=as_of, total_eur=cents(sum(buckets.values())), overdue_count=overdue,
-        buckets={b: cents(v) for b, v in buckets.items()},
-        by_currency={c: cents(v) for c, v in sorted(by_currency.items())},
-        not_yet_due_count=later, not_yet_due_eur=cents(later_eur),
-    )
+    """Overdue total, ageing buckets, per currency, and what is not yet due, as of ``as_of``:
+    :func:`arrears_view`'s summary without its lines. The same cents as :func:`arrears`."""
+    return arrears_view(uow, as_of, directorates=directorates, top=0).summary
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ def test_arrears_summary_and_the_first_open_commitments_agree_with_the_full_list
                     full.total_eur, len(full.overdue), full.buckets, full.by_currency), (day, scope)
                 assert s.not_yet_due_count == len(full.not_yet_due)
                 assert s.not_yet_due_eur == sum((x.outstanding_eur for x in full.not_yet_due), ZERO)
+                assert full.not_yet_due_eur == s.not_yet_due_eur
                 for year in (None, day.year):
                     everything = views.open_commitments(uow, as_of=day, year=year, directorates=scope)
                     assert views.open_commitments(uow, as_of=day, year=year, directorates=scope,
