@@ -288,15 +288,16 @@ class ShockedExposure:
 
 @dataclass(frozen=True)
 class WhatIf:
-    """The shocked exposure per currency and its EUR totals: each total adds up its column
-    (a currency without a rate has no EUR figure at a rate, nor a difference)."""
+    """The shocked exposure per currency and its EUR totals. A currency without a rate has
+    no EUR figure at a rate: the totals at a rate are then unknown (None), as
+    :func:`exposure_totals` says, rather than silently short."""
 
     rows: list[ShockedExposure]
     eur_booked: Decimal
-    eur_at_rate: Decimal
-    eur_at_shock: Decimal
-    difference: Decimal
-    change: Decimal
+    eur_at_rate: Decimal | None
+    eur_at_shock: Decimal | None
+    difference: Decimal | None
+    change: Decimal | None
 
 
 def exposure_what_if(exposures: Sequence[Exposure], shocks: dict[str, Decimal] | None = None) -> WhatIf:
@@ -315,13 +316,14 @@ def exposure_what_if(exposures: Sequence[Exposure], shocks: dict[str, Decimal] |
         moved = moved_rate(e.rate, pct / 100)
         rows.append(ShockedExposure(e, pct, moved, to_eur(e.open, e.currency, moved)))
 
-    def total(values: Sequence[Decimal | None]) -> Decimal:
-        return sum((v for v in values if v is not None), ZERO)
+    def total(values: Sequence[Decimal | None]) -> Decimal | None:
+        return None if any(v is None for v in values) else sum((v or ZERO for v in values), ZERO)
 
+    t = exposure_totals(exposures)
     return WhatIf(
         rows,
-        eur_booked=total([r.exposure.eur_booked for r in rows]),
-        eur_at_rate=total([r.exposure.eur_at_rate for r in rows]),
+        eur_booked=t.eur_booked,
+        eur_at_rate=t.eur_at_rate,
         eur_at_shock=total([r.eur_at_shock for r in rows]),
         difference=total([r.difference for r in rows]),
         change=total([r.change for r in rows]),

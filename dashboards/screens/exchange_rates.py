@@ -120,8 +120,10 @@ def what_if_inputs_and_table() -> None:
             format="%d", key=f"fx_move_{e.currency}")
         shocks.append((e.currency, exchange.shock_percent(int(moved))))
     w = c.derived(("fx_what_if", as_of, tuple(shocks)), lambda: what_if_view(tuple(shocks)))
-    st.metric(c.t("fx.whatif_total"), c.fmt_amount(w.at_shock, "EUR"),
-              period_ui.change_text(w.change, None), delta_color="off", delta_arrow="off")
+    st.metric(c.t("fx.whatif_total"), c.fmt_amount(w.at_shock, "EUR") if w.at_shock is not None
+              else c.t("fx.no_rate"),
+              None if w.change is None else period_ui.change_text(w.change, None),
+              delta_color="off", delta_arrow="off")
     amounts = [c.t(k) for k in ("col.open_cur", "col.eur_moved", "col.difference", "col.change_eur")]
     c.money_table(w.shown, amounts, [c.t("col.move_pct")], key="fx_what_if", keys=[c.t("col.currency")])
     c.excel_download(w.frame, f"exposure-what-if-{as_of}", amounts, key="fx_what_if_xlsx")

@@ -246,13 +246,19 @@ def test_the_what_if_moves_each_rate_and_totals_every_column_to_the_cent(ledger)
     assert down.rows[0].shocked_rate == D("0.6") and down.eur_at_shock == D("176250.00")
 
 
-def test_a_missing_rate_shows_no_eur_figure_and_the_totals_still_add_up():
+def test_a_missing_rate_shows_no_eur_figure_and_leaves_the_totals_at_a_rate_unknown():
     exp = [exchange.Exposure("USD", D("100.00"), D("90.00"), D("1.25"), dt.date(2025, 1, 2), D("80.00")),
            exchange.Exposure("CHF", D("50.00"), D("52.00"), None, None, None)]
     w = exchange.exposure_what_if(exp, {"USD": D("25"), "CHF": D("5")})
     assert [r.eur_at_shock for r in w.rows] == [D("64.00"), None]
+    assert [r.change for r in w.rows] == [D("-16.00"), None]
+    # Not 64.00 (USD alone): the CHF is owed too. As the exposure's own totals say.
     assert (w.eur_booked, w.eur_at_rate, w.eur_at_shock, w.difference, w.change) == (
-        D("142.00"), D("80.00"), D("64.00"), D("-26.00"), D("-16.00"))
+        D("142.00"), None, None, None, None)
+    t = exchange.exposure_totals(exp)
+    assert (t.eur_booked, t.eur_at_rate, t.difference) == (w.eur_booked, w.eur_at_rate, w.difference)
+    with_rates = exchange.exposure_what_if(exp[:1])
+    assert (with_rates.eur_at_rate, with_rates.difference) == (D("80.00"), D("-10.00"))
 
 
 @pytest.mark.parametrize("value", ["50.01", "-51", "1e9", "abc", "NaN", "2.555", "9" * 41])
