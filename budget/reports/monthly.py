@@ -424,9 +424,8 @@ def build_monthly(
     ab_dirs = {a.code: a.directorate or "" for a in views.allocations(uow, scope)}
     allocations_ = tuple(
         AllocationLine(r.key, r.name, ab_dirs.get(r.key, ""), r.commitment_credits or ZERO,
-                       r.committed, r.available or ZERO,
-                       ratio(r.committed, r.commitment_credits or ZERO), r.payment_credits or ZERO,
-                       r.paid_in_year, ratio(r.paid_in_year, r.payment_credits or ZERO))
+                       r.committed, r.available or ZERO, r.commitment_rate, r.payment_credits or ZERO,
+                       r.paid_in_year, r.payment_rate)
         for r in by_ab.rows
     )
 

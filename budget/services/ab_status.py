@@ -9,15 +9,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from budget.money import ZERO, ratio
+from budget.money import ZERO
 from budget.services import views
-from budget.services.figures import available
+from budget.services.figures import Credited, available
 from budget.services.names import display_name
 from budget.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
-class AllocationStatus:
+class AllocationStatus(Credited):
     """An AB's year: credits, consumption, and whether the control would stop a commitment."""
 
     code: str
@@ -37,10 +37,6 @@ class AllocationStatus:
     @property
     def payment_available(self) -> Decimal:
         return available(self.payment_credits, self.paid_in_year)
-
-    @property
-    def commitment_rate(self) -> Decimal | None:
-        return ratio(self.committed, self.commitment_credits)
 
     @property
     def warning(self) -> str | None:

@@ -44,7 +44,7 @@ from budget.ledger.models import (
 from budget.ledger.types import Money
 from budget.money import ZERO, json_amount, ratio
 from budget.services import balances
-from budget.services.figures import Executed, available, open_amount
+from budget.services.figures import Credited, Executed, available, open_amount
 from budget.services.names import display_name
 from budget.services.scope import ab_filter, as_decimal, org_filter, upto
 from budget.uow import UnitOfWork
@@ -96,7 +96,7 @@ def data_version_of(engine: Engine) -> int:
 
 
 @dataclass(frozen=True)
-class Totals:
+class Totals(Credited):
     """Headline figures of a fiscal year (EUR)."""
 
     commitment_credits: Decimal
@@ -107,16 +107,6 @@ class Totals:
     available: Decimal
     paid_in_year: Decimal
     assessed_eur: Decimal
-
-    @property
-    def commitment_rate(self) -> Decimal | None:
-        """Committed / commitment credits."""
-        return ratio(self.committed, self.commitment_credits)
-
-    @property
-    def payment_rate(self) -> Decimal | None:
-        """Paid in the year / payment credits."""
-        return ratio(self.paid_in_year, self.payment_credits)
 
     @property
     def paid_rate(self) -> Decimal | None:
@@ -132,7 +122,7 @@ class Totals:
 
 
 @dataclass(frozen=True)
-class ExecutionRow(Executed):
+class ExecutionRow(Executed, Credited):
     """One organisation, directorate, AB or currency in a year's execution."""
 
     key: str

@@ -56,3 +56,31 @@ class ExecutedInEur(Executed):
     def open_eur(self) -> Decimal:
         """Commitment credits still held: committed EUR less the EUR paid (at payment rates)."""
         return open_amount(self.committed_eur, self.paid_eur)
+
+
+class Credited:
+    """A read model with credits gets its execution rates from here: committed against the
+    commitment credits, paid in the year against the payment credits (None without credits)."""
+
+    if TYPE_CHECKING:  # fields or properties of the read model
+        @property
+        def commitment_credits(self) -> Decimal | None: ...
+
+        @property
+        def committed(self) -> Decimal: ...
+
+        @property
+        def payment_credits(self) -> Decimal | None: ...
+
+        @property
+        def paid_in_year(self) -> Decimal: ...
+
+    @property
+    def commitment_rate(self) -> Decimal | None:
+        """Committed / commitment credits."""
+        return None if self.commitment_credits is None else ratio(self.committed, self.commitment_credits)
+
+    @property
+    def payment_rate(self) -> Decimal | None:
+        """Paid in the year / payment credits."""
+        return None if self.payment_credits is None else ratio(self.paid_in_year, self.payment_credits)
