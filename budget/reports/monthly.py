@@ -28,7 +28,6 @@ from budget.money import ZERO, ratio
 from budget.reports.brief import Brief, build_brief
 from budget.reports.outlook_pack import PackOutlook, build_outlook
 from budget.services import exchange, organisation_status, periods, reference, status, views
-from budget.services.figures import open_amount
 from budget.services.names import display_name, name_book, renamed
 from budget.services.periods import PaymentLine
 from budget.services.views import (
@@ -419,7 +418,6 @@ def build_monthly(
     overdue_then = next(x.previous for x in brief.headline if x.key == "overdue_total")
     previous = replace(_figures(uow, year - 1, last_end, scope, ex=previous_ex), overdue_eur=overdue_then)
     summary = _summary(current, previous)
-    directorates_ = _directorate_lines(by_org, names, scope)
 
     ab_dirs = {a.code: a.directorate or "" for a in views.allocations(uow, scope)}
     allocations_ = tuple(
@@ -432,14 +430,20 @@ def build_monthly(
     # By organisation, with the status of the year's assessments at the month end (the
     # year's lines still to pay are among the arrears already read, overdue or not).
     year_lines = [o for o in (*arrears.overdue, *arrears.not_yet_due) if o.fiscal_year == year]
+    statuses = organisation_status.statuses(uow, year, end, by_org, year_lines, scope)
     organisations_ = [
         OrganisationLine(
             code=s.code, name=s.name, directorate=s.directorate,
             assessed=tuple(sorted(s.assessed.items())), assessed_eur=s.assessed_eur,
             committed=s.committed, paid=s.paid, open=s.open, paid_rate=s.paid_rate,
             due_date=s.due_date, status=s.status)
-        for s in organisation_status.statuses(uow, year, end, by_org, year_lines, scope)
+        for s in statuses
     ]
+    # By directorate: the sums of the organisations (every organisation belongs to one), as
+    # on the Directorates page: every directorate in scope, with zeros when it has nothing.
+    directorates_ = tuple(
+        DirectorateLine(d.code, d.name, d.assessed_eur, d.committed, d.paid, d.open, d.paid_rate, d.paid_in_year)
+        for d in organisation_status.directorate_status(statuses, views.directorates_list(uow), scope, lang))
 
     report = MonthlyReport(
         header=header,
@@ -527,29 +531,6 @@ def _per_currency(lines: Sequence[OrganisationLine]) -> tuple[tuple[str, Decimal
         for cur, value in line.assessed:
             out[cur] = out.get(cur, ZERO) + value
     return tuple(sorted(out.items()))
-
-
-def _directorate_lines(
-    by_org: views.Execution, names: dict[str, str], scope: Sequence[str] | None
-) -> tuple[DirectorateLine, ...]:
-    """The year's execution by directorate, summed from the rows by organisation.
-
-    Same rows as ``views.execution(..., "directorate")``: every directorate in scope (with
-    zeros when it has nothing), in code order.
-    """
-    sums: dict[str, list[Decimal]] = {code: [ZERO] * 4 for code in (names if scope is None else scope)}
-    for r in by_org.rows:
-        acc = sums.setdefault(r.directorate or "", [ZERO] * 4)
-        acc[0] += r.assessed_eur
-        acc[1] += r.committed
-        acc[2] += r.paid
-        acc[3] += r.paid_in_year
-    out = []
-    for code in sorted(sums):
-        assessed, committed, paid, paid_in_year = sums[code]
-        out.append(DirectorateLine(code, names.get(code, code), assessed, committed, paid,
-                                   open_amount(committed, paid), ratio(paid, committed), paid_in_year))
-    return tuple(out)
 
 
 def highlight(lines: Sequence[Any], total: Totals, rank: str, top: int) -> Highlight:
