@@ -72,6 +72,14 @@ def exchange_differences(
     return _differences(uow, cond)
 
 
+def differences_on(uow: UnitOfWork, commitments: Any, as_of: dt.date | None = None) -> list[ExchangeDifference]:
+    """:func:`exchange_differences` realised on ``commitments`` (a SELECT of commitment ids)
+    by ``as_of``, whatever their year: an organisation's detail."""
+    return _differences(uow, [CommitmentAdjustment.kind == "exchange_difference",
+                              CommitmentAdjustment.commitment_id.in_(commitments),
+                              upto(CommitmentAdjustment.entry_date, as_of)])
+
+
 def _differences(uow: UnitOfWork, cond: list[Any], limit: int | None = None) -> list[ExchangeDifference]:
     # Columns, not ORM objects: loading every adjustment and commitment as objects cost
     # seconds on a twenty-year ledger.

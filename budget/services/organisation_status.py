@@ -31,6 +31,7 @@ from budget.ledger.models import (
 from budget.money import ZERO, json_amount
 from budget.services import status, views
 from budget.services.entries import live_conditions
+from budget.services.exchange import differences_on
 from budget.services.figures import Executed, ExecutedInEur
 from budget.services.names import display_name
 from budget.services.periods import due_dates
@@ -387,23 +388,7 @@ def organisation_detail(
         )
     ]
 
-    diffs = [
-        views.ExchangeDifference(
-            entry_date=day, commitment=com_ref, payment=adj_ref.removeprefix("FX-"),
-            organisation=info.code, directorate=info.directorate, currency=cur,
-            committed_eur=committed_eur, gain_eur=-adj_eur,
-        )
-        for day, com_ref, adj_ref, cur, committed_eur, adj_eur in s.execute(
-            select(CommitmentAdjustment.entry_date, Commitment.reference,
-                   CommitmentAdjustment.reference, Commitment.currency, Commitment.amount_eur,
-                   CommitmentAdjustment.amount_eur)
-            .join(Commitment, Commitment.id == CommitmentAdjustment.commitment_id)
-            .where(CommitmentAdjustment.kind == "exchange_difference",
-                   CommitmentAdjustment.commitment_id.in_(mine),
-                   views.upto(CommitmentAdjustment.entry_date, as_of))
-            .order_by(CommitmentAdjustment.entry_date, CommitmentAdjustment.id)
-        )
-    ]
+    diffs = differences_on(uow, mine, as_of)
 
     return OrganisationDetail(info, assessments, commitments, payments, diffs,
                               organisation_years(uow, info.code, as_of=as_of))

@@ -141,3 +141,16 @@ def test_the_data_version_read_on_a_pooled_connection_sees_another_processs_writ
     assert after > before
     with ledger.uow(write=False) as uow:
         assert views.data_version(uow) == after
+
+
+def test_an_organisations_exchange_differences_are_the_ledgers_with_their_rates(demo_ledger):
+    """The detail's exchange differences are exchange.differences_on, the same lines (rates
+    included) as the Exchange rates page and the CLI list for that organisation."""
+    with demo_ledger.uow(write=False) as uow:
+        every = views.exchange_differences(uow)
+        codes = sorted({d.organisation for d in every})
+        assert len(codes) >= 2, "the demo has foreign-currency payments"
+        for code in codes:
+            detail = organisation_status.organisation_detail(uow, code)
+            assert detail.exchange_differences == [d for d in every if d.organisation == code]
+            assert all(d.commitment_rate and d.payment_rate for d in detail.exchange_differences)
