@@ -21,7 +21,7 @@ from decimal import Decimal
 from budget.money import ZERO, ratio, to_eur
 from budget.services import views
 from budget.services.exchange import exposure_totals, moved_rate
-from budget.services.outlook import DEFAULT_SENSITIVITY
+from budget.services.outlook import DEFAULT_SENSITIVITY, OutlookRow, lapses
 from budget.services.periods import period_rows
 from budget.services.views import AGEING_BUCKETS, Exposure, OutstandingLine
 from budget.uow import UnitOfWork
@@ -29,11 +29,9 @@ from budget.uow import UnitOfWork
 #: The change of exchange rate the sensitivity line applies to each open foreign currency.
 SENSITIVITY = DEFAULT_SENSITIVITY
 
-#: An AB's commitment credits are "at risk of lapsing" (31 December, no carry-over) when
-#: more than this share of them is still available and more than half the share of the
-#: year left (10 % available on 31 October, with 17 % of the year left, is not at risk; 30 %
-#: is).
-LAPSE_MIN_AVAILABLE = Decimal("0.10")
+#: A key message names the AB whose commitment credits the year-end outlook projects to
+#: lapse most (no carry-over after 31 December) when more than this share of them lapses.
+LAPSE_MIN_SHARE = Decimal("0.05")
 
 #: The credit stages in the order a year lives them (views.credit_history's ``stage``).
 STAGES: tuple[str, ...] = ("provisional", "initial", "adjustment", "reallocation", "blocked")
@@ -200,15 +198,15 @@ def headline(
 
 
 def messages(
-    lines: Sequence[Headline], overdue: Sequence[OutstandingLine], allocations: Sequence[views.ExecutionRow],
-    year_share_left: Decimal,
+    lines: Sequence[Headline], overdue: Sequence[OutstandingLine], outlook_rows: Sequence[OutlookRow],
 ) -> tuple[Message, ...]:
     """Three to five key messages, each standing on one figure of the report.
 
     - the organisation with the largest overdue amount (EUR);
     - the headline figure that moved most against last year (absolute EUR);
-    - the AB with the largest commitment credits still available when more than
-      :data:`LAPSE_MIN_AVAILABLE` of them is left (they lapse on 31 December);
+    - the AB whose commitment credits the year-end outlook projects to lapse most on 31
+      December (:func:`budget.services.outlook.lapses`), when more than
+      :data:`LAPSE_MIN_SHARE` of them lapses;
     - the FX risk of the open foreign-currency commitments;
     - the total overdue against last year.
     """
@@ -225,15 +223,12 @@ def messages(
         top = max(moved, key=lambda x: abs(x.change or ZERO))
         if top.change:
             out.append(Message("msg_largest_variance", top.key, top.change))
-    at_risk = []
-    for r in allocations:
-        credits = r.commitment_credits or ZERO
-        share = ratio(r.available or ZERO, credits)
-        if share is not None and share > LAPSE_MIN_AVAILABLE and share > year_share_left / 2:
-            at_risk.append((r.available or ZERO, r.key, share))
-    if at_risk:
-        available, ab, share = max(at_risk)
-        out.append(Message("msg_lapsing", ab, available, share))
+    credits = {r.key: r.commitment_credits or ZERO for r in outlook_rows}
+    for ab, lapse in lapses(outlook_rows, "commitment"):  # largest first
+        share = ratio(lapse, credits[ab])
+        if share is not None and share > LAPSE_MIN_SHARE:
+            out.append(Message("msg_lapsing", ab, lapse, share))
+            break
     risk = next(x for x in lines if x.key == "fx_risk")
     if risk.current is not None:
         out.append(Message("msg_fx_risk", "", risk.current))
@@ -368,8 +363,10 @@ def build_brief(
     uow: UnitOfWork, year: int, month: int, end: dt.date, scope: Sequence[str] | None, *,
     by_ab: views.Execution, by_org: views.Execution, arrears_now: views.Arrears,
     exposure_now: Sequence[Exposure], previous_totals: views.Totals, open_total: Decimal,
+    outlook_rows: Sequence[OutlookRow],
 ) -> Brief:
-    """Read what page 1 and the analyses need beyond what the report has already read."""
+    """Read what page 1 and the analyses need beyond what the report has already read
+    (``outlook_rows``: the year-end outlook per AB, for the message on lapsing credits)."""
     from budget.reports.monthly import month_end
 
     last_end = month_end(year - 1, month)
@@ -383,8 +380,6 @@ def build_brief(
     last = views.execution(uow, year - 1, "ab", as_of=last_end, directorates=scope)
     last_before = (views.execution(uow, year - 1, "ab", as_of=last_prev_end, directorates=scope)
                    if month > 1 else None)
-    days_in_year = Decimal((dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1)
-    share_left = Decimal((dt.date(year, 12, 31) - end).days) / days_in_year
     empty = views.Execution(year, "ab", None, by_ab.totals, [])
     make_up = credits_make_up(views.credit_history(uow, year, directorates=scope, as_of=end))
     not_yet, due = not_committed(by_org.rows), due_soon(arrears_now, end)
@@ -392,7 +387,7 @@ def build_brief(
     compared, sens = arrears_compared(arrears_now, arrears_then), sensitivity(exposure_now)
     return Brief(
         headline=lines,
-        messages=messages(lines, arrears_now.overdue, by_ab.rows, share_left),
+        messages=messages(lines, arrears_now.overdue, outlook_rows),
         bridge=bridge(arrears_now, open_total),
         credits_make_up=make_up,
         not_committed=not_yet,

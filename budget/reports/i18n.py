@@ -316,12 +316,12 @@ LABELS.update({
     "msg_largest_variance": ("Largest change against last year: {subject}, {amount} EUR.",
                              "Écart le plus important par rapport à l'an dernier : {subject}, {amount} EUR.",
                              "Grootste verschil met vorig jaar: {subject}, EUR {amount}."),
-    "msg_lapsing": ("Credits at risk of lapsing on 31 December: AB {subject}, EUR {amount} available "
-                    "({share} of its commitment credits).",
-                    "Crédits risquant de tomber en annulation au 31 décembre : AB {subject}, {amount} EUR "
-                    "disponibles ({share} de ses crédits d'engagement).",
-                    "Kredieten die op 31 december dreigen te vervallen: BA {subject}, EUR {amount} "
-                    "beschikbaar ({share} van haar vastleggingskredieten)."),
+    "msg_lapsing": ("Commitment credits projected to lapse on 31 December (year-end outlook): AB {subject}, "
+                    "EUR {amount} ({share} of its commitment credits).",
+                    "Crédits d'engagement qui tomberaient en annulation au 31 décembre (perspectives de fin "
+                    "d'année) : AB {subject}, {amount} EUR ({share} de ses crédits d'engagement).",
+                    "Vastleggingskredieten die op 31 december zouden vervallen (vooruitzichten tot het "
+                    "jaareinde): BA {subject}, EUR {amount} ({share} van haar vastleggingskredieten)."),
     "msg_fx_risk": ("FX risk on open foreign-currency commitments: EUR {amount} at the month-end rate.",
                     "Risque de change sur les engagements ouverts en devises : {amount} EUR au taux "
                     "de fin de mois.",

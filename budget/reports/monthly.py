@@ -410,10 +410,10 @@ def build_monthly(
     current = _figures(uow, year, end, scope, arrears, by_org)
     previous_ex = views.execution(uow, year - 1, "directorate", as_of=last_end, directorates=scope)
     by_ab = views.execution(uow, year, "ab", as_of=end, directorates=scope, lang=lang)
+    outlook = build_outlook(uow, year, end, scope)
     brief = build_brief(uow, year, mon, end, scope, by_ab=by_ab, by_org=by_org, arrears_now=arrears,
                         exposure_now=lists.exposure, previous_totals=previous_ex.totals,
-                        open_total=lists.open_commitments_total["open_eur"] or ZERO)
-    outlook = build_outlook(uow, year, end, scope)
+                        open_total=lists.open_commitments_total["open_eur"] or ZERO, outlook_rows=outlook.rows)
     # Last year's overdue on the same day is read for page 1: the summary shows it too.
     overdue_then = next(x.previous for x in brief.headline if x.key == "overdue_total")
     previous = replace(_figures(uow, year - 1, last_end, scope, ex=previous_ex), overdue_eur=overdue_then)

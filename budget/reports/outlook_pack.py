@@ -64,7 +64,7 @@ def build_outlook(uow: UnitOfWork, year: int, end: dt.date, scope: Sequence[str]
     except MissingExchangeRateError:
         return PackOutlook(end, False, service.DEFAULT_SENSITIVITY, (), (), None, (), (), (), (), timeliness,
                            timeliness_total, t.within_days, ())
-    short = o.shortfalls("payment")
+    short = service.shortfalls(o.rows, "payment")
     return PackOutlook(
         as_of=end, available=True, sensitivity=o.sensitivity, rates=tuple(o.rates), rows=tuple(o.rows),
         total=o.total, cash_plan=tuple(o.cash_plan),

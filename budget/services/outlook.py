@@ -215,6 +215,20 @@ class OutlookRow:
                 "projected_paid": amount(self.projected_paid), "payment_balance": amount(self.payment_balance)}
 
 
+def shortfalls(rows: Sequence[OutlookRow], kind: str) -> list[tuple[str, Decimal]]:
+    """The ABs heading for a :data:`SHORTFALL` of ``kind`` credits ("commitment" or
+    "payment") on 31 December, with the EUR short, largest first."""
+    short = [(r.key, -b) for r in rows if year_end(b := r.balance(kind)) == SHORTFALL and b is not None]
+    return sorted(short, key=lambda x: (-x[1], x[0]))
+
+
+def lapses(rows: Sequence[OutlookRow], kind: str) -> list[tuple[str, Decimal]]:
+    """The ABs whose ``kind`` credits are projected to be left over on 31 December (a
+    :data:`LAPSE` of more than nothing), with the EUR that lapses, largest first."""
+    left = [(r.key, b) for r in rows if year_end(b := r.balance(kind)) == LAPSE and b is not None and b > 0]
+    return sorted(left, key=lambda x: (-x[1], x[0]))
+
+
 @dataclass(frozen=True)
 class MonthPlan:
     """A month of the cash plan: actual and expected payments and commitments, cumulated."""
@@ -273,13 +287,6 @@ class Outlook:
     cash_plan: list[MonthPlan]
     credit_needs: list[CreditNeed]
     delays: dict[str, int] = field(default_factory=dict)
-
-    def shortfalls(self, kind: str) -> list[tuple[str, Decimal]]:
-        """The ABs heading for a :data:`SHORTFALL` of ``kind`` credits ("commitment" or
-        "payment"), with the EUR short, largest first."""
-        short = [(r.key, -b) for r in self.rows
-                 if year_end(b := r.balance(kind)) == SHORTFALL and b is not None]
-        return sorted(short, key=lambda x: (-x[1], x[0]))
 
     def to_json(self) -> dict[str, Any]:
         return {"year": self.year, "as_of": self.as_of.isoformat(), "by": self.by,

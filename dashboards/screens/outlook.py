@@ -154,7 +154,7 @@ with c.guard():
     m[3].metric(c.t("outlook.payment_left"), c.fmt_amount(t.payment_balance, "EUR"),
                 help=c.t("outlook.left_help"))
     for what in ("commitment", "payment"):
-        for ab, short in o.shortfalls(what):
+        for ab, short in service.shortfalls(o.rows, what):
             st.error(c.t(f"outlook.short_{what}", ab=ab, amount=c.fmt_amount(short, "EUR")),
                      icon=":material/warning:")
 

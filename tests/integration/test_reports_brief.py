@@ -17,7 +17,7 @@ from reports_seed import AB_UN, MONTH, Y, seed_import_batches, seed_report_ledge
 
 from budget.money import fmt, ratio
 from budget.reports import render
-from budget.reports.brief import STAGES
+from budget.reports.brief import LAPSE_MIN_SHARE, STAGES
 from budget.reports.i18n import LANGUAGES, t
 from budget.reports.layout import sections
 from budget.reports.monthly import monthly_report
@@ -65,15 +65,39 @@ def test_key_messages_name_the_largest_overdue_the_largest_change_and_the_fx_ris
     assert messages["msg_fx_risk"].amount == report.lists.exposure_total["difference"]
 
 
-def test_credits_at_risk_of_lapsing_are_a_key_message_when_much_is_left_late_in_the_year(ledger):
+def test_the_credits_the_outlook_projects_to_lapse_most_are_a_key_message(ledger):
     seed_report_ledger(ledger.factory)
-    # On 31 October the UN AB has more than half its commitment credits still available.
     report = monthly_report(ledger.factory, MONTH)
     lapsing = [m for m in report.brief.messages if m.key == "msg_lapsing"]
     assert lapsing, report.brief.messages
-    row = next(a for a in report.by_allocation if a.code == lapsing[0].subject)
-    assert lapsing[0].amount == row.available
-    assert lapsing[0].share == ratio(row.available, row.commitment_credits) > Decimal("0.5")
+    # The year-end outlook's own figure (the pack's outlook table), the largest lapse.
+    rows = {r.key: r for r in report.outlook.rows}
+    row = rows[lapsing[0].subject]
+    assert lapsing[0].amount == row.commitment_balance == max(r.commitment_balance or 0 for r in rows.values())
+    assert lapsing[0].share == ratio(row.commitment_balance, row.commitment_credits) > LAPSE_MIN_SHARE
+
+
+def test_no_lapse_message_when_the_outlook_projects_the_credits_used(ledger):
+    """Credits committed late in the year but expected to be used by 31 December do not
+    lapse: the message follows the outlook, not what is merely still available today."""
+    from budget.reports.brief import Headline, messages
+    from budget.services.outlook import OutlookRow
+
+    zero = Decimal(0)
+    page_1 = [Headline(k, zero, zero, zero, "val_booked") for k in (
+        "commitment_credits", "payment_credits", "committed", "paid_in_year", "open", "available",
+        "overdue_total")] + [Headline("fx_risk", None, None, None, "val_fx_risk")]
+
+    def row(key: str, credits: str, committed: str, expected: str) -> OutlookRow:
+        z = Decimal(0)
+        return OutlookRow(key, Decimal(credits), Decimal(credits), Decimal(committed), Decimal(expected),
+                          z, z, z, z)
+
+    used = [row("AB-1", "1000.00", "400.00", "600.00"), row("AB-2", "1000.00", "950.00", "0.00")]
+    assert not [m for m in messages(page_1, [], used) if m.key == "msg_lapsing"]
+    lapsing = [m for m in messages(page_1, [], [*used, row("AB-3", "1000.00", "500.00", "300.00")])
+               if m.key == "msg_lapsing"]
+    assert [(m.subject, m.amount, m.share) for m in lapsing] == [("AB-3", Decimal("200.00"), Decimal("0.2000"))]
 
 
 def test_the_bridge_adds_up_from_outstanding_to_overdue_and_to_open_commitments(report):
