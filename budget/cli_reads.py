@@ -9,6 +9,7 @@ from decimal import Decimal
 import click
 
 from budget.cli import DATE, ENTRY_ID, YEAR, Context, day_of, emit_json, pass_ctx, print_table
+from budget.days import month_end
 from budget.money import fmt, fmt_percent, json_amount
 from budget.services.names import LANGUAGES
 
@@ -344,8 +345,7 @@ def _month(text: str) -> tuple[dt.date, dt.date]:
         first = dt.datetime.strptime(text, "%Y-%m").date()
     except ValueError:
         raise click.BadParameter(f"{text!r} is not a month like 2026-10", param_hint="--month") from None
-    nxt = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return first, nxt - dt.timedelta(days=1)
+    return first, month_end(first.year, first.month)
 
 
 def _amount(value: Decimal | None) -> str | None:

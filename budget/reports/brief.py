@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from budget.days import month_end
 from budget.money import ZERO, ratio, to_eur
 from budget.services import views
 from budget.services.exchange import exposure_totals, moved_rate
@@ -367,8 +368,6 @@ def build_brief(
 ) -> Brief:
     """Read what page 1 and the analyses need beyond what the report has already read
     (``outlook_rows``: the year-end outlook per AB, for the message on lapsing credits)."""
-    from budget.reports.monthly import month_end
-
     last_end = month_end(year - 1, month)
     arrears_then = views.arrears(uow, last_end, directorates=scope)
     exposure_then = views.exposure(uow, as_of=last_end, directorates=scope)

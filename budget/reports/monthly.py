@@ -9,7 +9,6 @@ agrees with the dashboard to the cent.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import hashlib
 import heapq
@@ -23,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from budget.days import month_end
 from budget.errors import ValidationError
 from budget.money import ZERO, ratio
 from budget.reports.brief import Brief, build_brief
@@ -58,10 +58,6 @@ def parse_month(value: str | dt.date) -> tuple[int, int]:
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValidationError(f"Month must be written YYYY-MM (e.g. 2026-10), not {value!r}.")
     return int(match.group(1)), int(match.group(2))
-
-
-def month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 # --------------------------------------------------------------------------- data

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from budget.days import month_end
 from budget.errors import ValidationError
 from budget.ledger.models import (
     AuditLog,
@@ -205,19 +206,15 @@ def _totals(
     upto_month = partial = False
     if as_of is not None and as_of < (balances.latest_entry_date(uow.session) or as_of):
         upto_month = True
-        partial = as_of < _month_end(as_of)
+        partial = as_of < month_end(as_of.year, as_of.month)
     stmt = _totals_statement(tuple(group), upto_month, partial, directorates is not None)
     params: dict[str, Any] = {"year": year, "kinds": list(kinds)}
     if as_of is not None:
-        params.update(as_of=as_of, as_of_month=as_of.year * 100 + as_of.month, month_end=_month_end(as_of))
+        params.update(as_of=as_of, as_of_month=as_of.year * 100 + as_of.month,
+                      month_end=month_end(as_of.year, as_of.month))
     if directorates is not None:
         params["directorates"] = list(directorates)
     return list(uow.session.execute(stmt, params))
-
-
-def _month_end(day: dt.date) -> dt.date:
-    following = day.replace(day=28) + dt.timedelta(days=4)
-    return following - dt.timedelta(days=following.day)
 
 
 @lru_cache(maxsize=64)

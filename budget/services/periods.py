@@ -22,6 +22,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
 from budget import bounds
+from budget.days import month_end
 from budget.errors import ValidationError
 from budget.ledger.models import Assessment, Commitment, Organisation, Payment
 from budget.money import ZERO, json_amount, ratio
@@ -39,11 +40,6 @@ def year_start(year: int) -> dt.date:
 
 def year_end(year: int) -> dt.date:
     return dt.date(year, 12, 31)
-
-
-def month_end(year: int, month: int) -> dt.date:
-    following = dt.date(year + month // 12, month % 12 + 1, 1)
-    return following - dt.timedelta(days=1)
 
 
 def same_day_a_year_earlier(day: dt.date) -> dt.date:

@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from budget.days import month_end
 from budget.services import views
 from dashboards import charts
 from dashboards import common as c
@@ -55,11 +56,7 @@ AMOUNTS = ("col.assessed", "col.paid_cur", "col.outstanding", "col.outstanding_e
 
 def month_and_quarter_ends(day: dt.date) -> tuple[dt.date, dt.date]:
     """The last day of ``day``'s month and of its quarter."""
-    month_end = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    q_month = ((day.month - 1) // 3 + 1) * 3
-    q_end = (dt.date(day.year, q_month, 28) + dt.timedelta(days=4)).replace(day=1) \
-        - dt.timedelta(days=1)
-    return month_end, q_end
+    return month_end(day.year, day.month), month_end(day.year, ((day.month - 1) // 3 + 1) * 3)
 
 
 def summarise() -> SimpleNamespace:
