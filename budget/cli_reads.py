@@ -221,13 +221,13 @@ def fx_differences(c: Context, year: int, month: str | None, directorates: tuple
     lines, gains, losses = view.lines, view.gains, view.losses
     if as_json:
         emit_json({"year": year, "month": month, "differences": [x.to_json() for x in lines],
-                   "gains_eur": _amount(gains), "losses_eur": _amount(losses)})
+                   "gains_eur": _amount(gains), "losses_eur": _amount(losses), "net_eur": _amount(view.net)})
         return
     print_table(["date", "commitment", "payment", "organisation", "currency", "commitment rate", "payment rate",
             "gain (+) / loss (-) EUR"],
            [[str(x.entry_date), x.commitment, x.payment, x.organisation, x.currency, str(x.commitment_rate or ""),
              str(x.payment_rate or ""), fmt(x.gain_eur)] for x in lines], right={5, 6, 7})
-    click.echo(f"\ngains EUR {fmt(gains)}, losses EUR {fmt(losses)}")
+    click.echo(f"\ngains EUR {fmt(gains)}, losses EUR {fmt(losses)}, net EUR {fmt(view.net)}")
 
 
 @click.command("exposure")

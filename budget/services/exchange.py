@@ -119,6 +119,11 @@ class DifferenceSlice:
     gains: Decimal
     losses: Decimal
 
+    @property
+    def net(self) -> Decimal:
+        """Gains and losses together (the losses are negative)."""
+        return self.gains + self.losses
+
 
 def exchange_difference_view(
     uow: UnitOfWork,

@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 
 from budget.ledger.models import Assessment, AssessmentLine, Organisation
 from budget.ledger.types import Money
-from budget.money import ZERO, json_amount
+from budget.money import ZERO, json_amount, ratio
 from budget.services import settlement
 from budget.services.entries import live
 from budget.uow import UnitOfWork
@@ -113,11 +113,11 @@ class TimelinessGroup:
 
     @property
     def share_by_due_count(self) -> Decimal | None:
-        return _share(Decimal(self.by_due_count), Decimal(self.decided_count))
+        return ratio(Decimal(self.by_due_count), Decimal(self.decided_count))
 
     @property
     def share_by_due_eur(self) -> Decimal | None:
-        return _share(self.by_due_eur, self.decided_eur)
+        return ratio(self.by_due_eur, self.decided_eur)
 
     def to_json(self) -> dict[str, Any]:
         def text(value: Decimal | None) -> str | None:
@@ -196,10 +196,6 @@ def calls(
     return out
 
 
-def _share(part: Decimal, whole: Decimal) -> Decimal | None:
-    if whole == 0:
-        return None
-    return (part / whole).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 def _median(values: Sequence[int]) -> Decimal | None:

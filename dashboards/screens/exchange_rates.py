@@ -210,7 +210,7 @@ with c.guard():
         v = c.cached(views.exchange_difference_view, year=year, start=span.start, end=as_of,
                      directorates=scope, top=c.SHOWN_ROWS)
         return SimpleNamespace(count=v.count, shown=len(v.lines), frame=c.frame(v.lines, diff_cols),
-                               gains=v.gains, losses=v.losses)
+                               gains=v.gains, losses=v.losses, net=v.net)
 
     def every_difference() -> object:
         read = c.later(views.exchange_differences, year=year, start=span.start, end=as_of, directorates=scope)
@@ -223,7 +223,7 @@ with c.guard():
         m = st.columns(3)
         m[0].metric(c.t("fx.gains"), c.fmt_amount(fx.gains, "EUR"))
         m[1].metric(c.t("fx.losses"), c.fmt_amount(fx.losses, "EUR"))
-        m[2].metric(c.t("fx.net"), c.fmt_amount(fx.gains + fx.losses, "EUR"))
+        m[2].metric(c.t("fx.net"), c.fmt_amount(fx.net, "EUR"))
         cols_d = [c.t("col.committed_eur"), c.t("col.gain_eur")]
         c.shown_caption(fx.shown, fx.count, "what.differences")
         c.money_table(fx.frame, cols_d, key="fx_diff")

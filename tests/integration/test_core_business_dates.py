@@ -237,7 +237,7 @@ def test_realised_differences_are_listed_with_their_rates(ledger):
         "date": "2025-04-01", "commitment": "ENG-1", "payment": "PAY-1", "organisation": "UN-RB",
         "directorate": "M2", "currency": "USD", "commitment_rate": "1.0400", "payment_rate": "1.1000",
         "committed_eur": "96153.85", "gain_eur": "5244.76"}]
-    assert (out["gains_eur"], out["losses_eur"]) == ("5244.76", "0.00")
+    assert (out["gains_eur"], out["losses_eur"], out["net_eur"]) == ("5244.76", "0.00", "5244.76")
     march = json.loads(invoke(ledger.url, "fx", "differences", "--year", "2025", "--month", "2025-03",
                               "--json").stdout)
     assert march["differences"] == []
