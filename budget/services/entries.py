@@ -42,6 +42,7 @@ from budget.ledger.models import (
     charged_year,
 )
 from budget.money import ZERO, fmt, money, normalise_currency, positive, to_eur
+from budget.services import figures
 from budget.services.fx import convert, plausible_rate, rate_on
 from budget.services.positions import commitment_position
 from budget.services.reference import check_open_year, get_allocation, get_organisation, is_closed
@@ -208,8 +209,8 @@ def committed_on(uow: UnitOfWork, ab_id: int, year: int) -> Decimal:
 
 
 def available_on(uow: UnitOfWork, ab_id: int, year: int) -> Decimal:
-    """Commitment credits minus committed, for one AB and year."""
-    return credits_of(uow, ab_id, year, "commitment") - committed_on(uow, ab_id, year)
+    """Commitment credits minus committed, for one AB and year (:func:`figures.available`)."""
+    return figures.available(credits_of(uow, ab_id, year, "commitment"), committed_on(uow, ab_id, year))
 
 
 @dataclass
