@@ -154,3 +154,20 @@ def test_an_organisations_exchange_differences_are_the_ledgers_with_their_rates(
             detail = organisation_status.organisation_detail(uow, code)
             assert detail.exchange_differences == [d for d in every if d.organisation == code]
             assert all(d.commitment_rate and d.payment_rate for d in detail.exchange_differences)
+
+
+def test_an_organisations_past_years_are_the_years_execution(demo_ledger):
+    """The detail's years (one SQL read per figure across the years) equal the execution of
+    each year by organisation, the figures of every other page, as of today and of a past day."""
+    with demo_ledger.uow(write=False) as uow:
+        years = organisation_status.fiscal_years(uow)
+        for as_of in (None, dt.date(years[-1], 3, 31)):
+            ex = {y: {r.key: r for r in views.execution(uow, y, "organisation", as_of=as_of).rows}
+                  for y in years}
+            for code in ("FAO", "UN-RB", "NATO-CIV", "OSCE", "UNESCO"):
+                mine = organisation_status.organisation_years(uow, code, as_of=as_of)
+                assert len(mine) >= 2, (code, as_of)
+                for y in mine:
+                    row = ex[y.year][code]
+                    assert (y.assessed_eur, y.committed, y.paid) == (row.assessed_eur, row.committed, row.paid), \
+                        (code, y.year, as_of)
