@@ -194,8 +194,8 @@ class ExposureTotals:
 
     @property
     def latent(self) -> str | None:
-        """"loss" when the open exposure needs more EUR at the day's rates than booked, "gain"
-        when fewer, None when even or unknown (a currency without a rate)."""
+        """``"loss"`` when the open exposure needs more EUR at the day's rates than booked,
+        ``"gain"`` when fewer, None when even or unknown (a currency without a rate)."""
         if self.difference is None or self.difference == 0:
             return None
         return "loss" if self.difference > 0 else "gain"
