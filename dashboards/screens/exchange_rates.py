@@ -237,14 +237,14 @@ with c.guard():
         return pd.DataFrame([{
             c.t("col.currency"): x.currency, c.t("col.payments"): x.payments,
             c.t("col.amount"): x.amount, c.t("col.amount_eur"): x.amount_eur,
-            c.t("col.effective_rate"): str(x.average_rate) if x.average_rate else "–",
+            c.t("col.effective_rate"): formats.rate_text(x.average_rate, c.amount_style()),
         } for x in used])
 
     def latest_rates() -> pd.DataFrame:
         """The latest rate of each currency on the date (once per data version and date)."""
         latest = c.cached(fx_history.latest_rates, as_of)
         return pd.DataFrame([{
-            c.t("col.currency"): x.currency, c.t("col.rate"): str(x.rate),
+            c.t("col.currency"): x.currency, c.t("col.rate"): rate_text(x.rate),
             c.t("col.rate_date"): x.rate_date, c.t("col.source"): x.source,
         } for x in latest])
 

@@ -14,6 +14,7 @@ from budget.services import organisation_status, periods
 from dashboards import charts, drill, links
 from dashboards import common as c
 from dashboards import period as period_ui
+from dashboards.formats import rate_text
 from dashboards.naming import name_of
 
 c.page_header("orgs.title", "orgs.caption")
@@ -121,13 +122,14 @@ def shown_frames(frames: dict) -> dict:
 
 def detail_frames(d: Any) -> dict:
     """One organisation's frames (for the screen and the downloads)."""
+    style = c.amount_style()
     return dict(
         assessments=c.frame(d.assessments, {
             c.t("col.reference"): lambda x: x.reference, c.t("col.year"): lambda x: x.fiscal_year,
             c.t("col.period"): lambda x: f"{x.period_start} → {x.period_end}",
             c.t("col.due_date"): lambda x: x.due_date, c.t("col.currency"): lambda x: x.currency,
             c.t("col.amount"): lambda x: x.amount, c.t("col.amount_eur"): lambda x: x.amount_eur,
-            c.t("col.rate"): lambda x: str(x.rate),
+            c.t("col.rate"): lambda x: rate_text(x.rate, style),
         }),
         commitments=c.frame(d.commitments, {
             c.t("col.reference"): lambda x: x.reference, c.t("col.date"): lambda x: x.entry_date,
@@ -136,13 +138,13 @@ def detail_frames(d: Any) -> dict:
             c.t("col.currency"): lambda x: x.currency,
             c.t("col.committed_cur"): lambda x: x.committed, c.t("col.paid_cur"): lambda x: x.paid,
             c.t("col.open_cur"): lambda x: x.open, c.t("col.committed_eur"): lambda x: x.committed_eur,
-            c.t("col.paid_eur"): lambda x: x.paid_eur, c.t("col.rate"): lambda x: str(x.rate),
+            c.t("col.paid_eur"): lambda x: x.paid_eur, c.t("col.rate"): lambda x: rate_text(x.rate, style),
         }),
         payments=c.frame(d.payments, {
             c.t("col.date"): lambda x: x.entry_date, c.t("col.reference"): lambda x: x.reference,
             c.t("col.commitment"): lambda x: x.commitment, c.t("col.currency"): lambda x: x.currency,
             c.t("col.amount"): lambda x: x.amount, c.t("col.amount_eur"): lambda x: x.amount_eur,
-            c.t("col.rate"): lambda x: str(x.rate), c.t("col.rate_date"): lambda x: x.rate_date,
+            c.t("col.rate"): lambda x: rate_text(x.rate, style), c.t("col.rate_date"): lambda x: x.rate_date,
         }),
         timeline=pd.DataFrame({"date": [x.entry_date.isoformat() for x in d.payments],
                                "EUR": [float(x.amount_eur) for x in d.payments],

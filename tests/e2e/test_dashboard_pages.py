@@ -373,6 +373,35 @@ def test_the_interface_speaks_french_and_dutch_and_belgian_amounts(monkeypatch, 
     assert at.title[0].value == "Stand van het begrotingsjaar"
 
 
+def test_every_rate_in_french_is_written_with_a_comma_as_published(monkeypatch, demo_db, demo_factory):
+    """The latest rates, the rates applied to the year's payments and an organisation's
+    payments: fmt_rate in the reader's style, like the exposure table (not Python's str)."""
+    from budget.money import fmt_rate
+    from budget.services import fx_history
+
+    at = app(monkeypatch, demo_db, OFFICER)
+    at.run()
+    at.selectbox(key="lang").set_value("fr").run()
+    open_page(at, "exchange_rates")
+    no_errors(at)
+    with UnitOfWork(demo_factory, write=False) as uow:
+        latest = fx_history.latest_rates(uow, TODAY)
+        used = fx_history.rates_used(uow, YEAR, as_of=TODAY)
+        status = organisation_status.organisation_status(uow, YEAR, as_of=TODAY)
+        code = next(r.code for r in status if r.currency == "USD" and r.paid)
+        detail = organisation_status.organisation_detail(uow, code, as_of=TODAY, year=YEAR)
+    assert list(table(at, "Taux", "Source")["Taux"]) == [fmt_rate(x.rate, "be") for x in latest]
+    assert list(table(at, "Taux effectif")["Taux effectif"]) == [fmt_rate(x.average_rate, "be") for x in used]
+    assert all("," in t for t in table(at, "Taux", "Source")["Taux"])
+    open_page(at, "organisations")
+    at.selectbox(key="org_detail").set_value(code).run()
+    at.session_state["org_tabs"] = "Paiements"
+    at.run()
+    no_errors(at)
+    shown = table(at, "Taux", "Date du taux")["Taux"]
+    assert list(shown) == [fmt_rate(p.rate, "be") for p in detail.payments] and len(shown)
+
+
 def test_the_excel_download_holds_real_numbers_and_neutralises_formulas():
     df = pd.DataFrame({"Organisation": ["=HYPERLINK(\"x\")", "UN"],
                        "Amount EUR": [Decimal("1234567.89"), Decimal("-0.01")],
